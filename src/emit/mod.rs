@@ -1,0 +1,5 @@
+//! Stage 5: output. Rendered objects become bytes identical to `kubectl kustomize`.
+
+pub mod yaml;
+
+pub use yaml::{to_string, to_string_multi};

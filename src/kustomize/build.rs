@@ -1,0 +1,250 @@
+//! The overlay graph: resources, bases and components, accumulated depth first, with
+//! each kustomization's transformers applied in kustomize's fixed order.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use super::loader::{load_kustomization, load_resource_file, resolve_file, KustomizationFile, LoadRestrictor};
+use crate::error::{Error, Result};
+use crate::resource::{Gvk, Resource};
+use crate::source::Limits;
+use crate::transform;
+
+/// Options for a build.
+#[derive(Clone, Debug, Default)]
+pub struct BuildOptions {
+    /// Which files kustomizations may read.
+    pub load_restrictor: LoadRestrictor,
+    /// Limits for every YAML file read.
+    pub limits: Limits,
+}
+
+/// The result of a build.
+#[derive(Debug, Default)]
+pub struct BuildOutput {
+    /// The objects, in output order.
+    pub resources: Vec<Resource>,
+    /// Warnings (deprecated fields), as kustomize prints them on stderr.
+    pub warnings: Vec<String>,
+}
+
+/// An ordered set of objects whose current ids are unique.
+#[derive(Debug, Default)]
+pub struct ResSet {
+    items: Vec<Resource>,
+}
+
+fn id_key(r: &Resource) -> (Gvk, String, String) {
+    let id = r.cur_id();
+    let ns = if id.gvk.is_cluster_scoped() {
+        String::new()
+    } else {
+        id.effective_namespace().to_owned()
+    };
+    (id.gvk, id.name, ns)
+}
+
+impl ResSet {
+    /// The objects.
+    pub fn items(&self) -> &[Resource] {
+        &self.items
+    }
+
+    /// The objects, to transform in place.
+    pub fn items_mut(&mut self) -> &mut Vec<Resource> {
+        &mut self.items
+    }
+
+    /// Add objects, refusing an id that is already present.
+    pub fn append_all(&mut self, new: Vec<Resource>) -> Result<()> {
+        let mut seen: HashSet<(Gvk, String, String)> = self.items.iter().map(id_key).collect();
+        for r in new {
+            let key = id_key(&r);
+            if !seen.insert(key) {
+                let first = self
+                    .items
+                    .iter()
+                    .find(|o| id_key(o) == id_key(&r))
+                    .map(|o| format!(" (first from {})", o.origin.file.display()))
+                    .unwrap_or_default();
+                return Err(Error::at(
+                    &r.origin.file,
+                    r.spans.get("").map(|s| s.value),
+                    format!(
+                        "may not add resource with an already registered id: {}{first}; each object may be included only once (check for a base reached twice)",
+                        r.cur_id()
+                    ),
+                ));
+            }
+            self.items.push(r);
+        }
+        Ok(())
+    }
+
+    /// Take the objects out.
+    pub fn into_items(self) -> Vec<Resource> {
+        self.items
+    }
+}
+
+struct Builder<'a> {
+    opts: &'a BuildOptions,
+    stack: Vec<PathBuf>,
+    warnings: Vec<String>,
+}
+
+/// Build the kustomization in `dir`, as `kubectl kustomize DIR` does.
+pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
+    let mut b = Builder {
+        opts,
+        stack: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let kfile = load_kustomization(dir, &opts.limits)?;
+    if kfile.kustomization.kind.as_deref() == Some("Component") {
+        return Err(Error::at(
+            &kfile.path,
+            kfile.pos("/kind"),
+            "a Component cannot be built on its own; list it under 'components' of a Kustomization",
+        ));
+    }
+    let mut set = ResSet::default();
+    b.accumulate(&kfile, &mut set)?;
+    let mut resources = set.into_items();
+    transform::nameref::apply(&mut resources).map_err(|e| e.in_file(&kfile.path, None))?;
+    resources.retain(|r| {
+        r.value
+            .pointer("/metadata/annotations/config.kubernetes.io~1local-config")
+            .and_then(|v| v.as_str())
+            != Some("true")
+    });
+    transform::sort::apply(&mut resources, kfile.kustomization.sort_options.as_ref());
+    Ok(BuildOutput {
+        resources,
+        warnings: b.warnings,
+    })
+}
+
+impl Builder<'_> {
+    fn enter(&mut self, kfile: &KustomizationFile, entry: &str, pointer: &str) -> Result<()> {
+        if let Some(i) = self.stack.iter().position(|d| *d == kfile.dir) {
+            let chain: Vec<String> = self.stack[i..]
+                .iter()
+                .chain(std::iter::once(&kfile.dir))
+                .map(|p| p.display().to_string())
+                .collect();
+            let _ = entry;
+            let _ = pointer;
+            return Err(Error::at(
+                &kfile.path,
+                None,
+                format!("cycle detected: {}; a kustomization may not include itself", chain.join(" -> ")),
+            ));
+        }
+        self.stack.push(kfile.dir.clone());
+        Ok(())
+    }
+
+    fn load_sub(&mut self, parent: &KustomizationFile, entry: &str, pointer: &str, dir: &Path) -> Result<KustomizationFile> {
+        load_kustomization(dir, &self.opts.limits).map_err(|e| {
+            if e.message.starts_with("unable to find") {
+                Error::at(
+                    &parent.path,
+                    parent.pos(pointer),
+                    format!(
+                        "'{entry}' is a directory without a kustomization.yaml, kustomization.yml or Kustomization file"
+                    ),
+                )
+            } else {
+                e
+            }
+        })
+    }
+
+    fn warn_deprecated(&mut self, k: &super::model::Kustomization) {
+        let mut warn = |used: bool, field: &str, instead: &str| {
+            if used {
+                self.warnings.push(format!(
+                    "# Warning: '{field}' is deprecated. Please use '{instead}' instead. Run 'kustomize edit fix' to update your Kustomization automatically."
+                ));
+            }
+        };
+        warn(!k.bases.is_empty(), "bases", "resources");
+        warn(!k.common_labels.is_empty(), "commonLabels", "labels");
+        warn(!k.image_tags.is_empty(), "imageTags", "images");
+        warn(!k.patches_json6902.is_empty(), "patchesJson6902", "patches");
+    }
+
+    fn accumulate(&mut self, kfile: &KustomizationFile, set: &mut ResSet) -> Result<()> {
+        self.enter(kfile, "", "")?;
+        let k = &kfile.kustomization;
+        if let Some((field, why)) = k.refused_fields().first() {
+            return Err(Error::at(
+                &kfile.path,
+                kfile.spans.get(&format!("/{field}")).and_then(|s| s.key),
+                format!("field '{field}' is {why}"),
+            ));
+        }
+        self.warn_deprecated(k);
+
+        let entries = k
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e, format!("/resources/{i}")))
+            .chain(k.bases.iter().enumerate().map(|(i, e)| (e, format!("/bases/{i}"))));
+        for (entry, pointer) in entries {
+            if entry.contains("://") || entry.starts_with("github.com/") || entry.starts_with("git@") {
+                return Err(Error::at(
+                    &kfile.path,
+                    kfile.pos(&pointer),
+                    format!("remote resource '{entry}' is not supported; vendor it into the repository"),
+                ));
+            }
+            let joined = kfile.dir.join(entry);
+            if joined.is_dir() {
+                let sub = self.load_sub(kfile, entry, &pointer, &joined)?;
+                if sub.kustomization.kind.as_deref() == Some("Component") {
+                    return Err(Error::at(
+                        &kfile.path,
+                        kfile.pos(&pointer),
+                        format!("'{entry}' is a Component; list it under 'components', not 'resources'"),
+                    ));
+                }
+                let mut sub_set = ResSet::default();
+                self.accumulate(&sub, &mut sub_set)?;
+                set.append_all(sub_set.into_items())?;
+            } else {
+                let path = resolve_file(kfile, entry, &pointer, self.opts.load_restrictor)?;
+                let display = kfile.dir.join(entry);
+                let objects = load_resource_file(&path, &display, &self.opts.limits)?;
+                set.append_all(objects)?;
+            }
+        }
+
+        for (i, entry) in k.components.iter().enumerate() {
+            let pointer = format!("/components/{i}");
+            let joined = kfile.dir.join(entry);
+            if !joined.is_dir() {
+                return Err(Error::at(
+                    &kfile.path,
+                    kfile.pos(&pointer),
+                    format!("component '{entry}' is not a directory with a kustomization"),
+                ));
+            }
+            let sub = self.load_sub(kfile, entry, &pointer, &joined)?;
+            if sub.kustomization.kind.as_deref() != Some("Component") {
+                return Err(Error::at(
+                    &kfile.path,
+                    kfile.pos(&pointer),
+                    format!("'{entry}' is listed under 'components' but its kind is not 'Component'"),
+                ));
+            }
+            self.accumulate(&sub, set)?;
+        }
+
+        transform::run_pipeline(kfile, set.items_mut(), self.opts)?;
+        self.stack.pop();
+        Ok(())
+    }
+}

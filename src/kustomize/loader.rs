@@ -1,0 +1,275 @@
+//! Reading kustomizations and the files they name, inside the load restrictor's bounds.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::model::{Kustomization, FIELDS};
+use crate::error::{Error, Result};
+use crate::resource::{Origin, Resource};
+use crate::source::pointer::push_token;
+use crate::source::yaml::{parse_single, parse_stream};
+use crate::source::{Limits, Pos, Schema, SpanIndex};
+
+/// The names a kustomization file may have, in kustomize's order.
+pub const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// Which files a kustomization may read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LoadRestrictor {
+    /// Only files in or below the kustomization's directory (kustomize's default).
+    #[default]
+    RootOnly,
+    /// Any file.
+    None,
+}
+
+/// A parsed kustomization file.
+#[derive(Debug)]
+pub struct KustomizationFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Its directory, canonical.
+    pub dir: PathBuf,
+    /// Its content.
+    pub kustomization: Kustomization,
+    /// Positions of its nodes.
+    pub spans: SpanIndex,
+}
+
+impl KustomizationFile {
+    /// Position of the node at `pointer`, or the nearest enclosing one.
+    pub fn pos(&self, pointer: &str) -> Option<Pos> {
+        self.spans.nearest(pointer).map(|s| s.value)
+    }
+}
+
+/// Find the kustomization file of `dir`.
+pub fn find_kustomization(dir: &Path) -> Result<PathBuf> {
+    let found: Vec<PathBuf> = KUSTOMIZATION_FILES
+        .iter()
+        .map(|n| dir.join(n))
+        .filter(|p| p.is_file())
+        .collect();
+    match found.len() {
+        0 => Err(Error::at(
+            dir,
+            None,
+            "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in this directory",
+        )),
+        1 => Ok(found.into_iter().next().expect("one")),
+        _ => Err(Error::at(
+            dir,
+            None,
+            "found multiple kustomization files in this directory; keep only one",
+        )),
+    }
+}
+
+/// Read a file as UTF-8 text with a size limit.
+pub fn read_text(path: &Path, limits: &Limits) -> Result<String> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::at(path, None, format!("cannot read: {e}")))?;
+    if meta.len() > limits.max_bytes as u64 {
+        return Err(Error::at(
+            path,
+            None,
+            format!(
+                "file is {} bytes, larger than the limit of {} bytes",
+                meta.len(),
+                limits.max_bytes
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::at(path, None, format!("cannot read: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(&e.as_bytes()[..offset]);
+        let line = text.matches('\n').count() as u32 + 1;
+        let col = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+        Error::at(
+            path,
+            Some(Pos { line, col }),
+            "file is not valid UTF-8; save it as UTF-8",
+        )
+    })
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The closest of `candidates` to `word`, if close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .filter(|(d, c)| *d <= (c.len() / 3).max(2))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn serde_path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut p = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => p.push_str(&format!("/{index}")),
+            Segment::Map { key } => push_token(&mut p, key),
+            Segment::Enum { variant } => push_token(&mut p, variant),
+            Segment::Unknown => {}
+        }
+    }
+    p
+}
+
+/// Read and check the kustomization file of `dir`.
+pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFile> {
+    let path = find_kustomization(dir)?;
+    let text = read_text(&path, limits)?;
+    let doc = parse_single(&text, Schema::Yaml11, *limits).map_err(|e| Error::at(&path, Some(e.pos), e.message))?;
+    let Some(doc) = doc else {
+        return Err(Error::at(&path, None, "kustomization file is empty; list at least one resource"));
+    };
+    let Value::Object(map) = &doc.value else {
+        return Err(Error::at(&path, Some(doc.start), "a kustomization must be a mapping of fields"));
+    };
+    for key in map.keys() {
+        if !FIELDS.contains(&key.as_str()) {
+            let mut ptr = String::new();
+            push_token(&mut ptr, key);
+            let pos = doc.spans.get(&ptr).and_then(|s| s.key);
+            let hint = did_you_mean(key, FIELDS)
+                .map(|s| format!("; did you mean '{s}'?"))
+                .unwrap_or_default();
+            return Err(Error::at(&path, pos, format!("unknown field '{key}' in kustomization{hint}")));
+        }
+    }
+    let kustomization: Kustomization = serde_path_to_error::deserialize(&doc.value).map_err(|e| {
+        let ptr = serde_path_to_pointer(e.path());
+        let pos = doc.spans.nearest(&ptr).map(|s| s.key.unwrap_or(s.value));
+        let field = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let hint = if inner.contains("expected a string") || inner.contains("expected a borrowed string") {
+            "; quote the value so it stays a string"
+        } else {
+            ""
+        };
+        Error::at(&path, pos, format!("invalid kustomization field '{field}': {inner}{hint}"))
+    })?;
+    let canonical = dir
+        .canonicalize()
+        .map_err(|e| Error::at(dir, None, format!("cannot resolve directory: {e}")))?;
+    Ok(KustomizationFile {
+        path,
+        dir: canonical,
+        kustomization,
+        spans: doc.spans,
+    })
+}
+
+/// Resolve `entry` relative to the kustomization in `kfile`, checking the load restrictor.
+///
+/// Returns the path as written (joined) and its canonical form.
+pub fn resolve_file(kfile: &KustomizationFile, entry: &str, pointer: &str, restrictor: LoadRestrictor) -> Result<PathBuf> {
+    let joined = kfile.dir.join(entry);
+    let canonical = joined.canonicalize().map_err(|e| {
+        Error::at(
+            &kfile.path,
+            kfile.pos(pointer),
+            format!("cannot read '{entry}': {e}"),
+        )
+    })?;
+    if restrictor == LoadRestrictor::RootOnly && !canonical.starts_with(&kfile.dir) {
+        return Err(Error::at(
+            &kfile.path,
+            kfile.pos(pointer),
+            format!(
+                "security: file '{}' is not in or below '{}'; move it inside the kustomization directory or build with --load-restrictor=LoadRestrictionsNone",
+                canonical.display(),
+                kfile.dir.display()
+            ),
+        ));
+    }
+    Ok(canonical)
+}
+
+/// Read the objects of a resource file: every document, `List`s expanded.
+pub fn load_resource_file(path: &Path, display: &Path, limits: &Limits) -> Result<Vec<Resource>> {
+    let text = read_text(path, limits)?;
+    let docs = parse_stream(&text, Schema::Kyaml, *limits).map_err(|e| Error::at(display, Some(e.pos), e.message))?;
+    let mut out = Vec::new();
+    for (i, doc) in docs.into_iter().enumerate() {
+        let spans = Arc::new(doc.spans);
+        let origin = Origin {
+            file: display.to_path_buf(),
+            doc: i,
+            item: None,
+        };
+        let Value::Object(map) = &doc.value else {
+            return Err(Error::at(
+                display,
+                Some(doc.start),
+                "expected a Kubernetes object (a mapping with apiVersion, kind and metadata)",
+            ));
+        };
+        let kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
+        if kind.ends_with("List") && map.get("items").is_some_and(Value::is_array) {
+            let items = map["items"].as_array().cloned().unwrap_or_default();
+            for (j, item) in items.into_iter().enumerate() {
+                let item_ptr = format!("/items/{j}");
+                let pos = spans.get(&item_ptr).map(|s| s.value);
+                check_object(&item, display, pos.or(Some(doc.start)))?;
+                let mut r = Resource::new(
+                    item,
+                    Origin {
+                        item: Some(j),
+                        ..origin.clone()
+                    },
+                    spans.clone(),
+                );
+                r.origin.item = Some(j);
+                out.push(r);
+            }
+            continue;
+        }
+        check_object(&doc.value, display, Some(doc.start))?;
+        out.push(Resource::new(doc.value, origin, spans));
+    }
+    Ok(out)
+}
+
+fn check_object(v: &Value, file: &Path, pos: Option<Pos>) -> Result<()> {
+    let Value::Object(map) = v else {
+        return Err(Error::at(file, pos, "expected a Kubernetes object (a mapping)"));
+    };
+    let kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
+    if kind.is_empty() {
+        return Err(Error::at(file, pos, "missing kind in object; every object needs apiVersion and kind"));
+    }
+    if let Some(md) = map.get("metadata") {
+        if !md.is_object() && !md.is_null() {
+            return Err(Error::at(file, pos, "metadata must be a mapping"));
+        }
+    }
+    let name = v.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+    if name.is_empty() {
+        return Err(Error::at(
+            file,
+            pos,
+            format!("missing metadata.name in {kind} object; every object needs a name"),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Stage 2: the kustomization model and the overlay graph.
+
+pub mod build;
+pub mod loader;
+pub mod model;
+
+pub use build::{build, BuildOptions, BuildOutput};
+pub use loader::LoadRestrictor;

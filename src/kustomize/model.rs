@@ -1,0 +1,311 @@
+//! The `kustomization.yaml` file: the fields kforge reads and the ones it refuses.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// A kustomization (or a `kind: Component`), as written.
+///
+/// Unknown fields are rejected, as kustomize rejects them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Kustomization {
+    /// `kustomize.config.k8s.io/v1beta1` or `v1alpha1` (components).
+    pub api_version: Option<String>,
+    /// `Kustomization` or `Component`.
+    pub kind: Option<String>,
+    /// Ignored, as by kustomize.
+    pub metadata: Option<Value>,
+    /// Files and directories to include.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Component directories to apply.
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// Deprecated form of `resources`.
+    #[serde(default)]
+    pub bases: Vec<String>,
+    /// Namespace for every namespaced object.
+    pub namespace: Option<String>,
+    /// Prefix for object names.
+    pub name_prefix: Option<String>,
+    /// Suffix for object names.
+    pub name_suffix: Option<String>,
+    /// Deprecated: labels on metadata and selectors.
+    #[serde(default)]
+    pub common_labels: BTreeMap<String, String>,
+    /// Labels with options.
+    #[serde(default)]
+    pub labels: Vec<Label>,
+    /// Annotations on metadata and pod templates.
+    #[serde(default)]
+    pub common_annotations: BTreeMap<String, String>,
+    /// Patches (JSON 6902 or strategic merge).
+    #[serde(default)]
+    pub patches: Vec<Patch>,
+    /// Deprecated: JSON 6902 patches.
+    #[serde(default)]
+    pub patches_json6902: Vec<Patch>,
+    /// Deprecated: strategic-merge patches.
+    #[serde(default)]
+    pub patches_strategic_merge: Vec<String>,
+    /// Image rewrites.
+    #[serde(default)]
+    pub images: Vec<Image>,
+    /// Deprecated form of `images`.
+    #[serde(default)]
+    pub image_tags: Vec<Image>,
+    /// Replica counts.
+    #[serde(default)]
+    pub replicas: Vec<Replica>,
+    /// Output order.
+    pub sort_options: Option<SortOptions>,
+
+    /// Not supported yet (issue 3).
+    pub config_map_generator: Option<Value>,
+    /// Not supported yet (issue 3).
+    pub secret_generator: Option<Value>,
+    /// Not supported yet (issue 3).
+    pub generator_options: Option<Value>,
+    /// Not supported yet (issue 3).
+    pub helm_charts: Option<Value>,
+    /// Not supported yet (issue 3).
+    pub helm_globals: Option<Value>,
+    /// Not supported.
+    pub helm_chart_inflation_generator: Option<Value>,
+    /// Not supported.
+    pub replacements: Option<Value>,
+    /// Not supported.
+    pub vars: Option<Value>,
+    /// Not supported.
+    pub crds: Option<Value>,
+    /// Not supported.
+    pub configurations: Option<Value>,
+    /// Not supported.
+    pub generators: Option<Value>,
+    /// Not supported.
+    pub transformers: Option<Value>,
+    /// Not supported.
+    pub validators: Option<Value>,
+    /// Not supported.
+    #[serde(rename = "openapi")]
+    pub open_api: Option<Value>,
+    /// Not supported.
+    pub build_metadata: Option<Value>,
+}
+
+/// One `labels` entry.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Label {
+    /// The labels.
+    #[serde(default)]
+    pub pairs: BTreeMap<String, String>,
+    /// Also write selectors.
+    #[serde(default)]
+    pub include_selectors: bool,
+    /// Also write pod-template labels.
+    #[serde(default)]
+    pub include_templates: bool,
+    /// Extra fields to write.
+    #[serde(default)]
+    pub fields: Vec<FieldSpecDef>,
+}
+
+/// A field location for a transformer, as written in a kustomization.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FieldSpecDef {
+    /// Group filter.
+    #[serde(default)]
+    pub group: String,
+    /// Version filter.
+    #[serde(default)]
+    pub version: String,
+    /// Kind filter.
+    #[serde(default)]
+    pub kind: String,
+    /// Slash-separated path.
+    #[serde(default)]
+    pub path: String,
+    /// Create the field when missing.
+    #[serde(default)]
+    pub create: bool,
+}
+
+/// One patch entry.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Patch {
+    /// File holding the patch.
+    pub path: Option<String>,
+    /// Inline patch text.
+    pub patch: Option<String>,
+    /// Which objects to patch.
+    pub target: Option<Selector>,
+    /// Options.
+    #[serde(default)]
+    pub options: PatchOptions,
+}
+
+/// Patch options.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PatchOptions {
+    /// Allow the patch to rename its target.
+    #[serde(default)]
+    pub allow_name_change: bool,
+    /// Allow the patch to change its target's kind.
+    #[serde(default)]
+    pub allow_kind_change: bool,
+}
+
+/// A patch target selector.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Selector {
+    /// Group regex.
+    #[serde(default)]
+    pub group: String,
+    /// Version regex.
+    #[serde(default)]
+    pub version: String,
+    /// Kind regex.
+    #[serde(default)]
+    pub kind: String,
+    /// Name regex.
+    #[serde(default)]
+    pub name: String,
+    /// Namespace regex.
+    #[serde(default)]
+    pub namespace: String,
+    /// Kubernetes label selector.
+    #[serde(default)]
+    pub label_selector: String,
+    /// Kubernetes label selector over annotations.
+    #[serde(default)]
+    pub annotation_selector: String,
+}
+
+/// One image rewrite.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Image {
+    /// Image name to match.
+    #[serde(default)]
+    pub name: String,
+    /// Replacement name.
+    #[serde(default)]
+    pub new_name: String,
+    /// Replacement tag.
+    #[serde(default)]
+    pub new_tag: String,
+    /// Replacement digest.
+    #[serde(default)]
+    pub digest: String,
+}
+
+/// One replica count.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Replica {
+    /// Workload name (current or original).
+    #[serde(default)]
+    pub name: String,
+    /// Replica count.
+    #[serde(default)]
+    pub count: i64,
+}
+
+/// Output order options.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SortOptions {
+    /// `legacy` or `fifo`.
+    #[serde(default)]
+    pub order: String,
+    /// Custom kind lists for `legacy`.
+    pub legacy_sort_options: Option<LegacySortOptions>,
+}
+
+/// Kind lists for the legacy order.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LegacySortOptions {
+    /// Kinds first, in this order.
+    #[serde(default)]
+    pub order_first: Vec<String>,
+    /// Kinds last, in this order.
+    #[serde(default)]
+    pub order_last: Vec<String>,
+}
+
+/// Every field name a kustomization may have, for "did you mean" hints.
+pub const FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "resources",
+    "components",
+    "bases",
+    "namespace",
+    "namePrefix",
+    "nameSuffix",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "patches",
+    "patchesJson6902",
+    "patchesStrategicMerge",
+    "images",
+    "imageTags",
+    "replicas",
+    "sortOptions",
+    "configMapGenerator",
+    "secretGenerator",
+    "generatorOptions",
+    "helmCharts",
+    "helmGlobals",
+    "helmChartInflationGenerator",
+    "replacements",
+    "vars",
+    "crds",
+    "configurations",
+    "generators",
+    "transformers",
+    "validators",
+    "openapi",
+    "buildMetadata",
+];
+
+impl Kustomization {
+    /// Fields that are valid kustomize but that kforge does not build, with the reason.
+    pub fn refused_fields(&self) -> Vec<(&'static str, &'static str)> {
+        let mut out = Vec::new();
+        let mut check = |present: bool, name: &'static str, why: &'static str| {
+            if present {
+                out.push((name, why));
+            }
+        };
+        let soon = "not supported by kforge yet";
+        check(self.config_map_generator.is_some(), "configMapGenerator", soon);
+        check(self.secret_generator.is_some(), "secretGenerator", soon);
+        check(self.generator_options.is_some(), "generatorOptions", soon);
+        check(self.helm_charts.is_some(), "helmCharts", soon);
+        check(self.helm_globals.is_some(), "helmGlobals", soon);
+        check(!self.patches_strategic_merge.is_empty(), "patchesStrategicMerge", soon);
+        let never = "outside kforge's supported subset of kustomize (see README)";
+        check(self.helm_chart_inflation_generator.is_some(), "helmChartInflationGenerator", never);
+        check(self.replacements.is_some(), "replacements", never);
+        check(self.vars.is_some(), "vars", never);
+        check(self.crds.is_some(), "crds", never);
+        check(self.configurations.is_some(), "configurations", never);
+        check(self.generators.is_some(), "generators", never);
+        check(self.transformers.is_some(), "transformers", never);
+        check(self.validators.is_some(), "validators", never);
+        check(self.open_api.is_some(), "openapi", never);
+        check(self.build_metadata.is_some(), "buildMetadata", never);
+        out
+    }
+}

@@ -1,0 +1,269 @@
+//! Objects in a build: their value, their identity, and what happened to that identity.
+
+use std::path::PathBuf;
+
+use serde_json::{Map, Value};
+
+use crate::source::SpanIndex;
+
+/// Group, version and kind of an object.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Gvk {
+    /// API group; empty for the core group.
+    pub group: String,
+    /// API version.
+    pub version: String,
+    /// Kind.
+    pub kind: String,
+}
+
+impl Gvk {
+    /// Split an `apiVersion` and pair it with a kind.
+    pub fn from_api_version(api_version: &str, kind: &str) -> Gvk {
+        let (group, version) = match api_version.rsplit_once('/') {
+            Some((g, v)) => (g.to_owned(), v.to_owned()),
+            None => (String::new(), api_version.to_owned()),
+        };
+        Gvk {
+            group,
+            version,
+            kind: kind.to_owned(),
+        }
+    }
+
+    /// Does this GVK fit `selector` (empty selector fields match anything)?
+    pub fn is_selected(&self, selector: &Gvk) -> bool {
+        (selector.group.is_empty() || selector.group == self.group)
+            && (selector.version.is_empty() || selector.version == self.version)
+            && (selector.kind.is_empty() || selector.kind == self.kind)
+    }
+
+    /// The `apiVersion` string.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    /// Whether kustomize treats this kind as cluster-scoped (its Kubernetes 1.21.2 table).
+    pub fn is_cluster_scoped(&self) -> bool {
+        let g = self.group.as_str();
+        let v = self.version.as_str();
+        let k = self.kind.as_str();
+        let v1_or_beta = v == "v1" || v == "v1beta1";
+        match (g, k) {
+            ("", "Namespace" | "Node" | "PersistentVolume" | "ComponentStatus" | "NodeProxyOptions") => v == "v1",
+            ("rbac.authorization.k8s.io", "ClusterRole" | "ClusterRoleBinding") => v1_or_beta || v == "v1alpha1",
+            ("storage.k8s.io", "StorageClass" | "CSIDriver" | "CSINode" | "VolumeAttachment") => {
+                v1_or_beta || v == "v1alpha1"
+            }
+            ("apiextensions.k8s.io", "CustomResourceDefinition") => v1_or_beta,
+            ("admissionregistration.k8s.io", "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration") => {
+                v1_or_beta
+            }
+            ("apiregistration.k8s.io", "APIService") => v1_or_beta,
+            ("certificates.k8s.io", "CertificateSigningRequest") => v1_or_beta,
+            ("scheduling.k8s.io", "PriorityClass") => v1_or_beta || v == "v1alpha1",
+            ("networking.k8s.io", "IngressClass") => v1_or_beta,
+            ("node.k8s.io", "RuntimeClass") => v1_or_beta || v == "v1alpha1",
+            ("policy", "PodSecurityPolicy") => v == "v1beta1",
+            ("flowcontrol.apiserver.k8s.io", "FlowSchema" | "PriorityLevelConfiguration") => {
+                v == "v1beta1" || v == "v1alpha1"
+            }
+            ("authentication.k8s.io", "TokenReview") => v1_or_beta,
+            (
+                "authorization.k8s.io",
+                "SelfSubjectAccessReview" | "SelfSubjectRulesReview" | "SubjectAccessReview",
+            ) => v1_or_beta,
+            _ => false,
+        }
+    }
+}
+
+/// The identity of an object: GVK, name and namespace.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ResId {
+    /// Group, version, kind.
+    pub gvk: Gvk,
+    /// metadata.name.
+    pub name: String,
+    /// metadata.namespace (empty when absent).
+    pub namespace: String,
+}
+
+impl ResId {
+    /// Namespace with `default` for empty, as kustomize compares them.
+    pub fn effective_namespace(&self) -> &str {
+        if self.namespace.is_empty() {
+            "default"
+        } else {
+            &self.namespace
+        }
+    }
+
+    /// Same namespace, treating empty as `default`.
+    pub fn ns_equals(&self, other: &ResId) -> bool {
+        self.effective_namespace() == other.effective_namespace()
+    }
+
+    /// Equal ids in kustomize's sense (GVK, name, effective namespace; cluster-scoped ignore it).
+    pub fn same_id(&self, other: &ResId) -> bool {
+        self.gvk == other.gvk
+            && self.name == other.name
+            && (self.gvk.is_cluster_scoped() || self.ns_equals(other))
+    }
+}
+
+impl std::fmt::Display for ResId {
+    /// kustomize's id string: `Kind.version.group/name.namespace`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let or = |s: &str, d: &'static str| if s.is_empty() { d.to_owned() } else { s.to_owned() };
+        write!(
+            f,
+            "{}.{}.{}/{}.{}",
+            or(&self.gvk.kind, "[noKind]"),
+            or(&self.gvk.version, "[noVer]"),
+            or(&self.gvk.group, "[noGrp]"),
+            self.name,
+            or(&self.namespace, "[noNs]")
+        )
+    }
+}
+
+/// Where an object came from.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    /// The file it was read from (or the kustomization that generated it).
+    pub file: PathBuf,
+    /// Index of the document in that file.
+    pub doc: usize,
+    /// Index of the item, for `kind: List` documents.
+    pub item: Option<usize>,
+}
+
+/// An object being built, with the history kustomize keeps for it.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// The object.
+    pub value: Value,
+    /// Where it was read from.
+    pub origin: Origin,
+    /// Positions of its nodes in the origin file (pointers relative to the object).
+    pub spans: std::sync::Arc<SpanIndex>,
+    /// Earlier ids, oldest first (not including the current id).
+    pub prev_ids: Vec<ResId>,
+    /// Name prefixes applied to it, in order.
+    pub prefixes: Vec<String>,
+    /// Name suffixes applied to it, in order.
+    pub suffixes: Vec<String>,
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
+    let mut cur = v;
+    for p in path {
+        match cur.get(p) {
+            Some(n) => cur = n,
+            None => return "",
+        }
+    }
+    cur.as_str().unwrap_or("")
+}
+
+impl Resource {
+    /// Wrap a value read from `origin`.
+    pub fn new(value: Value, origin: Origin, spans: std::sync::Arc<SpanIndex>) -> Resource {
+        Resource {
+            value,
+            origin,
+            spans,
+            prev_ids: Vec::new(),
+            prefixes: Vec::new(),
+            suffixes: Vec::new(),
+        }
+    }
+
+    /// apiVersion + kind.
+    pub fn gvk(&self) -> Gvk {
+        Gvk::from_api_version(str_at(&self.value, &["apiVersion"]), self.kind())
+    }
+
+    /// Kind.
+    pub fn kind(&self) -> &str {
+        str_at(&self.value, &["kind"])
+    }
+
+    /// metadata.name.
+    pub fn name(&self) -> &str {
+        str_at(&self.value, &["metadata", "name"])
+    }
+
+    /// metadata.namespace.
+    pub fn namespace(&self) -> &str {
+        str_at(&self.value, &["metadata", "namespace"])
+    }
+
+    /// The current id.
+    pub fn cur_id(&self) -> ResId {
+        ResId {
+            gvk: self.gvk(),
+            name: self.name().to_owned(),
+            namespace: self.namespace().to_owned(),
+        }
+    }
+
+    /// The first id it had.
+    pub fn org_id(&self) -> ResId {
+        self.prev_ids.first().cloned().unwrap_or_else(|| self.cur_id())
+    }
+
+    /// Remember the current id before it changes.
+    pub fn store_previous_id(&mut self) {
+        let id = self.cur_id();
+        self.prev_ids.push(id);
+    }
+
+    /// Whether `id` is its current or any earlier id.
+    pub fn has_id(&self, id: &ResId) -> bool {
+        self.cur_id().same_id(id) || self.prev_ids.iter().any(|p| p.same_id(id))
+    }
+
+    /// The `metadata` map, created when missing.
+    pub fn metadata_mut(&mut self) -> &mut Map<String, Value> {
+        let obj = self.value.as_object_mut().expect("resources are objects");
+        let md = obj.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+        if !md.is_object() {
+            *md = Value::Object(Map::new());
+        }
+        md.as_object_mut().expect("metadata is an object")
+    }
+
+    /// Set metadata.name.
+    pub fn set_name(&mut self, name: &str) {
+        self.metadata_mut().insert("name".into(), Value::String(name.to_owned()));
+    }
+
+    /// metadata.labels as pairs.
+    pub fn labels(&self) -> Vec<(&str, &str)> {
+        self.string_map(&["metadata", "labels"])
+    }
+
+    /// metadata.annotations as pairs.
+    pub fn annotations(&self) -> Vec<(&str, &str)> {
+        self.string_map(&["metadata", "annotations"])
+    }
+
+    fn string_map(&self, path: &[&str]) -> Vec<(&str, &str)> {
+        let mut cur = &self.value;
+        for p in path {
+            match cur.get(p) {
+                Some(n) => cur = n,
+                None => return Vec::new(),
+            }
+        }
+        cur.as_object()
+            .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.as_str(), s))).collect())
+            .unwrap_or_default()
+    }
+}

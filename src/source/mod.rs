@@ -1,0 +1,7 @@
+//! Stage 1: reading files. YAML streams become JSON values with the position of every node.
+
+pub mod pointer;
+pub mod timestamp;
+pub mod yaml;
+
+pub use yaml::{Document, Limits, NodeSpan, Pos, Schema, SpanIndex, YamlError};

@@ -1,0 +1,201 @@
+//! Field specs: "this path, in objects of this kind" tables that drive kustomize's
+//! transformers, and the walk that visits (and optionally creates) those fields.
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::resource::Gvk;
+
+/// One path segment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Segment {
+    name: String,
+    /// Written with a `[]` suffix: the field holds a list.
+    is_seq: bool,
+}
+
+/// A field location: objects it applies to, the path, and whether to create it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldSpec {
+    /// Objects it applies to (empty parts match anything).
+    pub gvk: Gvk,
+    /// The path as written.
+    pub path: String,
+    segments: Vec<Segment>,
+    /// Create the field (and missing parents) when absent.
+    pub create: bool,
+}
+
+/// What kind of node to create at the end of a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CreateKind {
+    /// A mapping (labels, annotations).
+    Map,
+    /// A scalar (names, namespaces).
+    Scalar,
+}
+
+fn split_path(path: &str) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'/') => {
+                cur.push('/');
+                chars.next();
+            }
+            '/' => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out.into_iter()
+        .map(|s| match s.strip_suffix("[]") {
+            Some(n) => Segment {
+                name: n.to_owned(),
+                is_seq: true,
+            },
+            None => Segment { name: s, is_seq: false },
+        })
+        .collect()
+}
+
+impl FieldSpec {
+    /// A spec for `path` in objects matching `group`/`version`/`kind`.
+    pub fn new(group: &str, version: &str, kind: &str, path: &str, create: bool) -> FieldSpec {
+        FieldSpec {
+            gvk: Gvk {
+                group: group.to_owned(),
+                version: version.to_owned(),
+                kind: kind.to_owned(),
+            },
+            path: path.to_owned(),
+            segments: split_path(path),
+            create,
+        }
+    }
+
+    /// Does this spec apply to an object with this GVK?
+    pub fn applies_to(&self, gvk: &Gvk) -> bool {
+        gvk.is_selected(&self.gvk)
+    }
+
+    /// Visit the field at this spec's path in `obj` (every element where the path crosses a
+    /// list), creating it if allowed, and call `set` on it.
+    pub fn apply(
+        &self,
+        obj: &mut Value,
+        create_kind: Option<CreateKind>,
+        set: &mut dyn FnMut(&mut Value) -> Result<()>,
+    ) -> Result<()> {
+        walk(obj, &self.segments, self.create, create_kind, set).map_err(|e| {
+            Error::msg(format!("cannot apply field spec '{}': {}", self.path, e.message))
+        })
+    }
+}
+
+fn walk(
+    node: &mut Value,
+    path: &[Segment],
+    create: bool,
+    create_kind: Option<CreateKind>,
+    set: &mut dyn FnMut(&mut Value) -> Result<()>,
+) -> Result<()> {
+    let Some((seg, rest)) = path.split_first() else {
+        return set(node);
+    };
+    match node {
+        Value::Null => Ok(()),
+        Value::Array(items) => {
+            for item in items {
+                walk(item, path, create, create_kind, set)?;
+            }
+            Ok(())
+        }
+        Value::Object(map) => {
+            if seg.name.is_empty() {
+                return Err(Error::msg("cannot set or create an empty field name"));
+            }
+            let creating = create && create_kind.is_some() && !seg.is_seq;
+            if !map.contains_key(&seg.name) {
+                if !creating {
+                    return Ok(());
+                }
+                let fresh = if rest.is_empty() {
+                    match create_kind {
+                        Some(CreateKind::Map) => Value::Object(Map::new()),
+                        _ => Value::Null,
+                    }
+                } else {
+                    Value::Object(Map::new())
+                };
+                map.insert(seg.name.clone(), fresh);
+                let child = map.get_mut(&seg.name).expect("just inserted");
+                return walk(child, rest, create, create_kind, set);
+            }
+            let child = map.get_mut(&seg.name).expect("present");
+            if child.is_null() && creating {
+                if !rest.is_empty() || create_kind == Some(CreateKind::Map) {
+                    *child = Value::Object(Map::new());
+                }
+            } else if child.is_null() && seg.is_seq {
+                *child = Value::Array(Vec::new());
+            }
+            if child.is_null() && !rest.is_empty() {
+                return Ok(());
+            }
+            walk(child, rest, create, create_kind, set)
+        }
+        _ => Err(Error::msg("expected sequence or mapping node")),
+    }
+}
+
+/// Parse a table of specs written one per line as `group version kind path create`
+/// (`-` for an empty part).
+pub fn table(rows: &str) -> Vec<FieldSpec> {
+    rows.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let p: Vec<&str> = l.split_whitespace().collect();
+            let f = |s: &str| if s == "-" { String::new() } else { s.to_owned() };
+            FieldSpec::new(&f(p[0]), &f(p[1]), &f(p[2]), p[3], p.get(4) == Some(&"create"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn walks_lists_and_creates() {
+        let fs = FieldSpec::new("", "", "", "spec/template/metadata/labels", true);
+        let mut v = json!({"spec": {}});
+        fs.apply(&mut v, Some(CreateKind::Map), &mut |n| {
+            n.as_object_mut().unwrap().insert("a".into(), json!("b"));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(v, json!({"spec": {"template": {"metadata": {"labels": {"a": "b"}}}}}));
+
+        let fs = FieldSpec::new("", "", "", "spec/containers/image", false);
+        let mut v = json!({"spec": {"containers": [{"image": "a"}, {"name": "x"}]}});
+        let mut seen = Vec::new();
+        fs.apply(&mut v, None, &mut |n| {
+            seen.push(n.clone());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, vec![json!("a")]);
+    }
+
+    #[test]
+    fn escaped_slash() {
+        let fs = FieldSpec::new("", "", "", "metadata/annotations/a.io\\/b", false);
+        assert_eq!(fs.segments.len(), 3);
+        assert_eq!(fs.segments[2].name, "a.io/b");
+    }
+}

@@ -1,0 +1,129 @@
+//! `images:` rewrites container images (name, tag, digest) in every `containers` and
+//! `initContainers` list of every object except CRDs, and in image volumes.
+
+use regex::Regex;
+use serde_json::Value;
+
+use super::fieldspec::FieldSpec;
+use crate::error::{Error, Result};
+use crate::kustomize::model::Image;
+use crate::resource::Resource;
+
+/// Split an image reference into name, tag and digest, as kustomize does.
+pub fn split(image: &str) -> (String, String, String) {
+    let slash = image.find('/').filter(|&i| i > 0).unwrap_or(0);
+    let search = &image[slash..];
+    let at = search.find('@');
+    let colon = search.find(':');
+    match (colon, at) {
+        (None, None) => (image.to_owned(), String::new(), String::new()),
+        (c, Some(a)) if c.is_none() || a < c.unwrap_or(usize::MAX) => {
+            let a = a + slash;
+            (image[..a].to_owned(), String::new(), image[a + 1..].to_owned())
+        }
+        (Some(c), Some(a)) => {
+            let (c, a) = (c + slash, a + slash);
+            (image[..c].to_owned(), image[c + 1..a].to_owned(), image[a + 1..].to_owned())
+        }
+        (Some(c), None) => {
+            let c = c + slash;
+            (image[..c].to_owned(), image[c + 1..].to_owned(), String::new())
+        }
+        (None, Some(_)) => unreachable!("handled above"),
+    }
+}
+
+struct Rewrite<'a> {
+    image: &'a Image,
+    matcher: Regex,
+}
+
+impl Rewrite<'_> {
+    fn update(&self, node: &mut Value) -> Result<()> {
+        let Some(current) = node.as_str() else {
+            return Err(Error::msg("an image must be a string"));
+        };
+        if !self.matcher.is_match(current) {
+            return Ok(());
+        }
+        let (mut name, mut tag, mut digest) = split(current);
+        let img = self.image;
+        if !img.new_name.is_empty() {
+            name = img.new_name.clone();
+        }
+        if !img.new_tag.is_empty() && !img.digest.is_empty() {
+            tag = img.new_tag.clone();
+            digest = img.digest.clone();
+        } else if !img.new_tag.is_empty() {
+            tag = img.new_tag.clone();
+            digest.clear();
+        } else if !img.digest.is_empty() {
+            tag.clear();
+            digest = img.digest.clone();
+        }
+        if !tag.is_empty() {
+            name = format!("{name}:{tag}");
+        }
+        if !digest.is_empty() {
+            name = format!("{name}@{digest}");
+        }
+        *node = Value::String(name);
+        Ok(())
+    }
+
+    fn walk(&self, node: &mut Value) -> Result<()> {
+        match node {
+            Value::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    self.walk(value)?;
+                    if key == "containers" || key == "initContainers" {
+                        if let Value::Array(items) = value {
+                            for c in items {
+                                if let Some(image) = c.get_mut("image") {
+                                    self.update(image)?;
+                                }
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Value::Array(items) => items.iter_mut().try_for_each(|i| self.walk(i)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Apply the image rewrites.
+pub fn apply(resources: &mut [Resource], images: &[Image]) -> Result<()> {
+    let volume_spec = FieldSpec::new("", "", "", "spec/volumes[]/image/reference", false);
+    for img in images {
+        let pattern = format!("^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$", img.name);
+        let matcher = Regex::new(&pattern)
+            .map_err(|e| Error::msg(format!("images: name '{}' is not a valid pattern: {e}", img.name)))?;
+        let rw = Rewrite { image: img, matcher };
+        for r in resources.iter_mut() {
+            if r.kind() == "CustomResourceDefinition" {
+                continue;
+            }
+            rw.walk(&mut r.value).map_err(|e| e.in_file(&r.origin.file, None))?;
+            volume_spec.apply(&mut r.value, None, &mut |n| rw.update(n))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn splits() {
+        let s = |a: &str, b: &str, c: &str| (a.to_owned(), b.to_owned(), c.to_owned());
+        assert_eq!(split("nginx"), s("nginx", "", ""));
+        assert_eq!(split("nginx:1.2"), s("nginx", "1.2", ""));
+        assert_eq!(split("localhost:5000/app:v1"), s("localhost:5000/app", "v1", ""));
+        assert_eq!(split("app@sha256:abc"), s("app", "", "sha256:abc"));
+        assert_eq!(split("r.io/app:v1@sha256:abc"), s("r.io/app", "v1", "sha256:abc"));
+    }
+}

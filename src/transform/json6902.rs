@@ -1,0 +1,160 @@
+//! RFC 6902 JSON patches (`patches:` with a list of operations, and the deprecated
+//! `patchesJson6902:`), applied with the json-patch crate to every selected object.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::target::Target;
+use crate::error::{Error, Result};
+use crate::kustomize::loader::{read_text, resolve_file, KustomizationFile};
+use crate::kustomize::model::Patch;
+use crate::kustomize::BuildOptions;
+use crate::resource::Resource;
+use crate::source::yaml::parse_single;
+use crate::source::{Pos, Schema, SpanIndex};
+
+/// A patch's text and where it came from.
+pub struct PatchSource {
+    /// The file to name in errors (the patch file, or the kustomization for inline patches).
+    pub file: PathBuf,
+    /// Position of the patch text (inline patches) or of the file's start.
+    pub pos: Option<Pos>,
+    /// The text.
+    pub text: String,
+    /// True for a patch file (positions inside it are meaningful).
+    pub from_file: bool,
+}
+
+/// Read the text of a patch entry.
+pub fn source(kfile: &KustomizationFile, patch: &Patch, pointer: &str, opts: &BuildOptions) -> Result<PatchSource> {
+    match (&patch.path, &patch.patch) {
+        (Some(_), Some(_)) => Err(Error::at(
+            &kfile.path,
+            kfile.pos(pointer),
+            "a patch may have 'path' or 'patch', not both",
+        )),
+        (None, None) => Err(Error::at(
+            &kfile.path,
+            kfile.pos(pointer),
+            "a patch needs 'path' (a file) or 'patch' (inline text)",
+        )),
+        (Some(path), None) => {
+            let canonical = resolve_file(kfile, path, &format!("{pointer}/path"), opts.load_restrictor)?;
+            Ok(PatchSource {
+                file: kfile.dir.join(path),
+                pos: None,
+                text: read_text(&canonical, &opts.limits)?,
+                from_file: true,
+            })
+        }
+        (None, Some(text)) => Ok(PatchSource {
+            file: kfile.path.clone(),
+            pos: kfile.pos(&format!("{pointer}/patch")),
+            text: text.clone(),
+            from_file: false,
+        }),
+    }
+}
+
+/// A parsed list of operations.
+pub struct Operations {
+    ops: json_patch::Patch,
+    spans: SpanIndex,
+}
+
+/// Is this patch text a list of JSON patch operations (as opposed to a strategic merge)?
+pub fn parse_operations(src: &PatchSource, opts: &BuildOptions) -> Result<Option<Operations>> {
+    let trimmed = src.text.trim_start();
+    let (value, spans) = if trimmed.starts_with('[') {
+        let v: Value = serde_json::from_str(&src.text).map_err(|e| {
+            let pos = src.from_file.then(|| Pos {
+                line: e.line() as u32,
+                col: e.column() as u32,
+            });
+            Error::at(&src.file, pos.or(src.pos), format!("invalid JSON patch: {e}"))
+        })?;
+        (v, SpanIndex::default())
+    } else {
+        let doc = parse_single(&src.text, Schema::Yaml11, opts.limits).map_err(|e| {
+            let pos = if src.from_file { Some(e.pos) } else { src.pos };
+            Error::at(&src.file, pos, format!("invalid patch: {}", e.message))
+        })?;
+        match doc {
+            Some(d) if d.value.is_array() => (d.value, d.spans),
+            Some(_) => return Ok(None),
+            None => return Err(Error::at(&src.file, src.pos, "patch is empty")),
+        }
+    };
+    let ops: json_patch::Patch = serde_json::from_value(value).map_err(|e| {
+        Error::at(&src.file, src.pos, format!("invalid JSON patch operation: {e}"))
+    })?;
+    Ok(Some(Operations { ops, spans }))
+}
+
+fn op_pos(src: &PatchSource, ops: &Operations, index: usize) -> Option<Pos> {
+    if src.from_file {
+        ops.spans.get(&format!("/{index}")).map(|s| s.value).or(Some(Pos { line: 1, col: 1 }))
+    } else {
+        src.pos
+    }
+}
+
+/// Apply `ops` to every object `target` selects.
+pub fn apply(
+    resources: &mut [Resource],
+    target: &Target,
+    src: &PatchSource,
+    ops: &Operations,
+    store_previous_id: bool,
+) -> Result<()> {
+    for r in resources.iter_mut().filter(|r| target.matches(r)) {
+        if store_previous_id {
+            r.store_previous_id();
+        }
+        let id = r.cur_id();
+        json_patch::patch(&mut r.value, &ops.ops).map_err(|e| {
+            let what = describe(&e.kind);
+            Error::at(
+                &src.file,
+                op_pos(src, ops, e.operation),
+                format!(
+                    "JSON patch operation {} ({}) does not apply to {id}: {what} at path \"{}\"",
+                    e.operation,
+                    op_name(&ops.ops, e.operation),
+                    e.path
+                ),
+            )
+        })?;
+        if !r.value.is_object() {
+            return Err(Error::at(&src.file, src.pos, format!("JSON patch replaced {id} with a non-object")));
+        }
+    }
+    Ok(())
+}
+
+fn op_name(ops: &json_patch::Patch, i: usize) -> &'static str {
+    use json_patch::PatchOperation::*;
+    match ops.0.get(i) {
+        Some(Add(_)) => "add",
+        Some(Remove(_)) => "remove",
+        Some(Replace(_)) => "replace",
+        Some(Move(_)) => "move",
+        Some(Copy(_)) => "copy",
+        Some(Test(_)) => "test",
+        None => "?",
+    }
+}
+
+fn describe(kind: &json_patch::PatchErrorKind) -> String {
+    match kind {
+        json_patch::PatchErrorKind::TestFailed => "test failed: the value differs".into(),
+        json_patch::PatchErrorKind::InvalidPointer => "the document is missing the path (or its parent)".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Where a patch file was named from, for messages.
+pub fn describe_source(p: &Path) -> String {
+    p.display().to_string()
+}

@@ -1,0 +1,386 @@
+//! Name references: after prefixes, suffixes and namespaces changed object names, rewrite
+//! every field that refers to an object by name (kustomize's nameReference table).
+//!
+//! A reference is rewritten when exactly one candidate object of the referred kind had that
+//! name before (kustomize's sieve: earlier name, kind, roleRef kind, namespace, then the
+//! same prefixes and suffixes as the referrer).
+
+use serde_json::Value;
+
+use super::fieldspec::FieldSpec;
+use crate::error::{Error, Result};
+use crate::resource::{Gvk, ResId, Resource};
+
+/// A kind that can be referred to, and the fields that refer to it.
+pub struct BackRef {
+    /// The referred kind.
+    pub target: Gvk,
+    /// Fields holding its name.
+    pub referrers: Vec<FieldSpec>,
+}
+
+fn gvk(group: &str, version: &str, kind: &str) -> Gvk {
+    Gvk {
+        group: group.into(),
+        version: version.into(),
+        kind: kind.into(),
+    }
+}
+
+/// Workloads with a pod spec, and where the pod spec sits.
+const POD_SPECS: &[(&str, &str, &str)] = &[
+    ("v1", "Pod", "spec"),
+    ("", "PodTemplate", "template/spec"),
+    ("", "Deployment", "spec/template/spec"),
+    ("", "ReplicaSet", "spec/template/spec"),
+    ("", "DaemonSet", "spec/template/spec"),
+    ("", "StatefulSet", "spec/template/spec"),
+    ("", "Job", "spec/template/spec"),
+    ("", "CronJob", "spec/jobTemplate/spec/template/spec"),
+];
+
+/// Workloads whose pod spec holds service accounts, claims and priority classes.
+const SA_WORKLOADS: &[(&str, &str)] = &[
+    ("Pod", "spec"),
+    ("StatefulSet", "spec/template/spec"),
+    ("Deployment", "spec/template/spec"),
+    ("ReplicationController", "spec/template/spec"),
+    ("CronJob", "spec/jobTemplate/spec/template/spec"),
+    ("Job", "spec/template/spec"),
+    ("DaemonSet", "spec/template/spec"),
+];
+
+fn pod_refs(fields: &[&str]) -> Vec<FieldSpec> {
+    let mut out = Vec::new();
+    for (version, kind, prefix) in POD_SPECS {
+        for f in fields {
+            out.push(FieldSpec::new("", version, kind, &format!("{prefix}/{f}"), false));
+        }
+    }
+    out
+}
+
+fn plain(specs: &[(&str, &str, &str, &str)]) -> Vec<FieldSpec> {
+    specs
+        .iter()
+        .map(|(g, v, k, p)| FieldSpec::new(g, v, k, p, false))
+        .collect()
+}
+
+/// kustomize v5.8.1's nameReference table.
+pub fn back_refs() -> Vec<BackRef> {
+    let mut out = Vec::new();
+    for kind in ["Deployment", "ReplicationController", "ReplicaSet", "StatefulSet"] {
+        out.push(BackRef {
+            target: gvk("", "", kind),
+            referrers: plain(&[("", "", "HorizontalPodAutoscaler", "spec/scaleTargetRef/name")]),
+        });
+    }
+    let mut cm = pod_refs(&[
+        "volumes/configMap/name",
+        "containers/env/valueFrom/configMapKeyRef/name",
+        "initContainers/env/valueFrom/configMapKeyRef/name",
+        "containers/envFrom/configMapRef/name",
+        "initContainers/envFrom/configMapRef/name",
+        "volumes/projected/sources/configMap/name",
+    ]);
+    cm.extend(plain(&[
+        ("", "", "Node", "spec/configSource/configMap"),
+        ("", "", "Role", "rules/resourceNames"),
+        ("", "", "ClusterRole", "rules/resourceNames"),
+        ("", "", "Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap"),
+    ]));
+    out.push(BackRef {
+        target: gvk("", "v1", "ConfigMap"),
+        referrers: cm,
+    });
+    let mut secret = pod_refs(&[
+        "volumes/secret/secretName",
+        "containers/env/valueFrom/secretKeyRef/name",
+        "initContainers/env/valueFrom/secretKeyRef/name",
+        "containers/envFrom/secretRef/name",
+        "initContainers/envFrom/secretRef/name",
+        "imagePullSecrets/name",
+        "volumes/projected/sources/secret/name",
+    ]);
+    secret.extend(plain(&[
+        ("", "", "Ingress", "spec/tls/secretName"),
+        ("", "", "Ingress", "metadata/annotations/ingress.kubernetes.io\\/auth-secret"),
+        ("", "", "Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret"),
+        ("", "", "Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret"),
+        ("", "", "ServiceAccount", "imagePullSecrets/name"),
+        ("", "", "StorageClass", "parameters/secretName"),
+        ("", "", "StorageClass", "parameters/adminSecretName"),
+        ("", "", "StorageClass", "parameters/userSecretName"),
+        ("", "", "StorageClass", "parameters/secretRef"),
+        ("", "", "Role", "rules/resourceNames"),
+        ("", "", "ClusterRole", "rules/resourceNames"),
+        ("serving.knative.dev", "v1", "Service", "spec/template/spec/containers/env/valueFrom/secretKeyRef/name"),
+        ("", "", "PersistentVolume", "spec/azureFile/secretName"),
+    ]));
+    out.push(BackRef {
+        target: gvk("", "v1", "Secret"),
+        referrers: secret,
+    });
+    out.push(BackRef {
+        target: gvk("", "v1", "Service"),
+        referrers: plain(&[
+            ("apps", "", "StatefulSet", "spec/serviceName"),
+            ("", "", "Ingress", "spec/rules/http/paths/backend/serviceName"),
+            ("", "", "Ingress", "spec/backend/serviceName"),
+            ("", "", "Ingress", "spec/rules/http/paths/backend/service/name"),
+            ("", "", "Ingress", "spec/defaultBackend/service/name"),
+            ("apiregistration.k8s.io", "", "APIService", "spec/service/name"),
+            ("admissionregistration.k8s.io", "", "ValidatingWebhookConfiguration", "webhooks/clientConfig/service"),
+            ("admissionregistration.k8s.io", "", "MutatingWebhookConfiguration", "webhooks/clientConfig/service"),
+            ("", "", "HTTPRoute", "spec/rules/backendRefs/name"),
+        ]),
+    });
+    let rbac = "rbac.authorization.k8s.io";
+    out.push(BackRef {
+        target: gvk(rbac, "", "Role"),
+        referrers: plain(&[(rbac, "", "RoleBinding", "roleRef/name")]),
+    });
+    out.push(BackRef {
+        target: gvk(rbac, "", "ClusterRole"),
+        referrers: plain(&[(rbac, "", "RoleBinding", "roleRef/name"), (rbac, "", "ClusterRoleBinding", "roleRef/name")]),
+    });
+    let mut sa = plain(&[(rbac, "", "RoleBinding", "subjects"), (rbac, "", "ClusterRoleBinding", "subjects")]);
+    let workload_field = |field: &str| -> Vec<FieldSpec> {
+        SA_WORKLOADS
+            .iter()
+            .map(|(k, p)| FieldSpec::new("", "", k, &format!("{p}/{field}"), false))
+            .collect()
+    };
+    sa.extend(workload_field("serviceAccountName"));
+    out.push(BackRef {
+        target: gvk("", "v1", "ServiceAccount"),
+        referrers: sa,
+    });
+    out.push(BackRef {
+        target: gvk("", "v1", "PersistentVolumeClaim"),
+        referrers: workload_field("volumes/persistentVolumeClaim/claimName"),
+    });
+    out.push(BackRef {
+        target: gvk("", "v1", "PersistentVolume"),
+        referrers: plain(&[
+            ("", "", "PersistentVolumeClaim", "spec/volumeName"),
+            ("", "", "ClusterRole", "rules/resourceNames"),
+        ]),
+    });
+    out.push(BackRef {
+        target: gvk("storage.k8s.io", "v1", "StorageClass"),
+        referrers: plain(&[
+            ("", "", "PersistentVolume", "spec/storageClassName"),
+            ("", "", "PersistentVolumeClaim", "spec/storageClassName"),
+            ("", "", "StatefulSet", "spec/volumeClaimTemplates/spec/storageClassName"),
+        ]),
+    });
+    out.push(BackRef {
+        target: gvk("scheduling.k8s.io", "v1", "PriorityClass"),
+        referrers: workload_field("priorityClassName"),
+    });
+    // kustomize writes this group as "networking.k8s.io/v1", so it never matches; kept as data.
+    out.push(BackRef {
+        target: gvk("networking.k8s.io/v1", "v1", "IngressClass"),
+        referrers: plain(&[("", "", "Ingress", "spec/ingressClassName")]),
+    });
+    out
+}
+
+/// What a referrer needs to know about each candidate.
+struct Candidate {
+    cur: ResId,
+    prev: Vec<ResId>,
+    org_ns: String,
+    prefixes: Vec<String>,
+    suffixes: Vec<String>,
+}
+
+struct Referrer<'a> {
+    cur: ResId,
+    prefixes: &'a [String],
+    suffixes: &'a [String],
+    role_ref_gvk: Option<Gvk>,
+}
+
+fn role_ref_gvk(v: &Value) -> Option<Gvk> {
+    let rr = v.get("roleRef")?;
+    let group = rr.get("apiGroup")?.as_str()?;
+    let kind = rr.get("kind")?.as_str()?;
+    Some(gvk(group, "", kind))
+}
+
+/// Objects that a referrer may point to (kustomize's SubsetThatCouldBeReferencedByResource).
+fn could_reference(referrer: &ResId, referrer_value: &Value, target: &Candidate) -> bool {
+    if referrer.gvk.is_cluster_scoped() || target.cur.gvk.is_cluster_scoped() || target.cur.ns_equals(referrer) {
+        return true;
+    }
+    if referrer.gvk.kind != "RoleBinding" {
+        return false;
+    }
+    referrer_value
+        .get("subjects")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|s| {
+            s.get("kind").and_then(Value::as_str) == Some("ServiceAccount")
+                && s.get("namespace").and_then(Value::as_str) == Some(target.cur.namespace.as_str())
+        })
+}
+
+fn select<'c>(
+    old_name: &str,
+    candidates: Vec<&'c Candidate>,
+    target: &Gvk,
+    referrer: &Referrer,
+    is_role_ref: bool,
+    with_namespace: bool,
+) -> Result<Option<&'c Candidate>> {
+    let mut c: Vec<&Candidate> = candidates
+        .into_iter()
+        .filter(|c| c.prev.iter().any(|p| p.name == old_name))
+        .filter(|c| c.prev.iter().any(|p| p.gvk.is_selected(target)))
+        .collect();
+    if is_role_ref {
+        if let Some(rr) = &referrer.role_ref_gvk {
+            c.retain(|c| c.prev.iter().any(|p| p.gvk.is_selected(rr)));
+        }
+    }
+    if !referrer.cur.gvk.is_cluster_scoped() {
+        c.retain(|c| {
+            c.cur.gvk.is_cluster_scoped() || c.cur.gvk.kind == "ServiceAccount" || referrer.cur.ns_equals(&c.cur)
+        });
+    }
+    if c.len() == 1 {
+        return Ok(Some(c[0]));
+    }
+    c.retain(|c| c.prefixes == referrer.prefixes && c.suffixes == referrer.suffixes);
+    match c.len() {
+        0 => Ok(None),
+        1 => Ok(Some(c[0])),
+        _ => {
+            let same = c.iter().all(|x| {
+                x.cur.name == c[0].cur.name && (!with_namespace || x.cur.namespace == c[0].cur.namespace)
+            });
+            if same {
+                Ok(Some(c[0]))
+            } else {
+                let ids: Vec<String> = c.iter().map(|x| x.cur.to_string()).collect();
+                Err(Error::msg(format!(
+                    "found multiple possible referrals for name '{old_name}' in {}: {}",
+                    referrer.cur,
+                    ids.join(", ")
+                )))
+            }
+        }
+    }
+}
+
+/// Rewrite name references in every object.
+pub fn apply(resources: &mut [Resource]) -> Result<()> {
+    let table = back_refs();
+    let candidates: Vec<Candidate> = resources
+        .iter()
+        .map(|r| Candidate {
+            cur: r.cur_id(),
+            prev: r.prev_ids.clone(),
+            org_ns: r.org_id().namespace,
+            prefixes: r.prefixes.clone(),
+            suffixes: r.suffixes.clone(),
+        })
+        .collect();
+    for (ri, r) in resources.iter_mut().enumerate() {
+        let org_gvk = r.org_id().gvk;
+        let referrer_cur = candidates[ri].cur.clone();
+        let subset: Vec<&Candidate> = candidates
+            .iter()
+            .filter(|c| could_reference(&referrer_cur, &r.value, c))
+            .collect();
+        let referrer = Referrer {
+            cur: referrer_cur,
+            prefixes: &candidates[ri].prefixes,
+            suffixes: &candidates[ri].suffixes,
+            role_ref_gvk: role_ref_gvk(&r.value),
+        };
+        for back in &table {
+            for spec in &back.referrers {
+                if !org_gvk.is_selected(&spec.gvk) {
+                    continue;
+                }
+                let is_role_ref = spec.path.ends_with("roleRef/name");
+                let mut set = |node: &mut Value| -> Result<()> {
+                    set_reference(node, &subset, &back.target, &referrer, is_role_ref)
+                };
+                spec.apply(&mut r.value, None, &mut set).map_err(|e| {
+                    Error::msg(format!(
+                        "updating name reference in '{}' field of '{}': {}",
+                        spec.path, referrer.cur, e.message
+                    ))
+                    .in_file(&r.origin.file, None)
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn set_reference(node: &mut Value, subset: &[&Candidate], target: &Gvk, referrer: &Referrer, is_role_ref: bool) -> Result<()> {
+    match node {
+        Value::Null => Ok(()),
+        Value::String(_) => set_scalar(node, subset, target, referrer, is_role_ref),
+        Value::Object(_) => set_mapping(node, subset, target, referrer, is_role_ref),
+        Value::Array(items) => {
+            for item in items {
+                match item {
+                    Value::String(_) => set_scalar(item, subset, target, referrer, is_role_ref)?,
+                    Value::Object(_) => set_mapping(item, subset, target, referrer, is_role_ref)?,
+                    _ => return Err(Error::msg("a name reference list must hold strings or mappings")),
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn set_scalar(node: &mut Value, subset: &[&Candidate], target: &Gvk, referrer: &Referrer, is_role_ref: bool) -> Result<()> {
+    let Some(old) = node.as_str() else { return Ok(()) };
+    if let Some(c) = select(old, subset.to_vec(), target, referrer, is_role_ref, false)? {
+        if c.cur.name != old {
+            *node = Value::String(c.cur.name.clone());
+        }
+    }
+    Ok(())
+}
+
+fn set_mapping(node: &mut Value, subset: &[&Candidate], target: &Gvk, referrer: &Referrer, is_role_ref: bool) -> Result<()> {
+    let Some(map) = node.as_object_mut() else { return Ok(()) };
+    let Some(name) = map.get("name") else {
+        return Err(Error::msg("path config error; no 'name' field in node"));
+    };
+    let Some(old) = name.as_str().map(str::to_owned) else { return Ok(()) };
+    let pool: Vec<&Candidate> = match map.get("namespace").and_then(Value::as_str) {
+        None => subset.to_vec(),
+        Some(ns) => {
+            let by_org: Vec<&Candidate> = subset.iter().copied().filter(|c| c.org_ns == ns).collect();
+            if by_org.is_empty() {
+                subset.iter().copied().filter(|c| c.cur.namespace == ns).collect()
+            } else {
+                by_org
+            }
+        }
+    };
+    let Some(c) = select(&old, pool, target, referrer, is_role_ref, true)? else {
+        return Ok(());
+    };
+    if c.cur.name == old && c.cur.namespace.is_empty() {
+        return Ok(());
+    }
+    map.insert("name".into(), Value::String(c.cur.name.clone()));
+    if !c.cur.namespace.is_empty() {
+        map.insert("namespace".into(), Value::String(c.cur.namespace.clone()));
+    }
+    Ok(())
+}

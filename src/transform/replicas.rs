@@ -1,0 +1,47 @@
+//! `replicas:` sets spec.replicas of workloads found by current or earlier name.
+
+use serde_json::Value;
+
+use super::fieldspec::{table, CreateKind};
+use crate::error::{Error, Result};
+use crate::kustomize::model::Replica;
+use crate::resource::Resource;
+
+/// Apply the replica counts.
+pub fn apply(resources: &mut [Resource], replicas: &[Replica]) -> Result<()> {
+    let specs = table(include_str!("tables/replicas.txt"));
+    for rep in replicas {
+        let mut found = false;
+        for r in resources.iter_mut() {
+            let cur = r.cur_id();
+            let ids = std::iter::once(&cur).chain(r.prev_ids.iter());
+            let matching: Vec<_> = ids
+                .filter(|id| id.name == rep.name)
+                .flat_map(|id| specs.iter().filter(|s| id.gvk.is_selected(&s.gvk)))
+                .cloned()
+                .collect();
+            if let Some(spec) = matching.first() {
+                found = true;
+                spec.apply(&mut r.value, Some(CreateKind::Scalar), &mut |n| {
+                    *n = Value::from(rep.count);
+                    Ok(())
+                })?;
+            }
+        }
+        if !found {
+            let gvks: Vec<String> = specs
+                .iter()
+                .map(|s| {
+                    let or = |x: &str, d: &str| if x.is_empty() { d.to_owned() } else { x.to_owned() };
+                    format!("{}.{}.{}", s.gvk.kind, or(&s.gvk.version, "[noVer]"), or(&s.gvk.group, "[noGrp]"))
+                })
+                .collect();
+            return Err(Error::msg(format!(
+                "replicas: resource with name {} does not match a config with the following GVK [{}]",
+                rep.name,
+                gvks.join(" ")
+            )));
+        }
+    }
+    Ok(())
+}

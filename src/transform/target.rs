@@ -1,0 +1,165 @@
+//! Patch targets: anchored regexes on group, version, kind, name and namespace, and
+//! Kubernetes label selectors on labels and annotations.
+
+use regex::Regex;
+
+use crate::error::{Error, Result};
+use crate::kustomize::model::Selector;
+use crate::resource::Resource;
+
+#[derive(Debug)]
+enum Requirement {
+    Eq(String, String),
+    NotEq(String, String),
+    In(String, Vec<String>),
+    NotIn(String, Vec<String>),
+    Exists(String),
+    NotExists(String),
+}
+
+/// A parsed Kubernetes label selector (`a=b,c!=d,e in (x,y),f,!g`).
+#[derive(Debug, Default)]
+pub struct LabelSelector {
+    reqs: Vec<Requirement>,
+}
+
+fn split_top(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+impl LabelSelector {
+    /// Parse selector text.
+    pub fn parse(text: &str) -> Result<LabelSelector> {
+        let mut reqs = Vec::new();
+        if text.trim().is_empty() {
+            return Ok(LabelSelector { reqs });
+        }
+        let bad = |part: &str| Error::msg(format!("invalid selector '{text}' near '{part}'"));
+        for part in split_top(text) {
+            let p = part.trim();
+            if p.is_empty() {
+                return Err(bad(part));
+            }
+            if let Some(k) = p.strip_prefix('!') {
+                reqs.push(Requirement::NotExists(k.trim().to_owned()));
+            } else if let Some((k, v)) = p.split_once("!=") {
+                reqs.push(Requirement::NotEq(k.trim().to_owned(), v.trim().to_owned()));
+            } else if let Some((k, v)) = p.split_once("==") {
+                reqs.push(Requirement::Eq(k.trim().to_owned(), v.trim().to_owned()));
+            } else if let Some((k, v)) = p.split_once('=') {
+                reqs.push(Requirement::Eq(k.trim().to_owned(), v.trim().to_owned()));
+            } else if let Some(open) = p.find('(') {
+                let head: Vec<&str> = p[..open].split_whitespace().collect();
+                let Some(inner) = p[open + 1..].strip_suffix(')') else {
+                    return Err(bad(part));
+                };
+                let values: Vec<String> = inner.split(',').map(|v| v.trim().to_owned()).collect();
+                match head.as_slice() {
+                    [k, "in"] => reqs.push(Requirement::In((*k).to_owned(), values)),
+                    [k, "notin"] => reqs.push(Requirement::NotIn((*k).to_owned(), values)),
+                    _ => return Err(bad(part)),
+                }
+            } else if p.split_whitespace().count() == 1 {
+                reqs.push(Requirement::Exists(p.to_owned()));
+            } else {
+                return Err(bad(part));
+            }
+        }
+        Ok(LabelSelector { reqs })
+    }
+
+    /// Does a set of labels satisfy every requirement?
+    pub fn matches(&self, labels: &[(&str, &str)]) -> bool {
+        let get = |k: &str| labels.iter().find(|(lk, _)| *lk == k).map(|(_, v)| *v);
+        self.reqs.iter().all(|r| match r {
+            Requirement::Eq(k, v) => get(k) == Some(v.as_str()),
+            Requirement::NotEq(k, v) => get(k) != Some(v.as_str()),
+            Requirement::In(k, vs) => get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
+            Requirement::NotIn(k, vs) => get(k).is_none_or(|x| !vs.iter().any(|v| v == x)),
+            Requirement::Exists(k) => get(k).is_some(),
+            Requirement::NotExists(k) => get(k).is_none(),
+        })
+    }
+}
+
+/// A compiled target selector.
+pub struct Target {
+    group: Option<Regex>,
+    version: Option<Regex>,
+    kind: Option<Regex>,
+    name: Option<Regex>,
+    namespace: Option<Regex>,
+    labels: LabelSelector,
+    annotations: LabelSelector,
+}
+
+fn anchored(field: &str, re: &str) -> Result<Option<Regex>> {
+    if re.is_empty() {
+        return Ok(None);
+    }
+    Regex::new(&format!("^(?:{re})$"))
+        .map(Some)
+        .map_err(|e| Error::msg(format!("target {field} '{re}' is not a valid regular expression: {e}")))
+}
+
+impl Target {
+    /// Compile a selector.
+    pub fn new(s: &Selector) -> Result<Target> {
+        Ok(Target {
+            group: anchored("group", &s.group)?,
+            version: anchored("version", &s.version)?,
+            kind: anchored("kind", &s.kind)?,
+            name: anchored("name", &s.name)?,
+            namespace: anchored("namespace", &s.namespace)?,
+            labels: LabelSelector::parse(&s.label_selector)?,
+            annotations: LabelSelector::parse(&s.annotation_selector)?,
+        })
+    }
+
+    /// Does the selector pick this object?
+    pub fn matches(&self, r: &Resource) -> bool {
+        let cur = r.cur_id();
+        let org = r.org_id();
+        let m = |re: &Option<Regex>, a: &str, b: &str| re.as_ref().is_none_or(|re| re.is_match(a) || re.is_match(b));
+        if !m(&self.namespace, org.effective_namespace(), cur.effective_namespace()) {
+            return false;
+        }
+        if !m(&self.name, &org.name, &cur.name) {
+            return false;
+        }
+        let one = |re: &Option<Regex>, a: &str| re.as_ref().is_none_or(|re| re.is_match(a));
+        if !one(&self.group, &cur.gvk.group) || !one(&self.version, &cur.gvk.version) || !one(&self.kind, &cur.gvk.kind) {
+            return false;
+        }
+        self.labels.matches(&r.labels()) && self.annotations.matches(&r.annotations())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LabelSelector;
+
+    #[test]
+    fn selectors() {
+        let l = [("app", "web"), ("tier", "front")];
+        assert!(LabelSelector::parse("app=web").unwrap().matches(&l));
+        assert!(LabelSelector::parse("app in (web, api),tier").unwrap().matches(&l));
+        assert!(!LabelSelector::parse("app!=web").unwrap().matches(&l));
+        assert!(LabelSelector::parse("!missing,tier notin (back)").unwrap().matches(&l));
+    }
+}
