@@ -158,6 +158,9 @@ pub struct Resource {
     pub prefixes: Vec<String>,
     /// Name suffixes applied to it, in order.
     pub suffixes: Vec<String>,
+    /// Groups of label/annotation values that kustomize stores as one shared YAML node
+    /// (written by one transformer run); a later write to one member changes them all.
+    pub shared_values: Vec<Vec<String>>,
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
@@ -181,6 +184,7 @@ impl Resource {
             prev_ids: Vec::new(),
             prefixes: Vec::new(),
             suffixes: Vec::new(),
+            shared_values: Vec::new(),
         }
     }
 

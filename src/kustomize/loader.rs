@@ -145,6 +145,13 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
     let Value::Object(map) = &doc.value else {
         return Err(Error::at(&path, Some(doc.start), "a kustomization must be a mapping of fields"));
     };
+    if map.keys().all(|k| k == "apiVersion" || k == "kind") {
+        return Err(Error::at(
+            &path,
+            Some(doc.start),
+            "kustomization file is empty (it has no field besides apiVersion and kind); add resources",
+        ));
+    }
     for key in map.keys() {
         if !FIELDS.contains(&key.as_str()) {
             let mut ptr = String::new();

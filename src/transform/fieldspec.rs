@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::resource::Gvk;
+use crate::source::pointer::push_token;
 
 /// One path segment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,7 +90,18 @@ impl FieldSpec {
         create_kind: Option<CreateKind>,
         set: &mut dyn FnMut(&mut Value) -> Result<()>,
     ) -> Result<()> {
-        walk(obj, &self.segments, self.create, create_kind, set).map_err(|e| {
+        self.apply_at(obj, create_kind, &mut |n, _| set(n))
+    }
+
+    /// Like [`FieldSpec::apply`], also passing the JSON pointer of each visited node.
+    pub fn apply_at(
+        &self,
+        obj: &mut Value,
+        create_kind: Option<CreateKind>,
+        set: &mut dyn FnMut(&mut Value, &str) -> Result<()>,
+    ) -> Result<()> {
+        let mut ptr = String::new();
+        walk(obj, &self.segments, self.create, create_kind, &mut ptr, set).map_err(|e| {
             Error::msg(format!("cannot apply field spec '{}': {}", self.path, e.message))
         })
     }
@@ -100,16 +112,20 @@ fn walk(
     path: &[Segment],
     create: bool,
     create_kind: Option<CreateKind>,
-    set: &mut dyn FnMut(&mut Value) -> Result<()>,
+    ptr: &mut String,
+    set: &mut dyn FnMut(&mut Value, &str) -> Result<()>,
 ) -> Result<()> {
     let Some((seg, rest)) = path.split_first() else {
-        return set(node);
+        return set(node, ptr);
     };
+    let len = ptr.len();
     match node {
         Value::Null => Ok(()),
         Value::Array(items) => {
-            for item in items {
-                walk(item, path, create, create_kind, set)?;
+            for (i, item) in items.iter_mut().enumerate() {
+                ptr.push_str(&format!("/{i}"));
+                walk(item, path, create, create_kind, ptr, set)?;
+                ptr.truncate(len);
             }
             Ok(())
         }
@@ -132,7 +148,10 @@ fn walk(
                 };
                 map.insert(seg.name.clone(), fresh);
                 let child = map.get_mut(&seg.name).expect("just inserted");
-                return walk(child, rest, create, create_kind, set);
+                push_token(ptr, &seg.name);
+                let r = walk(child, rest, create, create_kind, ptr, set);
+                ptr.truncate(len);
+                return r;
             }
             let child = map.get_mut(&seg.name).expect("present");
             if child.is_null() && creating {
@@ -145,7 +164,10 @@ fn walk(
             if child.is_null() && !rest.is_empty() {
                 return Ok(());
             }
-            walk(child, rest, create, create_kind, set)
+            push_token(ptr, &seg.name);
+            let r = walk(child, rest, create, create_kind, ptr, set);
+            ptr.truncate(len);
+            r
         }
         _ => Err(Error::msg("expected sequence or mapping node")),
     }

@@ -113,6 +113,8 @@ pub fn apply(
             r.store_previous_id();
         }
         let id = r.cur_id();
+        // kustomize re-reads the patched object from JSON: no YAML node is shared any more.
+        r.shared_values.clear();
         json_patch::patch(&mut r.value, &ops.ops).map_err(|e| {
             let what = describe(&e.kind);
             Error::at(

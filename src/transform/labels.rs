@@ -9,6 +9,7 @@ use super::fieldspec::{table, CreateKind, FieldSpec};
 use crate::error::Result;
 use crate::kustomize::model::Label;
 use crate::resource::Resource;
+use crate::source::pointer::push_token;
 
 /// Fields for `commonLabels` / `includeSelectors: true`.
 pub fn selector_specs() -> Vec<FieldSpec> {
@@ -44,25 +45,49 @@ pub fn specs_for(label: &Label) -> Vec<FieldSpec> {
 }
 
 /// Write `pairs` into the mapping fields named by `specs` (labels or annotations).
+///
+/// kustomize writes one key as one YAML node shared by every place where this run creates
+/// the key; overwriting an existing key copies into that node, so every place that shares
+/// it changes too. [`Resource::shared_values`] models that sharing.
 pub fn write_pairs(resources: &mut [Resource], pairs: &BTreeMap<String, String>, specs: &[FieldSpec]) -> Result<()> {
     if pairs.is_empty() {
         return Ok(());
     }
     for r in resources.iter_mut() {
         let gvk = r.gvk();
-        for spec in specs.iter().filter(|s| s.applies_to(&gvk)) {
-            spec.apply(&mut r.value, Some(CreateKind::Map), &mut |n| {
-                if n.is_null() {
-                    *n = Value::Object(Default::default());
-                }
-                if let Some(m) = n.as_object_mut() {
-                    for (k, v) in pairs {
-                        m.insert(k.clone(), Value::String(v.clone()));
+        let specs: Vec<&FieldSpec> = specs.iter().filter(|s| s.applies_to(&gvk)).collect();
+        for (k, v) in pairs {
+            let mut created: Vec<String> = Vec::new();
+            let mut updated: Vec<String> = Vec::new();
+            for spec in &specs {
+                spec.apply_at(&mut r.value, Some(CreateKind::Map), &mut |n, ptr| {
+                    if n.is_null() {
+                        *n = Value::Object(Default::default());
+                    }
+                    if let Some(m) = n.as_object_mut() {
+                        let mut key_ptr = ptr.to_owned();
+                        push_token(&mut key_ptr, k);
+                        if m.insert(k.clone(), Value::String(v.clone())).is_some() {
+                            updated.push(key_ptr);
+                        } else {
+                            created.push(key_ptr);
+                        }
+                    }
+                    Ok(())
+                })
+                .map_err(|e| e.in_file(&r.origin.file, None))?;
+            }
+            for p in &updated {
+                let group = r.shared_values.iter().find(|g| g.contains(p)).cloned();
+                for member in group.into_iter().flatten() {
+                    if let Some(slot) = r.value.pointer_mut(&member) {
+                        *slot = Value::String(v.clone());
                     }
                 }
-                Ok(())
-            })
-            .map_err(|e| e.in_file(&r.origin.file, None))?;
+            }
+            if created.len() > 1 {
+                r.shared_values.push(created);
+            }
         }
     }
     Ok(())

