@@ -54,15 +54,21 @@ impl Gvk {
         let k = self.kind.as_str();
         let v1_or_beta = v == "v1" || v == "v1beta1";
         match (g, k) {
-            ("", "Namespace" | "Node" | "PersistentVolume" | "ComponentStatus" | "NodeProxyOptions") => v == "v1",
-            ("rbac.authorization.k8s.io", "ClusterRole" | "ClusterRoleBinding") => v1_or_beta || v == "v1alpha1",
+            (
+                "",
+                "Namespace" | "Node" | "PersistentVolume" | "ComponentStatus" | "NodeProxyOptions",
+            ) => v == "v1",
+            ("rbac.authorization.k8s.io", "ClusterRole" | "ClusterRoleBinding") => {
+                v1_or_beta || v == "v1alpha1"
+            }
             ("storage.k8s.io", "StorageClass" | "CSIDriver" | "CSINode" | "VolumeAttachment") => {
                 v1_or_beta || v == "v1alpha1"
             }
             ("apiextensions.k8s.io", "CustomResourceDefinition") => v1_or_beta,
-            ("admissionregistration.k8s.io", "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration") => {
-                v1_or_beta
-            }
+            (
+                "admissionregistration.k8s.io",
+                "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration",
+            ) => v1_or_beta,
             ("apiregistration.k8s.io", "APIService") => v1_or_beta,
             ("certificates.k8s.io", "CertificateSigningRequest") => v1_or_beta,
             ("scheduling.k8s.io", "PriorityClass") => v1_or_beta || v == "v1alpha1",
@@ -119,7 +125,13 @@ impl ResId {
 impl std::fmt::Display for ResId {
     /// kustomize's id string: `Kind.version.group/name.namespace`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let or = |s: &str, d: &'static str| if s.is_empty() { d.to_owned() } else { s.to_owned() };
+        let or = |s: &str, d: &'static str| {
+            if s.is_empty() {
+                d.to_owned()
+            } else {
+                s.to_owned()
+            }
+        };
         write!(
             f,
             "{}.{}.{}/{}.{}",
@@ -219,7 +231,10 @@ impl Resource {
 
     /// The first id it had.
     pub fn org_id(&self) -> ResId {
-        self.prev_ids.first().cloned().unwrap_or_else(|| self.cur_id())
+        self.prev_ids
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.cur_id())
     }
 
     /// Remember the current id before it changes.
@@ -236,7 +251,9 @@ impl Resource {
     /// The `metadata` map, created when missing.
     pub fn metadata_mut(&mut self) -> &mut Map<String, Value> {
         let obj = self.value.as_object_mut().expect("resources are objects");
-        let md = obj.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+        let md = obj
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Map::new()));
         if !md.is_object() {
             *md = Value::Object(Map::new());
         }
@@ -245,7 +262,8 @@ impl Resource {
 
     /// Set metadata.name.
     pub fn set_name(&mut self, name: &str) {
-        self.metadata_mut().insert("name".into(), Value::String(name.to_owned()));
+        self.metadata_mut()
+            .insert("name".into(), Value::String(name.to_owned()));
     }
 
     /// metadata.labels as pairs.
@@ -267,7 +285,11 @@ impl Resource {
             }
         }
         cur.as_object()
-            .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.as_str(), s))).collect())
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.as_str(), s)))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }

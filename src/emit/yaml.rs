@@ -89,17 +89,18 @@ fn analyze(v: &str) -> Analysis {
     let mut block_ind = v.starts_with("---") || v.starts_with("...");
     let mut line_breaks = false;
     let mut special = false;
-    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) = (false, false, false, false);
+    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
+        (false, false, false, false);
     let (mut break_space, mut space_break) = (false, false);
     let mut preceded_ws = true;
     let (mut prev_space, mut prev_break) = (false, false);
     for (i, &ch) in chars.iter().enumerate() {
-        let followed_ws = i + 1 >= n || chars[i + 1] == ' ' || chars[i + 1] == '\t' || is_break(chars[i + 1]);
+        let followed_ws =
+            i + 1 >= n || chars[i + 1] == ' ' || chars[i + 1] == '\t' || is_break(chars[i + 1]);
         if i == 0 {
             match ch {
-                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`' => {
-                    block_ind = true
-                }
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
+                | '%' | '@' | '`' => block_ind = true,
                 '?' | ':' | '-' if followed_ws => block_ind = true,
                 _ => {}
             }
@@ -175,22 +176,30 @@ fn analyze(v: &str) -> Analysis {
 fn needs_quotes(s: &str) -> bool {
     match s {
         "" | "~" | "null" | "Null" | "NULL" | "<<" => return true,
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => return true,
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => return true,
-        ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" | "-.inf" | "-.Inf"
-        | "-.INF" => return true,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return true
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return true
+        }
+        ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF"
+        | "-.inf" | "-.Inf" | "-.INF" => return true,
         _ => {}
     }
     let first = s.as_bytes()[0];
     if first == b'.' {
-        return s.len() > 1 && s.as_bytes()[1].is_ascii_digit() && crate::source::yaml::is_yaml_float(s);
+        return s.len() > 1
+            && s.as_bytes()[1].is_ascii_digit()
+            && crate::source::yaml::is_yaml_float(s);
     }
     if first.is_ascii_digit() || first == b'+' || first == b'-' {
         if v2_timestamp(s) {
             return true;
         }
         let plain: String = s.chars().filter(|&c| c != '_').collect();
-        if crate::source::yaml::go_parse_int(&plain).is_some() || crate::source::yaml::is_yaml_float(&plain) {
+        if crate::source::yaml::go_parse_int(&plain).is_some()
+            || crate::source::yaml::is_yaml_float(&plain)
+        {
             return true;
         }
         if let Some(rest) = plain.strip_prefix("-0b") {
@@ -316,13 +325,21 @@ pub fn compare_keys(a: &str, b: &str) -> Ordering {
 /// Go `strconv.FormatFloat(f, 'g', -1, 64)`.
 pub fn format_go_float(f: f64) -> String {
     if f.is_infinite() {
-        return if f > 0.0 { ".inf".into() } else { "-.inf".into() };
+        return if f > 0.0 {
+            ".inf".into()
+        } else {
+            "-.inf".into()
+        };
     }
     if f.is_nan() {
         return ".nan".into();
     }
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     let sci = format!("{:e}", f);
     let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
@@ -364,10 +381,13 @@ pub fn format_number(n: &Number) -> String {
     }
     let f = n.as_f64().unwrap_or(0.0);
     if f.fract() == 0.0 && f.is_finite() {
-        if f >= -9.223_372_036_854_775_808e18 && f < 9.223_372_036_854_775_808e18 {
+        // 2^63 and 2^64 are exact in f64.
+        const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+        const TWO_64: f64 = 18_446_744_073_709_551_616.0;
+        if (-TWO_63..TWO_63).contains(&f) {
             return (f as i64).to_string();
         }
-        if f >= 0.0 && f < 1.844_674_407_370_955_2e19 {
+        if (0.0..TWO_64).contains(&f) {
             return (f as u64).to_string();
         }
     }
@@ -619,7 +639,9 @@ impl Emitter {
     fn scalar_value(&mut self, v: &Value, simple_key: bool) {
         match v {
             Value::Null => self.scalar("null", Style::Plain, simple_key),
-            Value::Bool(b) => self.scalar(if *b { "true" } else { "false" }, Style::Plain, simple_key),
+            Value::Bool(b) => {
+                self.scalar(if *b { "true" } else { "false" }, Style::Plain, simple_key)
+            }
             Value::Number(n) => self.scalar(&format_number(n), Style::Plain, simple_key),
             Value::String(s) => self.scalar(s, str_style(s), simple_key),
             _ => {}
@@ -634,7 +656,11 @@ impl Emitter {
                     self.indicator("}", false, false, false);
                     return;
                 }
-                let child = if ctx == Ctx::Root { indent } else { indent + INDENT };
+                let child = if ctx == Ctx::Root {
+                    indent
+                } else {
+                    indent + INDENT
+                };
                 let mut keys: Vec<&String> = m.keys().collect();
                 keys.sort_by(|a, b| compare_keys(a, b));
                 for (i, k) in keys.into_iter().enumerate() {
@@ -662,7 +688,11 @@ impl Emitter {
                     self.indicator("]", false, false, false);
                     return;
                 }
-                let child = if ctx == Ctx::SeqItem { indent + INDENT } else { indent };
+                let child = if ctx == Ctx::SeqItem {
+                    indent + INDENT
+                } else {
+                    indent
+                };
                 for (i, item) in items.iter().enumerate() {
                     self.indent = child;
                     if !(i == 0 && ctx == Ctx::SeqItem) {
@@ -673,7 +703,11 @@ impl Emitter {
                 }
             }
             scalar => {
-                self.indent = if ctx == Ctx::Root { indent } else { indent + INDENT };
+                self.indent = if ctx == Ctx::Root {
+                    indent
+                } else {
+                    indent + INDENT
+                };
                 self.scalar_value(scalar, false);
             }
         }
@@ -693,22 +727,25 @@ mod tests {
         assert_eq!(format_go_float(0.00001), "1e-05");
         assert_eq!(format_go_float(1.5e-7), "1.5e-07");
         assert_eq!(format_go_float(1e20), "1e+20");
-        assert_eq!(format_number(&Number::from_f64(1e19).unwrap()), "10000000000000000000");
+        assert_eq!(
+            format_number(&Number::from_f64(1e19).unwrap()),
+            "10000000000000000000"
+        );
         assert_eq!(format_number(&Number::from_f64(1.0).unwrap()), "1");
     }
 
     #[test]
     fn key_order() {
         let mut keys = vec![
-            "éa", "zz", "b2c10", "b2c9", "ab", "aB", "a10", "a9", "a001", "a01", "a1", "a00", "a0", "a~", "a_b",
-            "a/b", "a.b", "a-b", "a b", "a", "Z", "A", "10", "9", "1", "_x",
+            "éa", "zz", "b2c10", "b2c9", "ab", "aB", "a10", "a9", "a001", "a01", "a1", "a00", "a0",
+            "a~", "a_b", "a/b", "a.b", "a-b", "a b", "a", "Z", "A", "10", "9", "1", "_x",
         ];
         keys.sort_by(|a, b| compare_keys(a, b));
         assert_eq!(
             keys,
             vec![
-                "_x", "1", "9", "10", "A", "Z", "a", "a b", "a-b", "a.b", "a/b", "a_b", "a~", "a0", "a00", "a1",
-                "a01", "a001", "a9", "a10", "aB", "ab", "b2c9", "b2c10", "zz", "éa"
+                "_x", "1", "9", "10", "A", "Z", "a", "a b", "a-b", "a.b", "a/b", "a_b", "a~", "a0",
+                "a00", "a1", "a01", "a001", "a9", "a10", "aB", "ab", "b2c9", "b2c10", "zz", "éa"
             ]
         );
     }

@@ -4,7 +4,10 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use super::loader::{load_kustomization, load_resource_file, resolve_file, KustomizationFile, LoadRestrictor};
+use super::loader::{
+    lexical_join, load_kustomization, load_resource_file, resolve_file, KustomizationFile,
+    LoadRestrictor,
+};
 use crate::error::{Error, Result};
 use crate::resource::{Gvk, Resource};
 use crate::source::Limits;
@@ -89,7 +92,7 @@ impl ResSet {
 
 struct Builder<'a> {
     opts: &'a BuildOptions,
-    stack: Vec<PathBuf>,
+    stack: Vec<(PathBuf, PathBuf)>,
     warnings: Vec<String>,
 }
 
@@ -118,6 +121,9 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
             .and_then(|v| v.as_str())
             != Some("true")
     });
+    for r in &mut resources {
+        transform::internal::strip(&mut r.value);
+    }
     transform::sort::apply(&mut resources, kfile.kustomization.sort_options.as_ref());
     Ok(BuildOutput {
         resources,
@@ -127,25 +133,35 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
 
 impl Builder<'_> {
     fn enter(&mut self, kfile: &KustomizationFile, entry: &str, pointer: &str) -> Result<()> {
-        if let Some(i) = self.stack.iter().position(|d| *d == kfile.dir) {
+        if let Some(i) = self.stack.iter().position(|(d, _)| *d == kfile.dir) {
             let chain: Vec<String> = self.stack[i..]
                 .iter()
-                .chain(std::iter::once(&kfile.dir))
-                .map(|p| p.display().to_string())
+                .map(|(_, shown)| shown.display().to_string())
+                .chain(std::iter::once(kfile.display_dir.display().to_string()))
                 .collect();
             let _ = entry;
             let _ = pointer;
             return Err(Error::at(
                 &kfile.path,
                 None,
-                format!("cycle detected: {}; a kustomization may not include itself", chain.join(" -> ")),
+                format!(
+                    "cycle detected: {}; a kustomization may not include itself",
+                    chain.join(" -> ")
+                ),
             ));
         }
-        self.stack.push(kfile.dir.clone());
+        self.stack
+            .push((kfile.dir.clone(), kfile.display_dir.clone()));
         Ok(())
     }
 
-    fn load_sub(&mut self, parent: &KustomizationFile, entry: &str, pointer: &str, dir: &Path) -> Result<KustomizationFile> {
+    fn load_sub(
+        &mut self,
+        parent: &KustomizationFile,
+        entry: &str,
+        pointer: &str,
+        dir: &Path,
+    ) -> Result<KustomizationFile> {
         load_kustomization(dir, &self.opts.limits).map_err(|e| {
             if e.message.starts_with("unable to find") {
                 Error::at(
@@ -192,23 +208,35 @@ impl Builder<'_> {
             .iter()
             .enumerate()
             .map(|(i, e)| (e, format!("/resources/{i}")))
-            .chain(k.bases.iter().enumerate().map(|(i, e)| (e, format!("/bases/{i}"))));
+            .chain(
+                k.bases
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e, format!("/bases/{i}"))),
+            );
         for (entry, pointer) in entries {
-            if entry.contains("://") || entry.starts_with("github.com/") || entry.starts_with("git@") {
+            if entry.contains("://")
+                || entry.starts_with("github.com/")
+                || entry.starts_with("git@")
+            {
                 return Err(Error::at(
                     &kfile.path,
                     kfile.pos(&pointer),
-                    format!("remote resource '{entry}' is not supported; vendor it into the repository"),
+                    format!(
+                        "remote resource '{entry}' is not supported; vendor it into the repository"
+                    ),
                 ));
             }
-            let joined = kfile.dir.join(entry);
-            if joined.is_dir() {
+            let joined = lexical_join(&kfile.display_dir, entry);
+            if kfile.dir.join(entry).is_dir() {
                 let sub = self.load_sub(kfile, entry, &pointer, &joined)?;
                 if sub.kustomization.kind.as_deref() == Some("Component") {
                     return Err(Error::at(
                         &kfile.path,
                         kfile.pos(&pointer),
-                        format!("'{entry}' is a Component; list it under 'components', not 'resources'"),
+                        format!(
+                            "'{entry}' is a Component; list it under 'components', not 'resources'"
+                        ),
                     ));
                 }
                 let mut sub_set = ResSet::default();
@@ -216,7 +244,7 @@ impl Builder<'_> {
                 set.append_all(sub_set.into_items())?;
             } else {
                 let path = resolve_file(kfile, entry, &pointer, self.opts.load_restrictor)?;
-                let display = kfile.dir.join(entry);
+                let display = lexical_join(&kfile.display_dir, entry);
                 let objects = load_resource_file(&path, &display, &self.opts.limits)?;
                 set.append_all(objects)?;
             }
@@ -224,8 +252,8 @@ impl Builder<'_> {
 
         for (i, entry) in k.components.iter().enumerate() {
             let pointer = format!("/components/{i}");
-            let joined = kfile.dir.join(entry);
-            if !joined.is_dir() {
+            let joined = lexical_join(&kfile.display_dir, entry);
+            if !kfile.dir.join(entry).is_dir() {
                 return Err(Error::at(
                     &kfile.path,
                     kfile.pos(&pointer),
@@ -237,7 +265,9 @@ impl Builder<'_> {
                 return Err(Error::at(
                     &kfile.path,
                     kfile.pos(&pointer),
-                    format!("'{entry}' is listed under 'components' but its kind is not 'Component'"),
+                    format!(
+                        "'{entry}' is listed under 'components' but its kind is not 'Component'"
+                    ),
                 ));
             }
             self.accumulate(&sub, set)?;

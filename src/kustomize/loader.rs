@@ -13,7 +13,8 @@ use crate::source::yaml::{parse_single, parse_stream};
 use crate::source::{Limits, Pos, Schema, SpanIndex};
 
 /// The names a kustomization file may have, in kustomize's order.
-pub const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+pub const KUSTOMIZATION_FILES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// Which files a kustomization may read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -30,8 +31,10 @@ pub enum LoadRestrictor {
 pub struct KustomizationFile {
     /// The file.
     pub path: PathBuf,
-    /// Its directory, canonical.
+    /// Its directory, canonical (for the load restrictor and cycle checks).
     pub dir: PathBuf,
+    /// Its directory as the user names it (for messages).
+    pub display_dir: PathBuf,
     /// Its content.
     pub kustomization: Kustomization,
     /// Positions of its nodes.
@@ -43,6 +46,27 @@ impl KustomizationFile {
     pub fn pos(&self, pointer: &str) -> Option<Pos> {
         self.spans.nearest(pointer).map(|s| s.value)
     }
+}
+
+/// `base` joined with `rel`, with `.` and `..` resolved lexically (for messages only).
+pub fn lexical_join(base: &Path, rel: &str) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in base.join(rel).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() || out.as_os_str().is_empty() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 /// Find the kustomization file of `dir`.
@@ -69,7 +93,8 @@ pub fn find_kustomization(dir: &Path) -> Result<PathBuf> {
 
 /// Read a file as UTF-8 text with a size limit.
 pub fn read_text(path: &Path, limits: &Limits) -> Result<String> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::at(path, None, format!("cannot read: {e}")))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| Error::at(path, None, format!("cannot read: {e}")))?;
     if meta.len() > limits.max_bytes as u64 {
         return Err(Error::at(
             path,
@@ -81,7 +106,8 @@ pub fn read_text(path: &Path, limits: &Limits) -> Result<String> {
             ),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::at(path, None, format!("cannot read: {e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::at(path, None, format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(&e.as_bytes()[..offset]);
@@ -136,14 +162,24 @@ fn serde_path_to_pointer(path: &serde_path_to_error::Path) -> String {
 
 /// Read and check the kustomization file of `dir`.
 pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFile> {
-    let path = find_kustomization(dir)?;
+    let display_dir = lexical_join(dir, ".");
+    let path = find_kustomization(&display_dir)?;
     let text = read_text(&path, limits)?;
-    let doc = parse_single(&text, Schema::Yaml11, *limits).map_err(|e| Error::at(&path, Some(e.pos), e.message))?;
+    let doc = parse_single(&text, Schema::Yaml11, *limits)
+        .map_err(|e| Error::at(&path, Some(e.pos), e.message))?;
     let Some(doc) = doc else {
-        return Err(Error::at(&path, None, "kustomization file is empty; list at least one resource"));
+        return Err(Error::at(
+            &path,
+            None,
+            "kustomization file is empty; list at least one resource",
+        ));
     };
     let Value::Object(map) = &doc.value else {
-        return Err(Error::at(&path, Some(doc.start), "a kustomization must be a mapping of fields"));
+        return Err(Error::at(
+            &path,
+            Some(doc.start),
+            "a kustomization must be a mapping of fields",
+        ));
     };
     if map.keys().all(|k| k == "apiVersion" || k == "kind") {
         return Err(Error::at(
@@ -160,27 +196,39 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
             let hint = did_you_mean(key, FIELDS)
                 .map(|s| format!("; did you mean '{s}'?"))
                 .unwrap_or_default();
-            return Err(Error::at(&path, pos, format!("unknown field '{key}' in kustomization{hint}")));
+            return Err(Error::at(
+                &path,
+                pos,
+                format!("unknown field '{key}' in kustomization{hint}"),
+            ));
         }
     }
-    let kustomization: Kustomization = serde_path_to_error::deserialize(&doc.value).map_err(|e| {
-        let ptr = serde_path_to_pointer(e.path());
-        let pos = doc.spans.nearest(&ptr).map(|s| s.key.unwrap_or(s.value));
-        let field = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        let hint = if inner.contains("expected a string") || inner.contains("expected a borrowed string") {
-            "; quote the value so it stays a string"
-        } else {
-            ""
-        };
-        Error::at(&path, pos, format!("invalid kustomization field '{field}': {inner}{hint}"))
-    })?;
+    let kustomization: Kustomization =
+        serde_path_to_error::deserialize(&doc.value).map_err(|e| {
+            let ptr = serde_path_to_pointer(e.path());
+            let pos = doc.spans.nearest(&ptr).map(|s| s.key.unwrap_or(s.value));
+            let field = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            let hint = if inner.contains("expected a string")
+                || inner.contains("expected a borrowed string")
+            {
+                "; quote the value so it stays a string"
+            } else {
+                ""
+            };
+            Error::at(
+                &path,
+                pos,
+                format!("invalid kustomization field '{field}': {inner}{hint}"),
+            )
+        })?;
     let canonical = dir
         .canonicalize()
         .map_err(|e| Error::at(dir, None, format!("cannot resolve directory: {e}")))?;
     Ok(KustomizationFile {
         path,
         dir: canonical,
+        display_dir,
         kustomization,
         spans: doc.spans,
     })
@@ -189,7 +237,12 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
 /// Resolve `entry` relative to the kustomization in `kfile`, checking the load restrictor.
 ///
 /// Returns the path as written (joined) and its canonical form.
-pub fn resolve_file(kfile: &KustomizationFile, entry: &str, pointer: &str, restrictor: LoadRestrictor) -> Result<PathBuf> {
+pub fn resolve_file(
+    kfile: &KustomizationFile,
+    entry: &str,
+    pointer: &str,
+    restrictor: LoadRestrictor,
+) -> Result<PathBuf> {
     let joined = kfile.dir.join(entry);
     let canonical = joined.canonicalize().map_err(|e| {
         Error::at(
@@ -204,8 +257,8 @@ pub fn resolve_file(kfile: &KustomizationFile, entry: &str, pointer: &str, restr
             kfile.pos(pointer),
             format!(
                 "security: file '{}' is not in or below '{}'; move it inside the kustomization directory or build with --load-restrictor=LoadRestrictionsNone",
-                canonical.display(),
-                kfile.dir.display()
+                lexical_join(&kfile.display_dir, entry).display(),
+                kfile.display_dir.display()
             ),
         ));
     }
@@ -215,7 +268,8 @@ pub fn resolve_file(kfile: &KustomizationFile, entry: &str, pointer: &str, restr
 /// Read the objects of a resource file: every document, `List`s expanded.
 pub fn load_resource_file(path: &Path, display: &Path, limits: &Limits) -> Result<Vec<Resource>> {
     let text = read_text(path, limits)?;
-    let docs = parse_stream(&text, Schema::Kyaml, *limits).map_err(|e| Error::at(display, Some(e.pos), e.message))?;
+    let docs = parse_stream(&text, Schema::Kyaml, *limits)
+        .map_err(|e| Error::at(display, Some(e.pos), e.message))?;
     let mut out = Vec::new();
     for (i, doc) in docs.into_iter().enumerate() {
         let spans = Arc::new(doc.spans);
@@ -259,18 +313,29 @@ pub fn load_resource_file(path: &Path, display: &Path, limits: &Limits) -> Resul
 
 fn check_object(v: &Value, file: &Path, pos: Option<Pos>) -> Result<()> {
     let Value::Object(map) = v else {
-        return Err(Error::at(file, pos, "expected a Kubernetes object (a mapping)"));
+        return Err(Error::at(
+            file,
+            pos,
+            "expected a Kubernetes object (a mapping)",
+        ));
     };
     let kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
     if kind.is_empty() {
-        return Err(Error::at(file, pos, "missing kind in object; every object needs apiVersion and kind"));
+        return Err(Error::at(
+            file,
+            pos,
+            "missing kind in object; every object needs apiVersion and kind",
+        ));
     }
     if let Some(md) = map.get("metadata") {
         if !md.is_object() && !md.is_null() {
             return Err(Error::at(file, pos, "metadata must be a mapping"));
         }
     }
-    let name = v.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+    let name = v
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if name.is_empty() {
         return Err(Error::at(
             file,

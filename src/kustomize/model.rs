@@ -289,14 +289,26 @@ impl Kustomization {
             }
         };
         let soon = "not supported by kforge yet";
-        check(self.config_map_generator.is_some(), "configMapGenerator", soon);
+        check(
+            self.config_map_generator.is_some(),
+            "configMapGenerator",
+            soon,
+        );
         check(self.secret_generator.is_some(), "secretGenerator", soon);
         check(self.generator_options.is_some(), "generatorOptions", soon);
         check(self.helm_charts.is_some(), "helmCharts", soon);
         check(self.helm_globals.is_some(), "helmGlobals", soon);
-        check(!self.patches_strategic_merge.is_empty(), "patchesStrategicMerge", soon);
+        check(
+            !self.patches_strategic_merge.is_empty(),
+            "patchesStrategicMerge",
+            soon,
+        );
         let never = "outside kforge's supported subset of kustomize (see README)";
-        check(self.helm_chart_inflation_generator.is_some(), "helmChartInflationGenerator", never);
+        check(
+            self.helm_chart_inflation_generator.is_some(),
+            "helmChartInflationGenerator",
+            never,
+        );
         check(self.replacements.is_some(), "replacements", never);
         check(self.vars.is_some(), "vars", never);
         check(self.crds.is_some(), "crds", never);

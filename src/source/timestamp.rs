@@ -27,7 +27,9 @@ fn days_in(month: u32, year: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         _ => 28,
     }
 }
@@ -74,7 +76,10 @@ pub fn parse(text: &str) -> Option<String> {
         if i == start || i - start > 9 {
             return None;
         }
-        frac = std::str::from_utf8(&s[start..i]).ok()?.trim_end_matches('0').to_owned();
+        frac = std::str::from_utf8(&s[start..i])
+            .ok()?
+            .trim_end_matches('0')
+            .to_owned();
     }
     let zone = if sep == b' ' {
         if i != s.len() {
@@ -105,7 +110,11 @@ pub fn parse(text: &str) -> Option<String> {
     if i != s.len() {
         return None;
     }
-    let frac = if frac.is_empty() { String::new() } else { format!(".{frac}") };
+    let frac = if frac.is_empty() {
+        String::new()
+    } else {
+        format!(".{frac}")
+    };
     Some(format!("{date}T{h:02}:{m:02}:{sec:02}{frac}{zone}"))
 }
 
@@ -116,8 +125,14 @@ mod tests {
     #[test]
     fn forms() {
         assert_eq!(parse("2024-01-01").unwrap(), "2024-01-01T00:00:00Z");
-        assert_eq!(parse("2001-12-14t21:59:43.10-05:00").unwrap(), "2001-12-14T21:59:43.1-05:00");
-        assert_eq!(parse("2001-12-14 21:59:43.10").unwrap(), "2001-12-14T21:59:43.1Z");
+        assert_eq!(
+            parse("2001-12-14t21:59:43.10-05:00").unwrap(),
+            "2001-12-14T21:59:43.1-05:00"
+        );
+        assert_eq!(
+            parse("2001-12-14 21:59:43.10").unwrap(),
+            "2001-12-14T21:59:43.1Z"
+        );
         assert_eq!(parse("2024-02-30"), None);
         assert_eq!(parse("12024-01-01"), None);
         assert_eq!(parse("2024-01-01x"), None);

@@ -306,7 +306,9 @@ impl Builder {
                     self.set_key(text.into_owned(), pos, is_merge);
                     return Ok(());
                 }
-                let core = tag.as_ref().and_then(|t| t.core_suffix().map(str::to_owned));
+                let core = tag
+                    .as_ref()
+                    .and_then(|t| t.core_suffix().map(str::to_owned));
                 let value = resolve_scalar(&text, style, core.as_deref(), self.schema)
                     .map_err(|m| err(pos, m))?;
                 self.record(pos);
@@ -407,7 +409,9 @@ fn apply_merges(map: &mut Map<String, Value>, merges: Vec<Value>) -> Result<(), 
                 for i in items {
                     match i {
                         Value::Object(o) => v.push(o),
-                        _ => return Err("map merge requires a mapping or a list of mappings".into()),
+                        _ => {
+                            return Err("map merge requires a mapping or a list of mappings".into())
+                        }
                     }
                 }
                 v
@@ -424,7 +428,11 @@ fn apply_merges(map: &mut Map<String, Value>, merges: Vec<Value>) -> Result<(), 
 }
 
 /// Parse a YAML stream into its non-empty documents.
-pub fn parse_stream(text: &str, schema: Schema, limits: Limits) -> Result<Vec<Document>, YamlError> {
+pub fn parse_stream(
+    text: &str,
+    schema: Schema,
+    limits: Limits,
+) -> Result<Vec<Document>, YamlError> {
     if text.len() > limits.max_bytes {
         return Err(err(
             Pos { line: 1, col: 1 },
@@ -446,12 +454,21 @@ pub fn parse_stream(text: &str, schema: Schema, limits: Limits) -> Result<Vec<Do
     for item in parser {
         let (ev, span) = item.map_err(|e| {
             let m = e.marker();
+            let info = e.info();
+            let message = if info.contains("recursion limit") || info.contains("nesting") {
+                format!(
+                    "nesting deeper than {} levels ({info}); flatten the document",
+                    limits.max_depth.min(255)
+                )
+            } else {
+                info
+            };
             err(
                 Pos {
                     line: m.line() as u32,
                     col: m.col() as u32 + 1,
                 },
-                e.info(),
+                message,
             )
         })?;
         match ev {
@@ -487,15 +504,27 @@ pub fn parse_stream(text: &str, schema: Schema, limits: Limits) -> Result<Vec<Do
 }
 
 /// Parse a stream that must hold at most one document; `None` for an empty stream.
-pub fn parse_single(text: &str, schema: Schema, limits: Limits) -> Result<Option<Document>, YamlError> {
+pub fn parse_single(
+    text: &str,
+    schema: Schema,
+    limits: Limits,
+) -> Result<Option<Document>, YamlError> {
     let mut docs = parse_stream(text, schema, limits)?;
     if docs.len() > 1 {
-        return Err(err(docs[1].start, "expected a single YAML document, found more"));
+        return Err(err(
+            docs[1].start,
+            "expected a single YAML document, found more",
+        ));
     }
     Ok(docs.pop())
 }
 
-fn resolve_scalar(text: &str, style: ScalarStyle, tag: Option<&str>, schema: Schema) -> Result<Value, String> {
+fn resolve_scalar(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&str>,
+    schema: Schema,
+) -> Result<Value, String> {
     if let Some(tag) = tag {
         return resolve_tagged(text, tag, schema);
     }
@@ -540,7 +569,8 @@ fn float_value(f: f64) -> Option<Value> {
 }
 
 const NON_FINITE: &[&str] = &[
-    ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN",
+    ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN",
+    ".NAN",
 ];
 
 fn non_finite(text: &str) -> Result<Value, String> {
@@ -559,17 +589,18 @@ pub(crate) fn go_parse_int(s: &str) -> Option<Value> {
     if body.is_empty() {
         return None;
     }
-    let (radix, digits) = if let Some(r) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-        (16, r)
-    } else if let Some(r) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
-        (8, r)
-    } else if let Some(r) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
-        (2, r)
-    } else if body.len() > 1 && body.starts_with('0') {
-        (8, &body[1..])
-    } else {
-        (10, body)
-    };
+    let (radix, digits) =
+        if let Some(r) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+            (16, r)
+        } else if let Some(r) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
+            (8, r)
+        } else if let Some(r) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
+            (2, r)
+        } else if body.len() > 1 && body.starts_with('0') {
+            (8, &body[1..])
+        } else {
+            (10, body)
+        };
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
@@ -707,7 +738,10 @@ mod tests {
     use super::*;
 
     fn one(text: &str, schema: Schema) -> Value {
-        parse_single(text, schema, Limits::default()).unwrap().unwrap().value
+        parse_single(text, schema, Limits::default())
+            .unwrap()
+            .unwrap()
+            .value
     }
 
     #[test]
@@ -729,7 +763,10 @@ mod tests {
 
     #[test]
     fn yaml11_scalars() {
-        let v = one("a: yes\nb: 'on'\nc: NO\nd: 2024-01-01\ne: y\n", Schema::Yaml11);
+        let v = one(
+            "a: yes\nb: 'on'\nc: NO\nd: 2024-01-01\ne: y\n",
+            Schema::Yaml11,
+        );
         assert_eq!(v["a"], true);
         assert_eq!(v["b"], "on");
         assert_eq!(v["c"], false);
@@ -739,13 +776,20 @@ mod tests {
 
     #[test]
     fn spans_and_duplicates() {
-        let d = parse_single("a:\n  b: [1, 2]\n  c: x\n", Schema::Kyaml, Limits::default())
-            .unwrap()
-            .unwrap();
+        let d = parse_single(
+            "a:\n  b: [1, 2]\n  c: x\n",
+            Schema::Kyaml,
+            Limits::default(),
+        )
+        .unwrap()
+        .unwrap();
         let s = d.spans.get("/a/c").unwrap();
         assert_eq!(s.value, Pos { line: 3, col: 6 });
         assert_eq!(s.key, Some(Pos { line: 3, col: 3 }));
-        assert_eq!(d.spans.get("/a/b/1").unwrap().value, Pos { line: 2, col: 10 });
+        assert_eq!(
+            d.spans.get("/a/b/1").unwrap().value,
+            Pos { line: 2, col: 10 }
+        );
         let e = parse_single("a: 1\nb: 2\na: 3\n", Schema::Kyaml, Limits::default()).unwrap_err();
         assert_eq!(e.pos.line, 3);
         assert!(e.message.contains("already defined at line 1"));

@@ -9,5 +9,9 @@ use crate::resource::Resource;
 
 /// Apply `commonAnnotations`.
 pub fn apply(resources: &mut [Resource], annotations: &BTreeMap<String, String>) -> Result<()> {
-    write_pairs(resources, annotations, &table(include_str!("tables/common_annotations.txt")))
+    write_pairs(
+        resources,
+        annotations,
+        &table(include_str!("tables/common_annotations.txt")),
+    )
 }

@@ -57,7 +57,10 @@ fn split_path(path: &str) -> Vec<Segment> {
                 name: n.to_owned(),
                 is_seq: true,
             },
-            None => Segment { name: s, is_seq: false },
+            None => Segment {
+                name: s,
+                is_seq: false,
+            },
         })
         .collect()
 }
@@ -102,7 +105,10 @@ impl FieldSpec {
     ) -> Result<()> {
         let mut ptr = String::new();
         walk(obj, &self.segments, self.create, create_kind, &mut ptr, set).map_err(|e| {
-            Error::msg(format!("cannot apply field spec '{}': {}", self.path, e.message))
+            Error::msg(format!(
+                "cannot apply field spec '{}': {}",
+                self.path, e.message
+            ))
         })
     }
 }
@@ -181,8 +187,20 @@ pub fn table(rows: &str) -> Vec<FieldSpec> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| {
             let p: Vec<&str> = l.split_whitespace().collect();
-            let f = |s: &str| if s == "-" { String::new() } else { s.to_owned() };
-            FieldSpec::new(&f(p[0]), &f(p[1]), &f(p[2]), p[3], p.get(4) == Some(&"create"))
+            let f = |s: &str| {
+                if s == "-" {
+                    String::new()
+                } else {
+                    s.to_owned()
+                }
+            };
+            FieldSpec::new(
+                &f(p[0]),
+                &f(p[1]),
+                &f(p[2]),
+                p[3],
+                p.get(4) == Some(&"create"),
+            )
         })
         .collect()
 }
@@ -201,7 +219,10 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(v, json!({"spec": {"template": {"metadata": {"labels": {"a": "b"}}}}}));
+        assert_eq!(
+            v,
+            json!({"spec": {"template": {"metadata": {"labels": {"a": "b"}}}}})
+        );
 
         let fs = FieldSpec::new("", "", "", "spec/containers/image", false);
         let mut v = json!({"spec": {"containers": [{"image": "a"}, {"name": "x"}]}});

@@ -19,15 +19,27 @@ pub fn split(image: &str) -> (String, String, String) {
         (None, None) => (image.to_owned(), String::new(), String::new()),
         (c, Some(a)) if c.is_none() || a < c.unwrap_or(usize::MAX) => {
             let a = a + slash;
-            (image[..a].to_owned(), String::new(), image[a + 1..].to_owned())
+            (
+                image[..a].to_owned(),
+                String::new(),
+                image[a + 1..].to_owned(),
+            )
         }
         (Some(c), Some(a)) => {
             let (c, a) = (c + slash, a + slash);
-            (image[..c].to_owned(), image[c + 1..a].to_owned(), image[a + 1..].to_owned())
+            (
+                image[..c].to_owned(),
+                image[c + 1..a].to_owned(),
+                image[a + 1..].to_owned(),
+            )
         }
         (Some(c), None) => {
             let c = c + slash;
-            (image[..c].to_owned(), image[c + 1..].to_owned(), String::new())
+            (
+                image[..c].to_owned(),
+                image[c + 1..].to_owned(),
+                String::new(),
+            )
         }
         (None, Some(_)) => unreachable!("handled above"),
     }
@@ -98,15 +110,26 @@ impl Rewrite<'_> {
 pub fn apply(resources: &mut [Resource], images: &[Image]) -> Result<()> {
     let volume_spec = FieldSpec::new("", "", "", "spec/volumes[]/image/reference", false);
     for img in images {
-        let pattern = format!("^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$", img.name);
-        let matcher = Regex::new(&pattern)
-            .map_err(|e| Error::msg(format!("images: name '{}' is not a valid pattern: {e}", img.name)))?;
-        let rw = Rewrite { image: img, matcher };
+        let pattern = format!(
+            "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
+            img.name
+        );
+        let matcher = Regex::new(&pattern).map_err(|e| {
+            Error::msg(format!(
+                "images: name '{}' is not a valid pattern: {e}",
+                img.name
+            ))
+        })?;
+        let rw = Rewrite {
+            image: img,
+            matcher,
+        };
         for r in resources.iter_mut() {
             if r.kind() == "CustomResourceDefinition" {
                 continue;
             }
-            rw.walk(&mut r.value).map_err(|e| e.in_file(&r.origin.file, None))?;
+            rw.walk(&mut r.value)
+                .map_err(|e| e.in_file(&r.origin.file, None))?;
             volume_spec.apply(&mut r.value, None, &mut |n| rw.update(n))?;
         }
     }
@@ -122,8 +145,14 @@ mod tests {
         let s = |a: &str, b: &str, c: &str| (a.to_owned(), b.to_owned(), c.to_owned());
         assert_eq!(split("nginx"), s("nginx", "", ""));
         assert_eq!(split("nginx:1.2"), s("nginx", "1.2", ""));
-        assert_eq!(split("localhost:5000/app:v1"), s("localhost:5000/app", "v1", ""));
+        assert_eq!(
+            split("localhost:5000/app:v1"),
+            s("localhost:5000/app", "v1", "")
+        );
         assert_eq!(split("app@sha256:abc"), s("app", "", "sha256:abc"));
-        assert_eq!(split("r.io/app:v1@sha256:abc"), s("r.io/app", "v1", "sha256:abc"));
+        assert_eq!(
+            split("r.io/app:v1@sha256:abc"),
+            s("r.io/app", "v1", "sha256:abc")
+        );
     }
 }

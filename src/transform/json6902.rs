@@ -1,7 +1,7 @@
 //! RFC 6902 JSON patches (`patches:` with a list of operations, and the deprecated
 //! `patchesJson6902:`), applied with the json-patch crate to every selected object.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -27,7 +27,12 @@ pub struct PatchSource {
 }
 
 /// Read the text of a patch entry.
-pub fn source(kfile: &KustomizationFile, patch: &Patch, pointer: &str, opts: &BuildOptions) -> Result<PatchSource> {
+pub fn source(
+    kfile: &KustomizationFile,
+    patch: &Patch,
+    pointer: &str,
+    opts: &BuildOptions,
+) -> Result<PatchSource> {
     match (&patch.path, &patch.patch) {
         (Some(_), Some(_)) => Err(Error::at(
             &kfile.path,
@@ -40,9 +45,14 @@ pub fn source(kfile: &KustomizationFile, patch: &Patch, pointer: &str, opts: &Bu
             "a patch needs 'path' (a file) or 'patch' (inline text)",
         )),
         (Some(path), None) => {
-            let canonical = resolve_file(kfile, path, &format!("{pointer}/path"), opts.load_restrictor)?;
+            let canonical = resolve_file(
+                kfile,
+                path,
+                &format!("{pointer}/path"),
+                opts.load_restrictor,
+            )?;
             Ok(PatchSource {
-                file: kfile.dir.join(path),
+                file: crate::kustomize::loader::lexical_join(&kfile.display_dir, path),
                 pos: None,
                 text: read_text(&canonical, &opts.limits)?,
                 from_file: true,
@@ -72,7 +82,11 @@ pub fn parse_operations(src: &PatchSource, opts: &BuildOptions) -> Result<Option
                 line: e.line() as u32,
                 col: e.column() as u32,
             });
-            Error::at(&src.file, pos.or(src.pos), format!("invalid JSON patch: {e}"))
+            Error::at(
+                &src.file,
+                pos.or(src.pos),
+                format!("invalid JSON patch: {e}"),
+            )
         })?;
         (v, SpanIndex::default())
     } else {
@@ -87,14 +101,21 @@ pub fn parse_operations(src: &PatchSource, opts: &BuildOptions) -> Result<Option
         }
     };
     let ops: json_patch::Patch = serde_json::from_value(value).map_err(|e| {
-        Error::at(&src.file, src.pos, format!("invalid JSON patch operation: {e}"))
+        Error::at(
+            &src.file,
+            src.pos,
+            format!("invalid JSON patch operation: {e}"),
+        )
     })?;
     Ok(Some(Operations { ops, spans }))
 }
 
 fn op_pos(src: &PatchSource, ops: &Operations, index: usize) -> Option<Pos> {
     if src.from_file {
-        ops.spans.get(&format!("/{index}")).map(|s| s.value).or(Some(Pos { line: 1, col: 1 }))
+        ops.spans
+            .get(&format!("/{index}"))
+            .map(|s| s.value)
+            .or(Some(Pos { line: 1, col: 1 }))
     } else {
         src.pos
     }
@@ -115,7 +136,10 @@ pub fn apply(
         let id = r.cur_id();
         // kustomize re-reads the patched object from JSON: no YAML node is shared any more.
         r.shared_values.clear();
-        json_patch::patch(&mut r.value, &ops.ops).map_err(|e| {
+        super::internal::inject(r);
+        let result = json_patch::patch(&mut r.value, &ops.ops);
+        super::internal::remove(&mut r.value);
+        result.map_err(|e| {
             let what = describe(&e.kind);
             Error::at(
                 &src.file,
@@ -129,7 +153,11 @@ pub fn apply(
             )
         })?;
         if !r.value.is_object() {
-            return Err(Error::at(&src.file, src.pos, format!("JSON patch replaced {id} with a non-object")));
+            return Err(Error::at(
+                &src.file,
+                src.pos,
+                format!("JSON patch replaced {id} with a non-object"),
+            ));
         }
     }
     Ok(())
@@ -151,12 +179,28 @@ fn op_name(ops: &json_patch::Patch, i: usize) -> &'static str {
 fn describe(kind: &json_patch::PatchErrorKind) -> String {
     match kind {
         json_patch::PatchErrorKind::TestFailed => "test failed: the value differs".into(),
-        json_patch::PatchErrorKind::InvalidPointer => "the document is missing the path (or its parent)".into(),
+        json_patch::PatchErrorKind::InvalidPointer => {
+            "the document is missing the path (or its parent)".into()
+        }
         other => other.to_string(),
     }
 }
 
-/// Where a patch file was named from, for messages.
-pub fn describe_source(p: &Path) -> String {
-    p.display().to_string()
+/// Apply parsed operations to any JSON value (all or nothing).
+pub fn patch_value(
+    value: &mut Value,
+    ops: &Operations,
+) -> std::result::Result<(), json_patch::PatchError> {
+    json_patch::patch(value, &ops.ops)
+}
+
+/// Parse `text` (JSON or YAML operations) as an inline patch would be.
+pub fn operations_from_text(text: &str, opts: &BuildOptions) -> Result<Operations> {
+    let src = PatchSource {
+        file: PathBuf::from("<patch>"),
+        pos: None,
+        text: text.to_owned(),
+        from_file: true,
+    };
+    parse_operations(&src, opts)?.ok_or_else(|| Error::msg("not a list of JSON patch operations"))
 }

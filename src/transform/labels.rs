@@ -36,7 +36,10 @@ pub fn specs_for(label: &Label) -> Vec<FieldSpec> {
     if label.include_selectors {
         merge(&mut v, selector_specs());
     } else {
-        merge(&mut v, vec![FieldSpec::new("", "", "", "metadata/labels", true)]);
+        merge(
+            &mut v,
+            vec![FieldSpec::new("", "", "", "metadata/labels", true)],
+        );
         if label.include_templates {
             merge(&mut v, table(include_str!("tables/metadata_labels.txt")));
         }
@@ -49,7 +52,11 @@ pub fn specs_for(label: &Label) -> Vec<FieldSpec> {
 /// kustomize writes one key as one YAML node shared by every place where this run creates
 /// the key; overwriting an existing key copies into that node, so every place that shares
 /// it changes too. [`Resource::shared_values`] models that sharing.
-pub fn write_pairs(resources: &mut [Resource], pairs: &BTreeMap<String, String>, specs: &[FieldSpec]) -> Result<()> {
+pub fn write_pairs(
+    resources: &mut [Resource],
+    pairs: &BTreeMap<String, String>,
+    specs: &[FieldSpec],
+) -> Result<()> {
     if pairs.is_empty() {
         return Ok(());
     }
@@ -94,7 +101,11 @@ pub fn write_pairs(resources: &mut [Resource], pairs: &BTreeMap<String, String>,
 }
 
 /// Apply the `labels` entries, then `commonLabels`.
-pub fn apply(resources: &mut [Resource], labels: &[Label], common: &BTreeMap<String, String>) -> Result<()> {
+pub fn apply(
+    resources: &mut [Resource],
+    labels: &[Label],
+    common: &BTreeMap<String, String>,
+) -> Result<()> {
     for l in labels {
         write_pairs(resources, &l.pairs, &specs_for(l))?;
     }

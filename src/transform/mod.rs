@@ -15,11 +15,12 @@
 pub mod annotations;
 pub mod fieldspec;
 pub mod images;
+pub mod internal;
 pub mod json6902;
 pub mod labels;
 pub mod name_affix;
-pub mod namespace;
 pub mod nameref;
+pub mod namespace;
 pub mod replicas;
 pub mod sort;
 pub mod target;
@@ -37,7 +38,11 @@ fn run_patches(
     deprecated_json: bool,
 ) -> Result<()> {
     let k = &kfile.kustomization;
-    let list = if deprecated_json { &k.patches_json6902 } else { &k.patches };
+    let list = if deprecated_json {
+        &k.patches_json6902
+    } else {
+        &k.patches
+    };
     for (i, patch) in list.iter().enumerate() {
         let pointer = format!("/{field}/{i}");
         let src = json6902::source(kfile, patch, &pointer, opts)?;
@@ -48,6 +53,13 @@ fn run_patches(
                 "strategic-merge patches are not supported by kforge yet; write this patch as an RFC 6902 JSON patch (a list of operations)",
             ));
         };
+        if deprecated_json && patch.target.as_ref().is_none_or(|t| t.name.is_empty()) {
+            return Err(Error::at(
+                &kfile.path,
+                kfile.pos(&pointer),
+                "a patchesJson6902 entry must name its target (target.name)",
+            ));
+        }
         let Some(sel) = &patch.target else {
             return Err(Error::at(
                 &kfile.path,
@@ -55,16 +67,26 @@ fn run_patches(
                 "a JSON patch needs a 'target' naming the objects it applies to",
             ));
         };
-        let target = target::Target::new(sel).map_err(|e| e.in_file(&kfile.path, kfile.pos(&format!("{pointer}/target"))))?;
+        let target = target::Target::new(sel)
+            .map_err(|e| e.in_file(&kfile.path, kfile.pos(&format!("{pointer}/target"))))?;
         json6902::apply(resources, &target, &src, &ops, !deprecated_json)?;
     }
     Ok(())
 }
 
 /// Apply one kustomization's transformers, in kustomize's order, to `resources`.
-pub fn run_pipeline(kfile: &KustomizationFile, resources: &mut [Resource], opts: &BuildOptions) -> Result<()> {
+pub fn run_pipeline(
+    kfile: &KustomizationFile,
+    resources: &mut [Resource],
+    opts: &BuildOptions,
+) -> Result<()> {
     let k = &kfile.kustomization;
-    let here = |e: Error, field: &str| e.in_file(&kfile.path, kfile.spans.get(&format!("/{field}")).and_then(|s| s.key));
+    let here = |e: Error, field: &str| {
+        e.in_file(
+            &kfile.path,
+            kfile.spans.get(&format!("/{field}")).and_then(|s| s.key),
+        )
+    };
     run_patches(kfile, resources, opts, "patches", false)?;
     if let Some(ns) = &k.namespace {
         namespace::apply(resources, ns).map_err(|e| here(e, "namespace"))?;
@@ -76,7 +98,8 @@ pub fn run_pipeline(kfile: &KustomizationFile, resources: &mut [Resource], opts:
         name_affix::apply_suffix(resources, s);
     }
     labels::apply(resources, &k.labels, &k.common_labels).map_err(|e| here(e, "labels"))?;
-    annotations::apply(resources, &k.common_annotations).map_err(|e| here(e, "commonAnnotations"))?;
+    annotations::apply(resources, &k.common_annotations)
+        .map_err(|e| here(e, "commonAnnotations"))?;
     run_patches(kfile, resources, opts, "patchesJson6902", true)?;
     replicas::apply(resources, &k.replicas).map_err(|e| here(e, "replicas"))?;
     images::apply(resources, &k.images).map_err(|e| here(e, "images"))?;

@@ -54,7 +54,13 @@ fn pod_refs(fields: &[&str]) -> Vec<FieldSpec> {
     let mut out = Vec::new();
     for (version, kind, prefix) in POD_SPECS {
         for f in fields {
-            out.push(FieldSpec::new("", version, kind, &format!("{prefix}/{f}"), false));
+            out.push(FieldSpec::new(
+                "",
+                version,
+                kind,
+                &format!("{prefix}/{f}"),
+                false,
+            ));
         }
     }
     out
@@ -70,10 +76,20 @@ fn plain(specs: &[(&str, &str, &str, &str)]) -> Vec<FieldSpec> {
 /// kustomize v5.8.1's nameReference table.
 pub fn back_refs() -> Vec<BackRef> {
     let mut out = Vec::new();
-    for kind in ["Deployment", "ReplicationController", "ReplicaSet", "StatefulSet"] {
+    for kind in [
+        "Deployment",
+        "ReplicationController",
+        "ReplicaSet",
+        "StatefulSet",
+    ] {
         out.push(BackRef {
             target: gvk("", "", kind),
-            referrers: plain(&[("", "", "HorizontalPodAutoscaler", "spec/scaleTargetRef/name")]),
+            referrers: plain(&[(
+                "",
+                "",
+                "HorizontalPodAutoscaler",
+                "spec/scaleTargetRef/name",
+            )]),
         });
     }
     let mut cm = pod_refs(&[
@@ -88,7 +104,12 @@ pub fn back_refs() -> Vec<BackRef> {
         ("", "", "Node", "spec/configSource/configMap"),
         ("", "", "Role", "rules/resourceNames"),
         ("", "", "ClusterRole", "rules/resourceNames"),
-        ("", "", "Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap"),
+        (
+            "",
+            "",
+            "Ingress",
+            "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap",
+        ),
     ]));
     out.push(BackRef {
         target: gvk("", "v1", "ConfigMap"),
@@ -105,9 +126,24 @@ pub fn back_refs() -> Vec<BackRef> {
     ]);
     secret.extend(plain(&[
         ("", "", "Ingress", "spec/tls/secretName"),
-        ("", "", "Ingress", "metadata/annotations/ingress.kubernetes.io\\/auth-secret"),
-        ("", "", "Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret"),
-        ("", "", "Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret"),
+        (
+            "",
+            "",
+            "Ingress",
+            "metadata/annotations/ingress.kubernetes.io\\/auth-secret",
+        ),
+        (
+            "",
+            "",
+            "Ingress",
+            "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret",
+        ),
+        (
+            "",
+            "",
+            "Ingress",
+            "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret",
+        ),
         ("", "", "ServiceAccount", "imagePullSecrets/name"),
         ("", "", "StorageClass", "parameters/secretName"),
         ("", "", "StorageClass", "parameters/adminSecretName"),
@@ -115,7 +151,12 @@ pub fn back_refs() -> Vec<BackRef> {
         ("", "", "StorageClass", "parameters/secretRef"),
         ("", "", "Role", "rules/resourceNames"),
         ("", "", "ClusterRole", "rules/resourceNames"),
-        ("serving.knative.dev", "v1", "Service", "spec/template/spec/containers/env/valueFrom/secretKeyRef/name"),
+        (
+            "serving.knative.dev",
+            "v1",
+            "Service",
+            "spec/template/spec/containers/env/valueFrom/secretKeyRef/name",
+        ),
         ("", "", "PersistentVolume", "spec/azureFile/secretName"),
     ]));
     out.push(BackRef {
@@ -126,13 +167,38 @@ pub fn back_refs() -> Vec<BackRef> {
         target: gvk("", "v1", "Service"),
         referrers: plain(&[
             ("apps", "", "StatefulSet", "spec/serviceName"),
-            ("", "", "Ingress", "spec/rules/http/paths/backend/serviceName"),
+            (
+                "",
+                "",
+                "Ingress",
+                "spec/rules/http/paths/backend/serviceName",
+            ),
             ("", "", "Ingress", "spec/backend/serviceName"),
-            ("", "", "Ingress", "spec/rules/http/paths/backend/service/name"),
+            (
+                "",
+                "",
+                "Ingress",
+                "spec/rules/http/paths/backend/service/name",
+            ),
             ("", "", "Ingress", "spec/defaultBackend/service/name"),
-            ("apiregistration.k8s.io", "", "APIService", "spec/service/name"),
-            ("admissionregistration.k8s.io", "", "ValidatingWebhookConfiguration", "webhooks/clientConfig/service"),
-            ("admissionregistration.k8s.io", "", "MutatingWebhookConfiguration", "webhooks/clientConfig/service"),
+            (
+                "apiregistration.k8s.io",
+                "",
+                "APIService",
+                "spec/service/name",
+            ),
+            (
+                "admissionregistration.k8s.io",
+                "",
+                "ValidatingWebhookConfiguration",
+                "webhooks/clientConfig/service",
+            ),
+            (
+                "admissionregistration.k8s.io",
+                "",
+                "MutatingWebhookConfiguration",
+                "webhooks/clientConfig/service",
+            ),
             ("", "", "HTTPRoute", "spec/rules/backendRefs/name"),
         ]),
     });
@@ -143,9 +209,15 @@ pub fn back_refs() -> Vec<BackRef> {
     });
     out.push(BackRef {
         target: gvk(rbac, "", "ClusterRole"),
-        referrers: plain(&[(rbac, "", "RoleBinding", "roleRef/name"), (rbac, "", "ClusterRoleBinding", "roleRef/name")]),
+        referrers: plain(&[
+            (rbac, "", "RoleBinding", "roleRef/name"),
+            (rbac, "", "ClusterRoleBinding", "roleRef/name"),
+        ]),
     });
-    let mut sa = plain(&[(rbac, "", "RoleBinding", "subjects"), (rbac, "", "ClusterRoleBinding", "subjects")]);
+    let mut sa = plain(&[
+        (rbac, "", "RoleBinding", "subjects"),
+        (rbac, "", "ClusterRoleBinding", "subjects"),
+    ]);
     let workload_field = |field: &str| -> Vec<FieldSpec> {
         SA_WORKLOADS
             .iter()
@@ -173,7 +245,12 @@ pub fn back_refs() -> Vec<BackRef> {
         referrers: plain(&[
             ("", "", "PersistentVolume", "spec/storageClassName"),
             ("", "", "PersistentVolumeClaim", "spec/storageClassName"),
-            ("", "", "StatefulSet", "spec/volumeClaimTemplates/spec/storageClassName"),
+            (
+                "",
+                "",
+                "StatefulSet",
+                "spec/volumeClaimTemplates/spec/storageClassName",
+            ),
         ]),
     });
     out.push(BackRef {
@@ -214,7 +291,10 @@ fn role_ref_gvk(v: &Value) -> Option<Gvk> {
 
 /// Objects that a referrer may point to (kustomize's SubsetThatCouldBeReferencedByResource).
 fn could_reference(referrer: &ResId, referrer_value: &Value, target: &Candidate) -> bool {
-    if referrer.gvk.is_cluster_scoped() || target.cur.gvk.is_cluster_scoped() || target.cur.ns_equals(referrer) {
+    if referrer.gvk.is_cluster_scoped()
+        || target.cur.gvk.is_cluster_scoped()
+        || target.cur.ns_equals(referrer)
+    {
         return true;
     }
     if referrer.gvk.kind != "RoleBinding" {
@@ -251,7 +331,9 @@ fn select<'c>(
     }
     if !referrer.cur.gvk.is_cluster_scoped() {
         c.retain(|c| {
-            c.cur.gvk.is_cluster_scoped() || c.cur.gvk.kind == "ServiceAccount" || referrer.cur.ns_equals(&c.cur)
+            c.cur.gvk.is_cluster_scoped()
+                || c.cur.gvk.kind == "ServiceAccount"
+                || referrer.cur.ns_equals(&c.cur)
         });
     }
     if c.len() == 1 {
@@ -263,7 +345,8 @@ fn select<'c>(
         1 => Ok(Some(c[0])),
         _ => {
             let same = c.iter().all(|x| {
-                x.cur.name == c[0].cur.name && (!with_namespace || x.cur.namespace == c[0].cur.namespace)
+                x.cur.name == c[0].cur.name
+                    && (!with_namespace || x.cur.namespace == c[0].cur.namespace)
             });
             if same {
                 Ok(Some(c[0]))
@@ -334,7 +417,13 @@ pub fn apply(resources: &mut [Resource]) -> Result<()> {
     Ok(())
 }
 
-fn set_reference(node: &mut Value, subset: &[&Candidate], target: &Gvk, referrer: &Referrer, is_role_ref: bool) -> Result<()> {
+fn set_reference(
+    node: &mut Value,
+    subset: &[&Candidate],
+    target: &Gvk,
+    referrer: &Referrer,
+    is_role_ref: bool,
+) -> Result<()> {
     match node {
         Value::Null => Ok(()),
         Value::String(_) => set_scalar(node, subset, target, referrer, is_role_ref),
@@ -344,7 +433,11 @@ fn set_reference(node: &mut Value, subset: &[&Candidate], target: &Gvk, referrer
                 match item {
                     Value::String(_) => set_scalar(item, subset, target, referrer, is_role_ref)?,
                     Value::Object(_) => set_mapping(item, subset, target, referrer, is_role_ref)?,
-                    _ => return Err(Error::msg("a name reference list must hold strings or mappings")),
+                    _ => {
+                        return Err(Error::msg(
+                            "a name reference list must hold strings or mappings",
+                        ))
+                    }
                 }
             }
             Ok(())
@@ -353,8 +446,16 @@ fn set_reference(node: &mut Value, subset: &[&Candidate], target: &Gvk, referrer
     }
 }
 
-fn set_scalar(node: &mut Value, subset: &[&Candidate], target: &Gvk, referrer: &Referrer, is_role_ref: bool) -> Result<()> {
-    let Some(old) = node.as_str() else { return Ok(()) };
+fn set_scalar(
+    node: &mut Value,
+    subset: &[&Candidate],
+    target: &Gvk,
+    referrer: &Referrer,
+    is_role_ref: bool,
+) -> Result<()> {
+    let Some(old) = node.as_str() else {
+        return Ok(());
+    };
     if let Some(c) = select(old, subset.to_vec(), target, referrer, is_role_ref, false)? {
         if c.cur.name != old {
             *node = Value::String(c.cur.name.clone());
@@ -363,16 +464,27 @@ fn set_scalar(node: &mut Value, subset: &[&Candidate], target: &Gvk, referrer: &
     Ok(())
 }
 
-fn set_mapping(node: &mut Value, subset: &[&Candidate], target: &Gvk, referrer: &Referrer, is_role_ref: bool) -> Result<()> {
-    let Some(map) = node.as_object_mut() else { return Ok(()) };
+fn set_mapping(
+    node: &mut Value,
+    subset: &[&Candidate],
+    target: &Gvk,
+    referrer: &Referrer,
+    is_role_ref: bool,
+) -> Result<()> {
+    let Some(map) = node.as_object_mut() else {
+        return Ok(());
+    };
     let Some(name) = map.get("name") else {
         return Err(Error::msg("path config error; no 'name' field in node"));
     };
-    let Some(old) = name.as_str().map(str::to_owned) else { return Ok(()) };
+    let Some(old) = name.as_str().map(str::to_owned) else {
+        return Ok(());
+    };
     let pool: Vec<&Candidate> = match map.get("namespace").and_then(Value::as_str) {
         None => subset.to_vec(),
         Some(ns) => {
-            let by_org: Vec<&Candidate> = subset.iter().copied().filter(|c| c.org_ns == ns).collect();
+            let by_org: Vec<&Candidate> =
+                subset.iter().copied().filter(|c| c.org_ns == ns).collect();
             if by_org.is_empty() {
                 subset
                     .iter()

@@ -19,7 +19,8 @@ pub fn apply(resources: &mut [Resource], namespace: &str) -> Result<()> {
         r.store_previous_id();
         let gvk = r.gvk();
         if !gvk.is_cluster_scoped() {
-            r.metadata_mut().insert("namespace".into(), Value::String(namespace.to_owned()));
+            r.metadata_mut()
+                .insert("namespace".into(), Value::String(namespace.to_owned()));
         }
         if gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding" {
             if let Some(subjects) = r.value.get_mut("subjects").and_then(Value::as_array_mut) {
@@ -49,7 +50,11 @@ pub fn apply(resources: &mut [Resource], namespace: &str) -> Result<()> {
     let mut seen = HashSet::new();
     for r in resources.iter() {
         let id = r.cur_id();
-        let key = (id.gvk.clone(), id.name.clone(), id.effective_namespace().to_owned());
+        let key = (
+            id.gvk.clone(),
+            id.name.clone(),
+            id.effective_namespace().to_owned(),
+        );
         if !seen.insert(key) {
             return Err(Error::msg(format!(
                 "namespace transformation produces an id conflict: two objects become {id}"

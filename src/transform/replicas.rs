@@ -32,8 +32,19 @@ pub fn apply(resources: &mut [Resource], replicas: &[Replica]) -> Result<()> {
             let gvks: Vec<String> = specs
                 .iter()
                 .map(|s| {
-                    let or = |x: &str, d: &str| if x.is_empty() { d.to_owned() } else { x.to_owned() };
-                    format!("{}.{}.{}", s.gvk.kind, or(&s.gvk.version, "[noVer]"), or(&s.gvk.group, "[noGrp]"))
+                    let or = |x: &str, d: &str| {
+                        if x.is_empty() {
+                            d.to_owned()
+                        } else {
+                            x.to_owned()
+                        }
+                    };
+                    format!(
+                        "{}.{}.{}",
+                        s.gvk.kind,
+                        or(&s.gvk.version, "[noVer]"),
+                        or(&s.gvk.group, "[noGrp]")
+                    )
                 })
                 .collect();
             return Err(Error::msg(format!(

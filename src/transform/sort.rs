@@ -29,15 +29,35 @@ const FIRST: &[&str] = &[
     "CronJob",
     "PodDisruptionBudget",
 ];
-const LAST: &[&str] = &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+const LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
 
 fn gvk_str(g: &Gvk) -> String {
-    let or = |s: &str, d: &str| if s.is_empty() { d.to_owned() } else { s.to_owned() };
-    format!("{}_{}_{}", or(&g.group, "~G"), or(&g.version, "~V"), or(&g.kind, "~K"))
+    let or = |s: &str, d: &str| {
+        if s.is_empty() {
+            d.to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
+    format!(
+        "{}_{}_{}",
+        or(&g.group, "~G"),
+        or(&g.version, "~V"),
+        or(&g.kind, "~K")
+    )
 }
 
 fn id_str(id: &ResId) -> String {
-    let or = |s: &str, d: &str| if s.is_empty() { d.to_owned() } else { s.to_owned() };
+    let or = |s: &str, d: &str| {
+        if s.is_empty() {
+            d.to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
     format!(
         "{}.{}.{}|{}|{}",
         or(&id.gvk.kind, "[noKind]"),
@@ -70,7 +90,10 @@ impl Ranks<'_> {
             if ra != rb {
                 return ra < rb;
             }
-            if a.gvk.kind == "Namespace" && b.gvk.kind == "Namespace" && (a.gvk.group.is_empty() || b.gvk.group.is_empty()) {
+            if a.gvk.kind == "Namespace"
+                && b.gvk.kind == "Namespace"
+                && (a.gvk.group.is_empty() || b.gvk.group.is_empty())
+            {
                 return gvk_str(&a.gvk) > gvk_str(&b.gvk);
             }
             return gvk_str(&a.gvk) < gvk_str(&b.gvk);
@@ -93,7 +116,11 @@ pub fn apply(resources: &mut [Resource], options: Option<&SortOptions>) {
         _ => (FIRST.to_vec(), LAST.to_vec()),
     };
     let ranks = Ranks { first, last };
-    let mut keyed: Vec<(ResId, usize)> = resources.iter().enumerate().map(|(i, r)| (r.cur_id(), i)).collect();
+    let mut keyed: Vec<(ResId, usize)> = resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.cur_id(), i))
+        .collect();
     keyed.sort_by(|(a, _), (b, _)| {
         if ranks.less(a, b) {
             Ordering::Less

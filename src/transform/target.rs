@@ -112,9 +112,11 @@ fn anchored(field: &str, re: &str) -> Result<Option<Regex>> {
     if re.is_empty() {
         return Ok(None);
     }
-    Regex::new(&format!("^(?:{re})$"))
-        .map(Some)
-        .map_err(|e| Error::msg(format!("target {field} '{re}' is not a valid regular expression: {e}")))
+    Regex::new(&format!("^(?:{re})$")).map(Some).map_err(|e| {
+        Error::msg(format!(
+            "target {field} '{re}' is not a valid regular expression: {e}"
+        ))
+    })
 }
 
 impl Target {
@@ -135,15 +137,25 @@ impl Target {
     pub fn matches(&self, r: &Resource) -> bool {
         let cur = r.cur_id();
         let org = r.org_id();
-        let m = |re: &Option<Regex>, a: &str, b: &str| re.as_ref().is_none_or(|re| re.is_match(a) || re.is_match(b));
-        if !m(&self.namespace, org.effective_namespace(), cur.effective_namespace()) {
+        let m = |re: &Option<Regex>, a: &str, b: &str| {
+            re.as_ref()
+                .is_none_or(|re| re.is_match(a) || re.is_match(b))
+        };
+        if !m(
+            &self.namespace,
+            org.effective_namespace(),
+            cur.effective_namespace(),
+        ) {
             return false;
         }
         if !m(&self.name, &org.name, &cur.name) {
             return false;
         }
         let one = |re: &Option<Regex>, a: &str| re.as_ref().is_none_or(|re| re.is_match(a));
-        if !one(&self.group, &cur.gvk.group) || !one(&self.version, &cur.gvk.version) || !one(&self.kind, &cur.gvk.kind) {
+        if !one(&self.group, &cur.gvk.group)
+            || !one(&self.version, &cur.gvk.version)
+            || !one(&self.kind, &cur.gvk.kind)
+        {
             return false;
         }
         self.labels.matches(&r.labels()) && self.annotations.matches(&r.annotations())
@@ -158,8 +170,12 @@ mod tests {
     fn selectors() {
         let l = [("app", "web"), ("tier", "front")];
         assert!(LabelSelector::parse("app=web").unwrap().matches(&l));
-        assert!(LabelSelector::parse("app in (web, api),tier").unwrap().matches(&l));
+        assert!(LabelSelector::parse("app in (web, api),tier")
+            .unwrap()
+            .matches(&l));
         assert!(!LabelSelector::parse("app!=web").unwrap().matches(&l));
-        assert!(LabelSelector::parse("!missing,tier notin (back)").unwrap().matches(&l));
+        assert!(LabelSelector::parse("!missing,tier notin (back)")
+            .unwrap()
+            .matches(&l));
     }
 }

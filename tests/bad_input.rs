@@ -1,0 +1,170 @@
+//! Hostile and malformed input: exit 2, one line naming the file and line, nothing on stdout.
+//! (A generous kill-timeout guards against hangs; speed is measured in benchmarks, not here.)
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const KUSTOMIZATION: &str =
+    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- input.yaml\n";
+
+fn build_with(input: &str) -> (Option<i32>, String, usize) {
+    let dir = tempdir();
+    std::fs::write(dir.join("kustomization.yaml"), KUSTOMIZATION).unwrap();
+    std::fs::write(dir.join("input.yaml"), input).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kforge"))
+        .arg("build")
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("kforge hung on hostile input");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let out = child.wait_with_output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.stdout.len(),
+    )
+}
+
+fn tempdir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "kforge-bad-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn assert_refused(input: &str, line: u32, words: &str) {
+    let (code, stderr, stdout_len) = build_with(input);
+    assert_eq!(code, Some(2), "exit code, stderr: {stderr}");
+    assert_eq!(stdout_len, 0, "no partial output");
+    let msg = stderr.trim_end();
+    assert!(!msg.contains('\n'), "one line: {msg}");
+    assert!(
+        msg.contains(&format!("input.yaml:{line}:")),
+        "names input.yaml:{line}: {msg}"
+    );
+    assert!(msg.contains(words), "mentions {words:?}: {msg}");
+    assert!(Path::new(env!("CARGO_BIN_EXE_kforge")).exists());
+}
+
+#[test]
+fn alias_bomb() {
+    let mut s = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        s.push_str(&format!(
+            "  a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    assert_refused(&s, 11, "alias");
+}
+
+#[test]
+fn deep_flow_nesting() {
+    assert_refused(&"[".repeat(100_000), 1, "nest");
+}
+
+#[test]
+fn deep_block_nesting() {
+    let s: String = (0..100_000)
+        .map(|i| format!("{}- \n", "  ".repeat(i % 3)))
+        .collect::<String>();
+    let (code, stderr, _) = build_with(&s);
+    assert_eq!(code, Some(2), "{stderr}");
+    let s: String = (0..100_000).map(|_| "- ").collect();
+    assert_refused(&s, 1, "nest");
+}
+
+#[test]
+fn malformed_yaml() {
+    assert_refused(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n data: [unclosed\n",
+        5,
+        "",
+    );
+}
+
+#[test]
+fn duplicate_keys() {
+    assert_refused(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  name: d\n",
+        5,
+        "already defined",
+    );
+}
+
+#[test]
+fn non_utf8() {
+    let dir = tempdir();
+    std::fs::write(dir.join("kustomization.yaml"), KUSTOMIZATION).unwrap();
+    std::fs::write(
+        dir.join("input.yaml"),
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \xff\xfe\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kforge"))
+        .arg("build")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(2));
+    let msg = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        msg.contains("input.yaml:4:9") && msg.contains("UTF-8"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn not_an_object() {
+    assert_refused("- just\n- a list\n", 1, "expected a Kubernetes object");
+}
+
+#[test]
+fn output_file_untouched_on_failure() {
+    let dir = tempdir();
+    std::fs::write(dir.join("kustomization.yaml"), KUSTOMIZATION).unwrap();
+    std::fs::write(dir.join("input.yaml"), "apiVersion: v1\nkind: ConfigMap\n").unwrap();
+    let out_file = dir.join("out.yaml");
+    std::fs::write(&out_file, "previous\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kforge"))
+        .arg("build")
+        .arg(&dir)
+        .arg("-o")
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "previous\n");
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("kforge-tmp")
+        })
+        .collect();
+    assert!(leftovers.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,138 @@
+//! Differential suite: every case under tests/kustomize/cases is built by the kforge binary
+//! and compared byte for byte with what `kubectl kustomize` (v5.8.1) printed for it
+//! (tests/kustomize/expected, kept honest by `tests/kustomize/oracle.py check` in CI).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kustomize")
+}
+
+struct Case {
+    name: String,
+    dir: PathBuf,
+    args: Vec<String>,
+    expected_yaml: Option<Vec<u8>>,
+}
+
+fn cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    let mut names: Vec<String> = std::fs::read_dir(root().join("cases"))
+        .expect("cases directory")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        let exp = root().join("expected");
+        let args = std::fs::read_to_string(exp.join(format!("{name}.args")))
+            .map(|s| s.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default();
+        let yaml = std::fs::read(exp.join(format!("{name}.yaml"))).ok();
+        let has_err = exp.join(format!("{name}.err")).exists();
+        assert!(
+            yaml.is_some() ^ has_err,
+            "case {name} needs exactly one of expected/{name}.yaml or .err (run oracle.py record)"
+        );
+        out.push(Case {
+            dir: root().join("cases").join(&name),
+            name,
+            args,
+            expected_yaml: yaml,
+        });
+    }
+    out
+}
+
+fn kforge(case: &Case) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kforge"))
+        .arg("build")
+        .args(&case.args)
+        .arg(&case.dir)
+        .output()
+        .expect("run kforge")
+}
+
+#[test]
+fn builds_match_kubectl_kustomize_byte_for_byte() {
+    let all = cases();
+    let ok_cases: Vec<&Case> = all.iter().filter(|c| c.expected_yaml.is_some()).collect();
+    assert!(
+        ok_cases.len() >= 40,
+        "the suite needs at least 40 successful cases, has {}",
+        ok_cases.len()
+    );
+    let mut failures = Vec::new();
+    for case in ok_cases {
+        let out = kforge(case);
+        let expected = case.expected_yaml.as_ref().expect("yaml case");
+        if !out.status.success() {
+            failures.push(format!(
+                "{}: exit {:?}: {}",
+                case.name,
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        } else if &out.stdout != expected {
+            let got = String::from_utf8_lossy(&out.stdout);
+            let want = String::from_utf8_lossy(expected);
+            let line = got
+                .lines()
+                .zip(want.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or_else(|| got.lines().count().min(want.lines().count()));
+            failures.push(format!(
+                "{}: output differs from kubectl kustomize at line {}:\n  kforge:  {:?}\n  kubectl: {:?}",
+                case.name,
+                line + 1,
+                got.lines().nth(line).unwrap_or("<end>"),
+                want.lines().nth(line).unwrap_or("<end>")
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} case(s) differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn failing_builds_fail_with_a_located_one_line_error() {
+    let mut failures = Vec::new();
+    for case in cases().iter().filter(|c| c.expected_yaml.is_none()) {
+        let out = kforge(case);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let line = stderr.trim_end();
+        let names_file = line.contains(&format!("cases/{}", case.name));
+        if out.status.code() != Some(2)
+            || !out.stdout.is_empty()
+            || !line.starts_with("error: ")
+            || line.contains('\n')
+            || !names_file
+        {
+            failures.push(format!(
+                "{}: exit {:?}, stdout {} bytes, stderr {:?}",
+                case.name,
+                out.status.code(),
+                out.stdout.len(),
+                line
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn library_render_matches_binary() {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == "basic-app")
+        .expect("basic-app case");
+    let out = kforge::build_dir(&case.dir, &Default::default()).expect("build");
+    assert_eq!(
+        kforge::render(&out.resources).as_bytes(),
+        case.expected_yaml.unwrap().as_slice()
+    );
+}
