@@ -173,6 +173,8 @@ pub struct Resource {
     /// Groups of label/annotation values that kustomize stores as one shared YAML node
     /// (written by one transformer run); a later write to one member changes them all.
     pub shared_values: Vec<Vec<String>>,
+    /// A generated ConfigMap or Secret whose name gets kustomize's content hash at the end.
+    pub needs_hash: bool,
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
@@ -197,6 +199,7 @@ impl Resource {
             prefixes: Vec::new(),
             suffixes: Vec::new(),
             shared_values: Vec::new(),
+            needs_hash: false,
         }
     }
 

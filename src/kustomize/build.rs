@@ -114,6 +114,7 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
     let mut set = ResSet::default();
     b.accumulate(&kfile, &mut set)?;
     let mut resources = set.into_items();
+    super::generator::apply_hashes(&mut resources);
     transform::nameref::apply(&mut resources).map_err(|e| e.in_file(&kfile.path, None))?;
     resources.retain(|r| {
         r.value
@@ -249,6 +250,8 @@ impl Builder<'_> {
                 set.append_all(objects)?;
             }
         }
+
+        super::generator::run(kfile, set, self.opts)?;
 
         for (i, entry) in k.components.iter().enumerate() {
             let pointer = format!("/components/{i}");

@@ -62,12 +62,14 @@ pub struct Kustomization {
     /// Output order.
     pub sort_options: Option<SortOptions>,
 
-    /// Not supported yet (issue 3).
-    pub config_map_generator: Option<Value>,
-    /// Not supported yet (issue 3).
-    pub secret_generator: Option<Value>,
-    /// Not supported yet (issue 3).
-    pub generator_options: Option<Value>,
+    /// ConfigMaps to generate.
+    #[serde(default)]
+    pub config_map_generator: Vec<GeneratorArgs>,
+    /// Secrets to generate.
+    #[serde(default)]
+    pub secret_generator: Vec<GeneratorArgs>,
+    /// Options for every generator of this kustomization.
+    pub generator_options: Option<GeneratorOptions>,
     /// Not supported yet (issue 3).
     pub helm_charts: Option<Value>,
     /// Not supported yet (issue 3).
@@ -132,6 +134,55 @@ pub struct FieldSpecDef {
     /// Create the field when missing.
     #[serde(default)]
     pub create: bool,
+}
+
+/// One `configMapGenerator` or `secretGenerator` entry.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GeneratorArgs {
+    /// Object name (before prefix, suffix and hash).
+    #[serde(default)]
+    pub name: String,
+    /// Object namespace.
+    #[serde(default)]
+    pub namespace: String,
+    /// `create` (default), `merge` or `replace`.
+    #[serde(default)]
+    pub behavior: String,
+    /// `key=value` entries.
+    #[serde(default)]
+    pub literals: Vec<String>,
+    /// Files (`path` or `key=path`).
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// Env files (`KEY=value` lines).
+    #[serde(default)]
+    pub envs: Vec<String>,
+    /// Deprecated single env file.
+    #[serde(default)]
+    pub env: String,
+    /// Secret type (secrets only).
+    #[serde(rename = "type", default)]
+    pub secret_type: String,
+    /// Per-generator options.
+    pub options: Option<GeneratorOptions>,
+}
+
+/// Generator options.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GeneratorOptions {
+    /// Labels for generated objects.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Annotations for generated objects.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    /// Do not append the content hash to the name.
+    pub disable_name_suffix_hash: Option<bool>,
+    /// Mark the generated object immutable.
+    #[serde(default)]
+    pub immutable: bool,
 }
 
 /// One patch entry.
@@ -289,13 +340,6 @@ impl Kustomization {
             }
         };
         let soon = "not supported by kforge yet";
-        check(
-            self.config_map_generator.is_some(),
-            "configMapGenerator",
-            soon,
-        );
-        check(self.secret_generator.is_some(), "secretGenerator", soon);
-        check(self.generator_options.is_some(), "generatorOptions", soon);
         check(self.helm_charts.is_some(), "helmCharts", soon);
         check(self.helm_globals.is_some(), "helmGlobals", soon);
         check(
