@@ -35,6 +35,8 @@ pub struct BuildOutput {
 #[derive(Debug, Default)]
 pub struct ResSet {
     items: Vec<Resource>,
+    /// Ids of `items`; `None` after the items were handed out for changing.
+    index: Option<HashSet<(Gvk, String, String)>>,
 }
 
 fn id_key(r: &Resource) -> (Gvk, String, String) {
@@ -55,12 +57,16 @@ impl ResSet {
 
     /// The objects, to transform in place.
     pub fn items_mut(&mut self) -> &mut Vec<Resource> {
+        self.index = None;
         &mut self.items
     }
 
     /// Add objects, refusing an id that is already present.
     pub fn append_all(&mut self, new: Vec<Resource>) -> Result<()> {
-        let mut seen: HashSet<(Gvk, String, String)> = self.items.iter().map(id_key).collect();
+        let items = &self.items;
+        let seen = self
+            .index
+            .get_or_insert_with(|| items.iter().map(id_key).collect());
         for r in new {
             let key = id_key(&r);
             if !seen.insert(key) {

@@ -289,26 +289,32 @@ fn role_ref_gvk(v: &Value) -> Option<Gvk> {
     Some(gvk(group, "", kind))
 }
 
-/// Objects that a referrer may point to (kustomize's SubsetThatCouldBeReferencedByResource).
-fn could_reference(referrer: &ResId, referrer_value: &Value, target: &Candidate) -> bool {
-    if referrer.gvk.is_cluster_scoped()
-        || target.cur.gvk.is_cluster_scoped()
-        || target.cur.ns_equals(referrer)
-    {
-        return true;
-    }
+/// Namespaces of the ServiceAccount subjects of a RoleBinding: a RoleBinding may refer to
+/// objects there as well as in its own namespace.
+fn role_binding_sa_namespaces(referrer: &ResId, value: &Value) -> Vec<String> {
     if referrer.gvk.kind != "RoleBinding" {
-        return false;
+        return Vec::new();
     }
-    referrer_value
+    value
         .get("subjects")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .any(|s| {
-            s.get("kind").and_then(Value::as_str) == Some("ServiceAccount")
-                && s.get("namespace").and_then(Value::as_str) == Some(target.cur.namespace.as_str())
+        .filter(|s| s.get("kind").and_then(Value::as_str) == Some("ServiceAccount"))
+        .filter_map(|s| {
+            s.get("namespace")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
         })
+        .collect()
+}
+
+/// Objects that a referrer may point to (kustomize's SubsetThatCouldBeReferencedByResource).
+fn could_reference(referrer: &ResId, rb_namespaces: &[String], target: &Candidate) -> bool {
+    referrer.gvk.is_cluster_scoped()
+        || target.cur.gvk.is_cluster_scoped()
+        || target.cur.ns_equals(referrer)
+        || rb_namespaces.contains(&target.cur.namespace)
 }
 
 fn select<'c>(
@@ -362,6 +368,51 @@ fn select<'c>(
     }
 }
 
+/// Candidates that may be referred to under one name (kustomize's sieve starts from the
+/// earlier names), indexed so that a lookup does not scan every object.
+struct Index<'a> {
+    by_prev_name: std::collections::HashMap<&'a str, Vec<&'a Candidate>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(candidates: &'a [Candidate]) -> Self {
+        let mut by_prev_name: std::collections::HashMap<&str, Vec<&Candidate>> =
+            std::collections::HashMap::new();
+        for c in candidates {
+            let mut names: Vec<&str> = c.prev.iter().map(|p| p.name.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            for n in names {
+                by_prev_name.entry(n).or_default().push(c);
+            }
+        }
+        Index { by_prev_name }
+    }
+}
+
+/// A referrer's view: the objects it could refer to (kustomize's
+/// SubsetThatCouldBeReferencedByResource), looked up by earlier name.
+struct Scope<'a, 'b> {
+    index: &'b Index<'a>,
+    referrer: ResId,
+    rb_namespaces: Vec<String>,
+}
+
+impl<'a> Scope<'a, '_> {
+    fn named(&self, name: &str) -> Vec<&'a Candidate> {
+        self.index
+            .by_prev_name
+            .get(name)
+            .map(|v| {
+                v.iter()
+                    .copied()
+                    .filter(|c| could_reference(&self.referrer, &self.rb_namespaces, c))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
 /// Rewrite name references in every object.
 pub fn apply(resources: &mut [Resource]) -> Result<()> {
     let table = back_refs();
@@ -382,36 +433,43 @@ pub fn apply(resources: &mut [Resource]) -> Result<()> {
             suffixes: r.suffixes.clone(),
         })
         .collect();
+    let index = Index::new(&candidates);
+    if index.by_prev_name.is_empty() {
+        return Ok(());
+    }
     for (ri, r) in resources.iter_mut().enumerate() {
         let org_gvk = r.org_id().gvk;
-        let referrer_cur = candidates[ri].cur.clone();
-        let subset: Vec<&Candidate> = candidates
+        let specs: Vec<(&BackRef, &FieldSpec)> = table
             .iter()
-            .filter(|c| could_reference(&referrer_cur, &r.value, c))
+            .flat_map(|b| b.referrers.iter().map(move |s| (b, s)))
+            .filter(|(_, s)| org_gvk.is_selected(&s.gvk))
             .collect();
+        if specs.is_empty() {
+            continue;
+        }
+        let scope = Scope {
+            index: &index,
+            referrer: candidates[ri].cur.clone(),
+            rb_namespaces: role_binding_sa_namespaces(&candidates[ri].cur, &r.value),
+        };
         let referrer = Referrer {
-            cur: referrer_cur,
+            cur: candidates[ri].cur.clone(),
             prefixes: &candidates[ri].prefixes,
             suffixes: &candidates[ri].suffixes,
             role_ref_gvk: role_ref_gvk(&r.value),
         };
-        for back in &table {
-            for spec in &back.referrers {
-                if !org_gvk.is_selected(&spec.gvk) {
-                    continue;
-                }
-                let is_role_ref = spec.path.ends_with("roleRef/name");
-                let mut set = |node: &mut Value| -> Result<()> {
-                    set_reference(node, &subset, &back.target, &referrer, is_role_ref)
-                };
-                spec.apply(&mut r.value, None, &mut set).map_err(|e| {
-                    Error::msg(format!(
-                        "updating name reference in '{}' field of '{}': {}",
-                        spec.path, referrer.cur, e.message
-                    ))
-                    .in_file(&r.origin.file, None)
-                })?;
-            }
+        for (back, spec) in specs {
+            let is_role_ref = spec.path.ends_with("roleRef/name");
+            let mut set = |node: &mut Value| -> Result<()> {
+                set_reference(node, &scope, &back.target, &referrer, is_role_ref)
+            };
+            spec.apply(&mut r.value, None, &mut set).map_err(|e| {
+                Error::msg(format!(
+                    "updating name reference in '{}' field of '{}': {}",
+                    spec.path, referrer.cur, e.message
+                ))
+                .in_file(&r.origin.file, None)
+            })?;
         }
     }
     Ok(())
@@ -419,7 +477,7 @@ pub fn apply(resources: &mut [Resource]) -> Result<()> {
 
 fn set_reference(
     node: &mut Value,
-    subset: &[&Candidate],
+    subset: &Scope,
     target: &Gvk,
     referrer: &Referrer,
     is_role_ref: bool,
@@ -448,7 +506,7 @@ fn set_reference(
 
 fn set_scalar(
     node: &mut Value,
-    subset: &[&Candidate],
+    subset: &Scope,
     target: &Gvk,
     referrer: &Referrer,
     is_role_ref: bool,
@@ -456,7 +514,7 @@ fn set_scalar(
     let Some(old) = node.as_str() else {
         return Ok(());
     };
-    if let Some(c) = select(old, subset.to_vec(), target, referrer, is_role_ref, false)? {
+    if let Some(c) = select(old, subset.named(old), target, referrer, is_role_ref, false)? {
         if c.cur.name != old {
             *node = Value::String(c.cur.name.clone());
         }
@@ -466,7 +524,7 @@ fn set_scalar(
 
 fn set_mapping(
     node: &mut Value,
-    subset: &[&Candidate],
+    subset: &Scope,
     target: &Gvk,
     referrer: &Referrer,
     is_role_ref: bool,
@@ -480,13 +538,14 @@ fn set_mapping(
     let Some(old) = name.as_str().map(str::to_owned) else {
         return Ok(());
     };
+    let named = subset.named(&old);
     let pool: Vec<&Candidate> = match map.get("namespace").and_then(Value::as_str) {
-        None => subset.to_vec(),
+        None => named,
         Some(ns) => {
             let by_org: Vec<&Candidate> =
-                subset.iter().copied().filter(|c| c.org_ns == ns).collect();
+                named.iter().copied().filter(|c| c.org_ns == ns).collect();
             if by_org.is_empty() {
-                subset
+                named
                     .iter()
                     .copied()
                     .filter(|c| !c.cur.gvk.is_cluster_scoped() && c.cur.effective_namespace() == ns)
