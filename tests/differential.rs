@@ -14,6 +14,8 @@ struct Case {
     dir: PathBuf,
     args: Vec<String>,
     expected_yaml: Option<Vec<u8>>,
+    /// kustomize's warnings on stderr for a successful build.
+    expected_stderr: Vec<u8>,
 }
 
 fn cases() -> Vec<Case> {
@@ -30,6 +32,7 @@ fn cases() -> Vec<Case> {
             .unwrap_or_default();
         let yaml = std::fs::read(exp.join(format!("{name}.yaml"))).ok();
         let has_err = exp.join(format!("{name}.err")).exists();
+        let stderr = std::fs::read(exp.join(format!("{name}.stderr"))).unwrap_or_default();
         assert!(
             yaml.is_some() ^ has_err,
             "case {name} needs exactly one of expected/{name}.yaml or .err (run oracle.py record)"
@@ -39,6 +42,7 @@ fn cases() -> Vec<Case> {
             name,
             args,
             expected_yaml: yaml,
+            expected_stderr: stderr,
         });
     }
     out
@@ -72,6 +76,13 @@ fn builds_match_kubectl_kustomize_byte_for_byte() {
                 case.name,
                 out.status.code(),
                 String::from_utf8_lossy(&out.stderr)
+            ));
+        } else if out.stderr != case.expected_stderr {
+            failures.push(format!(
+                "{}: warnings differ from kubectl kustomize:\n  kforge:  {:?}\n  kubectl: {:?}",
+                case.name,
+                String::from_utf8_lossy(&out.stderr),
+                String::from_utf8_lossy(&case.expected_stderr)
             ));
         } else if &out.stdout != expected {
             let got = String::from_utf8_lossy(&out.stdout);

@@ -37,7 +37,10 @@ def run_case(exe, name):
     case_dir = os.path.join(CASES, name)
     p = subprocess.run([exe, "kustomize", *flags, case_dir], capture_output=True)
     if p.returncode == 0:
-        return {name + ".yaml": p.stdout}
+        out = {name + ".yaml": p.stdout}
+        if p.stderr:
+            out[name + ".stderr"] = p.stderr  # deprecation warnings
+        return out
     err = p.stderr.decode("utf-8", "replace").replace(case_dir, "$ROOT")
     return {name + ".err": err.encode()}
 
@@ -51,7 +54,7 @@ def produce(exe, outdir):
 
 
 def expected_files(d):
-    return {f for f in os.listdir(d) if f.endswith((".yaml", ".err"))}
+    return {f for f in os.listdir(d) if f.endswith((".yaml", ".err", ".stderr"))}
 
 
 def main():
@@ -71,7 +74,7 @@ def main():
             a = open(os.path.join(EXPECTED, f), "rb").read()
             b = open(os.path.join(tmp, f), "rb").read()
             # error texts name temporary paths in places; only the outcome must agree
-            if f.endswith(".yaml") and a != b:
+            if f.endswith((".yaml", ".stderr")) and a != b:
                 bad.append(f)
         if bad:
             sys.exit("oracle: expected files differ from kubectl kustomize: " + ", ".join(bad)
