@@ -88,6 +88,27 @@ impl Gvk {
     }
 }
 
+/// `s`, or `placeholder` when `s` is empty (kustomize's id strings).
+pub fn or_placeholder<'a>(s: &'a str, placeholder: &'a str) -> &'a str {
+    if s.is_empty() {
+        placeholder
+    } else {
+        s
+    }
+}
+
+impl Gvk {
+    /// kustomize's GVK string: `Kind.version.group` with `[noKind]`, `[noVer]`, `[noGrp]`.
+    pub fn id_string(&self) -> String {
+        format!(
+            "{}.{}.{}",
+            or_placeholder(&self.kind, "[noKind]"),
+            or_placeholder(&self.version, "[noVer]"),
+            or_placeholder(&self.group, "[noGrp]")
+        )
+    }
+}
+
 /// The identity of an object: GVK, name and namespace.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ResId {
@@ -125,21 +146,12 @@ impl ResId {
 impl std::fmt::Display for ResId {
     /// kustomize's id string: `Kind.version.group/name.namespace`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let or = |s: &str, d: &'static str| {
-            if s.is_empty() {
-                d.to_owned()
-            } else {
-                s.to_owned()
-            }
-        };
         write!(
             f,
-            "{}.{}.{}/{}.{}",
-            or(&self.gvk.kind, "[noKind]"),
-            or(&self.gvk.version, "[noVer]"),
-            or(&self.gvk.group, "[noGrp]"),
+            "{}/{}.{}",
+            self.gvk.id_string(),
             self.name,
-            or(&self.namespace, "[noNs]")
+            or_placeholder(&self.namespace, "[noNs]")
         )
     }
 }

@@ -29,24 +29,7 @@ pub fn apply(resources: &mut [Resource], replicas: &[Replica]) -> Result<()> {
             }
         }
         if !found {
-            let gvks: Vec<String> = specs
-                .iter()
-                .map(|s| {
-                    let or = |x: &str, d: &str| {
-                        if x.is_empty() {
-                            d.to_owned()
-                        } else {
-                            x.to_owned()
-                        }
-                    };
-                    format!(
-                        "{}.{}.{}",
-                        s.gvk.kind,
-                        or(&s.gvk.version, "[noVer]"),
-                        or(&s.gvk.group, "[noGrp]")
-                    )
-                })
-                .collect();
+            let gvks: Vec<String> = specs.iter().map(|s| s.gvk.id_string()).collect();
             return Err(Error::msg(format!(
                 "replicas: resource with name {} does not match a config with the following GVK [{}]",
                 rep.name,

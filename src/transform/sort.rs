@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 
 use crate::kustomize::model::SortOptions;
-use crate::resource::{Gvk, ResId, Resource};
+use crate::resource::{or_placeholder, Gvk, ResId, Resource};
 
 const FIRST: &[&str] = &[
     "Namespace",
@@ -35,36 +35,20 @@ const LAST: &[&str] = &[
 ];
 
 fn gvk_str(g: &Gvk) -> String {
-    let or = |s: &str, d: &str| {
-        if s.is_empty() {
-            d.to_owned()
-        } else {
-            s.to_owned()
-        }
-    };
     format!(
         "{}_{}_{}",
-        or(&g.group, "~G"),
-        or(&g.version, "~V"),
-        or(&g.kind, "~K")
+        or_placeholder(&g.group, "~G"),
+        or_placeholder(&g.version, "~V"),
+        or_placeholder(&g.kind, "~K")
     )
 }
 
 fn id_str(id: &ResId) -> String {
-    let or = |s: &str, d: &str| {
-        if s.is_empty() {
-            d.to_owned()
-        } else {
-            s.to_owned()
-        }
-    };
     format!(
-        "{}.{}.{}|{}|{}",
-        or(&id.gvk.kind, "[noKind]"),
-        or(&id.gvk.version, "[noVer]"),
-        or(&id.gvk.group, "[noGrp]"),
-        or(&id.namespace, "~X"),
-        or(&id.name, "~N")
+        "{}|{}|{}",
+        id.gvk.id_string(),
+        or_placeholder(&id.namespace, "~X"),
+        or_placeholder(&id.name, "~N")
     )
 }
 
