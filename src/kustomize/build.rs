@@ -139,15 +139,13 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
 }
 
 impl Builder<'_> {
-    fn enter(&mut self, kfile: &KustomizationFile, entry: &str, pointer: &str) -> Result<()> {
+    fn enter(&mut self, kfile: &KustomizationFile) -> Result<()> {
         if let Some(i) = self.stack.iter().position(|(d, _)| *d == kfile.dir) {
             let chain: Vec<String> = self.stack[i..]
                 .iter()
                 .map(|(_, shown)| shown.display().to_string())
                 .chain(std::iter::once(kfile.display_dir.display().to_string()))
                 .collect();
-            let _ = entry;
-            let _ = pointer;
             return Err(Error::at(
                 &kfile.path,
                 None,
@@ -199,7 +197,7 @@ impl Builder<'_> {
     }
 
     fn accumulate(&mut self, kfile: &KustomizationFile, set: &mut ResSet) -> Result<()> {
-        self.enter(kfile, "", "")?;
+        self.enter(kfile)?;
         let k = &kfile.kustomization;
         if let Some((field, why)) = k.refused_fields().first() {
             return Err(Error::at(

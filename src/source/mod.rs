@@ -1,6 +1,7 @@
 //! Stage 1: reading files. YAML streams become JSON values with the position of every node.
 
 pub mod pointer;
+pub mod scalar;
 pub mod timestamp;
 pub mod yaml;
 

@@ -1,0 +1,222 @@
+//! Typing of YAML scalars: which plain text is a null, bool, number or timestamp, under
+//! yaml.v3 rules (kustomize's resources) or YAML 1.1 rules (kustomization files).
+
+use granit_parser::ScalarStyle;
+use serde_json::{Number, Value};
+
+use super::timestamp;
+use super::yaml::Schema;
+
+pub(crate) fn resolve_scalar(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&str>,
+    schema: Schema,
+) -> Result<Value, String> {
+    if let Some(tag) = tag {
+        return resolve_tagged(text, tag, schema);
+    }
+    if style != ScalarStyle::Plain {
+        return Ok(Value::String(text.to_owned()));
+    }
+    match schema {
+        Schema::Kyaml => resolve_v3(text),
+        Schema::Yaml11 => resolve_v2(text),
+    }
+}
+
+fn resolve_tagged(text: &str, tag: &str, schema: Schema) -> Result<Value, String> {
+    let typed = match schema {
+        Schema::Kyaml => resolve_v3(text)?,
+        Schema::Yaml11 => resolve_v2(text)?,
+    };
+    let ok = match tag {
+        "str" => return Ok(Value::String(text.to_owned())),
+        "null" => matches!(typed, Value::Null),
+        "bool" => matches!(typed, Value::Bool(_)),
+        "int" => typed.is_i64() || typed.is_u64(),
+        "float" => {
+            if let Value::Number(n) = &typed {
+                if let Some(f) = n.as_f64() {
+                    return Ok(float_value(f).unwrap_or(typed));
+                }
+            }
+            false
+        }
+        _ => return Ok(Value::String(text.to_owned())),
+    };
+    if ok {
+        Ok(typed)
+    } else {
+        Err(format!("cannot decode {text:?} as !!{tag}"))
+    }
+}
+
+fn float_value(f: f64) -> Option<Value> {
+    Number::from_f64(f).map(Value::Number)
+}
+
+const NON_FINITE: &[&str] = &[
+    ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN",
+    ".NAN",
+];
+
+fn non_finite(text: &str) -> Result<Value, String> {
+    Err(format!(
+        "{text} is not representable in JSON (kustomize fails on it too); quote it if you meant a string"
+    ))
+}
+
+/// Go `strconv.ParseInt(s, 0, 64)` / `ParseUint`; underscores already removed.
+pub(crate) fn go_parse_int(s: &str) -> Option<Value> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'+' => (false, &s[1..]),
+        b'-' => (true, &s[1..]),
+        _ => (false, s),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let (radix, digits) =
+        if let Some(r) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+            (16, r)
+        } else if let Some(r) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
+            (8, r)
+        } else if let Some(r) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
+            (2, r)
+        } else if body.len() > 1 && body.starts_with('0') {
+            (8, &body[1..])
+        } else {
+            (10, body)
+        };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let mag = u128::from_str_radix(digits, radix).ok()?;
+    if neg {
+        if mag <= (i64::MAX as u128) + 1 {
+            return Some(Value::Number(Number::from((-(mag as i128)) as i64)));
+        }
+        None
+    } else if mag <= i64::MAX as u128 {
+        Some(Value::Number(Number::from(mag as i64)))
+    } else if mag <= u64::MAX as u128 {
+        Some(Value::Number(Number::from(mag as u64)))
+    } else {
+        None
+    }
+}
+
+/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
+pub(crate) fn is_yaml_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let s = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - s
+    };
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+fn number_like(text: &str, v3: bool) -> Option<Result<Value, String>> {
+    let plain: String = text.chars().filter(|&c| c != '_').collect();
+    if let Some(v) = go_parse_int(&plain) {
+        return Some(Ok(v));
+    }
+    if is_yaml_float(&plain) {
+        if let Ok(f) = plain.parse::<f64>() {
+            return Some(float_value(f).ok_or_else(|| format!("{text} is out of range")));
+        }
+    }
+    if let Some(rest) = plain.strip_prefix("-0b") {
+        if let Ok(v) = i64::from_str_radix(rest, 2) {
+            return Some(Ok(Value::Number(Number::from(-v))));
+        }
+    }
+    if v3 {
+        if let Some(rest) = plain.strip_prefix("-0o") {
+            if let Ok(v) = i64::from_str_radix(rest, 8) {
+                return Some(Ok(Value::Number(Number::from(-v))));
+            }
+        }
+    }
+    None
+}
+
+/// yaml.v3 typing of a plain scalar.
+pub(crate) fn resolve_v3(text: &str) -> Result<Value, String> {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
+        "true" | "True" | "TRUE" => return Ok(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Ok(Value::Bool(false)),
+        _ => {}
+    }
+    if NON_FINITE.contains(&text) {
+        return non_finite(text);
+    }
+    let first = text.as_bytes()[0];
+    if first.is_ascii_digit() || first == b'+' || first == b'-' || first == b'.' {
+        if first.is_ascii_digit() {
+            if let Some(ts) = timestamp::parse(text) {
+                return Ok(Value::String(ts));
+            }
+        }
+        if let Some(v) = number_like(text, true) {
+            return v;
+        }
+    }
+    Ok(Value::String(text.to_owned()))
+}
+
+/// go-yaml v2 (YAML 1.1) typing of a plain scalar, as sigs.k8s.io/yaml reads it.
+pub(crate) fn resolve_v2(text: &str) -> Result<Value, String> {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Ok(Value::Bool(true))
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Ok(Value::Bool(false))
+        }
+        _ => {}
+    }
+    if NON_FINITE.contains(&text) {
+        return non_finite(text);
+    }
+    let first = text.as_bytes()[0];
+    if first.is_ascii_digit() || first == b'+' || first == b'-' || first == b'.' {
+        if let Some(v) = number_like(text, false) {
+            return v;
+        }
+    }
+    Ok(Value::String(text.to_owned()))
+}
