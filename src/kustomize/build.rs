@@ -194,6 +194,11 @@ impl Builder<'_> {
         warn(!k.common_labels.is_empty(), "commonLabels", "labels");
         warn(!k.image_tags.is_empty(), "imageTags", "images");
         warn(!k.patches_json6902.is_empty(), "patchesJson6902", "patches");
+        warn(
+            !k.patches_strategic_merge.is_empty(),
+            "patchesStrategicMerge",
+            "patches",
+        );
     }
 
     fn accumulate(&mut self, kfile: &KustomizationFile, set: &mut ResSet) -> Result<()> {

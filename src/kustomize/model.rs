@@ -342,11 +342,6 @@ impl Kustomization {
         let soon = "not supported by kforge yet";
         check(self.helm_charts.is_some(), "helmCharts", soon);
         check(self.helm_globals.is_some(), "helmGlobals", soon);
-        check(
-            !self.patches_strategic_merge.is_empty(),
-            "patchesStrategicMerge",
-            soon,
-        );
         let never = "outside kforge's supported subset of kustomize (see README)";
         check(
             self.helm_chart_inflation_generator.is_some(),

@@ -1,7 +1,7 @@
 //! Stage 3: transformers. One file per transformer; [`run_pipeline`] is the one place that
 //! fixes their order, which is kustomize's:
 //!
-//! 1. `patches` (in listed order)
+//! 1. `patchesStrategicMerge`, then `patches` (in listed order)
 //! 2. `namespace`
 //! 3. `namePrefix`, then `nameSuffix`
 //! 4. `labels` (each entry in order), then `commonLabels`
@@ -18,10 +18,13 @@ pub mod images;
 pub mod internal;
 pub mod json6902;
 pub mod labels;
+pub mod merge2;
 pub mod name_affix;
 pub mod nameref;
 pub mod namespace;
 pub mod replicas;
+pub mod smp;
+pub mod smp_schema;
 pub mod sort;
 pub mod target;
 
@@ -29,10 +32,39 @@ use crate::error::{Error, Result};
 use crate::kustomize::loader::KustomizationFile;
 use crate::kustomize::BuildOptions;
 use crate::resource::Resource;
+use crate::source::yaml::parse_stream;
+use crate::source::Schema;
+
+/// A patch's content: JSON operations or strategic-merge documents.
+enum Parsed {
+    Json(json6902::Operations),
+    Smp(Vec<smp::SmpDoc>),
+}
+
+/// Classify and parse a patch as kustomize does: text starting with `[`, or a YAML
+/// document that is a list, is a JSON patch; objects are strategic-merge patches.
+fn parse_patch(src: &json6902::PatchSource, opts: &BuildOptions) -> Result<Parsed> {
+    if !src.text.trim_start().starts_with('[') {
+        let docs = parse_stream(&src.text, Schema::Kyaml, opts.limits).map_err(|e| {
+            let pos = if src.from_file { Some(e.pos) } else { src.pos };
+            Error::at(&src.file, pos, format!("invalid patch: {}", e.message))
+        })?;
+        if !(docs.len() == 1 && docs[0].value.is_array()) {
+            let docs = smp::documents(src, docs)?;
+            if docs.is_empty() {
+                return Err(Error::at(&src.file, src.pos, "patch is empty"));
+            }
+            return Ok(Parsed::Smp(docs));
+        }
+    }
+    let ops = json6902::parse_operations(src, opts)?
+        .ok_or_else(|| Error::at(&src.file, src.pos, "invalid JSON patch"))?;
+    Ok(Parsed::Json(ops))
+}
 
 fn run_patches(
     kfile: &KustomizationFile,
-    resources: &mut [Resource],
+    resources: &mut Vec<Resource>,
     opts: &BuildOptions,
     field: &str,
     deprecated_json: bool,
@@ -46,12 +78,39 @@ fn run_patches(
     for (i, patch) in list.iter().enumerate() {
         let pointer = format!("/{field}/{i}");
         let src = json6902::source(kfile, patch, &pointer, opts)?;
-        let Some(ops) = json6902::parse_operations(&src, opts)? else {
-            return Err(Error::at(
-                &kfile.path,
-                kfile.pos(&pointer),
-                "strategic-merge patches are not supported by kforge yet; write this patch as an RFC 6902 JSON patch (a list of operations)",
-            ));
+        let target = match &patch.target {
+            Some(sel) => Some(
+                target::Target::new(sel)
+                    .map_err(|e| e.in_file(&kfile.path, kfile.pos(&format!("{pointer}/target"))))?,
+            ),
+            None => None,
+        };
+        let ops = match parse_patch(&src, opts)? {
+            Parsed::Json(ops) => ops,
+            Parsed::Smp(docs) => {
+                if deprecated_json {
+                    return Err(Error::at(
+                        &kfile.path,
+                        kfile.pos(&pointer),
+                        "a patchesJson6902 entry must be a list of JSON patch operations; put strategic-merge patches under 'patches'",
+                    ));
+                }
+                let o = smp::SmpOptions {
+                    allow_name_change: patch.options.allow_name_change,
+                    allow_kind_change: patch.options.allow_kind_change,
+                };
+                if target.is_some() && docs.len() > 1 {
+                    return Err(Error::at(
+                        &kfile.path,
+                        kfile.pos(&pointer),
+                        "a patch with a 'target' must hold a single strategic-merge document",
+                    ));
+                }
+                for doc in &docs {
+                    smp::apply(resources, &src, doc, target.as_ref(), o)?;
+                }
+                continue;
+            }
         };
         if deprecated_json && patch.target.as_ref().is_none_or(|t| t.name.is_empty()) {
             return Err(Error::at(
@@ -60,16 +119,61 @@ fn run_patches(
                 "a patchesJson6902 entry must name its target (target.name)",
             ));
         }
-        let Some(sel) = &patch.target else {
+        let Some(target) = target else {
             return Err(Error::at(
                 &kfile.path,
                 kfile.pos(&pointer),
                 "a JSON patch needs a 'target' naming the objects it applies to",
             ));
         };
-        let target = target::Target::new(sel)
-            .map_err(|e| e.in_file(&kfile.path, kfile.pos(&format!("{pointer}/target"))))?;
         json6902::apply(resources, &target, &src, &ops, !deprecated_json)?;
+    }
+    Ok(())
+}
+
+/// The deprecated `patchesStrategicMerge:` entries: each a file path or inline patch text.
+fn run_patches_strategic_merge(
+    kfile: &KustomizationFile,
+    resources: &mut Vec<Resource>,
+    opts: &BuildOptions,
+) -> Result<()> {
+    for (i, entry) in kfile
+        .kustomization
+        .patches_strategic_merge
+        .iter()
+        .enumerate()
+    {
+        let pointer = format!("/patchesStrategicMerge/{i}");
+        // kustomize first reads the entry as patch text, and as a file path when that fails.
+        let inline = parse_stream(entry, Schema::Kyaml, opts.limits)
+            .ok()
+            .filter(|d| !d.is_empty() && d.iter().all(|d| d.value.is_object()));
+        let src = if inline.is_some() {
+            json6902::PatchSource {
+                file: kfile.path.clone(),
+                pos: kfile.pos(&pointer),
+                text: entry.clone(),
+                from_file: false,
+            }
+        } else {
+            let as_patch = crate::kustomize::model::Patch {
+                path: Some(entry.clone()),
+                patch: None,
+                target: None,
+                options: Default::default(),
+            };
+            json6902::source(kfile, &as_patch, &pointer, opts)?
+        };
+        let Parsed::Smp(docs) = parse_patch(&src, opts)? else {
+            return Err(Error::at(
+                &kfile.path,
+                kfile.pos(&pointer),
+                "patchesStrategicMerge entries must be strategic-merge patches; put JSON patches under 'patches' with a 'target'",
+            ));
+        };
+        for doc in &docs {
+            smp::apply(resources, &src, doc, None, smp::SmpOptions::default())?;
+        }
     }
     Ok(())
 }
@@ -77,7 +181,7 @@ fn run_patches(
 /// Apply one kustomization's transformers, in kustomize's order, to `resources`.
 pub fn run_pipeline(
     kfile: &KustomizationFile,
-    resources: &mut [Resource],
+    resources: &mut Vec<Resource>,
     opts: &BuildOptions,
 ) -> Result<()> {
     let k = &kfile.kustomization;
@@ -87,6 +191,7 @@ pub fn run_pipeline(
             kfile.spans.get(&format!("/{field}")).and_then(|s| s.key),
         )
     };
+    run_patches_strategic_merge(kfile, resources, opts)?;
     run_patches(kfile, resources, opts, "patches", false)?;
     if let Some(ns) = &k.namespace {
         namespace::apply(resources, ns).map_err(|e| here(e, "namespace"))?;

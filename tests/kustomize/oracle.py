@@ -10,6 +10,7 @@ kubectl is taken from $KUBECTL, else from PATH; it must report Kustomize v5.8.1
 Per-case flags (e.g. --load-restrictor=LoadRestrictionsNone) live in expected/<case>.args.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,7 @@ def run_case(exe, name):
             out[name + ".stderr"] = p.stderr  # deprecation warnings
         return out
     err = p.stderr.decode("utf-8", "replace").replace(case_dir, "$ROOT")
+    err = re.sub(r"0x[0-9a-f]+", "0xADDR", err)  # Go pointers differ from run to run
     return {name + ".err": err.encode()}
 
 
