@@ -20,6 +20,7 @@ pub mod source;
 pub mod transform;
 
 pub use error::{Error, Result};
+pub use kustomize::helm::HelmConfig;
 pub use kustomize::{BuildOptions, BuildOutput, LoadRestrictor};
 pub use resource::Resource;
 

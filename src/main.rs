@@ -35,6 +35,12 @@ enum Command {
         /// Write the output to this file instead of standard output (atomically).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Render `helmCharts` by running `helm template` (off by default, as in kustomize).
+        #[arg(long)]
+        enable_helm: bool,
+        /// The helm executable to run for `helmCharts`.
+        #[arg(long, default_value = "helm", requires = "enable_helm")]
+        helm_command: PathBuf,
     },
 }
 
@@ -75,12 +81,15 @@ fn main() -> ExitCode {
             dir,
             load_restrictor,
             output,
+            enable_helm,
+            helm_command,
         } => {
             let options = kforge::BuildOptions {
                 load_restrictor: match load_restrictor {
                     Restrictor::RootOnly => kforge::LoadRestrictor::RootOnly,
                     Restrictor::None => kforge::LoadRestrictor::None,
                 },
+                helm: enable_helm.then(|| kforge::HelmConfig::new(helm_command)),
                 ..Default::default()
             };
             match kforge::build_dir(&dir, &options) {

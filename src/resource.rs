@@ -187,6 +187,8 @@ pub struct Resource {
     pub shared_values: Vec<Vec<String>>,
     /// A generated ConfigMap or Secret whose name gets kustomize's content hash at the end.
     pub needs_hash: bool,
+    /// Rendered from a helm chart: kustomize's `namespace` transformer skips it.
+    pub helm_generated: bool,
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
@@ -212,6 +214,7 @@ impl Resource {
             suffixes: Vec::new(),
             shared_values: Vec::new(),
             needs_hash: false,
+            helm_generated: false,
         }
     }
 

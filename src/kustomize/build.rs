@@ -20,6 +20,8 @@ pub struct BuildOptions {
     pub load_restrictor: LoadRestrictor,
     /// Limits for every YAML file read.
     pub limits: Limits,
+    /// How `helmCharts` are rendered; `None` refuses them (kustomize's `--enable-helm`).
+    pub helm: Option<super::helm::HelmConfig>,
 }
 
 /// The result of a build.
@@ -99,6 +101,8 @@ impl ResSet {
 struct Builder<'a> {
     opts: &'a BuildOptions,
     stack: Vec<(PathBuf, PathBuf)>,
+    /// `namespace:` of each kustomization on the stack (helm charts inherit the nearest).
+    namespaces: Vec<Option<String>>,
     warnings: Vec<String>,
 }
 
@@ -107,6 +111,7 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
     let mut b = Builder {
         opts,
         stack: Vec::new(),
+        namespaces: Vec::new(),
         warnings: Vec::new(),
     };
     let kfile = load_kustomization(dir, &opts.limits)?;
@@ -212,6 +217,8 @@ impl Builder<'_> {
             ));
         }
         self.warn_deprecated(k);
+        self.namespaces
+            .push(k.namespace.clone().filter(|n| !n.is_empty()));
 
         let entries = k
             .resources
@@ -261,6 +268,8 @@ impl Builder<'_> {
         }
 
         super::generator::run(kfile, set, self.opts)?;
+        let inherited = self.namespaces.iter().rev().flatten().next().cloned();
+        super::helm::run(kfile, set, self.opts, inherited.as_deref())?;
 
         for (i, entry) in k.components.iter().enumerate() {
             let pointer = format!("/components/{i}");
@@ -287,6 +296,7 @@ impl Builder<'_> {
 
         transform::run_pipeline(kfile, set.items_mut(), self.opts)?;
         self.stack.pop();
+        self.namespaces.pop();
         Ok(())
     }
 }

@@ -268,7 +268,12 @@ pub fn resolve_file(
 /// Read the objects of a resource file: every document, `List`s expanded.
 pub fn load_resource_file(path: &Path, display: &Path, limits: &Limits) -> Result<Vec<Resource>> {
     let text = read_text(path, limits)?;
-    let docs = parse_stream(&text, Schema::Kyaml, *limits)
+    resources_from_text(&text, display, limits)
+}
+
+/// The objects in YAML `text` (every document, `List`s expanded), named `display` in errors.
+pub fn resources_from_text(text: &str, display: &Path, limits: &Limits) -> Result<Vec<Resource>> {
+    let docs = parse_stream(text, Schema::Kyaml, *limits)
         .map_err(|e| Error::at(display, Some(e.pos), e.message))?;
     let mut out = Vec::new();
     for (i, doc) in docs.into_iter().enumerate() {

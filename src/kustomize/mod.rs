@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod generator;
+pub mod helm;
 pub mod loader;
 pub mod model;
 

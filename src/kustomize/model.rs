@@ -70,10 +70,11 @@ pub struct Kustomization {
     pub secret_generator: Vec<GeneratorArgs>,
     /// Options for every generator of this kustomization.
     pub generator_options: Option<GeneratorOptions>,
-    /// Not supported yet (issue 3).
-    pub helm_charts: Option<Value>,
-    /// Not supported yet (issue 3).
-    pub helm_globals: Option<Value>,
+    /// Helm charts rendered with `helm template` (only with `--enable-helm`).
+    #[serde(default)]
+    pub helm_charts: Vec<HelmChart>,
+    /// Settings for every chart of this kustomization.
+    pub helm_globals: Option<HelmGlobals>,
     /// Not supported.
     pub helm_chart_inflation_generator: Option<Value>,
     /// Not supported.
@@ -198,6 +199,58 @@ pub struct Patch {
     /// Options.
     #[serde(default)]
     pub options: PatchOptions,
+}
+
+/// One `helmCharts` entry (kustomize's `HelmChart`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HelmChart {
+    /// Chart name: the directory `<chartHome>/<name>`.
+    #[serde(default)]
+    pub name: String,
+    /// Chart version (only for pulling from `repo`, which kforge refuses).
+    pub version: Option<String>,
+    /// Chart repository URL (kforge refuses to pull; vendor the chart).
+    pub repo: Option<String>,
+    /// Release name passed to `helm template`.
+    pub release_name: Option<String>,
+    /// Namespace passed to `helm template --namespace`.
+    pub namespace: Option<String>,
+    /// `--name-template`.
+    pub name_template: Option<String>,
+    /// Values file (default `<chartHome>/<name>/values.yaml`).
+    pub values_file: Option<String>,
+    /// More values files, after `valuesFile`.
+    #[serde(default)]
+    pub additional_values_files: Vec<String>,
+    /// Values written in the kustomization.
+    pub values_inline: Option<serde_json::Map<String, Value>>,
+    /// How `valuesInline` combines with `valuesFile`: override (default), merge, replace.
+    pub values_merge: Option<String>,
+    /// `--include-crds`.
+    #[serde(default, rename = "includeCRDs")]
+    pub include_crds: bool,
+    /// `--no-hooks`.
+    #[serde(default)]
+    pub skip_hooks: bool,
+    /// `--skip-tests`.
+    #[serde(default)]
+    pub skip_tests: bool,
+    /// `--api-versions`, one per entry.
+    #[serde(default)]
+    pub api_versions: Vec<String>,
+    /// `--kube-version`.
+    pub kube_version: Option<String>,
+}
+
+/// `helmGlobals`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HelmGlobals {
+    /// Directory holding the charts (default `charts`).
+    pub chart_home: Option<String>,
+    /// Helm's config directory (default: a temporary directory).
+    pub config_home: Option<String>,
 }
 
 /// Patch options.
@@ -339,9 +392,6 @@ impl Kustomization {
                 out.push((name, why));
             }
         };
-        let soon = "not supported by kforge yet";
-        check(self.helm_charts.is_some(), "helmCharts", soon);
-        check(self.helm_globals.is_some(), "helmGlobals", soon);
         let never = "outside kforge's supported subset of kustomize (see README)";
         check(
             self.helm_chart_inflation_generator.is_some(),

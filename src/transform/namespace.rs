@@ -15,7 +15,7 @@ pub fn apply(resources: &mut [Resource], namespace: &str) -> Result<()> {
         return Ok(());
     }
     let specs = table(include_str!("tables/namespace.txt"));
-    for r in resources.iter_mut() {
+    for r in resources.iter_mut().filter(|r| !r.helm_generated) {
         r.store_previous_id();
         let gvk = r.gvk();
         if !gvk.is_cluster_scoped() {

