@@ -2,7 +2,8 @@
 //!
 //! The pipeline has one module per stage:
 //! [`source`] (YAML with positions) → [`kustomize`] (kustomizations and the overlay graph) →
-//! [`transform`] (one file per transformer) → [`emit`] (bytes identical to kustomize).
+//! [`transform`] (one file per transformer) → [`validate`] (rules, one file each) →
+//! [`emit`] (bytes identical to kustomize) / [`report`] (findings for people and CI).
 //!
 //! ```no_run
 //! let out = kforge::build_dir(std::path::Path::new("overlays/prod"), &Default::default())?;
@@ -15,17 +16,20 @@
 pub mod emit;
 pub mod error;
 pub mod kustomize;
+pub mod report;
 pub mod resource;
 pub mod source;
 pub mod transform;
+pub mod validate;
 
 pub use error::{Error, Result};
 pub use kustomize::helm::HelmConfig;
 pub use kustomize::{BuildOptions, BuildOutput, LoadRestrictor};
 pub use resource::Resource;
+pub use validate::{Finding, Severity};
 
-/// The Kubernetes version kforge targets.
-pub const KUBERNETES_VERSION: &str = "1.37";
+/// The Kubernetes version kforge validates against (its k8s-openapi feature).
+pub const KUBERNETES_VERSION: &str = kforge_k8s::KUBERNETES_VERSION;
 /// The kustomize version whose output kforge reproduces.
 pub const KUSTOMIZE_VERSION: &str = "v5.8.1";
 
@@ -37,4 +41,50 @@ pub fn build_dir(dir: &std::path::Path, options: &BuildOptions) -> Result<BuildO
 /// Render objects as `kubectl kustomize` prints them.
 pub fn render(resources: &[Resource]) -> String {
     emit::to_string_multi(resources.iter().map(|r| &r.value))
+}
+
+/// Validate objects (built or read as plain manifests); findings sorted.
+pub fn validate_resources(resources: &[Resource]) -> Vec<Finding> {
+    validate::validate(resources)
+}
+
+/// Validate one path: a directory with a kustomization is built first; any other file or
+/// directory is read as plain manifests.
+pub fn validate_path(path: &std::path::Path, options: &BuildOptions) -> Result<report::Target> {
+    let resources = if path.is_dir() && kustomize::loader::find_kustomization(path).is_ok() {
+        build_dir(path, options)?.resources
+    } else {
+        kustomize::loader::load_manifests(path, &options.limits)?
+    };
+    Ok(report::Target {
+        name: path.display().to_string(),
+        objects: resources.len(),
+        findings: validate_resources(&resources),
+    })
+}
+
+/// The overlays of a repository: every directory under `root/overlays` with a
+/// kustomization, in name order.
+pub fn overlays(root: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+    let dir = root.join("overlays");
+    let entries = std::fs::read_dir(&dir).map_err(|e| {
+        Error::at(
+            &dir,
+            None,
+            format!("cannot list overlays: {e}; `kforge check` expects overlays/<env>/kustomization.yaml"),
+        )
+    })?;
+    let mut out: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() && kustomize::loader::find_kustomization(p).is_ok())
+        .collect();
+    out.sort();
+    if out.is_empty() {
+        return Err(Error::at(
+            &dir,
+            None,
+            "no overlay directories with a kustomization.yaml",
+        ));
+    }
+    Ok(out)
 }

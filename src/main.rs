@@ -15,7 +15,9 @@ use clap::{Parser, Subcommand, ValueEnum};
     long_about = "Assemble Kubernetes GitOps overlays from kustomization.yaml files.\n\n\
         `kforge build DIR` prints the same bytes as `kubectl kustomize DIR` (kustomize v5.8.1) for \
         the supported subset of kustomize; unsupported fields are refused with a message, never \
-        ignored.\n\nExit codes: 0 success, 1 findings, 2 tool failure (bad input)."
+        ignored.\n\n`kforge validate PATH` and `kforge check` validate objects against the Kubernetes 1.37 \
+        types and kforge's rules (`kforge rules`, `kforge explain ID`), pointing every finding at \
+        the source line to edit.\n\nExit codes: 0 success, 1 findings, 2 tool failure (bad input)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,9 +44,68 @@ enum Command {
         #[arg(long, default_value = "helm", requires = "enable_helm")]
         helm_command: PathBuf,
     },
+    /// Validate overlays (directories with a kustomization) or plain manifest files/directories.
+    Validate {
+        /// What to validate.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        common: CheckArgs,
+    },
+    /// Build and validate every overlay of the repository (ROOT/overlays/*).
+    Check {
+        /// The repository root.
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        #[command(flatten)]
+        common: CheckArgs,
+    },
+    /// List the validation rules.
+    Rules,
+    /// Print the documentation of one rule.
+    Explain {
+        /// Rule id, e.g. KF100.
+        id: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: FormatArg,
+    /// Exit 1 when a finding of this severity or higher is reported.
+    #[arg(long, value_enum, default_value = "error")]
+    fail_on: FailOn,
+    /// Which files a kustomization may read.
+    #[arg(long, value_enum, default_value = "LoadRestrictionsRootOnly")]
+    load_restrictor: Restrictor,
+    /// Render `helmCharts` by running `helm template`.
+    #[arg(long)]
+    enable_helm: bool,
+    /// The helm executable to run for `helmCharts`.
+    #[arg(long, default_value = "helm", requires = "enable_helm")]
+    helm_command: PathBuf,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Human,
+    Json,
+    Sarif,
+    Junit,
+    Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+#[allow(clippy::enum_variant_names)]
 enum Restrictor {
     #[value(name = "LoadRestrictionsRootOnly")]
     RootOnly,
@@ -74,9 +135,102 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
     result
 }
 
+fn build_options(
+    restrictor: Restrictor,
+    enable_helm: bool,
+    helm_command: PathBuf,
+) -> kforge::BuildOptions {
+    kforge::BuildOptions {
+        load_restrictor: match restrictor {
+            Restrictor::RootOnly => kforge::LoadRestrictor::RootOnly,
+            Restrictor::None => kforge::LoadRestrictor::None,
+        },
+        helm: enable_helm.then(|| kforge::HelmConfig::new(helm_command)),
+        ..Default::default()
+    }
+}
+
+/// Validate `paths`, print the report, and pick the exit code.
+fn run_checks(paths: &[PathBuf], args: CheckArgs) -> ExitCode {
+    let options = build_options(args.load_restrictor, args.enable_helm, args.helm_command);
+    let mut targets = Vec::new();
+    for p in paths {
+        match kforge::validate_path(p, &options) {
+            Ok(t) => targets.push(t),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let format = match args.format {
+        FormatArg::Human => kforge::report::Format::Human,
+        FormatArg::Json => kforge::report::Format::Json,
+        FormatArg::Sarif => kforge::report::Format::Sarif,
+        FormatArg::Junit => kforge::report::Format::Junit,
+        FormatArg::Github => kforge::report::Format::Github,
+    };
+    let color = matches!(args.format, FormatArg::Human)
+        && std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none();
+    let text = kforge::report::render(format, &targets, color);
+    if let Err(e) = std::io::stdout().lock().write_all(text.as_bytes()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write output: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => kforge::Severity::Error,
+        FailOn::Warning => kforge::Severity::Warning,
+        FailOn::Info => kforge::Severity::Info,
+    };
+    let failed = targets
+        .iter()
+        .flat_map(|t| &t.findings)
+        .any(|f| f.severity >= threshold);
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Validate { paths, common } => run_checks(&paths, common),
+        Command::Check { root, common } => match kforge::overlays(&root) {
+            Ok(paths) => run_checks(&paths, common),
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Command::Rules => {
+            let mut out = String::new();
+            for r in kforge::validate::rules::RULES {
+                out.push_str(&format!(
+                    "{}  {:<8} {:<26} {}\n",
+                    r.meta.id,
+                    r.meta.severity.as_str(),
+                    r.meta.name,
+                    r.meta.summary
+                ));
+            }
+            let _ = std::io::stdout().lock().write_all(out.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Command::Explain { id } => match kforge::validate::rules::find(&id) {
+            Some(r) => {
+                let _ = std::io::stdout().lock().write_all(r.meta.doc.as_bytes());
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("error: no rule '{id}'; `kforge rules` lists them");
+                ExitCode::from(2)
+            }
+        },
         Command::Build {
             dir,
             load_restrictor,
@@ -84,14 +238,7 @@ fn main() -> ExitCode {
             enable_helm,
             helm_command,
         } => {
-            let options = kforge::BuildOptions {
-                load_restrictor: match load_restrictor {
-                    Restrictor::RootOnly => kforge::LoadRestrictor::RootOnly,
-                    Restrictor::None => kforge::LoadRestrictor::None,
-                },
-                helm: enable_helm.then(|| kforge::HelmConfig::new(helm_command)),
-                ..Default::default()
-            };
+            let options = build_options(load_restrictor, enable_helm, helm_command);
             match kforge::build_dir(&dir, &options) {
                 Ok(out) => {
                     for w in &out.warnings {

@@ -167,6 +167,24 @@ pub struct Origin {
     pub item: Option<usize>,
 }
 
+/// A part of an object written by a patch: where in the object, and where in the patch.
+#[derive(Clone, Debug)]
+pub struct Written {
+    /// JSON pointer of the written node in the object.
+    pub pointer: String,
+    /// The patch file (or the kustomization, for inline patches).
+    pub file: PathBuf,
+    /// Positions inside the patch file, when it is a file.
+    pub spans: Option<std::sync::Arc<SpanIndex>>,
+    /// Pointer of the written value inside the patch document.
+    pub src_pointer: String,
+    /// Whether nodes below `pointer` sit at the same relative pointer in the patch (false
+    /// for merged lists, whose elements are matched by key, not index).
+    pub exact_below: bool,
+    /// Position to use when `spans` has none (inline patches).
+    pub pos: Option<crate::source::Pos>,
+}
+
 /// An object being built, with the history kustomize keeps for it.
 #[derive(Clone, Debug)]
 pub struct Resource {
@@ -189,6 +207,8 @@ pub struct Resource {
     pub needs_hash: bool,
     /// Rendered from a helm chart: kustomize's `namespace` transformer skips it.
     pub helm_generated: bool,
+    /// Parts written by patches, oldest first (for pointing findings at the patch).
+    pub written: Vec<Written>,
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
@@ -215,6 +235,7 @@ impl Resource {
             shared_values: Vec::new(),
             needs_hash: false,
             helm_generated: false,
+            written: Vec::new(),
         }
     }
 

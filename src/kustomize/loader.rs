@@ -350,3 +350,77 @@ fn check_object(v: &Value, file: &Path, pos: Option<Pos>) -> Result<()> {
     }
     Ok(())
 }
+
+/// Plain manifests for `kforge validate`: every `.yaml`/`.yml`/`.json` file under `path`
+/// (or `path` itself), in path order. Unlike a build, documents without kind or name are
+/// kept (the validator reports them), and `List`s are expanded.
+pub fn load_manifests(path: &Path, limits: &Limits) -> Result<Vec<Resource>> {
+    let mut files = Vec::new();
+    collect_manifest_files(path, &mut files)?;
+    files.sort();
+    let mut out = Vec::new();
+    for file in files {
+        let text = read_text(&file, limits)?;
+        let docs = parse_stream(&text, Schema::Kyaml, *limits)
+            .map_err(|e| Error::at(&file, Some(e.pos), e.message))?;
+        for (i, doc) in docs.into_iter().enumerate() {
+            let spans = Arc::new(doc.spans);
+            let origin = Origin {
+                file: file.clone(),
+                doc: i,
+                item: None,
+            };
+            let is_list = doc
+                .value
+                .get("kind")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.ends_with("List"));
+            let items = match doc.value.get("items") {
+                Some(Value::Array(items)) if is_list => items.clone(),
+                _ => {
+                    out.push(Resource::new(doc.value, origin, spans));
+                    continue;
+                }
+            };
+            for (j, item) in items.into_iter().enumerate() {
+                let o = Origin {
+                    item: Some(j),
+                    ..origin.clone()
+                };
+                out.push(Resource::new(item, o, spans.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn collect_manifest_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| Error::at(path, None, format!("cannot read: {e}")))?;
+    if meta.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(path)
+        .map_err(|e| Error::at(path, None, format!("cannot read directory: {e}")))?;
+    for entry in entries {
+        let entry =
+            entry.map_err(|e| Error::at(path, None, format!("cannot read directory: {e}")))?;
+        let p = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let ft = entry
+            .file_type()
+            .map_err(|e| Error::at(&p, None, format!("cannot read: {e}")))?;
+        if ft.is_dir() {
+            collect_manifest_files(&p, out)?;
+        } else if (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
+            && !KUSTOMIZATION_FILES.contains(&name.as_str())
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}

@@ -84,6 +84,7 @@ pub struct NodeSpan {
 #[derive(Clone, Debug, Default)]
 pub struct SpanIndex {
     spans: HashMap<String, NodeSpan>,
+    yaml11: Vec<(String, String)>,
 }
 
 impl SpanIndex {
@@ -104,6 +105,12 @@ impl SpanIndex {
                 None => return None,
             }
         }
+    }
+
+    /// Plain scalars that YAML 1.1 readers (kubectl apply, go-yaml v2) type differently
+    /// from the yaml.v3 rules kustomize uses: `(pointer, text)`, in document order.
+    pub fn yaml11_differences(&self) -> &[(String, String)] {
+        &self.yaml11
     }
 
     /// Number of recorded nodes.
@@ -168,7 +175,14 @@ enum Frame {
     },
 }
 
+/// `0755`: an octal number for YAML 1.1 and Go readers, the decimal 755 for YAML 1.2 ones.
+fn is_leading_zero_octal(text: &str) -> bool {
+    let digits = text.trim_start_matches(['-', '+']);
+    digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 struct Builder {
+    yaml11: Vec<(String, String)>,
     schema: Schema,
     limits: Limits,
     stack: Vec<Frame>,
@@ -202,6 +216,7 @@ impl Builder {
             stack: Vec::new(),
             pointer: String::new(),
             spans: HashMap::new(),
+            yaml11: Vec::new(),
             anchors: HashMap::new(),
             alias_nodes: 0,
             nodes: 0,
@@ -311,7 +326,15 @@ impl Builder {
                     .and_then(|t| t.core_suffix().map(str::to_owned));
                 let value = resolve_scalar(&text, style, core.as_deref(), self.schema)
                     .map_err(|m| err(pos, m))?;
-                self.record(pos);
+                let pointer = self.record(pos);
+                if self.schema == Schema::Kyaml
+                    && style == ScalarStyle::Plain
+                    && tag.is_none()
+                    && (super::scalar::resolve_v2(&text).ok().as_ref() != Some(&value)
+                        || is_leading_zero_octal(&text))
+                {
+                    self.yaml11.push((pointer, text.to_string()));
+                }
                 if anchor != 0 {
                     self.anchors.insert(anchor, (value.clone(), 1));
                 }
@@ -482,7 +505,10 @@ pub fn parse_stream(
                         None | Some(Value::Null) => {}
                         Some(value) => docs.push(Document {
                             value,
-                            spans: SpanIndex { spans: done.spans },
+                            spans: SpanIndex {
+                                spans: done.spans,
+                                yaml11: done.yaml11,
+                            },
                             start,
                         }),
                     }

@@ -70,7 +70,25 @@ pub fn source(
 /// A parsed list of operations.
 pub struct Operations {
     ops: json_patch::Patch,
-    spans: SpanIndex,
+    spans: std::sync::Arc<SpanIndex>,
+}
+
+impl Operations {
+    /// For each operation that writes a value: the target path and the operation's index.
+    fn writes(&self) -> impl Iterator<Item = (String, usize)> + '_ {
+        use json_patch::PatchOperation::*;
+        self.ops
+            .0
+            .iter()
+            .enumerate()
+            .filter_map(|(i, op)| match op {
+                Add(o) => Some((o.path.to_string(), i)),
+                Replace(o) => Some((o.path.to_string(), i)),
+                Copy(o) => Some((o.path.to_string(), i)),
+                Move(o) => Some((o.path.to_string(), i)),
+                Remove(_) | Test(_) => None,
+            })
+    }
 }
 
 /// Is this patch text a list of JSON patch operations (as opposed to a strategic merge)?
@@ -88,14 +106,14 @@ pub fn parse_operations(src: &PatchSource, opts: &BuildOptions) -> Result<Option
                 format!("invalid JSON patch: {e}"),
             )
         })?;
-        (v, SpanIndex::default())
+        (v, std::sync::Arc::new(SpanIndex::default()))
     } else {
         let doc = parse_single(&src.text, Schema::Yaml11, opts.limits).map_err(|e| {
             let pos = if src.from_file { Some(e.pos) } else { src.pos };
             Error::at(&src.file, pos, format!("invalid patch: {}", e.message))
         })?;
         match doc {
-            Some(d) if d.value.is_array() => (d.value, d.spans),
+            Some(d) if d.value.is_array() => (d.value, std::sync::Arc::new(d.spans)),
             Some(_) => return Ok(None),
             None => return Err(Error::at(&src.file, src.pos, "patch is empty")),
         }
@@ -158,6 +176,16 @@ pub fn apply(
                 src.pos,
                 format!("JSON patch replaced {id} with a non-object"),
             ));
+        }
+        for (pointer, i) in ops.writes() {
+            r.written.push(crate::resource::Written {
+                pointer,
+                file: src.file.clone(),
+                spans: src.from_file.then(|| ops.spans.clone()),
+                src_pointer: format!("/{i}/value"),
+                exact_below: true,
+                pos: op_pos(src, ops, i),
+            });
         }
     }
     Ok(())

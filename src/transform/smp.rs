@@ -20,6 +20,8 @@ pub struct SmpDoc {
     pub id: ResId,
     /// Where the document starts, for errors.
     pub pos: Option<Pos>,
+    /// Positions inside the document.
+    pub spans: std::sync::Arc<crate::source::SpanIndex>,
 }
 
 /// Options of a `patches:` entry that affect strategic merges.
@@ -91,6 +93,7 @@ pub fn documents(src: &PatchSource, docs: Vec<Document>) -> Result<Vec<SmpDoc>> 
             value: doc.value,
             id,
             pos,
+            spans: std::sync::Arc::new(doc.spans),
         });
     }
     Ok(out)
@@ -143,6 +146,8 @@ pub fn apply(
         let id = resources[i].cur_id();
         if apply_one(&mut resources[i], &doc.value, opts).map_err(|m| fail(&id, m))? {
             resources.remove(i);
+        } else {
+            note_written(&mut resources[i], src, doc);
         }
         return Ok(());
     };
@@ -164,10 +169,47 @@ pub fn apply(
         if apply_one(&mut resources[i], &patch, opts).map_err(|m| fail(&id, m))? {
             resources.remove(i);
         } else {
+            note_written(&mut resources[i], src, doc);
             i += 1;
         }
     }
     Ok(())
+}
+
+/// Remember which fields the patch wrote, so findings on them point into the patch.
+/// Maps are followed down to their leaves; a list is one entry (its elements were merged
+/// by key, so their indices in the patch and in the object need not agree).
+fn note_written(r: &mut Resource, src: &PatchSource, doc: &SmpDoc) {
+    fn walk(v: &Value, ptr: &mut String, out: &mut Vec<(String, bool)>) {
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m {
+                    if k.starts_with('$') || (ptr.is_empty() && (k == "apiVersion" || k == "kind"))
+                    {
+                        continue;
+                    }
+                    let len = ptr.len();
+                    crate::source::pointer::push_token(ptr, k);
+                    walk(child, ptr, out);
+                    ptr.truncate(len);
+                }
+            }
+            Value::Array(_) => out.push((ptr.clone(), false)),
+            _ => out.push((ptr.clone(), true)),
+        }
+    }
+    let mut leaves = Vec::new();
+    walk(&doc.value, &mut String::new(), &mut leaves);
+    for (pointer, exact_below) in leaves {
+        r.written.push(crate::resource::Written {
+            src_pointer: pointer.clone(),
+            pointer,
+            file: src.file.clone(),
+            spans: src.from_file.then(|| doc.spans.clone()),
+            exact_below,
+            pos: doc.pos,
+        });
+    }
 }
 
 /// Merge `patch` into `r`; `true` when the patch deleted the object.

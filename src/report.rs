@@ -1,0 +1,328 @@
+//! Stage 5b: findings rendered for people and for CI: `human` (rustc-style snippets with
+//! the source line), `json` (versioned, see docs/json-output.md), `sarif` (GitHub code
+//! scanning), `junit` and `github` (workflow annotations). Output is deterministic: the
+//! findings arrive sorted and nothing depends on time or the machine.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::validate::{rules::RULES, Finding, Severity};
+
+/// An output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// rustc-style text with source snippets.
+    Human,
+    /// JSON, schema version 1.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// JUnit XML.
+    Junit,
+    /// GitHub Actions workflow commands.
+    Github,
+}
+
+/// One validated target (an overlay or a set of manifest files) and its findings.
+pub struct Target {
+    /// How the target was named on the command line.
+    pub name: String,
+    /// Objects checked.
+    pub objects: usize,
+    /// Findings, sorted.
+    pub findings: Vec<Finding>,
+}
+
+/// Render `targets` in `format`.
+pub fn render(format: Format, targets: &[Target], color: bool) -> String {
+    match format {
+        Format::Human => human(targets, color),
+        Format::Json => json(targets),
+        Format::Sarif => sarif(targets),
+        Format::Junit => junit(targets),
+        Format::Github => github(targets),
+    }
+}
+
+fn counts(targets: &[Target]) -> (usize, usize, usize) {
+    let all = targets.iter().flat_map(|t| &t.findings);
+    let n = |s: Severity| all.clone().filter(|f| f.severity == s).count();
+    (n(Severity::Error), n(Severity::Warning), n(Severity::Info))
+}
+
+fn human(targets: &[Target], color: bool) -> String {
+    use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut sources: BTreeMap<PathBuf, Option<String>> = BTreeMap::new();
+    let mut out = String::new();
+    for t in targets {
+        for f in &t.findings {
+            let level = match f.severity {
+                Severity::Error => Level::ERROR,
+                Severity::Warning => Level::WARNING,
+                Severity::Info => Level::INFO,
+            };
+            let text = sources
+                .entry(f.file.clone())
+                .or_insert_with(|| std::fs::read_to_string(&f.file).ok());
+            let path = f.file.display().to_string();
+            let title = format!("{} [{}]", f.message, f.object);
+            let mut group = Group::with_title(level.primary_title(&title).id(f.rule));
+            match text.as_deref().and_then(|s| line_span(s, f.line, f.column)) {
+                Some((line_text, start, span)) => {
+                    group = group.element(
+                        Snippet::source(line_text)
+                            .line_start(f.line as usize)
+                            .path(path.clone())
+                            .annotation(
+                                AnnotationKind::Primary.span(span.start - start..span.end - start),
+                            ),
+                    );
+                }
+                None => {
+                    group = group.element(Level::NOTE.message(format!(
+                        "in {path}{}",
+                        if f.line > 0 {
+                            format!(":{}:{}", f.line, f.column)
+                        } else {
+                            String::new()
+                        }
+                    )));
+                }
+            }
+            if let Some(h) = &f.help {
+                group = group.element(Level::HELP.message(h));
+            }
+            out.push_str(&renderer.render(&[group]));
+            out.push_str("\n\n");
+        }
+    }
+    let (e, w, i) = counts(targets);
+    let objects: usize = targets.iter().map(|t| t.objects).sum();
+    let _ = writeln!(
+        out,
+        "kforge: {} target(s), {objects} object(s): {e} error(s), {w} warning(s), {i} info",
+        targets.len()
+    );
+    out
+}
+
+/// The line's text, its byte offset, and the span to underline (the token at the column).
+fn line_span(text: &str, line: u32, col: u32) -> Option<(&str, usize, std::ops::Range<usize>)> {
+    if line == 0 {
+        return None;
+    }
+    let mut start = 0;
+    for (n, l) in text.split_inclusive('\n').enumerate() {
+        if n + 1 == line as usize {
+            let l = l.trim_end_matches(['\n', '\r']);
+            let chars: Vec<(usize, char)> = l.char_indices().collect();
+            let from = chars
+                .get(col.saturating_sub(1) as usize)
+                .map(|(b, _)| *b)
+                .unwrap_or(l.len());
+            let rest = &l[from..];
+            let len = rest
+                .find(|c: char| c == ':' || c.is_whitespace() || c == ',' || c == ']' || c == '}')
+                .unwrap_or(rest.len())
+                .max(1)
+                .min(rest.len().max(1));
+            let end = (from + len).min(l.len()).max(from);
+            return Some((l, start, start + from..start + end.max(from)));
+        }
+        start += l.len();
+    }
+    None
+}
+
+fn json(targets: &[Target]) -> String {
+    let (e, w, i) = counts(targets);
+    let doc = json!({
+        "version": 1,
+        "kforge": env!("CARGO_PKG_VERSION"),
+        "kubernetesVersion": kforge_k8s::KUBERNETES_VERSION,
+        "targets": targets.iter().map(|t| json!({
+            "name": t.name,
+            "objects": t.objects,
+            "findings": t.findings,
+        })).collect::<Vec<_>>(),
+        "summary": {"errors": e, "warnings": w, "infos": i},
+    });
+    let mut s = serde_json::to_string_pretty(&doc).expect("serialisable");
+    s.push('\n');
+    s
+}
+
+fn uri(p: &Path) -> String {
+    p.display().to_string().replace('\\', "/")
+}
+
+fn sarif(targets: &[Target]) -> String {
+    let rules: Vec<_> = RULES
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.meta.id,
+                "name": r.meta.name,
+                "shortDescription": {"text": r.meta.summary},
+                "fullDescription": {"text": r.meta.doc},
+                "defaultConfiguration": {"level": sarif_level(r.meta.severity)},
+                "helpUri": format!("docs/rules/{}.md", r.meta.id),
+            })
+        })
+        .collect();
+    let results: Vec<_> = targets
+        .iter()
+        .flat_map(|t| &t.findings)
+        .map(|f| {
+            let mut region = serde_json::Map::new();
+            if f.line > 0 {
+                region.insert("startLine".into(), json!(f.line));
+                region.insert("startColumn".into(), json!(f.column.max(1)));
+            }
+            json!({
+                "ruleId": f.rule,
+                "level": sarif_level(f.severity),
+                "message": {"text": match &f.help {
+                    Some(h) => format!("{} ({}). {h}", f.message, f.object),
+                    None => format!("{} ({})", f.message, f.object),
+                }},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": uri(&f.file)},
+                    "region": region,
+                }}],
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "kforge",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/kforge/kforge",
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    });
+    let mut s = serde_json::to_string_pretty(&doc).expect("serialisable");
+    s.push('\n');
+    s
+}
+
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn junit(targets: &[Target]) -> String {
+    let (e, w, i) = counts(targets);
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"kforge\" tests=\"{}\" failures=\"{}\">",
+        targets.len(),
+        e + w + i
+    );
+    for t in targets {
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">",
+            xml(&t.name),
+            t.findings.len().max(1),
+            t.findings.len()
+        );
+        if t.findings.is_empty() {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"{}\" name=\"all objects valid\"/>",
+                xml(&t.name)
+            );
+        }
+        for f in &t.findings {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{} {} {}:{}\">",
+                xml(&t.name),
+                f.rule,
+                xml(&f.object),
+                xml(&uri(&f.file)),
+                f.line
+            );
+            let _ = writeln!(
+                out,
+                "      <failure type=\"{}\" message=\"{}\">{}:{}:{}: {}{}</failure>",
+                f.severity.as_str(),
+                xml(&f.message),
+                xml(&uri(&f.file)),
+                f.line,
+                f.column,
+                xml(&f.message),
+                f.help
+                    .as_ref()
+                    .map(|h| format!(" (help: {})", xml(h)))
+                    .unwrap_or_default()
+            );
+            out.push_str("    </testcase>\n");
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn gh_escape(s: &str, property: bool) -> String {
+    let s = s
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    if property {
+        s.replace(':', "%3A").replace(',', "%2C")
+    } else {
+        s
+    }
+}
+
+fn github(targets: &[Target]) -> String {
+    let mut out = String::new();
+    for f in targets.iter().flat_map(|t| &t.findings) {
+        let cmd = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let msg = match &f.help {
+            Some(h) => format!("{} ({}). {h}", f.message, f.object),
+            None => format!("{} ({})", f.message, f.object),
+        };
+        let _ = writeln!(
+            out,
+            "::{cmd} file={},line={},col={},title={}::{}",
+            gh_escape(&uri(&f.file), true),
+            f.line.max(1),
+            f.column.max(1),
+            gh_escape(&format!("{} {}", f.rule, f.message), true),
+            gh_escape(&msg, false)
+        );
+    }
+    out
+}

@@ -1,0 +1,208 @@
+//! Stage 4: validation. Rules (one file each under [`rules`], registered in
+//! [`rules::RULES`]) look at the built objects and report [`Finding`]s: data, not errors.
+//! Each finding names its rule, a severity and the source file:line:col that produced the
+//! node ([`sourcemap`]).
+
+pub mod rules;
+pub mod schema;
+pub mod sourcemap;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use serde::Serialize;
+
+use crate::resource::Resource;
+use sourcemap::{Anchor, Location};
+
+/// How serious a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Likely a mistake.
+    Warning,
+    /// The cluster would reject it or misbehave.
+    Error,
+}
+
+impl Severity {
+    /// `error`, `warning` or `info`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// What a rule is.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable id, e.g. `KF100`.
+    pub id: &'static str,
+    /// Short kebab-case name.
+    pub name: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// One line.
+    pub summary: &'static str,
+    /// The rule's documentation page (Markdown).
+    pub doc: &'static str,
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Rule id.
+    pub rule: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// What to do, when the rule knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The object, as kustomize names ids (`Kind.version.group/name.namespace`).
+    pub object: String,
+    /// JSON pointer of the node in the built object.
+    pub pointer: String,
+    /// The file to edit.
+    pub file: PathBuf,
+    /// 1-based line (0 when unknown).
+    pub line: u32,
+    /// 1-based column (0 when unknown).
+    pub column: u32,
+}
+
+/// One object under validation, with the typed check's result computed once.
+pub struct Object<'a> {
+    /// The object.
+    pub resource: &'a Resource,
+    typed: OnceLock<Option<Vec<kforge_k8s::Problem>>>,
+}
+
+impl Object<'_> {
+    /// k8s-openapi's verdict: `None` when the kind is not built in.
+    pub fn typed(&self) -> Option<&[kforge_k8s::Problem]> {
+        self.typed
+            .get_or_init(|| {
+                let r = self.resource;
+                let api = r.value.get("apiVersion").and_then(|v| v.as_str())?;
+                kforge_k8s::check(api, r.kind(), &r.value)
+            })
+            .as_deref()
+    }
+}
+
+/// Everything the rules see.
+pub struct Context<'a> {
+    /// The objects, in output order.
+    pub objects: Vec<Object<'a>>,
+}
+
+impl Context<'_> {
+    /// A finding of `rule` on object `i` at `pointer`.
+    pub fn finding(
+        &self,
+        rule: &RuleMeta,
+        i: usize,
+        pointer: &str,
+        anchor: Anchor,
+        message: String,
+        help: Option<String>,
+    ) -> Finding {
+        let r = self.objects[i].resource;
+        let Location { file, line, col } = sourcemap::locate(r, pointer, anchor);
+        Finding {
+            rule: rule.id,
+            severity: rule.severity,
+            message,
+            help,
+            object: r.cur_id().to_string(),
+            pointer: pointer.to_owned(),
+            file,
+            line,
+            column: col,
+        }
+    }
+}
+
+/// Run every rule over `resources`; findings sorted by file, line, column, rule.
+pub fn validate(resources: &[Resource]) -> Vec<Finding> {
+    let cx = Context {
+        objects: resources
+            .iter()
+            .map(|resource| Object {
+                resource,
+                typed: OnceLock::new(),
+            })
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for rule in rules::RULES {
+        (rule.check)(&cx, &mut out);
+    }
+    sort(&mut out);
+    out
+}
+
+/// The order findings are reported in.
+pub fn sort(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| {
+        (
+            &a.file, a.line, a.column, a.rule, &a.object, &a.pointer, &a.message,
+        )
+            .cmp(&(
+                &b.file, b.line, b.column, b.rule, &b.object, &b.pointer, &b.message,
+            ))
+    });
+    findings.dedup();
+}
+
+/// A JSON pointer from typed-check path segments.
+pub fn pointer_of(path: &[kforge_k8s::Seg]) -> String {
+    let mut p = String::new();
+    for s in path {
+        match s {
+            kforge_k8s::Seg::Key(k) => crate::source::pointer::push_token(&mut p, k),
+            kforge_k8s::Seg::Index(i) => {
+                p.push('/');
+                p.push_str(&i.to_string());
+            }
+        }
+    }
+    p
+}
+
+/// A readable field path (`spec.template.spec.containers[0].image`).
+pub fn dotted(path: &[kforge_k8s::Seg]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            kforge_k8s::Seg::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            kforge_k8s::Seg::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+/// A readable field path from a JSON pointer (`/spec/containers/0` → `spec.containers[0]`).
+pub fn dotted_pointer(pointer: &str) -> String {
+    let segs: Vec<kforge_k8s::Seg> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| match t.parse::<usize>() {
+            Ok(i) => kforge_k8s::Seg::Index(i),
+            Err(_) => kforge_k8s::Seg::Key(t.replace("~1", "/").replace("~0", "~")),
+        })
+        .collect();
+    dotted(&segs)
+}

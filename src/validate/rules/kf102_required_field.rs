@@ -1,0 +1,87 @@
+//! KF102: a required field is missing. k8s-openapi fills missing required fields with
+//! defaults, so this rule walks the object with the `required` lists of the OpenAPI schema.
+
+use serde_json::Value;
+
+use super::{type_meta, Rule};
+use crate::source::pointer::push_token;
+use crate::validate::schema::{self, Holds};
+use crate::validate::sourcemap::Anchor;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF102",
+        name: "missing-required-field",
+        severity: Severity::Error,
+        summary: "a field the API server requires is missing",
+        doc: include_str!("../../../docs/rules/KF102.md"),
+    },
+    check,
+};
+
+fn walk(t: u32, v: &Value, ptr: &mut String, missing: &mut Vec<(String, String)>) {
+    let Value::Object(m) = v else { return };
+    let ty = schema::get(t);
+    for req in &ty.required {
+        if m.get(req).is_none_or(Value::is_null) {
+            missing.push((ptr.clone(), req.clone()));
+        }
+    }
+    for (k, child) in m {
+        let Some(holds) = ty.field(k) else { continue };
+        let len = ptr.len();
+        push_token(ptr, k);
+        match (holds, child) {
+            (Holds::Object(c), _) => walk(c, child, ptr, missing),
+            (Holds::List(c), Value::Array(items)) => {
+                for (j, item) in items.iter().enumerate() {
+                    let l = ptr.len();
+                    ptr.push_str(&format!("/{j}"));
+                    walk(c, item, ptr, missing);
+                    ptr.truncate(l);
+                }
+            }
+            (Holds::Map(c), Value::Object(entries)) => {
+                for (key, item) in entries {
+                    let l = ptr.len();
+                    push_token(ptr, key);
+                    walk(c, item, ptr, missing);
+                    ptr.truncate(l);
+                }
+            }
+            _ => {}
+        }
+        ptr.truncate(len);
+    }
+}
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    for (i, o) in cx.objects.iter().enumerate() {
+        let Some((api, kind)) = type_meta(o.resource) else {
+            continue;
+        };
+        let Some(root) = schema::root(api, kind) else {
+            continue;
+        };
+        let mut missing = Vec::new();
+        walk(root, &o.resource.value, &mut String::new(), &mut missing);
+        for (parent, field) in missing {
+            let at = if parent.is_empty() {
+                kind.to_owned()
+            } else {
+                format!("{kind} {}", crate::validate::dotted_pointer(&parent))
+            };
+            out.push(cx.finding(
+                RULE.meta,
+                i,
+                &parent,
+                Anchor::Key,
+                format!("required field `{field}` is missing in {at}"),
+                Some(format!(
+                    "add `{field}`; the API server rejects the object without it"
+                )),
+            ));
+        }
+    }
+}

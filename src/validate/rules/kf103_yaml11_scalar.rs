@@ -1,0 +1,45 @@
+//! KF103: a plain scalar that YAML 1.1 readers (kubectl apply, helm, go-yaml v2) and YAML
+//! 1.2 readers (kustomize's kyaml, yq) read as different values: `yes`, `on`, `NO`, `y`,
+//! `0755`, `1:30`.
+
+use super::Rule;
+use crate::validate::sourcemap::Anchor;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF103",
+        name: "yaml11-ambiguous-scalar",
+        severity: Severity::Warning,
+        summary: "a plain scalar that YAML 1.1 and YAML 1.2 tools read differently",
+        doc: include_str!("../../../docs/rules/KF103.md"),
+    },
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    for (i, o) in cx.objects.iter().enumerate() {
+        let r = o.resource;
+        let prefix = r
+            .origin
+            .item
+            .map(|j| format!("/items/{j}"))
+            .unwrap_or_default();
+        for (pointer, text) in r.spans.yaml11_differences() {
+            let Some(rel) = pointer.strip_prefix(prefix.as_str()) else {
+                continue;
+            };
+            if r.value.pointer(rel).is_none() {
+                continue;
+            }
+            out.push(cx.finding(
+                RULE.meta,
+                i,
+                rel,
+                Anchor::Value,
+                format!("plain `{text}` is read differently by YAML 1.1 tools (kubectl apply, helm) and YAML 1.2 tools (kustomize)"),
+                Some(format!("quote it (\"{text}\") if it is a string, or write the value unambiguously (true/false, a decimal number)")),
+            ));
+        }
+    }
+}

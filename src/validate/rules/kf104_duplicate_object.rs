@@ -1,0 +1,63 @@
+//! KF104: two objects with the same apiVersion group, kind, namespace and name in one
+//! rendered stream; the second silently replaces the first when applied.
+
+use std::collections::HashMap;
+
+use super::Rule;
+use crate::validate::sourcemap::Anchor;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF104",
+        name: "duplicate-object",
+        severity: Severity::Error,
+        summary: "the same object (group, kind, namespace, name) appears twice",
+        doc: include_str!("../../../docs/rules/KF104.md"),
+    },
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    let mut first: HashMap<(String, String, String, String), usize> = HashMap::new();
+    for (i, o) in cx.objects.iter().enumerate() {
+        let r = o.resource;
+        if r.name().is_empty() || r.kind().is_empty() {
+            continue;
+        }
+        let id = r.cur_id();
+        let ns = if id.gvk.is_cluster_scoped() {
+            String::new()
+        } else {
+            id.effective_namespace().to_owned()
+        };
+        let key = (
+            id.gvk.group.clone(),
+            id.gvk.kind.clone(),
+            ns,
+            id.name.clone(),
+        );
+        match first.get(&key) {
+            None => {
+                first.insert(key, i);
+            }
+            Some(&j) => {
+                let earlier =
+                    crate::validate::sourcemap::locate(cx.objects[j].resource, "", Anchor::Value);
+                out.push(cx.finding(
+                    RULE.meta,
+                    i,
+                    "/metadata/name",
+                    Anchor::Value,
+                    format!(
+                        "{} is defined twice; the first is at {}:{}",
+                        id,
+                        earlier.file.display(),
+                        earlier.line
+                    ),
+                    Some("remove one of them, or give them different names or namespaces".into()),
+                ));
+            }
+        }
+    }
+}

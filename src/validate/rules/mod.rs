@@ -1,0 +1,51 @@
+//! The rules, one file each, and the one list that registers them ([`RULES`]).
+//!
+//! Ids: `KF1xx` schema and document shape (this module), `KF2xx` API-server semantics,
+//! `KF3xx` references between objects, `KF4xx` GPU scheduling, `KF5xx` policy.
+//! Each rule has a page under `docs/rules/<ID>.md` (what, why, how to fix) and fixtures
+//! under `tests/fixtures/rules/<ID>/{pass,fail}/`.
+
+mod kf100_unknown_field;
+mod kf101_invalid_value;
+mod kf102_required_field;
+mod kf103_yaml11_scalar;
+mod kf104_duplicate_object;
+mod kf105_missing_identity;
+mod kf110_removed_api;
+mod kf111_deprecated_api;
+mod kf112_unknown_kind;
+
+use super::{Context, Finding, RuleMeta};
+
+/// A rule: its description and its check.
+pub struct Rule {
+    /// Id, severity, docs.
+    pub meta: &'static RuleMeta,
+    /// Adds the rule's findings for the whole stream of objects.
+    pub check: fn(&Context, &mut Vec<Finding>),
+}
+
+/// Every rule, in id order.
+pub const RULES: &[Rule] = &[
+    kf100_unknown_field::RULE,
+    kf101_invalid_value::RULE,
+    kf102_required_field::RULE,
+    kf103_yaml11_scalar::RULE,
+    kf104_duplicate_object::RULE,
+    kf105_missing_identity::RULE,
+    kf110_removed_api::RULE,
+    kf111_deprecated_api::RULE,
+    kf112_unknown_kind::RULE,
+];
+
+/// The rule with this id (case-insensitive).
+pub fn find(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.meta.id.eq_ignore_ascii_case(id))
+}
+
+/// apiVersion and kind of an object, when both are strings.
+pub(crate) fn type_meta(r: &crate::resource::Resource) -> Option<(&str, &str)> {
+    let api = r.value.get("apiVersion")?.as_str()?;
+    let kind = r.value.get("kind")?.as_str()?;
+    Some((api, kind))
+}

@@ -1,0 +1,81 @@
+//! Where a finding points: the line a person must edit. A node written by a patch points
+//! into the patch (the most recent patch that wrote it or an ancestor); anything else
+//! points into the file the object was read from, at the node or its nearest ancestor.
+
+use std::path::PathBuf;
+
+use crate::resource::Resource;
+use crate::source::Pos;
+
+/// Which part of a `key: value` pair to point at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Anchor {
+    /// The key (unknown or misspelt fields).
+    Key,
+    /// The value (wrong values).
+    Value,
+}
+
+/// A resolved position.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    /// The file to edit.
+    pub file: PathBuf,
+    /// 1-based line (0 when unknown).
+    pub line: u32,
+    /// 1-based column (0 when unknown).
+    pub col: u32,
+}
+
+fn is_prefix(prefix: &str, pointer: &str) -> bool {
+    pointer == prefix
+        || (pointer.starts_with(prefix) && pointer.as_bytes().get(prefix.len()) == Some(&b'/'))
+}
+
+fn pick(span: Option<crate::source::NodeSpan>, anchor: Anchor, exact: bool) -> Option<Pos> {
+    span.map(|s| match anchor {
+        Anchor::Key if exact => s.key.unwrap_or(s.value),
+        _ => s.value,
+    })
+}
+
+/// Locate `pointer` (in the object as built) in the source files.
+pub fn locate(r: &Resource, pointer: &str, anchor: Anchor) -> Location {
+    let written = r
+        .written
+        .iter()
+        .rev()
+        .filter(|w| is_prefix(&w.pointer, pointer))
+        .max_by_key(|w| w.pointer.len());
+    if let Some(w) = written {
+        let rest = &pointer[w.pointer.len()..];
+        let pos = match &w.spans {
+            Some(spans) => {
+                let (src, exact) = if w.exact_below {
+                    (
+                        format!("{}{rest}", w.src_pointer),
+                        spans.get(&format!("{}{rest}", w.src_pointer)).is_some(),
+                    )
+                } else {
+                    (w.src_pointer.clone(), rest.is_empty())
+                };
+                pick(spans.nearest(&src), anchor, exact).or(w.pos)
+            }
+            None => w.pos,
+        };
+        return at(w.file.clone(), pos);
+    }
+    let prefix = match r.origin.item {
+        Some(j) => format!("/items/{j}"),
+        None => String::new(),
+    };
+    let full = format!("{prefix}{pointer}");
+    let exact = r.spans.get(&full).is_some();
+    let pos = pick(r.spans.nearest(&full), anchor, exact);
+    at(r.origin.file.clone(), pos)
+}
+
+fn at(file: PathBuf, pos: Option<Pos>) -> Location {
+    let (line, col) = pos.map(|p| (p.line, p.col)).unwrap_or((0, 0));
+    Location { file, line, col }
+}
