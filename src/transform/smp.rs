@@ -177,36 +177,85 @@ pub fn apply(
 }
 
 /// Remember which fields the patch wrote, so findings on them point into the patch.
-/// Maps are followed down to their leaves; a list is one entry (its elements were merged
-/// by key, so their indices in the patch and in the object need not agree).
+/// Maps are followed down to their leaves; list elements with a `name` are matched to the
+/// object's element of the same name (kustomize merges them by key, not by index); other
+/// lists are one entry.
 fn note_written(r: &mut Resource, src: &PatchSource, doc: &SmpDoc) {
-    fn walk(v: &Value, ptr: &mut String, out: &mut Vec<(String, bool)>) {
+    struct Leaf {
+        target: String,
+        source: String,
+        exact_below: bool,
+    }
+    fn walk(
+        v: &Value,
+        target: Option<&Value>,
+        tp: &mut String,
+        sp: &mut String,
+        out: &mut Vec<Leaf>,
+    ) {
         match v {
             Value::Object(m) => {
                 for (k, child) in m {
-                    if k.starts_with('$') || (ptr.is_empty() && (k == "apiVersion" || k == "kind"))
-                    {
+                    if k.starts_with('$') || (sp.is_empty() && (k == "apiVersion" || k == "kind")) {
                         continue;
                     }
-                    let len = ptr.len();
-                    crate::source::pointer::push_token(ptr, k);
-                    walk(child, ptr, out);
-                    ptr.truncate(len);
+                    let (tl, sl) = (tp.len(), sp.len());
+                    crate::source::pointer::push_token(tp, k);
+                    crate::source::pointer::push_token(sp, k);
+                    walk(child, target.and_then(|t| t.get(k)), tp, sp, out);
+                    tp.truncate(tl);
+                    sp.truncate(sl);
                 }
             }
-            Value::Array(_) => out.push((ptr.clone(), false)),
-            _ => out.push((ptr.clone(), true)),
+            Value::Array(items) => {
+                out.push(Leaf {
+                    target: tp.clone(),
+                    source: sp.clone(),
+                    exact_below: false,
+                });
+                let Some(Value::Array(have)) = target else {
+                    return;
+                };
+                for (i, item) in items.iter().enumerate() {
+                    let Some(name) = item.get("name").and_then(Value::as_str) else {
+                        continue;
+                    };
+                    let Some(j) = have
+                        .iter()
+                        .position(|h| h.get("name").and_then(Value::as_str) == Some(name))
+                    else {
+                        continue;
+                    };
+                    let (tl, sl) = (tp.len(), sp.len());
+                    tp.push_str(&format!("/{j}"));
+                    sp.push_str(&format!("/{i}"));
+                    walk(item, have.get(j), tp, sp, out);
+                    tp.truncate(tl);
+                    sp.truncate(sl);
+                }
+            }
+            _ => out.push(Leaf {
+                target: tp.clone(),
+                source: sp.clone(),
+                exact_below: true,
+            }),
         }
     }
     let mut leaves = Vec::new();
-    walk(&doc.value, &mut String::new(), &mut leaves);
-    for (pointer, exact_below) in leaves {
+    walk(
+        &doc.value,
+        Some(&r.value),
+        &mut String::new(),
+        &mut String::new(),
+        &mut leaves,
+    );
+    for leaf in leaves {
         r.written.push(crate::resource::Written {
-            src_pointer: pointer.clone(),
-            pointer,
+            pointer: leaf.target,
+            src_pointer: leaf.source,
             file: src.file.clone(),
             spans: src.from_file.then(|| doc.spans.clone()),
-            exact_below,
+            exact_below: leaf.exact_below,
             pos: doc.pos,
         });
     }

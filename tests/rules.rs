@@ -1,0 +1,129 @@
+//! Data-driven rule tests. For every registered rule, `tests/fixtures/rules/<ID>/` holds
+//! `pass/` files that must not produce that rule's findings and `fail/` files that must,
+//! each at the line named by its first line (`# expect: <ID> line <N>`). The rendered
+//! diagnostics of every fail fixture are insta snapshots (tests/snapshots/).
+
+use std::path::{Path, PathBuf};
+
+use kforge::report::{render, Format, Target};
+use kforge::validate::rules::RULES;
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    out.sort();
+    out
+}
+
+fn fixture_root() -> PathBuf {
+    PathBuf::from("tests/fixtures/rules")
+}
+
+#[test]
+fn every_rule_has_docs_and_fixtures() {
+    for rule in RULES {
+        let m = rule.meta;
+        assert!(
+            m.doc.starts_with(&format!("# {} {}", m.id, m.name)),
+            "{}: doc title",
+            m.id
+        );
+        for part in ["**What.**", "**Why.**", "**Fix.**"] {
+            assert!(m.doc.contains(part), "{}: doc lacks {part}", m.id);
+        }
+        for kind in ["pass", "fail"] {
+            let dir = fixture_root().join(m.id).join(kind);
+            assert!(
+                !files(&dir).is_empty(),
+                "{}: no {kind} fixtures in {}",
+                m.id,
+                dir.display()
+            );
+        }
+    }
+    let ids: Vec<&str> = RULES.iter().map(|r| r.meta.id).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(ids, sorted, "rule ids are unique and listed in order");
+    // Every fixture directory belongs to a registered rule.
+    for entry in std::fs::read_dir(fixture_root()).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            ids.contains(&name.as_str()),
+            "fixtures for unknown rule {name}"
+        );
+    }
+}
+
+fn expected_line(path: &Path, id: &str) -> u32 {
+    let text = std::fs::read_to_string(path).unwrap();
+    let first = text.lines().next().unwrap_or("");
+    let rest = first
+        .strip_prefix(&format!("# expect: {id} line "))
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: first line must be `# expect: {id} line N`",
+                path.display()
+            )
+        });
+    rest.trim().parse().unwrap()
+}
+
+#[test]
+fn fail_fixtures_report_the_rule_at_the_line() {
+    for rule in RULES {
+        let id = rule.meta.id;
+        for path in files(&fixture_root().join(id).join("fail")) {
+            let target = kforge::validate_path(&path, &Default::default())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let line = expected_line(&path, id);
+            let mine: Vec<_> = target
+                .findings
+                .iter()
+                .filter(|f| f.rule == id)
+                .cloned()
+                .collect();
+            assert!(
+                mine.iter().any(|f| f.line == line),
+                "{}: expected {id} at line {line}, got {:?}",
+                path.display(),
+                target
+                    .findings
+                    .iter()
+                    .map(|f| (f.rule, f.line))
+                    .collect::<Vec<_>>()
+            );
+            let shown = render(
+                Format::Human,
+                &[Target {
+                    name: target.name.clone(),
+                    objects: target.objects,
+                    findings: mine,
+                }],
+                false,
+            );
+            let name = format!("{id}-{}", path.file_stem().unwrap().to_string_lossy());
+            insta::assert_snapshot!(name, shown);
+        }
+    }
+}
+
+#[test]
+fn pass_fixtures_are_clean_for_their_rule() {
+    for rule in RULES {
+        let id = rule.meta.id;
+        for path in files(&fixture_root().join(id).join("pass")) {
+            let target = kforge::validate_path(&path, &Default::default()).unwrap();
+            let mine: Vec<_> = target.findings.iter().filter(|f| f.rule == id).collect();
+            assert!(
+                mine.is_empty(),
+                "{}: unexpected {id}: {mine:?}",
+                path.display()
+            );
+        }
+    }
+}
