@@ -48,9 +48,26 @@ pub fn validate_resources(resources: &[Resource]) -> Vec<Finding> {
     validate::validate(resources)
 }
 
+/// CustomResourceDefinitions from a directory (installed in the cluster by others).
+pub fn load_crds(dir: &std::path::Path, options: &BuildOptions) -> Result<Vec<Resource>> {
+    Ok(kustomize::loader::load_manifests(dir, &options.limits)?
+        .into_iter()
+        .filter(|r| r.kind() == "CustomResourceDefinition")
+        .collect())
+}
+
 /// Validate one path: a directory with a kustomization is built first; any other file or
 /// directory is read as plain manifests.
 pub fn validate_path(path: &std::path::Path, options: &BuildOptions) -> Result<report::Target> {
+    validate_path_with(path, options, &[])
+}
+
+/// [`validate_path`], knowing the CRDs in `crds`.
+pub fn validate_path_with(
+    path: &std::path::Path,
+    options: &BuildOptions,
+    crds: &[Resource],
+) -> Result<report::Target> {
     let resources = if path.is_dir() && kustomize::loader::find_kustomization(path).is_ok() {
         build_dir(path, options)?.resources
     } else {
@@ -59,7 +76,7 @@ pub fn validate_path(path: &std::path::Path, options: &BuildOptions) -> Result<r
     Ok(report::Target {
         name: path.display().to_string(),
         objects: resources.len(),
-        findings: validate_resources(&resources),
+        findings: validate::validate_with(&resources, crds),
     })
 }
 

@@ -86,6 +86,10 @@ struct CheckArgs {
     /// The helm executable to run for `helmCharts`.
     #[arg(long, default_value = "helm", requires = "enable_helm")]
     helm_command: PathBuf,
+    /// CustomResourceDefinitions installed by others (`kforge check` also reads
+    /// ROOT/ci/schemas/crds when it exists).
+    #[arg(long)]
+    crd_dir: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -153,9 +157,19 @@ fn build_options(
 /// Validate `paths`, print the report, and pick the exit code.
 fn run_checks(paths: &[PathBuf], args: CheckArgs) -> ExitCode {
     let options = build_options(args.load_restrictor, args.enable_helm, args.helm_command);
+    let mut crds = Vec::new();
+    for dir in &args.crd_dir {
+        match kforge::load_crds(dir, &options) {
+            Ok(c) => crds.extend(c),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let mut targets = Vec::new();
     for p in paths {
-        match kforge::validate_path(p, &options) {
+        match kforge::validate_path_with(p, &options, &crds) {
             Ok(t) => targets.push(t),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -200,8 +214,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate { paths, common } => run_checks(&paths, common),
-        Command::Check { root, common } => match kforge::overlays(&root) {
-            Ok(paths) => run_checks(&paths, common),
+        Command::Check { root, mut common } => match kforge::overlays(&root) {
+            Ok(paths) => {
+                let repo_crds = root.join("ci/schemas/crds");
+                if common.crd_dir.is_empty() && repo_crds.is_dir() {
+                    common.crd_dir.push(repo_crds);
+                }
+                run_checks(&paths, common)
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 ExitCode::from(2)

@@ -40,6 +40,18 @@ fn cases() -> Vec<Case> {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
+    // The template's own overlays are cases too (expected/repo-overlay-<env>.yaml).
+    let mut envs: Vec<String> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("overlays"))
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| format!("repo-overlay-{}", e.file_name().to_string_lossy()))
+                    .collect()
+            })
+            .unwrap_or_default();
+    envs.sort();
+    names.extend(envs);
     for name in names {
         let exp = root().join("expected");
         let args = std::fs::read_to_string(exp.join(format!("{name}.args")))
@@ -56,8 +68,14 @@ fn cases() -> Vec<Case> {
             yaml.is_some() ^ has_err,
             "case {name} needs exactly one of expected/{name}.yaml or .err (run oracle.py record)"
         );
+        let dir = match name.strip_prefix("repo-overlay-") {
+            Some(env) => Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("overlays")
+                .join(env),
+            None => root().join("cases").join(&name),
+        };
         out.push(Case {
-            dir: root().join("cases").join(&name),
+            dir,
             name,
             args,
             expected_yaml: yaml,

@@ -56,7 +56,8 @@ pub fn lexical_join(base: &Path, rel: &str) -> PathBuf {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !out.pop() || out.as_os_str().is_empty() {
+                let up = out.components().next_back() == Some(Component::ParentDir);
+                if up || !out.pop() {
                     out.push("..");
                 }
             }
@@ -423,4 +424,20 @@ fn collect_manifest_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lexical_join;
+    use std::path::Path;
+
+    #[test]
+    fn lexical_join_climbs_out_of_nested_directories() {
+        let j = |b: &str, r: &str| lexical_join(Path::new(b), r).display().to_string();
+        assert_eq!(j("overlays/dev", "../../base/namespace"), "base/namespace");
+        assert_eq!(j("overlays/dev", "../../../x"), "../x");
+        assert_eq!(j(".", "../a"), "../a");
+        assert_eq!(j("a", ".."), ".");
+        assert_eq!(j("../a", "../../b"), "../../b");
+    }
 }

@@ -101,6 +101,8 @@ impl Object<'_> {
 pub struct Context<'a> {
     /// The objects, in output order.
     pub objects: Vec<Object<'a>>,
+    /// CustomResourceDefinitions installed in the cluster by others (`--crd-dir`).
+    pub crds: &'a [Resource],
 }
 
 impl Context<'_> {
@@ -132,7 +134,13 @@ impl Context<'_> {
 
 /// Run every rule over `resources`; findings sorted by file, line, column, rule.
 pub fn validate(resources: &[Resource]) -> Vec<Finding> {
+    validate_with(resources, &[])
+}
+
+/// [`validate`], knowing the CRDs in `crds` (installed by others, not in the output).
+pub fn validate_with(resources: &[Resource], crds: &[Resource]) -> Vec<Finding> {
     let cx = Context {
+        crds,
         objects: resources
             .iter()
             .map(|resource| Object {

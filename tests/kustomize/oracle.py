@@ -47,24 +47,42 @@ def run_case(exe, name):
     args_file = os.path.join(EXPECTED, name + ".args")
     flags = open(args_file).read().split() if os.path.exists(args_file) else []
     flags = [helm() if f == "$HELM" else f for f in flags]
-    case_dir = os.path.join(CASES, name)
-    p = subprocess.run([exe, "kustomize", *flags, case_dir], capture_output=True)
+    cdir = case_dir(name)
+    p = subprocess.run([exe, "kustomize", *flags, cdir], capture_output=True)
     if p.returncode == 0:
         out = {name + ".yaml": p.stdout}
         if p.stderr:
             out[name + ".stderr"] = p.stderr  # deprecation warnings
         return out
-    err = p.stderr.decode("utf-8", "replace").replace(case_dir, "$ROOT")
+    err = p.stderr.decode("utf-8", "replace").replace(cdir, "$ROOT")
     err = re.sub(r"0x[0-9a-f]+", "0xADDR", err)  # Go pointers differ from run to run
     return {name + ".err": err.encode()}
 
 
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+
+def case_dir(name):
+    """Cases are tests/kustomize/cases/<name>; `repo-overlay-<env>` is the template's overlays/<env>."""
+    if name.startswith("repo-overlay-"):
+        return os.path.join(REPO, "overlays", name[len("repo-overlay-"):])
+    return os.path.join(CASES, name)
+
+
+def case_names():
+    names = [n for n in sorted(os.listdir(CASES)) if os.path.isdir(os.path.join(CASES, n))]
+    overlays = os.path.join(REPO, "overlays")
+    if os.path.isdir(overlays):
+        names += ["repo-overlay-" + e for e in sorted(os.listdir(overlays))
+                  if os.path.isdir(os.path.join(overlays, e))]
+    return names
+
+
 def produce(exe, outdir):
-    for name in sorted(os.listdir(CASES)):
-        if os.path.isdir(os.path.join(CASES, name)):
-            for fname, data in run_case(exe, name).items():
-                with open(os.path.join(outdir, fname), "wb") as f:
-                    f.write(data)
+    for name in case_names():
+        for fname, data in run_case(exe, name).items():
+            with open(os.path.join(outdir, fname), "wb") as f:
+                f.write(data)
 
 
 def expected_files(d):

@@ -24,9 +24,9 @@ pub const RULE: Rule = Rule {
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     // (group/version, kind) served by the CRDs in the stream.
     let mut crds: HashSet<(String, String)> = HashSet::new();
-    for o in &cx.objects {
-        let v = &o.resource.value;
-        if type_meta(o.resource).map(|t| t.1) != Some("CustomResourceDefinition") {
+    for r in cx.objects.iter().map(|o| o.resource).chain(cx.crds) {
+        let v = &r.value;
+        if type_meta(r).map(|t| t.1) != Some("CustomResourceDefinition") {
             continue;
         }
         let group = v
@@ -71,7 +71,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         } else {
             (
                 format!("{kind} ({api}) is not a built-in kind and no CustomResourceDefinition in the output defines it"),
-                "add the CRD to the repository so the custom resource can be checked, or check the apiVersion and kind for typos".to_owned(),
+                "add the CRD to the output or to a --crd-dir (kforge check reads ci/schemas/crds), or check the apiVersion and kind for typos".to_owned(),
             )
         };
         out.push(cx.finding(RULE.meta, i, "/kind", Anchor::Value, message, Some(help)));

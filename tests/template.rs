@@ -1,0 +1,88 @@
+//! The template this repository ships: every overlay renders (insta snapshots, so any change
+//! to what a cluster would receive shows up in review) and passes every kforge check.
+//! This is also the example of a user's own snapshot test: `kforge::build_dir` +
+//! `kforge::render` per environment, `cargo insta review` to accept a change.
+
+use std::path::Path;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn every_overlay_renders_as_snapshotted() {
+    let overlays = kforge::overlays(root()).unwrap();
+    assert_eq!(overlays.len(), 3, "dev, staging and prod");
+    for dir in overlays {
+        let env = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let out = kforge::build_dir(&dir, &Default::default()).unwrap();
+        assert!(out.warnings.is_empty(), "{env}: {:?}", out.warnings);
+        insta::assert_snapshot!(format!("overlay-{env}"), kforge::render(&out.resources));
+    }
+}
+
+#[test]
+fn every_overlay_passes_every_check() {
+    let options = Default::default();
+    let crds = kforge::load_crds(&root().join("ci/schemas/crds"), &options).unwrap();
+    assert!(crds.len() >= 6);
+    for dir in kforge::overlays(root()).unwrap() {
+        let t = kforge::validate_path_with(&dir, &options, &crds).unwrap();
+        assert!(
+            t.findings.is_empty(),
+            "{}: {:#?}",
+            dir.display(),
+            t.findings
+        );
+    }
+}
+
+#[test]
+fn environments_differ_as_the_spec_says() {
+    let build = |env: &str| {
+        let out =
+            kforge::build_dir(&root().join("overlays").join(env), &Default::default()).unwrap();
+        kforge::render(&out.resources)
+    };
+    let (dev, staging, prod) = (build("dev"), build("staging"), build("prod"));
+    // GPU off in dev, on elsewhere.
+    assert!(!dev.contains("nvidia.com/gpu: 1"));
+    assert!(staging.contains("nvidia.com/gpu: 1") && prod.contains("nvidia.com/gpu: 1"));
+    // Image: tag in dev, tag and digest in staging, digest only in prod.
+    assert!(dev.contains("model-gateway:git-4f9c2e1"));
+    assert!(staging.contains("model-gateway:1.5.0-rc.1@sha256:"));
+    assert!(prod.contains("model-gateway@sha256:"));
+    // PDB only in prod; CronJob suspended in dev.
+    assert!(
+        prod.contains("kind: PodDisruptionBudget")
+            && !staging.contains("kind: PodDisruptionBudget")
+    );
+    assert!(dev.contains("suspend: true") && !prod.contains("suspend: true"));
+    // A/B weights.
+    assert!(staging.contains("weight: 50") && prod.contains("weight: 90"));
+    // Hosts.
+    assert!(dev.contains("models.dev.example.com") && prod.contains("- models.example.com"));
+}
+
+#[test]
+fn inflated_chart_matches_helm_template() {
+    // ci/inflate-charts.sh --check, with the helm the differential suite uses.
+    let helm = std::env::var("HELM")
+        .unwrap_or_else(|_| root().join("target/tools/helm/helm").display().to_string());
+    assert!(
+        Path::new(&helm).exists(),
+        "run `python3 tests/tools/fetch_helm.py` (or set HELM)"
+    );
+    let out = std::process::Command::new("bash")
+        .arg(root().join("ci/inflate-charts.sh"))
+        .arg("--check")
+        .env("HELM", &helm)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
