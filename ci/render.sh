@@ -1,16 +1,8 @@
 #!/usr/bin/env bash
-# Render every overlay to plain YAML under .rendered/<env>/ml-serving/manifest.yaml (what
-# Argo CD and Flux sync). A failing build or validation leaves .rendered untouched.
+# Render every overlay to plain YAML under .rendered/<env>/ml-serving/ (what Argo CD and Flux
+# sync), with render.metadata naming the source commit. A failing build or validation leaves
+# .rendered untouched.  ci/render.sh --check fails when .rendered is out of date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --quiet --release
-cargo run --quiet --release -- check .
-out=$(mktemp -d)
-for dir in overlays/*/; do
-  env=$(basename "$dir")
-  mkdir -p "$out/$env/ml-serving"
-  target/release/kforge build "$dir" -o "$out/$env/ml-serving/manifest.yaml"
-done
-rm -rf .rendered
-mv "$out" .rendered
-echo "render: wrote .rendered/{$(ls .rendered | paste -sd, -)}"
+commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+cargo run --quiet --release -- render . --out .rendered --source-commit "$commit" "$@"

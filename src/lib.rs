@@ -16,6 +16,7 @@
 pub mod emit;
 pub mod error;
 pub mod kustomize;
+pub mod render;
 pub mod report;
 pub mod resource;
 pub mod source;

@@ -60,6 +60,26 @@ enum Command {
         #[command(flatten)]
         common: CheckArgs,
     },
+    /// Render every overlay to plain YAML for Argo CD / Flux (OUT/<env>/ml-serving/), atomically.
+    Render {
+        /// The repository root.
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// Output directory (replaced as a whole; stale files disappear).
+        #[arg(long, default_value = ".rendered")]
+        out: PathBuf,
+        /// Do not write; exit 1 when OUT differs from what would be rendered.
+        #[arg(long)]
+        check: bool,
+        /// One file per object instead of one manifest per environment.
+        #[arg(long)]
+        per_object: bool,
+        /// Record this source commit in render.metadata.
+        #[arg(long)]
+        source_commit: Option<String>,
+        #[command(flatten)]
+        common: CheckArgs,
+    },
     /// List the validation rules.
     Rules,
     /// Print the documentation of one rule.
@@ -227,6 +247,87 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Render {
+            root,
+            out,
+            check,
+            per_object,
+            source_commit,
+            common,
+        } => {
+            let options = build_options(
+                common.load_restrictor,
+                common.enable_helm,
+                common.helm_command,
+            );
+            let crds_dir = root.join("ci/schemas/crds");
+            let crds = if crds_dir.is_dir() {
+                match kforge::load_crds(&crds_dir, &options) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            } else {
+                Vec::new()
+            };
+            let opts = kforge::render::RenderOptions {
+                per_object,
+                source_commit,
+                app_dir: None,
+            };
+            let rendered = match kforge::render::render_repo(&root, &options, &crds, &opts) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            if !rendered.errors.is_empty() {
+                let t = kforge::report::Target {
+                    name: root.display().to_string(),
+                    objects: 0,
+                    findings: rendered.errors,
+                };
+                eprint!(
+                    "{}",
+                    kforge::report::render(kforge::report::Format::Human, &[t], false)
+                );
+                eprintln!("error: validation failed; {} left untouched", out.display());
+                return ExitCode::from(1);
+            }
+            if check {
+                let differ = kforge::render::check_tree(&out, &rendered.files);
+                if differ.is_empty() {
+                    println!("render: {} is up to date", out.display());
+                    return ExitCode::SUCCESS;
+                }
+                for p in &differ {
+                    eprintln!("out of date: {}", out.join(p).display());
+                }
+                eprintln!(
+                    "error: {} is out of date; run `kforge render --out {}`",
+                    out.display(),
+                    out.display()
+                );
+                return ExitCode::from(1);
+            }
+            match kforge::render::write_tree(&out, &rendered.files) {
+                Ok(()) => {
+                    println!(
+                        "render: wrote {} files to {}",
+                        rendered.files.len(),
+                        out.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Rules => {
             let mut out = String::new();
             for r in kforge::validate::rules::RULES {

@@ -1,0 +1,188 @@
+//! `kforge render`: every environment's output as plain YAML for Argo CD and Flux, with a
+//! metadata file, written all at once or not at all.
+//!
+//! Layout (per environment `overlays/<env>`):
+//!
+//! ```text
+//! OUT/<env>/ml-serving/manifest.yaml      (or one file per object with `per_object`)
+//! OUT/<env>/ml-serving/render.metadata    JSON: tool and Kubernetes versions, objects, sha256
+//! ```
+//!
+//! Everything is built and validated in memory first; a failing build or an error finding
+//! leaves OUT untouched. The new tree is written beside OUT and swapped in with renames, so
+//! stale files of removed objects disappear with the old tree.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::validate::{Finding, Severity};
+use crate::{BuildOptions, Resource};
+
+/// How to render.
+#[derive(Clone, Debug, Default)]
+pub struct RenderOptions {
+    /// One file per object instead of one manifest per environment.
+    pub per_object: bool,
+    /// Recorded in the metadata when set (e.g. the Git commit being rendered).
+    pub source_commit: Option<String>,
+    /// The directory under each environment (`ml-serving` by default).
+    pub app_dir: Option<String>,
+}
+
+/// The files of a render, relative to OUT, and the error findings that stopped it.
+pub struct Rendered {
+    /// Relative path → content.
+    pub files: BTreeMap<PathBuf, Vec<u8>>,
+    /// Findings at error severity (non-empty means nothing may be written).
+    pub errors: Vec<Finding>,
+}
+
+fn object_file_name(r: &Resource) -> String {
+    let id = r.cur_id();
+    let ns = if id.namespace.is_empty() {
+        "_".to_owned()
+    } else {
+        id.namespace.clone()
+    };
+    let group = if id.gvk.group.is_empty() {
+        "core".to_owned()
+    } else {
+        id.gvk.group.clone()
+    };
+    format!(
+        "{group}_{}_{}_{ns}_{}.yaml",
+        id.gvk.version, id.gvk.kind, id.name
+    )
+    .to_lowercase()
+}
+
+/// Build and validate every overlay of `root`, producing the files to write.
+pub fn render_repo(
+    root: &Path,
+    build: &BuildOptions,
+    crds: &[Resource],
+    opts: &RenderOptions,
+) -> Result<Rendered> {
+    let app = opts.app_dir.clone().unwrap_or_else(|| "ml-serving".into());
+    let mut files = BTreeMap::new();
+    let mut errors = Vec::new();
+    for dir in crate::overlays(root)? {
+        let env = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let out = crate::build_dir(&dir, build)?;
+        errors.extend(
+            crate::validate::validate_with(&out.resources, crds)
+                .into_iter()
+                .filter(|f| f.severity == Severity::Error),
+        );
+        let base = PathBuf::from(&env).join(&app);
+        let manifest = crate::render(&out.resources);
+        let mut hash = Sha256::new();
+        if opts.per_object {
+            for r in &out.resources {
+                let text = crate::render(std::slice::from_ref(r));
+                hash.update(text.as_bytes());
+                files.insert(base.join(object_file_name(r)), text.into_bytes());
+            }
+        } else {
+            hash.update(manifest.as_bytes());
+            files.insert(base.join("manifest.yaml"), manifest.into_bytes());
+        }
+        let mut meta = json!({
+            "environment": env,
+            "kforge": env!("CARGO_PKG_VERSION"),
+            "kustomize": crate::KUSTOMIZE_VERSION,
+            "kubernetesVersion": crate::KUBERNETES_VERSION,
+            "objects": out.resources.iter().map(|r| r.cur_id().to_string()).collect::<Vec<_>>(),
+            "sha256": hash.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        });
+        if let Some(c) = &opts.source_commit {
+            meta["sourceCommit"] = json!(c);
+        }
+        let mut text = serde_json::to_string_pretty(&meta).expect("serialisable");
+        text.push('\n');
+        files.insert(base.join("render.metadata"), text.into_bytes());
+    }
+    Ok(Rendered { files, errors })
+}
+
+fn io(path: &Path, e: std::io::Error) -> Error {
+    Error::at(path, None, format!("cannot write: {e}"))
+}
+
+/// Replace `out` with exactly `files`: written into a sibling directory, then swapped in.
+pub fn write_tree(out: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> Result<()> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "rendered".into());
+    let pid = std::process::id();
+    let tmp = parent.join(format!(".{name}.kforge-new-{pid}"));
+    let old = parent.join(format!(".{name}.kforge-old-{pid}"));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let result = (|| {
+        for (rel, bytes) in files {
+            let path = tmp.join(rel);
+            if let Some(d) = path.parent() {
+                std::fs::create_dir_all(d).map_err(|e| io(d, e))?;
+            }
+            std::fs::write(&path, bytes).map_err(|e| io(&path, e))?;
+        }
+        if out.exists() {
+            std::fs::rename(out, &old).map_err(|e| io(out, e))?;
+        }
+        if let Err(e) = std::fs::rename(&tmp, out) {
+            let _ = std::fs::rename(&old, out);
+            return Err(io(out, e));
+        }
+        let _ = std::fs::remove_dir_all(&old);
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+/// Files that differ between `out` and `files` (missing, extra or changed), sorted.
+pub fn check_tree(out: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<PathBuf> {
+    let mut on_disk = Vec::new();
+    collect(out, out, &mut on_disk);
+    let mut differ: Vec<PathBuf> = on_disk
+        .iter()
+        .filter(|p| !files.contains_key(*p))
+        .cloned()
+        .collect();
+    for (rel, bytes) in files {
+        if std::fs::read(out.join(rel)).ok().as_ref() != Some(bytes) {
+            differ.push(rel.clone());
+        }
+    }
+    differ.sort();
+    differ
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect(root, &p, out);
+        } else if let Ok(rel) = p.strip_prefix(root) {
+            out.push(rel.to_path_buf());
+        }
+    }
+}
