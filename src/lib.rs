@@ -81,6 +81,40 @@ pub fn validate_path_with(
     })
 }
 
+/// Validate several paths in parallel (one thread per core); results in the order given,
+/// the first failure (in that order) reported.
+pub fn validate_paths(
+    paths: &[std::path::PathBuf],
+    options: &BuildOptions,
+    crds: &[Resource],
+) -> Result<Vec<report::Target>> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(paths.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Result<report::Target>>>> =
+        paths.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(p) = paths.get(i) else { break };
+                let r = validate_path_with(p, options, crds);
+                *slots[i].lock().expect("not poisoned") = Some(r);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .expect("not poisoned")
+                .expect("every slot filled")
+        })
+        .collect()
+}
+
 /// The overlays of a repository: every directory under `root/overlays` with a
 /// kustomization, in name order.
 pub fn overlays(root: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {

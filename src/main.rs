@@ -187,16 +187,13 @@ fn run_checks(paths: &[PathBuf], args: CheckArgs) -> ExitCode {
             }
         }
     }
-    let mut targets = Vec::new();
-    for p in paths {
-        match kforge::validate_path_with(p, &options, &crds) {
-            Ok(t) => targets.push(t),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
+    let targets = match kforge::validate_paths(paths, &options, &crds) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
         }
-    }
+    };
     let format = match args.format {
         FormatArg::Human => kforge::report::Format::Human,
         FormatArg::Json => kforge::report::Format::Json,
