@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod kustomize;

@@ -80,6 +80,21 @@ enum Command {
         #[command(flatten)]
         common: CheckArgs,
     },
+    /// Show what a change does to every environment, object by object (Secret values redacted).
+    Diff {
+        /// The old side: a Git ref of ROOT's repository (e.g. origin/main) or a directory.
+        #[arg(long)]
+        base: String,
+        /// The new side: a repository directory.
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+        /// Largest Markdown output, in characters (a GitHub comment holds 65,536).
+        #[arg(long, default_value_t = 65000)]
+        limit: usize,
+    },
     /// List the validation rules.
     Rules,
     /// Print the documentation of one rule.
@@ -119,6 +134,12 @@ enum FormatArg {
     Sarif,
     Junit,
     Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Markdown,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -318,6 +339,49 @@ fn main() -> ExitCode {
                         out.display()
                     );
                     ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Diff {
+            base,
+            root,
+            format,
+            limit,
+        } => {
+            let options = kforge::BuildOptions::default();
+            let mut tmp = None;
+            let base_dir = if std::path::Path::new(&base).is_dir() {
+                PathBuf::from(&base)
+            } else {
+                let dir = std::env::temp_dir().join(format!("kforge-diff-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&dir);
+                if let Err(e) = kforge::diff::export_ref(&root, &base, &dir) {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+                tmp = Some(dir.clone());
+                dir
+            };
+            let result = kforge::diff::diff_trees(&base_dir, &root, &options);
+            if let Some(t) = tmp {
+                let _ = std::fs::remove_dir_all(t);
+            }
+            match result {
+                Ok(diffs) => {
+                    let text = match format {
+                        DiffFormat::Text => kforge::diff::to_text(&diffs),
+                        DiffFormat::Markdown => kforge::diff::to_markdown(&diffs, limit),
+                    };
+                    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+                    if diffs.iter().any(|d| !d.changes.is_empty()) {
+                        ExitCode::from(1)
+                    } else {
+                        ExitCode::SUCCESS
+                    }
                 }
                 Err(e) => {
                     eprintln!("error: {e}");

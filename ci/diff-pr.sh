@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Markdown of what this pull request changes in every environment (for a PR comment).
+# Exit 0 with "no changes" when the rendered output is the same.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+base="${1:-origin/main}"
+set +e
+cargo run --quiet --release -- diff --base "$base" --format markdown . > kforge-diff.md
+status=$?
+set -e
+if [[ $status -ge 2 ]]; then exit "$status"; fi
+cat kforge-diff.md
