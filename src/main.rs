@@ -95,6 +95,13 @@ enum Command {
         #[arg(long, default_value_t = 65000)]
         limit: usize,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) generated from these flags.
+    Man,
     /// List the validation rules.
     Rules,
     /// Print the documentation of one rule.
@@ -388,6 +395,21 @@ fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             }
+        }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "kforge", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            if let Err(e) = clap_mangen::Man::new(cmd).render(&mut out) {
+                eprintln!("error: cannot render the man page: {e}");
+                return ExitCode::from(2);
+            }
+            let _ = std::io::stdout().lock().write_all(&out);
+            ExitCode::SUCCESS
         }
         Command::Rules => {
             let mut out = String::new();

@@ -116,3 +116,13 @@ fn check_builds_every_overlay() {
     assert_eq!(targets[1]["findings"][0]["rule"], "KF100");
     assert_eq!(targets[1]["findings"][0]["line"], 5);
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_flags() {
+    let (code, out, _) = kforge(&["completions", "bash"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("_kforge()") && out.contains("--fail-on"));
+    let (code, out, _) = kforge(&["man"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains(".TH kforge 1") && out.contains("validate"));
+}
