@@ -16,6 +16,7 @@
 pub mod diff;
 pub mod emit;
 pub mod error;
+pub mod init;
 pub mod kustomize;
 pub mod render;
 pub mod report;

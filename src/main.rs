@@ -95,6 +95,17 @@ enum Command {
         #[arg(long, default_value_t = 65000)]
         limit: usize,
     },
+    /// Create a new repository from the template built into kforge.
+    Init {
+        /// Directory to create (must be new or empty).
+        dir: PathBuf,
+        /// Application name; also the namespace (replaces `ml-serving`).
+        #[arg(long, default_value = "ml-serving")]
+        name: String,
+        /// Cloud GPU node convention.
+        #[arg(long, value_enum, default_value = "aws")]
+        cloud: CloudArg,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -141,6 +152,16 @@ enum FormatArg {
     Sarif,
     Junit,
     Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CloudArg {
+    /// EKS with Karpenter NodePools.
+    Aws,
+    /// GKE accelerator node pools.
+    Gke,
+    /// AKS GPU node pools.
+    Aks,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -389,6 +410,30 @@ fn main() -> ExitCode {
                     } else {
                         ExitCode::SUCCESS
                     }
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Command::Init { dir, name, cloud } => {
+            let opts = kforge::init::InitOptions {
+                name,
+                cloud: match cloud {
+                    CloudArg::Aws => kforge::init::Cloud::Aws,
+                    CloudArg::Gke => kforge::init::Cloud::Gke,
+                    CloudArg::Aks => kforge::init::Cloud::Aks,
+                },
+            };
+            match kforge::init::init(&dir, &opts) {
+                Ok(n) => {
+                    println!(
+                        "init: wrote {n} files to {}; next: kforge check {}",
+                        dir.display(),
+                        dir.display()
+                    );
+                    ExitCode::SUCCESS
                 }
                 Err(e) => {
                     eprintln!("error: {e}");

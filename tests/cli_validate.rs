@@ -1,18 +1,7 @@
 //! `kforge validate` / `check` / `rules` / `explain` from the outside: exit codes, formats.
 
-use std::process::Command;
-
-fn kforge(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kforge"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::kforge;
 
 const BAD: &str = "tests/fixtures/rules/KF100/fail/typo-in-container.yaml";
 const WARN_ONLY: &str = "tests/fixtures/rules/KF103/fail/label-yes.yaml";

@@ -1,0 +1,118 @@
+//! `kforge init`: a new repository from the template compiled into the binary, with its
+//! name, namespace and cloud GPU convention chosen.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/template_files.rs"));
+}
+
+/// The cloud's GPU node convention.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cloud {
+    /// EKS with Karpenter NodePools (the template's default).
+    Aws,
+    /// GKE accelerator node pools.
+    Gke,
+    /// AKS GPU node pools.
+    Aks,
+}
+
+/// What to scaffold.
+pub struct InitOptions {
+    /// The application name (replaces `ml-serving` everywhere, including the namespace).
+    pub name: String,
+    /// The cloud GPU convention.
+    pub cloud: Cloud,
+}
+
+fn valid_name(n: &str) -> bool {
+    !n.is_empty()
+        && n.len() <= 63
+        && n.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !n.starts_with('-')
+        && !n.ends_with('-')
+}
+
+/// The files of a new repository (path → content), before writing.
+pub fn files(opts: &InitOptions) -> Result<Vec<(String, Vec<u8>)>> {
+    if !valid_name(&opts.name) {
+        return Err(Error::msg(format!(
+            "'{}' is not a valid name: use lowercase letters, digits and '-', at most 63 characters (a DNS label)",
+            opts.name
+        )));
+    }
+    let mut out = Vec::new();
+    for (path, bytes) in embedded::FILES {
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            out.push((path.to_string(), bytes.to_vec()));
+            continue;
+        };
+        let mut text = text.replace("ml-serving", &opts.name);
+        if path.starts_with("overlays/") && path.ends_with("kustomization.yaml") {
+            let component = match opts.cloud {
+                Cloud::Aws => None,
+                Cloud::Gke => Some("gpu-gke"),
+                Cloud::Aks => Some("gpu-aks"),
+            };
+            if let Some(c) = component {
+                text = text.replace(
+                    "- ../../components/gpu-karpenter\n",
+                    &format!("- ../../components/{c}\n"),
+                );
+                // Karpenter node-pool patches only apply on EKS.
+                text = text.replace(
+                    "- path: patch-nodepool-gpu-inference.yaml\n  target: {group: karpenter.sh, version: v1, kind: NodePool, name: gpu-inference}\n",
+                    "",
+                );
+            }
+        }
+        out.push((path.to_string(), text.into_bytes()));
+    }
+    Ok(out)
+}
+
+/// Write a new repository into `dir`, which must not exist or be empty. Files go to a
+/// sibling directory first and are moved into place in one rename.
+pub fn init(dir: &Path, opts: &InitOptions) -> Result<usize> {
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(Error::at(
+            dir,
+            None,
+            "directory is not empty; kforge init only writes into a new or empty directory",
+        ));
+    }
+    let files = files(opts)?;
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| Error::at(parent, None, e.to_string()))?;
+    let tmp = parent.join(format!(".kforge-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let written = (|| -> std::io::Result<()> {
+        for (rel, bytes) in &files {
+            let p = tmp.join(rel);
+            if let Some(d) = p.parent() {
+                std::fs::create_dir_all(d)?;
+            }
+            std::fs::write(&p, bytes)?;
+        }
+        if dir.exists() {
+            std::fs::remove_dir(dir)?;
+        }
+        std::fs::rename(&tmp, dir)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(Error::at(dir, None, format!("cannot write: {e}")));
+    }
+    Ok(files.len())
+}
