@@ -142,3 +142,94 @@ pub fn overlays(root: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
     }
     Ok(out)
 }
+
+/// A GitOps repository laid out as `overlays/<env>/` (plus optional `ci/schemas/crds/`):
+/// the API for users' own snapshot tests.
+///
+/// ```no_run
+/// let repo = kforge::Repo::open(".")?;
+/// for env in repo.envs() {
+///     let yaml = repo.rendered(env)?;           // what Argo CD / Flux will apply
+///     assert!(repo.validate(env)?.is_empty());  // no findings
+///     // insta::assert_snapshot!(env, yaml);
+/// #   let _ = yaml;
+/// }
+/// # Ok::<(), kforge::Error>(())
+/// ```
+pub struct Repo {
+    root: std::path::PathBuf,
+    envs: Vec<(String, std::path::PathBuf)>,
+    crds: Vec<Resource>,
+    options: BuildOptions,
+}
+
+impl Repo {
+    /// Open the repository at `root` with default build options.
+    pub fn open(root: impl AsRef<std::path::Path>) -> Result<Repo> {
+        Repo::open_with(root, BuildOptions::default())
+    }
+
+    /// Open with build options (load restrictor, helm).
+    pub fn open_with(root: impl AsRef<std::path::Path>, options: BuildOptions) -> Result<Repo> {
+        let root = root.as_ref().to_path_buf();
+        let envs = overlays(&root)?
+            .into_iter()
+            .map(|p| {
+                (
+                    p.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    p,
+                )
+            })
+            .collect();
+        let crd_dir = root.join("ci/schemas/crds");
+        let crds = if crd_dir.is_dir() {
+            load_crds(&crd_dir, &options)?
+        } else {
+            Vec::new()
+        };
+        Ok(Repo {
+            root,
+            envs,
+            crds,
+            options,
+        })
+    }
+
+    /// The repository root.
+    pub fn root(&self) -> &std::path::Path {
+        &self.root
+    }
+
+    /// Environment names, sorted.
+    pub fn envs(&self) -> impl Iterator<Item = &str> {
+        self.envs.iter().map(|(e, _)| e.as_str())
+    }
+
+    fn dir(&self, env: &str) -> Result<&std::path::Path> {
+        self.envs
+            .iter()
+            .find(|(e, _)| e == env)
+            .map(|(_, p)| p.as_path())
+            .ok_or_else(|| Error::msg(format!("no environment '{env}' under overlays/")))
+    }
+
+    /// Build one environment.
+    pub fn build(&self, env: &str) -> Result<BuildOutput> {
+        build_dir(self.dir(env)?, &self.options)
+    }
+
+    /// The rendered YAML of one environment (byte-identical to `kubectl kustomize`).
+    pub fn rendered(&self, env: &str) -> Result<String> {
+        Ok(render(&self.build(env)?.resources))
+    }
+
+    /// The findings of one environment (with the repository's CRDs known).
+    pub fn validate(&self, env: &str) -> Result<Vec<Finding>> {
+        Ok(validate::validate_with(
+            &self.build(env)?.resources,
+            &self.crds,
+        ))
+    }
+}
