@@ -75,7 +75,12 @@ fn human(targets: &[Target], color: bool) -> String {
             let path = f.file.display().to_string();
             let title = format!("{} [{}]", f.message, f.object);
             let mut group = Group::with_title(level.primary_title(&title).id(f.rule));
-            match text.as_deref().and_then(|s| line_span(s, f.line, f.column)) {
+            let snippet = if f.redacted {
+                None
+            } else {
+                text.as_deref().and_then(|s| line_span(s, f.line, f.column))
+            };
+            match snippet {
                 Some((line_text, start, span)) => {
                     group = group.element(
                         Snippet::source(line_text)

@@ -75,6 +75,41 @@ pub struct Finding {
     pub line: u32,
     /// 1-based column (0 when unknown).
     pub column: u32,
+    /// The node holds a Secret value: the message does not quote it and reports must not
+    /// show the source line.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
+}
+
+/// Whether `pointer` is inside a Secret's values.
+fn is_secret_value(r: &Resource, pointer: &str) -> bool {
+    r.kind() == "Secret"
+        && ["/data/", "/stringData/"]
+            .iter()
+            .any(|p| pointer.starts_with(p))
+}
+
+/// Remove the value at `pointer` (and its YAML spelling) from a message.
+fn redact_message(r: &Resource, pointer: &str, message: String) -> String {
+    let raw = match r.value.pointer(pointer) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => v.to_string(),
+        _ => String::new(),
+    };
+    let mut out = message;
+    if !raw.is_empty() {
+        out = out.replace(&raw, "<redacted>");
+    }
+    if let Some(text) = r
+        .spans
+        .yaml11_differences()
+        .iter()
+        .find(|(p, _)| p == pointer)
+        .map(|(_, t)| t)
+    {
+        out = out.replace(text.as_str(), "<redacted>");
+    }
+    out
 }
 
 /// One object under validation, with the typed check's result computed once.
@@ -118,11 +153,33 @@ impl Context<'_> {
     ) -> Finding {
         let r = self.objects[i].resource;
         let Location { file, line, col } = sourcemap::locate(r, pointer, anchor);
+        let redacted = is_secret_value(r, pointer);
+        let (message, help) = if redacted && rule.id == "KF101" {
+            // serde's text can describe the value (a symbol, an offset): say nothing of it.
+            let field = message.split(": ").next().unwrap_or_default().to_owned();
+            (
+                format!(
+                    "{field}: not a valid value for this field (Secret values are never shown)"
+                ),
+                Some(
+                    "Secret `data` values are base64 strings; `stringData` values are strings"
+                        .into(),
+                ),
+            )
+        } else if redacted {
+            (
+                redact_message(r, pointer, message),
+                help.map(|h| redact_message(r, pointer, h)),
+            )
+        } else {
+            (message, help)
+        };
         Finding {
             rule: rule.id,
             severity: rule.severity,
             message,
             help,
+            redacted,
             object: r.cur_id().to_string(),
             pointer: pointer.to_owned(),
             file,
