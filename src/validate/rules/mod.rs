@@ -14,6 +14,16 @@ mod kf105_missing_identity;
 mod kf110_removed_api;
 mod kf111_deprecated_api;
 mod kf112_unknown_kind;
+mod kf200_invalid_quantity;
+mod kf201_requests_exceed_limits;
+mod kf202_gpu_request_limit;
+mod kf203_selector_mismatch;
+mod kf300_service_selects_nothing;
+mod kf301_missing_reference;
+mod kf302_rolebinding_role;
+mod kf400_gpu_pool_scheduling;
+mod kf401_gpu_taint_without_gpu;
+mod kf402_gpu_quota_keys;
 
 use super::{Context, Finding, RuleMeta};
 
@@ -36,6 +46,16 @@ pub const RULES: &[Rule] = &[
     kf110_removed_api::RULE,
     kf111_deprecated_api::RULE,
     kf112_unknown_kind::RULE,
+    kf200_invalid_quantity::RULE,
+    kf201_requests_exceed_limits::RULE,
+    kf202_gpu_request_limit::RULE,
+    kf203_selector_mismatch::RULE,
+    kf300_service_selects_nothing::RULE,
+    kf301_missing_reference::RULE,
+    kf302_rolebinding_role::RULE,
+    kf400_gpu_pool_scheduling::RULE,
+    kf401_gpu_taint_without_gpu::RULE,
+    kf402_gpu_quota_keys::RULE,
 ];
 
 /// The rule with this id (case-insensitive).

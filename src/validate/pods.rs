@@ -1,0 +1,212 @@
+//! Shared helpers for the deeper rules: where the pod template of each workload kind is,
+//! Kubernetes resource quantities, and label selectors.
+
+use serde_json::{Map, Value};
+
+use super::Context;
+
+/// A pod template (or a Pod) inside an object.
+pub struct PodTemplate<'a> {
+    /// Index of the object in the context.
+    pub object: usize,
+    /// JSON pointer of the pod spec.
+    pub spec_ptr: &'static str,
+    /// The pod spec.
+    pub spec: &'a Map<String, Value>,
+    /// The pod labels.
+    pub labels: Option<&'a Map<String, Value>>,
+    /// The object's namespace (`default` when empty).
+    pub namespace: String,
+}
+
+/// (kind, pointer to pod spec, pointer to pod labels) of the workload kinds.
+const WORKLOADS: &[(&str, &str, &str)] = &[
+    ("Pod", "/spec", "/metadata/labels"),
+    (
+        "Deployment",
+        "/spec/template/spec",
+        "/spec/template/metadata/labels",
+    ),
+    (
+        "StatefulSet",
+        "/spec/template/spec",
+        "/spec/template/metadata/labels",
+    ),
+    (
+        "DaemonSet",
+        "/spec/template/spec",
+        "/spec/template/metadata/labels",
+    ),
+    (
+        "ReplicaSet",
+        "/spec/template/spec",
+        "/spec/template/metadata/labels",
+    ),
+    (
+        "Job",
+        "/spec/template/spec",
+        "/spec/template/metadata/labels",
+    ),
+    (
+        "CronJob",
+        "/spec/jobTemplate/spec/template/spec",
+        "/spec/jobTemplate/spec/template/metadata/labels",
+    ),
+];
+
+/// Every pod template in the output.
+pub fn pod_templates<'a>(cx: &'a Context<'a>) -> Vec<PodTemplate<'a>> {
+    let mut out = Vec::new();
+    for (i, o) in cx.objects.iter().enumerate() {
+        let r = o.resource;
+        let Some((_, spec_ptr, labels_ptr)) = WORKLOADS.iter().find(|(k, _, _)| *k == r.kind())
+        else {
+            continue;
+        };
+        let Some(spec) = r.value.pointer(spec_ptr).and_then(Value::as_object) else {
+            continue;
+        };
+        out.push(PodTemplate {
+            object: i,
+            spec_ptr,
+            spec,
+            labels: r.value.pointer(labels_ptr).and_then(Value::as_object),
+            namespace: r.cur_id().effective_namespace().to_owned(),
+        });
+    }
+    out
+}
+
+/// Every container of a pod spec: (pointer relative to the spec, container).
+pub fn containers(spec: &Map<String, Value>) -> Vec<(String, &Map<String, Value>)> {
+    let mut out = Vec::new();
+    for list in ["initContainers", "containers"] {
+        for (i, c) in spec
+            .get(list)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if let Some(c) = c.as_object() {
+                out.push((format!("/{list}/{i}"), c));
+            }
+        }
+    }
+    out
+}
+
+/// Whether `labels` satisfy a `matchLabels` map (and `matchExpressions`, when given).
+pub fn selector_matches(
+    selector: &Map<String, Value>,
+    labels: Option<&Map<String, Value>>,
+) -> bool {
+    let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
+    let match_labels = selector.get("matchLabels").and_then(Value::as_object);
+    let is_label_selector = match_labels.is_some() || selector.contains_key("matchExpressions");
+    let plain: Box<dyn Iterator<Item = (&String, &Value)>> = if is_label_selector {
+        Box::new(match_labels.into_iter().flatten())
+    } else {
+        Box::new(selector.iter())
+    };
+    for (k, v) in plain {
+        if get(k) != v.as_str() {
+            return false;
+        }
+    }
+    for e in selector
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let key = e.get("key").and_then(Value::as_str).unwrap_or("");
+        let values: Vec<&str> = e
+            .get("values")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let ok = match e.get("operator").and_then(Value::as_str).unwrap_or("") {
+            "In" => get(key).is_some_and(|v| values.contains(&v)),
+            "NotIn" => get(key).is_none_or(|v| !values.contains(&v)),
+            "Exists" => get(key).is_some(),
+            "DoesNotExist" => get(key).is_none(),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// Parse a Kubernetes resource quantity (`500m`, `1.5Gi`, `2e3`, `100`) into its value.
+/// `None` when the text is not a quantity.
+pub fn quantity(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => parse_quantity(s),
+        _ => None,
+    }
+}
+
+fn parse_quantity(s: &str) -> Option<f64> {
+    let end = s
+        .char_indices()
+        .find(|(i, c)| !(c.is_ascii_digit() || *c == '.' || ((*c == '+' || *c == '-') && *i == 0)))
+        .map(|(i, _)| i)
+        .unwrap_or(s.len());
+    let (num, suffix) = s.split_at(end);
+    if num.is_empty()
+        || num == "+"
+        || num == "-"
+        || num.matches('.').count() > 1
+        || num.ends_with('.') && num.len() == 1
+    {
+        return None;
+    }
+    let n: f64 = num.parse().ok()?;
+    let mult = match suffix {
+        "" => 1.0,
+        "n" => 1e-9,
+        "u" => 1e-6,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        "Ki" => 1024.0,
+        "Mi" => 1024f64.powi(2),
+        "Gi" => 1024f64.powi(3),
+        "Ti" => 1024f64.powi(4),
+        "Pi" => 1024f64.powi(5),
+        "Ei" => 1024f64.powi(6),
+        e if e.starts_with(['e', 'E']) => {
+            let exp: i32 = e[1..].parse().ok()?;
+            10f64.powi(exp)
+        }
+        _ => return None,
+    };
+    Some(n * mult)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn quantities() {
+        assert_eq!(quantity(&json!("500m")), Some(0.5));
+        assert_eq!(quantity(&json!("1Gi")), Some(1073741824.0));
+        assert_eq!(quantity(&json!("2e3")), Some(2000.0));
+        assert_eq!(quantity(&json!(2)), Some(2.0));
+        assert_eq!(quantity(&json!("1,5Gi")), None);
+        assert_eq!(quantity(&json!("lots")), None);
+        assert_eq!(quantity(&json!("1GB")), None);
+    }
+}

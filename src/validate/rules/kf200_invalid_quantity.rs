@@ -1,0 +1,53 @@
+//! KF200: a resource request or limit that is not a Kubernetes quantity (`1,5Gi`, `1GB`).
+
+use serde_json::Value;
+
+use super::Rule;
+use crate::validate::pods::{containers, pod_templates, quantity};
+use crate::validate::sourcemap::Anchor;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF200",
+        name: "invalid-quantity",
+        severity: Severity::Error,
+        summary: "a resource request or limit that is not a Kubernetes quantity",
+        doc: include_str!("../../../docs/rules/KF200.md"),
+    },
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    for pt in pod_templates(cx) {
+        for (cptr, c) in containers(pt.spec) {
+            for kind in ["requests", "limits"] {
+                let Some(m) = c
+                    .get("resources")
+                    .and_then(|r| r.get(kind))
+                    .and_then(Value::as_object)
+                else {
+                    continue;
+                };
+                for (res, v) in m {
+                    if quantity(v).is_some() {
+                        continue;
+                    }
+                    let ptr = format!(
+                        "{}{cptr}/resources/{kind}/{}",
+                        pt.spec_ptr,
+                        res.replace('~', "~0").replace('/', "~1")
+                    );
+                    out.push(cx.finding(
+                        RULE.meta,
+                        pt.object,
+                        &ptr,
+                        Anchor::Value,
+                        format!("{kind}.{res} = {v} is not a Kubernetes quantity"),
+                        Some("write a number with an optional suffix: 500m, 2, 1.5Gi, 512Mi (no commas, no GB/MB)".into()),
+                    ));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! KF302: a RoleBinding or ClusterRoleBinding whose roleRef names a Role or ClusterRole that
+//! is neither in the output nor one of Kubernetes' built-in ClusterRoles.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::Rule;
+use crate::validate::sourcemap::Anchor;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF302",
+        name: "binding-to-missing-role",
+        severity: Severity::Error,
+        summary: "a RoleBinding refers to a Role or ClusterRole that does not exist",
+        doc: include_str!("../../../docs/rules/KF302.md"),
+    },
+    check,
+};
+
+const BUILTIN: &[&str] = &["cluster-admin", "admin", "edit", "view"];
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    let mut roles: HashSet<(String, String, String)> = HashSet::new();
+    for o in &cx.objects {
+        let r = o.resource;
+        if matches!(r.kind(), "Role" | "ClusterRole") {
+            let ns = if r.kind() == "Role" {
+                r.cur_id().effective_namespace().to_owned()
+            } else {
+                String::new()
+            };
+            roles.insert((r.kind().to_owned(), ns, r.name().to_owned()));
+        }
+    }
+    for (i, o) in cx.objects.iter().enumerate() {
+        let r = o.resource;
+        if !matches!(r.kind(), "RoleBinding" | "ClusterRoleBinding") {
+            continue;
+        }
+        let kind = r
+            .value
+            .pointer("/roleRef/kind")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let name = r
+            .value
+            .pointer("/roleRef/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let found = match kind {
+            "Role" => roles.contains(&(
+                "Role".into(),
+                r.cur_id().effective_namespace().to_owned(),
+                name.into(),
+            )),
+            "ClusterRole" => {
+                roles.contains(&("ClusterRole".into(), String::new(), name.into()))
+                    || BUILTIN.contains(&name)
+                    || name.starts_with("system:")
+            }
+            _ => true,
+        };
+        if !found {
+            out.push(cx.finding(
+                RULE.meta,
+                i,
+                "/roleRef/name",
+                Anchor::Value,
+                format!("{} {} binds {kind} {name}, which is not in the output", r.kind(), r.name()),
+                Some(format!("add the {kind} or fix roleRef (a RoleBinding's Role must be in the same namespace)")),
+            ));
+        }
+    }
+}
