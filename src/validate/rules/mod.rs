@@ -18,9 +18,13 @@ mod kf200_invalid_quantity;
 mod kf201_requests_exceed_limits;
 mod kf202_gpu_request_limit;
 mod kf203_selector_mismatch;
+mod kf204_invalid_name;
+mod kf205_pod_structure;
+mod kf206_scaling_bounds;
 mod kf300_service_selects_nothing;
 mod kf301_missing_reference;
 mod kf302_rolebinding_role;
+mod kf303_dangling_reference;
 mod kf400_gpu_pool_scheduling;
 mod kf401_gpu_taint_without_gpu;
 mod kf402_gpu_quota_keys;
@@ -50,9 +54,13 @@ pub const RULES: &[Rule] = &[
     kf201_requests_exceed_limits::RULE,
     kf202_gpu_request_limit::RULE,
     kf203_selector_mismatch::RULE,
+    kf204_invalid_name::RULE,
+    kf205_pod_structure::RULE,
+    kf206_scaling_bounds::RULE,
     kf300_service_selects_nothing::RULE,
     kf301_missing_reference::RULE,
     kf302_rolebinding_role::RULE,
+    kf303_dangling_reference::RULE,
     kf400_gpu_pool_scheduling::RULE,
     kf401_gpu_taint_without_gpu::RULE,
     kf402_gpu_quota_keys::RULE,

@@ -1,0 +1,117 @@
+//! KF204: names the API server rejects: object names that are not DNS-1123 subdomains (or
+//! labels, for kinds that need one), container names that are not DNS labels, and port
+//! names longer than 15 characters or not IANA service names.
+
+use serde_json::Value;
+
+use super::Rule;
+use crate::validate::pods::{containers, pod_templates};
+use crate::validate::sourcemap::Anchor;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF204",
+        name: "invalid-name",
+        severity: Severity::Error,
+        summary: "an object, container or port name the API server rejects",
+        doc: include_str!("../../../docs/rules/KF204.md"),
+    },
+    check,
+};
+
+/// RFC 1123 label: at most 63 of [a-z0-9-], starting and ending alphanumeric.
+pub(crate) fn dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// RFC 1123 subdomain: at most 253 characters, dot-separated labels.
+fn dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(dns_label)
+}
+
+/// IANA service name: 1–15 of [a-z0-9-], at least one letter, no leading/trailing or double '-'.
+fn port_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 15
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes().any(|b| b.is_ascii_lowercase())
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
+}
+
+/// Kinds whose names must be DNS labels (they become DNS names or label values).
+const LABEL_KINDS: &[&str] = &["Namespace", "Service"];
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    for (i, o) in cx.objects.iter().enumerate() {
+        let r = o.resource;
+        let name = r.name();
+        if name.is_empty() || r.kind().is_empty() {
+            continue;
+        }
+        // RBAC objects may use path segments and colons (`system:`), so they are left alone.
+        if r.gvk().group == "rbac.authorization.k8s.io" {
+            continue;
+        }
+        let label = LABEL_KINDS.contains(&r.kind());
+        let ok = if label {
+            dns_label(name)
+        } else {
+            dns_subdomain(name)
+        };
+        if !ok {
+            let rule = if label {
+                "a DNS-1123 label (at most 63 lowercase letters, digits and '-')"
+            } else {
+                "a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253)"
+            };
+            out.push(cx.finding(
+                RULE.meta,
+                i,
+                "/metadata/name",
+                Anchor::Value,
+                format!("{} name `{name}` is not {rule}", r.kind()),
+                Some("rename it; kustomize prefixes and suffixes count toward the length".into()),
+            ));
+        }
+    }
+    for pt in pod_templates(cx) {
+        for (cptr, c) in containers(pt.spec) {
+            if let Some(n) = c.get("name").and_then(Value::as_str) {
+                if !dns_label(n) {
+                    out.push(cx.finding(
+                        RULE.meta,
+                        pt.object,
+                        &format!("{}{cptr}/name", pt.spec_ptr),
+                        Anchor::Value,
+                        format!("container name `{n}` is not a DNS-1123 label"),
+                        Some("use lowercase letters, digits and '-', at most 63".into()),
+                    ));
+                }
+            }
+            for (j, p) in c
+                .get("ports")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                if let Some(n) = p.get("name").and_then(Value::as_str) {
+                    if !port_name(n) {
+                        out.push(cx.finding(RULE.meta, pt.object, &format!("{}{cptr}/ports/{j}/name", pt.spec_ptr), Anchor::Value,
+                            format!("port name `{n}` is not an IANA service name (at most 15 characters, lowercase, a letter)"),
+                            Some("shorten it, e.g. `metrics` instead of `prometheus-metrics`".into())));
+                    }
+                }
+            }
+        }
+    }
+}

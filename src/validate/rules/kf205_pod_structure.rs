@@ -1,0 +1,100 @@
+//! KF205: pod-spec structure the API server rejects: duplicate container names, a volume
+//! mount of an undeclared volume, a probe with more than one handler, and a restartPolicy
+//! the controller does not allow (Job/CronJob: Never or OnFailure; others: Always).
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::Rule;
+use crate::validate::pods::{containers, pod_templates};
+use crate::validate::sourcemap::Anchor;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF205",
+        name: "invalid-pod-spec",
+        severity: Severity::Error,
+        summary: "duplicate container names, undeclared volume mounts, multi-handler probes, wrong restartPolicy",
+        doc: include_str!("../../../docs/rules/KF205.md"),
+    },
+    check,
+};
+
+const HANDLERS: &[&str] = &["exec", "httpGet", "tcpSocket", "grpc"];
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    for pt in pod_templates(cx) {
+        let kind = cx.objects[pt.object].resource.kind();
+        let sp = pt.spec_ptr;
+        let volumes: HashSet<&str> = pt
+            .spec
+            .get("volumes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.get("name").and_then(Value::as_str))
+            .collect();
+        let mut names = HashSet::new();
+        for (cptr, c) in containers(pt.spec) {
+            let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+            if !name.is_empty() && !names.insert(name) {
+                out.push(cx.finding(
+                    RULE.meta,
+                    pt.object,
+                    &format!("{sp}{cptr}/name"),
+                    Anchor::Value,
+                    format!("container name `{name}` is used twice in one pod"),
+                    Some("give every container and init container its own name".into()),
+                ));
+            }
+            for (j, m) in c
+                .get("volumeMounts")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let v = m.get("name").and_then(Value::as_str).unwrap_or("");
+                if !volumes.contains(v) {
+                    out.push(cx.finding(RULE.meta, pt.object, &format!("{sp}{cptr}/volumeMounts/{j}/name"), Anchor::Value,
+                        format!("container `{name}` mounts volume `{v}`, which the pod does not declare"), Some(format!("add `{v}` to the pod's volumes or fix the name"))));
+                }
+            }
+            for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
+                let Some(p) = c.get(probe).and_then(Value::as_object) else {
+                    continue;
+                };
+                let n = HANDLERS.iter().filter(|h| p.contains_key(**h)).count();
+                if n > 1 {
+                    out.push(cx.finding(
+                        RULE.meta,
+                        pt.object,
+                        &format!("{sp}{cptr}/{probe}"),
+                        Anchor::Key,
+                        format!("{probe} of `{name}` has {n} handlers; exactly one is allowed"),
+                        Some("keep one of exec, httpGet, tcpSocket, grpc".into()),
+                    ));
+                }
+            }
+        }
+        if let Some(policy) = pt.spec.get("restartPolicy").and_then(Value::as_str) {
+            let allowed: &[&str] = match kind {
+                "Job" | "CronJob" => &["Never", "OnFailure"],
+                "Pod" => &["Always", "Never", "OnFailure"],
+                _ => &["Always"],
+            };
+            if !allowed.contains(&policy) {
+                out.push(cx.finding(
+                    RULE.meta,
+                    pt.object,
+                    &format!("{sp}/restartPolicy"),
+                    Anchor::Value,
+                    format!("restartPolicy {policy} is not allowed for a {kind}"),
+                    Some(format!("use {}", allowed.join(" or "))),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! KF206: autoscaling and disruption settings the API server rejects or that cannot work:
+//! an HPA with minReplicas above maxReplicas, a PodDisruptionBudget with both minAvailable
+//! and maxUnavailable.
+
+use serde_json::Value;
+
+use super::Rule;
+use crate::validate::sourcemap::Anchor;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF206",
+        name: "invalid-scaling-bounds",
+        severity: Severity::Error,
+        summary:
+            "HPA minReplicas above maxReplicas, or a PDB with both minAvailable and maxUnavailable",
+        doc: include_str!("../../../docs/rules/KF206.md"),
+    },
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    for (i, o) in cx.objects.iter().enumerate() {
+        let v = &o.resource.value;
+        match o.resource.kind() {
+            "HorizontalPodAutoscaler" => {
+                let min = v
+                    .pointer("/spec/minReplicas")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1);
+                let max = v
+                    .pointer("/spec/maxReplicas")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(i64::MAX);
+                if min > max || min < 1 {
+                    out.push(cx.finding(
+                        RULE.meta,
+                        i,
+                        "/spec/minReplicas",
+                        Anchor::Value,
+                        format!("minReplicas {min} must be between 1 and maxReplicas {max}"),
+                        Some("an overlay probably changed one bound without the other".into()),
+                    ));
+                }
+            }
+            "PodDisruptionBudget"
+                if v.pointer("/spec/minAvailable").is_some()
+                    && v.pointer("/spec/maxUnavailable").is_some() =>
+            {
+                out.push(cx.finding(
+                    RULE.meta,
+                    i,
+                    "/spec/maxUnavailable",
+                    Anchor::Key,
+                    "a PodDisruptionBudget may set minAvailable or maxUnavailable, not both".into(),
+                    Some("keep one (maxUnavailable works with autoscaled workloads)".into()),
+                ));
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! KF303: references to objects that decide scheduling or scaling: an HPA or PDB target that
+//! is not in the output, and a priorityClassName or runtimeClassName that is neither in the
+//! output nor built in.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::Rule;
+use crate::validate::pods::{pod_templates, selector_matches};
+use crate::validate::sourcemap::Anchor;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF303",
+        name: "dangling-reference",
+        severity: Severity::Error,
+        summary: "an HPA/PDB target, PriorityClass or RuntimeClass that does not exist",
+        doc: include_str!("../../../docs/rules/KF303.md"),
+    },
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    let mut have: HashSet<(String, String, String)> = HashSet::new();
+    for o in &cx.objects {
+        let r = o.resource;
+        have.insert((
+            r.kind().to_owned(),
+            r.cur_id().effective_namespace().to_owned(),
+            r.name().to_owned(),
+        ));
+    }
+    let cluster = |kind: &str, name: &str| {
+        cx.objects
+            .iter()
+            .any(|o| o.resource.kind() == kind && o.resource.name() == name)
+    };
+    let pods = pod_templates(cx);
+    for (i, o) in cx.objects.iter().enumerate() {
+        let r = o.resource;
+        let ns = r.cur_id().effective_namespace().to_owned();
+        match r.kind() {
+            "HorizontalPodAutoscaler" => {
+                let kind = r
+                    .value
+                    .pointer("/spec/scaleTargetRef/kind")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let name = r
+                    .value
+                    .pointer("/spec/scaleTargetRef/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                if !have.contains(&(kind.to_owned(), ns.clone(), name.to_owned())) {
+                    out.push(cx.finding(RULE.meta, i, "/spec/scaleTargetRef/name", Anchor::Value,
+                        format!("HPA {} scales {kind} {name}, which is not in the output", r.name()),
+                        Some("fix scaleTargetRef (a namePrefix applies to the target's name too)".into())));
+                }
+            }
+            "PodDisruptionBudget" => {
+                let Some(sel) = r.value.pointer("/spec/selector").and_then(Value::as_object) else {
+                    continue;
+                };
+                if !pods
+                    .iter()
+                    .any(|p| p.namespace == ns && selector_matches(sel, p.labels))
+                {
+                    out.push(cx.finding(
+                        RULE.meta,
+                        i,
+                        "/spec/selector",
+                        Anchor::Key,
+                        format!(
+                            "PodDisruptionBudget {} selects no pod template in namespace {ns}",
+                            r.name()
+                        ),
+                        Some("align the selector with the workload's template labels".into()),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    for pt in &pods {
+        for (field, kind, builtin) in [
+            (
+                "priorityClassName",
+                "PriorityClass",
+                &["system-cluster-critical", "system-node-critical"][..],
+            ),
+            ("runtimeClassName", "RuntimeClass", &[][..]),
+        ] {
+            let Some(name) = pt.spec.get(field).and_then(Value::as_str) else {
+                continue;
+            };
+            if builtin.contains(&name) || cluster(kind, name) {
+                continue;
+            }
+            out.push(cx.finding(
+                RULE.meta,
+                pt.object,
+                &format!("{}/{field}", pt.spec_ptr),
+                Anchor::Value,
+                format!("{field} {name} is not in the output and not built in"),
+                Some(format!(
+                    "add the {kind} to the environment or use one the cluster provides"
+                )),
+            ));
+        }
+    }
+}
