@@ -1,0 +1,142 @@
+//! KF207: a CronJob schedule the API server rejects: not five cron fields (or a macro such as
+//! `@daily`), a value out of range, or a `TZ=`/`CRON_TZ=` prefix (use `spec.timeZone`).
+
+use serde_json::Value;
+
+use super::Rule;
+use crate::validate::sourcemap::Anchor;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF207",
+        name: "invalid-cron-schedule",
+        severity: Severity::Error,
+        summary: "a CronJob schedule that is not valid five-field cron",
+        doc: include_str!("../../../docs/rules/KF207.md"),
+    },
+    check,
+};
+
+const MACROS: &[&str] = &[
+    "@yearly",
+    "@annually",
+    "@monthly",
+    "@weekly",
+    "@daily",
+    "@midnight",
+    "@hourly",
+];
+const MONTHS: &[&str] = &[
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
+const DAYS: &[&str] = &["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+fn value(s: &str, lo: u32, hi: u32, names: &[&str]) -> bool {
+    if let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(s)) {
+        let _ = i;
+        return true;
+    }
+    s.parse::<u32>().is_ok_and(|v| (lo..=hi).contains(&v))
+}
+
+fn field(f: &str, lo: u32, hi: u32, names: &[&str]) -> bool {
+    f.split(',').all(|part| {
+        let (range, step) = match part.split_once('/') {
+            Some((r, s)) => (r, Some(s)),
+            None => (part, None),
+        };
+        if step.is_some_and(|s| s.parse::<u32>().map_or(true, |v| v == 0)) {
+            return false;
+        }
+        match range {
+            "*" | "?" => true,
+            r => match r.split_once('-') {
+                Some((a, b)) => value(a, lo, hi, names) && value(b, lo, hi, names),
+                None => value(r, lo, hi, names),
+            },
+        }
+    })
+}
+
+/// Why a schedule is invalid, or `None`.
+pub(crate) fn problem(s: &str) -> Option<String> {
+    let t = s.trim();
+    if t.starts_with("TZ=") || t.starts_with("CRON_TZ=") {
+        return Some("a time zone in the schedule is not allowed; set spec.timeZone".into());
+    }
+    if MACROS.contains(&t) {
+        return None;
+    }
+    let fields: Vec<&str> = t.split_whitespace().collect();
+    if fields.len() != 5 {
+        return Some(format!(
+            "has {} fields; cron needs five (minute hour day-of-month month day-of-week)",
+            fields.len()
+        ));
+    }
+    let specs = [
+        ("minute", 0, 59, &[][..]),
+        ("hour", 0, 23, &[][..]),
+        ("day of month", 1, 31, &[][..]),
+        ("month", 1, 12, MONTHS),
+        ("day of week", 0, 7, DAYS),
+    ];
+    for (f, (name, lo, hi, names)) in fields.iter().zip(specs) {
+        if !field(f, lo, hi, names) {
+            return Some(format!("the {name} field `{f}` is not valid ({lo}-{hi})"));
+        }
+    }
+    None
+}
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    for (i, o) in cx.objects.iter().enumerate() {
+        let r = o.resource;
+        if r.kind() != "CronJob" {
+            continue;
+        }
+        let Some(s) = r.value.pointer("/spec/schedule").and_then(Value::as_str) else {
+            continue;
+        };
+        if let Some(p) = problem(s) {
+            out.push(cx.finding(
+                RULE.meta,
+                i,
+                "/spec/schedule",
+                Anchor::Value,
+                format!("schedule \"{s}\" {p}"),
+                Some("e.g. \"0 2 * * *\" (02:00 daily) or @daily; quote the schedule".into()),
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::problem;
+
+    #[test]
+    fn schedules() {
+        for ok in [
+            "0 2 * * *",
+            "*/15 * * * *",
+            "0 3 * * 0",
+            "0 0 1 JAN,JUL *",
+            "30 6 * * MON-FRI",
+            "@daily",
+        ] {
+            assert!(problem(ok).is_none(), "{ok}");
+        }
+        for bad in [
+            "0 2 * *",
+            "61 * * * *",
+            "0 24 * * *",
+            "TZ=UTC 0 2 * * *",
+            "*/0 * * * *",
+            "0 2 * * 8",
+        ] {
+            assert!(problem(bad).is_some(), "{bad}");
+        }
+    }
+}
