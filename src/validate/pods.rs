@@ -77,6 +77,47 @@ pub fn pod_templates<'a>(cx: &'a Context<'a>) -> Vec<PodTemplate<'a>> {
     out
 }
 
+/// A Service with a non-empty selector, and the pod templates it selects in its namespace.
+pub struct SelectingService<'a> {
+    /// Index of the Service in the context.
+    pub object: usize,
+    /// The Service.
+    pub service: &'a crate::resource::Resource,
+    /// Its namespace (`default` when empty).
+    pub namespace: String,
+    /// The pod templates it selects.
+    pub selected: Vec<&'a PodTemplate<'a>>,
+}
+
+/// Every Service with a selector, with the pod templates it selects.
+pub fn services<'a>(cx: &'a Context<'a>, pods: &'a [PodTemplate<'a>]) -> Vec<SelectingService<'a>> {
+    let mut out = Vec::new();
+    for (i, o) in cx.objects.iter().enumerate() {
+        let r = o.resource;
+        if r.kind() != "Service" {
+            continue;
+        }
+        let Some(sel) = r.value.pointer("/spec/selector").and_then(Value::as_object) else {
+            continue;
+        };
+        if sel.is_empty() {
+            continue;
+        }
+        let namespace = r.cur_id().effective_namespace().to_owned();
+        let selected = pods
+            .iter()
+            .filter(|p| p.namespace == namespace && selector_matches(sel, p.labels))
+            .collect();
+        out.push(SelectingService {
+            object: i,
+            service: r,
+            namespace,
+            selected,
+        });
+    }
+    out
+}
+
 /// Every container of a pod spec: (pointer relative to the spec, container).
 pub fn containers(spec: &Map<String, Value>) -> Vec<(String, &Map<String, Value>)> {
     let mut out = Vec::new();

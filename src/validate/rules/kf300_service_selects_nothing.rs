@@ -1,10 +1,8 @@
 //! KF300: a Service whose selector matches no pod template in its namespace; it has no
 //! endpoints, and every request to it fails.
 
-use serde_json::Value;
-
 use super::Rule;
-use crate::validate::pods::{pod_templates, selector_matches};
+use crate::validate::pods::{pod_templates, services};
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -21,30 +19,16 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let pods = pod_templates(cx);
-    for (i, o) in cx.objects.iter().enumerate() {
-        let r = o.resource;
-        if r.kind() != "Service" {
-            continue;
-        }
-        let Some(sel) = r.value.pointer("/spec/selector").and_then(Value::as_object) else {
-            continue;
-        };
-        if sel.is_empty() {
-            continue;
-        }
-        let ns = r.cur_id().effective_namespace().to_owned();
-        if pods
-            .iter()
-            .any(|p| p.namespace == ns && selector_matches(sel, p.labels))
-        {
-            continue;
-        }
+    for s in services(cx, &pods)
+        .into_iter()
+        .filter(|s| s.selected.is_empty())
+    {
         out.push(cx.finding(
             RULE.meta,
-            i,
+            s.object,
             "/spec/selector",
             Anchor::Key,
-            format!("Service {} selects no pod template in namespace {ns}", r.name()),
+            format!("Service {} selects no pod template in namespace {}", s.service.name(), s.namespace),
             Some("check the selector against the workload's template labels (or add the workload)".into()),
         ));
     }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{containers, pod_templates, selector_matches};
+use crate::validate::pods::{containers, pod_templates, services};
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -21,34 +21,21 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let pods = pod_templates(cx);
-    for (i, o) in cx.objects.iter().enumerate() {
-        let r = o.resource;
-        if r.kind() != "Service" {
-            continue;
-        }
-        let Some(sel) = r.value.pointer("/spec/selector").and_then(Value::as_object) else {
-            continue;
-        };
-        let ns = r.cur_id().effective_namespace().to_owned();
-        let selected: Vec<_> = pods
-            .iter()
-            .filter(|p| p.namespace == ns && selector_matches(sel, p.labels))
-            .collect();
-        if selected.is_empty() {
-            continue; // KF300 reports it
-        }
-        for (j, port) in r
+    // Services selecting nothing are KF300's.
+    for s in services(cx, &pods)
+        .into_iter()
+        .filter(|s| !s.selected.is_empty())
+    {
+        let ports = s
+            .service
             .value
             .pointer("/spec/ports")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+            .and_then(Value::as_array);
+        for (j, port) in ports.into_iter().flatten().enumerate() {
             let Some(name) = port.get("targetPort").and_then(Value::as_str) else {
                 continue;
             };
-            let declared = selected.iter().any(|p| {
+            let declared = s.selected.iter().any(|p| {
                 containers(p.spec).iter().any(|(_, c)| {
                     c.get("ports")
                         .and_then(Value::as_array)
@@ -60,12 +47,12 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             if !declared {
                 out.push(cx.finding(
                     RULE.meta,
-                    i,
+                    s.object,
                     &format!("/spec/ports/{j}/targetPort"),
                     Anchor::Value,
                     format!(
                         "targetPort `{name}` is not a port name of the pods Service {} selects",
-                        r.name()
+                        s.service.name()
                     ),
                     Some("name the container port (ports[].name) or use the port number".into()),
                 ));
