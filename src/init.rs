@@ -28,18 +28,9 @@ pub struct InitOptions {
     pub cloud: Cloud,
 }
 
-fn valid_name(n: &str) -> bool {
-    !n.is_empty()
-        && n.len() <= 63
-        && n.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !n.starts_with('-')
-        && !n.ends_with('-')
-}
-
 /// The files of a new repository (path → content), before writing.
 pub fn files(opts: &InitOptions) -> Result<Vec<(String, Vec<u8>)>> {
-    if !valid_name(&opts.name) {
+    if !crate::validate::pods::dns_label(&opts.name) {
         return Err(Error::msg(format!(
             "'{}' is not a valid name: use lowercase letters, digits and '-', at most 63 characters (a DNS label)",
             opts.name

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{containers, pod_templates};
+use crate::validate::pods::{containers, dns_label, pod_templates};
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -19,16 +19,6 @@ pub const RULE: Rule = Rule {
     },
     check,
 };
-
-/// RFC 1123 label: at most 63 of [a-z0-9-], starting and ending alphanumeric.
-pub(crate) fn dns_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
 
 /// RFC 1123 subdomain: at most 253 characters, dot-separated labels.
 fn dns_subdomain(s: &str) -> bool {

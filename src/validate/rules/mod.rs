@@ -22,11 +22,14 @@ mod kf204_invalid_name;
 mod kf205_pod_structure;
 mod kf206_scaling_bounds;
 mod kf207_cron_schedule;
+mod kf208_label_syntax;
 mod kf300_service_selects_nothing;
 mod kf301_missing_reference;
 mod kf302_rolebinding_role;
 mod kf303_dangling_reference;
 mod kf304_named_target_port;
+mod kf305_network_policy_selects_nothing;
+mod kf306_route_backend;
 mod kf400_gpu_pool_scheduling;
 mod kf401_gpu_taint_without_gpu;
 mod kf402_gpu_quota_keys;
@@ -61,11 +64,14 @@ pub const RULES: &[Rule] = &[
     kf205_pod_structure::RULE,
     kf206_scaling_bounds::RULE,
     kf207_cron_schedule::RULE,
+    kf208_label_syntax::RULE,
     kf300_service_selects_nothing::RULE,
     kf301_missing_reference::RULE,
     kf302_rolebinding_role::RULE,
     kf303_dangling_reference::RULE,
     kf304_named_target_port::RULE,
+    kf305_network_policy_selects_nothing::RULE,
+    kf306_route_backend::RULE,
     kf400_gpu_pool_scheduling::RULE,
     kf401_gpu_taint_without_gpu::RULE,
     kf402_gpu_quota_keys::RULE,

@@ -1,0 +1,62 @@
+//! KF305: a NetworkPolicy whose non-empty podSelector matches no pod template in its
+//! namespace: it protects (or opens) nothing, usually because of a label typo.
+
+use serde_json::Value;
+
+use super::Rule;
+use crate::validate::pods::{pod_templates, selector_matches};
+use crate::validate::sourcemap::Anchor;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF305",
+        name: "network-policy-selects-nothing",
+        severity: Severity::Warning,
+        summary: "a NetworkPolicy whose podSelector matches no pod in the output",
+        doc: include_str!("../../../docs/rules/KF305.md"),
+    },
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    let pods = pod_templates(cx);
+    for (i, o) in cx.objects.iter().enumerate() {
+        let r = o.resource;
+        if r.kind() != "NetworkPolicy" {
+            continue;
+        }
+        let Some(sel) = r
+            .value
+            .pointer("/spec/podSelector")
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        if sel.is_empty()
+            || sel
+                .values()
+                .all(|v| v.as_object().is_some_and(|m| m.is_empty()))
+        {
+            continue; // {} selects every pod of the namespace
+        }
+        let ns = r.cur_id().effective_namespace().to_owned();
+        if pods
+            .iter()
+            .any(|p| p.namespace == ns && selector_matches(sel, p.labels))
+        {
+            continue;
+        }
+        out.push(cx.finding(
+            RULE.meta,
+            i,
+            "/spec/podSelector",
+            Anchor::Key,
+            format!(
+                "NetworkPolicy {} selects no pod template in namespace {ns}",
+                r.name()
+            ),
+            Some("check podSelector against the workload's template labels".into()),
+        ));
+    }
+}
