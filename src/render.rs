@@ -116,8 +116,42 @@ fn io(path: &Path, e: std::io::Error) -> Error {
     Error::at(path, None, format!("cannot write: {e}"))
 }
 
+/// If an earlier render was killed between its two renames, `out` is missing and the
+/// previous tree waits in `.<name>.kforge-old-<pid>`: put it back (and drop unfinished new
+/// trees), so a crash never loses the previous output.
+pub fn recover(out: &Path) {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Some(name) = out.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let mut olds = Vec::new();
+    for e in entries.flatten() {
+        let f = e.file_name().to_string_lossy().into_owned();
+        if f.starts_with(&format!(".{name}.kforge-old-")) {
+            olds.push(e.path());
+        } else if f.starts_with(&format!(".{name}.kforge-new-")) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+    olds.sort();
+    for old in olds {
+        if out.exists() {
+            let _ = std::fs::remove_dir_all(&old);
+        } else {
+            let _ = std::fs::rename(&old, out);
+        }
+    }
+}
+
 /// Replace `out` with exactly `files`: written into a sibling directory, then swapped in.
 pub fn write_tree(out: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> Result<()> {
+    recover(out);
     let parent = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -157,6 +191,7 @@ pub fn write_tree(out: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> Result<()> 
 
 /// Files that differ between `out` and `files` (missing, extra or changed), sorted.
 pub fn check_tree(out: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<PathBuf> {
+    recover(out);
     let mut on_disk = Vec::new();
     collect(out, out, &mut on_disk);
     let mut differ: Vec<PathBuf> = on_disk

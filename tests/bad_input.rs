@@ -168,3 +168,63 @@ fn output_file_untouched_on_failure() {
     assert!(leftovers.is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Files reached through `..` or through a symlink that leaves the kustomization root are
+/// refused (load restrictor), for resources, patches and generator files alike.
+#[test]
+fn escapes_from_the_root_are_refused() {
+    let outside = tempdir();
+    std::fs::write(
+        outside.join("secret.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stolen\n",
+    )
+    .unwrap();
+    std::fs::write(outside.join("env"), "TOKEN=stolen\n").unwrap();
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "resources",
+            format!(
+                "resources:\n- ../{}/secret.yaml\n",
+                outside.file_name().unwrap().to_string_lossy()
+            ),
+        ),
+        ("symlinked resource", "resources:\n- link.yaml\n".to_owned()),
+        (
+            "patch",
+            "resources: [cm.yaml]\npatches:\n- path: link.yaml\n".to_owned(),
+        ),
+        (
+            "generator env file",
+            "configMapGenerator:\n- name: c\n  envs: [linkenv]\n".to_owned(),
+        ),
+    ];
+    for (what, kustomization) in cases {
+        let dir = tempdir();
+        std::fs::write(dir.join("kustomization.yaml"), &kustomization).unwrap();
+        std::fs::write(
+            dir.join("cm.yaml"),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stolen\n",
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(outside.join("secret.yaml"), dir.join("link.yaml")).unwrap();
+            std::os::unix::fs::symlink(outside.join("env"), dir.join("linkenv")).unwrap();
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_kforge"))
+            .arg("build")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+        assert!(out.stdout.is_empty(), "{what}: no output");
+        assert!(stderr.contains("is not in or below"), "{what}: {stderr}");
+        assert!(
+            !stderr.contains("TOKEN"),
+            "{what}: file content must not leak"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    let _ = std::fs::remove_dir_all(&outside);
+}

@@ -119,3 +119,22 @@ fn per_object_layout() {
         .exists());
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn a_render_killed_between_its_renames_loses_nothing() {
+    let root = repo("killed");
+    let out = root.join("out");
+    let (r, o) = (root.to_str().unwrap(), out.to_str().unwrap());
+    assert_eq!(kforge(&["render", r, "--out", o]).0, Some(0));
+    let before = read(&out.join("dev/ml-serving/manifest.yaml"));
+    // The state a kill leaves between `out -> .out.kforge-old-N` and `new -> out`, plus an
+    // unfinished new tree.
+    std::fs::rename(&out, root.join(".out.kforge-old-4242")).unwrap();
+    std::fs::create_dir_all(root.join(".out.kforge-new-4242/dev")).unwrap();
+    // The next run (even a --check) puts the previous output back first.
+    assert_eq!(kforge(&["render", r, "--out", o, "--check"]).0, Some(0));
+    assert_eq!(read(&out.join("dev/ml-serving/manifest.yaml")), before);
+    assert!(!root.join(".out.kforge-old-4242").exists());
+    assert!(!root.join(".out.kforge-new-4242").exists());
+    let _ = std::fs::remove_dir_all(&root);
+}
