@@ -156,18 +156,11 @@ fn key(c: &Change) -> &str {
 
 /// Diff every environment of two repository trees.
 pub fn diff_trees(old_root: &Path, new_root: &Path, opts: &BuildOptions) -> Result<Vec<EnvDiff>> {
+    // A side without overlays (e.g. a ref before the repository had them) has no objects.
     let envs = |root: &Path| -> Result<BTreeMap<String, PathBuf>> {
-        Ok(crate::overlays(root)
+        Ok(crate::environments(root)
             .unwrap_or_default()
             .into_iter()
-            .map(|p| {
-                (
-                    p.file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                    p,
-                )
-            })
             .collect())
     };
     let (old, new) = (envs(old_root)?, envs(new_root)?);

@@ -117,6 +117,20 @@ pub fn validate_paths(
         .collect()
 }
 
+/// The environments of a repository: (name, `overlays/<name>`), in name order.
+pub fn environments(root: &std::path::Path) -> Result<Vec<(String, std::path::PathBuf)>> {
+    Ok(overlays(root)?
+        .into_iter()
+        .map(|p| {
+            let env = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (env, p)
+        })
+        .collect())
+}
+
 /// The overlays of a repository: every directory under `root/overlays` with a
 /// kustomization, in name order.
 pub fn overlays(root: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
@@ -172,17 +186,7 @@ impl Repo {
     /// Open with build options (load restrictor, helm).
     pub fn open_with(root: impl AsRef<std::path::Path>, options: BuildOptions) -> Result<Repo> {
         let root = root.as_ref().to_path_buf();
-        let envs = overlays(&root)?
-            .into_iter()
-            .map(|p| {
-                (
-                    p.file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                    p,
-                )
-            })
-            .collect();
+        let envs = environments(&root)?;
         let crd_dir = root.join("ci/schemas/crds");
         let crds = if crd_dir.is_dir() {
             load_crds(&crd_dir, &options)?

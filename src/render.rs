@@ -70,11 +70,7 @@ pub fn render_repo(
     let app = opts.app_dir.clone().unwrap_or_else(|| "ml-serving".into());
     let mut files = BTreeMap::new();
     let mut errors = Vec::new();
-    for dir in crate::overlays(root)? {
-        let env = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+    for (env, dir) in crate::environments(root)? {
         let out = crate::build_dir(&dir, build)?;
         errors.extend(
             crate::validate::validate_with(&out.resources, crds)

@@ -44,8 +44,8 @@ pub fn locate(r: &Resource, pointer: &str, anchor: Anchor) -> Location {
     let written = r
         .written
         .iter()
-        .rev()
         .filter(|w| is_prefix(&w.pointer, pointer))
+        // the deepest entry; among equally deep ones the last (most recent) patch
         .max_by_key(|w| w.pointer.len());
     if let Some(w) = written {
         let rest = &pointer[w.pointer.len()..];

@@ -25,20 +25,29 @@ pub(crate) struct Lifecycle {
     pub replacement: &'static str,
 }
 
-pub(crate) fn lifecycle(api: &str, kind: &str, status: &str) -> Option<Lifecycle> {
-    include_str!("../tables/api_lifecycle.txt")
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .filter_map(|l| {
-            let p: Vec<&'static str> = l.split('\t').collect();
-            (p.len() == 5).then(|| Lifecycle {
-                status: p[0],
-                api: p[1],
-                kind: p[2],
-                version: p[3],
-                replacement: p[4],
+fn table() -> &'static [Lifecycle] {
+    static ROWS: std::sync::OnceLock<Vec<Lifecycle>> = std::sync::OnceLock::new();
+    ROWS.get_or_init(|| {
+        include_str!("../tables/api_lifecycle.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .filter_map(|l| {
+                let p: Vec<&'static str> = l.split('\t').collect();
+                (p.len() == 5).then(|| Lifecycle {
+                    status: p[0],
+                    api: p[1],
+                    kind: p[2],
+                    version: p[3],
+                    replacement: p[4],
+                })
             })
-        })
+            .collect()
+    })
+}
+
+pub(crate) fn lifecycle(api: &str, kind: &str, status: &str) -> Option<&'static Lifecycle> {
+    table()
+        .iter()
         .find(|row| row.status == status && row.api == api && (row.kind == "*" || row.kind == kind))
 }
 
