@@ -1,9 +1,10 @@
-//! Embeds the repository template (base/, components/, overlays/, charts/, ci/) into the
-//! binary for `kforge init`.
+//! Embeds the repository template (base/, components/, overlays/, charts/, ci/, kforge.yaml)
+//! into the binary for `kforge init`.
 
 use std::path::{Path, PathBuf};
 
 const DIRS: &[&str] = &["base", "components", "overlays", "charts", "ci"];
+const TOP_FILES: &[&str] = &["kforge.yaml"];
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -25,6 +26,10 @@ fn main() {
     for d in DIRS {
         println!("cargo:rerun-if-changed={d}");
         walk(&root, &root.join(d), &mut files);
+    }
+    for f in TOP_FILES {
+        println!("cargo:rerun-if-changed={f}");
+        files.push(PathBuf::from(f));
     }
     files.sort();
     let mut code = String::from(

@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod diff;
 pub mod emit;
 pub mod error;
@@ -25,11 +26,12 @@ pub mod source;
 pub mod transform;
 pub mod validate;
 
+pub use config::Config;
 pub use error::{Error, Result};
 pub use kustomize::helm::HelmConfig;
 pub use kustomize::{BuildOptions, BuildOutput, LoadRestrictor};
 pub use resource::Resource;
-pub use validate::{Finding, Severity};
+pub use validate::{Finding, Policy, Severity};
 
 /// The Kubernetes version kforge validates against (its k8s-openapi feature).
 pub const KUBERNETES_VERSION: &str = kforge_k8s::KUBERNETES_VERSION;
@@ -71,6 +73,16 @@ pub fn validate_path_with(
     options: &BuildOptions,
     crds: &[Resource],
 ) -> Result<report::Target> {
+    validate_path_policy(path, options, crds, &Policy::default())
+}
+
+/// [`validate_path_with`] under a rule policy (from [`Config::policy`]).
+pub fn validate_path_policy(
+    path: &std::path::Path,
+    options: &BuildOptions,
+    crds: &[Resource],
+    policy: &Policy,
+) -> Result<report::Target> {
     let resources = if path.is_dir() && kustomize::loader::find_kustomization(path).is_ok() {
         build_dir(path, options)?.resources
     } else {
@@ -79,7 +91,7 @@ pub fn validate_path_with(
     Ok(report::Target {
         name: path.display().to_string(),
         objects: resources.len(),
-        findings: validate::validate_with(&resources, crds),
+        findings: validate::validate_policy(&resources, crds, policy),
     })
 }
 
@@ -90,19 +102,35 @@ pub fn validate_paths(
     options: &BuildOptions,
     crds: &[Resource],
 ) -> Result<Vec<report::Target>> {
+    let jobs: Vec<_> = paths
+        .iter()
+        .map(|p| (p.clone(), Policy::default()))
+        .collect();
+    validate_jobs(&jobs, options, crds)
+}
+
+/// Validate (path, policy) pairs in parallel; results in the order given, the first
+/// failure (in that order) reported.
+pub fn validate_jobs(
+    jobs: &[(std::path::PathBuf, Policy)],
+    options: &BuildOptions,
+    crds: &[Resource],
+) -> Result<Vec<report::Target>> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(paths.len().max(1));
+        .min(jobs.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<Result<report::Target>>>> =
-        paths.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(p) = paths.get(i) else { break };
-                let r = validate_path_with(p, options, crds);
+                let Some((p, policy)) = jobs.get(i) else {
+                    break;
+                };
+                let r = validate_path_policy(p, options, crds, policy);
                 *slots[i].lock().expect("not poisoned") = Some(r);
             });
         }
@@ -115,6 +143,65 @@ pub fn validate_paths(
                 .expect("every slot filled")
         })
         .collect()
+}
+
+/// The CRDs a repository declares as installed by others: `crdDirs` of its `kforge.yaml`,
+/// else `ci/schemas/crds` when that directory exists.
+pub fn repo_crds(
+    root: &std::path::Path,
+    config: &Config,
+    options: &BuildOptions,
+) -> Result<Vec<Resource>> {
+    let mut crds = Vec::new();
+    match &config.crd_dirs {
+        Some(dirs) => {
+            for d in dirs {
+                let dir = root.join(d);
+                if !dir.is_dir() {
+                    return Err(Error::at(
+                        config
+                            .file
+                            .as_deref()
+                            .unwrap_or(std::path::Path::new("kforge.yaml")),
+                        None,
+                        format!("crdDirs: {} is not a directory", dir.display()),
+                    ));
+                }
+                crds.extend(load_crds(&dir, options)?);
+            }
+        }
+        None => {
+            let dir = root.join("ci/schemas/crds");
+            if dir.is_dir() {
+                crds.extend(load_crds(&dir, options)?);
+            }
+        }
+    }
+    Ok(crds)
+}
+
+/// `kforge check`: every overlay of the repository at `root` (minus `exclude`d ones),
+/// validated in parallel with the repository's `kforge.yaml` (rule levels per
+/// environment, CRD directories) and `extra_crds`; findings in excluded files dropped.
+pub fn check_repo(
+    root: &std::path::Path,
+    options: &BuildOptions,
+    extra_crds: &[Resource],
+) -> Result<Vec<report::Target>> {
+    let config = Config::load(root)?;
+    let mut crds = repo_crds(root, &config, options)?;
+    crds.extend(extra_crds.iter().cloned());
+    let jobs: Vec<(std::path::PathBuf, Policy)> = environments(root)?
+        .into_iter()
+        .filter(|(_, dir)| !config.excluded(dir.strip_prefix(root).unwrap_or(dir)))
+        .map(|(env, dir)| (dir, config.policy(Some(&env))))
+        .collect();
+    let mut targets = validate_jobs(&jobs, options, &crds)?;
+    for t in &mut targets {
+        t.findings
+            .retain(|f| !config.excluded(f.file.strip_prefix(root).unwrap_or(&f.file)));
+    }
+    Ok(targets)
 }
 
 /// The environments of a repository: (name, `overlays/<name>`), in name order.
@@ -174,6 +261,7 @@ pub struct Repo {
     root: std::path::PathBuf,
     envs: Vec<(String, std::path::PathBuf)>,
     crds: Vec<Resource>,
+    config: Config,
     options: BuildOptions,
 }
 
@@ -187,16 +275,13 @@ impl Repo {
     pub fn open_with(root: impl AsRef<std::path::Path>, options: BuildOptions) -> Result<Repo> {
         let root = root.as_ref().to_path_buf();
         let envs = environments(&root)?;
-        let crd_dir = root.join("ci/schemas/crds");
-        let crds = if crd_dir.is_dir() {
-            load_crds(&crd_dir, &options)?
-        } else {
-            Vec::new()
-        };
+        let config = Config::load(&root)?;
+        let crds = repo_crds(&root, &config, &options)?;
         Ok(Repo {
             root,
             envs,
             crds,
+            config,
             options,
         })
     }
@@ -229,11 +314,24 @@ impl Repo {
         Ok(render(&self.build(env)?.resources))
     }
 
-    /// The findings of one environment (with the repository's CRDs known).
+    /// The repository's `kforge.yaml` (the default when it has none).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The findings of one environment, with the repository's CRDs known and its
+    /// `kforge.yaml` applied (rule levels for `env`, excluded files dropped).
     pub fn validate(&self, env: &str) -> Result<Vec<Finding>> {
-        Ok(validate::validate_with(
+        let mut findings = validate::validate_policy(
             &self.build(env)?.resources,
             &self.crds,
-        ))
+            &self.config.policy(Some(env)),
+        );
+        findings.retain(|f| {
+            !self
+                .config
+                .excluded(f.file.strip_prefix(&self.root).unwrap_or(&f.file))
+        });
+        Ok(findings)
     }
 }

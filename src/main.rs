@@ -49,10 +49,17 @@ enum Command {
         /// What to validate.
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
+        /// Rule levels from this kforge.yaml (`kforge check` reads ROOT/kforge.yaml itself).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Apply the configuration's `environments.<ENV>` rule levels.
+        #[arg(long, requires = "config")]
+        env: Option<String>,
         #[command(flatten)]
         common: CheckArgs,
     },
-    /// Build and validate every overlay of the repository (ROOT/overlays/*).
+    /// Build and validate every overlay of the repository (ROOT/overlays/*), with the rule
+    /// levels, CRD directories and excludes of ROOT/kforge.yaml.
     Check {
         /// The repository root.
         #[arg(default_value = ".")]
@@ -139,8 +146,8 @@ struct CheckArgs {
     /// The helm executable to run for `helmCharts`.
     #[arg(long, default_value = "helm", requires = "enable_helm")]
     helm_command: PathBuf,
-    /// CustomResourceDefinitions installed by others (`kforge check` also reads
-    /// ROOT/ci/schemas/crds when it exists).
+    /// CustomResourceDefinitions installed by others (`kforge check` also reads the
+    /// `crdDirs` of kforge.yaml, by default ROOT/ci/schemas/crds when it exists).
     #[arg(long)]
     crd_dir: Vec<PathBuf>,
 }
@@ -223,20 +230,48 @@ fn build_options(
     }
 }
 
-/// Validate `paths`, print the report, and pick the exit code.
-fn run_checks(paths: &[PathBuf], args: CheckArgs) -> ExitCode {
-    let options = build_options(args.load_restrictor, args.enable_helm, args.helm_command);
+/// What to validate: plain paths (with an optional configuration file and environment)
+/// or a repository root.
+enum Job {
+    Paths {
+        paths: Vec<PathBuf>,
+        config: Option<PathBuf>,
+        env: Option<String>,
+    },
+    Repo(PathBuf),
+}
+
+fn targets(job: Job, args: &CheckArgs) -> kforge::Result<Vec<kforge::report::Target>> {
+    let options = build_options(
+        args.load_restrictor,
+        args.enable_helm,
+        args.helm_command.clone(),
+    );
     let mut crds = Vec::new();
     for dir in &args.crd_dir {
-        match kforge::load_crds(dir, &options) {
-            Ok(c) => crds.extend(c),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
+        crds.extend(kforge::load_crds(dir, &options)?);
+    }
+    match job {
+        Job::Repo(root) => kforge::check_repo(&root, &options, &crds),
+        Job::Paths { paths, config, env } => {
+            let config = match config {
+                Some(file) => {
+                    let text = std::fs::read_to_string(&file)
+                        .map_err(|e| kforge::Error::at(&file, None, format!("cannot read: {e}")))?;
+                    kforge::Config::parse(&file, &text)?
+                }
+                None => kforge::Config::default(),
+            };
+            let policy = config.policy(env.as_deref());
+            let jobs: Vec<_> = paths.into_iter().map(|p| (p, policy.clone())).collect();
+            kforge::validate_jobs(&jobs, &options, &crds)
         }
     }
-    let targets = match kforge::validate_paths(paths, &options, &crds) {
+}
+
+/// Validate, print the report, and pick the exit code.
+fn run_checks(job: Job, args: CheckArgs) -> ExitCode {
+    let targets = match targets(job, &args) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
@@ -279,20 +314,13 @@ fn run_checks(paths: &[PathBuf], args: CheckArgs) -> ExitCode {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Validate { paths, common } => run_checks(&paths, common),
-        Command::Check { root, mut common } => match kforge::overlays(&root) {
-            Ok(paths) => {
-                let repo_crds = root.join("ci/schemas/crds");
-                if common.crd_dir.is_empty() && repo_crds.is_dir() {
-                    common.crd_dir.push(repo_crds);
-                }
-                run_checks(&paths, common)
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            }
-        },
+        Command::Validate {
+            paths,
+            config,
+            env,
+            common,
+        } => run_checks(Job::Paths { paths, config, env }, common),
+        Command::Check { root, common } => run_checks(Job::Repo(root), common),
         Command::Render {
             root,
             out,
@@ -306,17 +334,14 @@ fn main() -> ExitCode {
                 common.enable_helm,
                 common.helm_command,
             );
-            let crds_dir = root.join("ci/schemas/crds");
-            let crds = if crds_dir.is_dir() {
-                match kforge::load_crds(&crds_dir, &options) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        return ExitCode::from(2);
-                    }
+            let crds = match kforge::Config::load(&root)
+                .and_then(|config| kforge::repo_crds(&root, &config, &options))
+            {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
                 }
-            } else {
-                Vec::new()
             };
             let opts = kforge::render::RenderOptions {
                 per_object,

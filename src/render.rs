@@ -70,12 +70,16 @@ pub fn render_repo(
     let app = opts.app_dir.clone().unwrap_or_else(|| "ml-serving".into());
     let mut files = BTreeMap::new();
     let mut errors = Vec::new();
+    let config = crate::Config::load(root)?;
     for (env, dir) in crate::environments(root)? {
         let out = crate::build_dir(&dir, build)?;
         errors.extend(
-            crate::validate::validate_with(&out.resources, crds)
+            crate::validate::validate_policy(&out.resources, crds, &config.policy(Some(&env)))
                 .into_iter()
-                .filter(|f| f.severity == Severity::Error),
+                .filter(|f| {
+                    f.severity == Severity::Error
+                        && !config.excluded(f.file.strip_prefix(root).unwrap_or(&f.file))
+                }),
         );
         let base = PathBuf::from(&env).join(&app);
         let manifest = crate::render(&out.resources);

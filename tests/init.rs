@@ -18,6 +18,9 @@ fn new_repositories_pass_check_for_every_cloud() {
         assert_eq!(prod.contains("gpu-karpenter"), cloud == "aws");
         let ns = std::fs::read_to_string(dir.join("base/namespace/namespace.yaml")).unwrap();
         assert!(ns.contains("name: fraud-scoring"));
+        // The production policy (digests, availability) comes along and is satisfied.
+        let config = std::fs::read_to_string(dir.join("kforge.yaml")).unwrap();
+        assert!(config.contains("KF503: error") && config.contains("KF511: error"));
         // Writing again into the now non-empty directory is refused.
         assert_eq!(kforge(&["init", d]).0, Some(2));
         let _ = std::fs::remove_dir_all(&dir);

@@ -59,6 +59,16 @@ fn every_rule_has_docs_and_fixtures() {
     }
 }
 
+/// The default policy with `id` on (rules off by default are tested like the others).
+fn on(id: &str) -> kforge::Policy {
+    let mut p = kforge::Policy::default();
+    p.set(
+        id,
+        Some(kforge::validate::rules::find(id).unwrap().meta.severity),
+    );
+    p
+}
+
 fn expected_line(path: &Path, id: &str) -> u32 {
     let text = std::fs::read_to_string(path).unwrap();
     let first = text.lines().next().unwrap_or("");
@@ -78,7 +88,7 @@ fn fail_fixtures_report_the_rule_at_the_line() {
     for rule in RULES {
         let id = rule.meta.id;
         for path in files(&fixture_root().join(id).join("fail")) {
-            let target = kforge::validate_path(&path, &Default::default())
+            let target = kforge::validate_path_policy(&path, &Default::default(), &[], &on(id))
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let line = expected_line(&path, id);
             let mine: Vec<_> = target
@@ -117,7 +127,8 @@ fn pass_fixtures_are_clean_for_their_rule() {
     for rule in RULES {
         let id = rule.meta.id;
         for path in files(&fixture_root().join(id).join("pass")) {
-            let target = kforge::validate_path(&path, &Default::default()).unwrap();
+            let target =
+                kforge::validate_path_policy(&path, &Default::default(), &[], &on(id)).unwrap();
             let mine: Vec<_> = target.findings.iter().filter(|f| f.rule == id).collect();
             assert!(
                 mine.is_empty(),

@@ -147,7 +147,7 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
-fn serde_path_to_pointer(path: &serde_path_to_error::Path) -> String {
+pub(crate) fn serde_path_to_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut p = String::new();
     for seg in path.iter() {

@@ -7,6 +7,7 @@ pub mod pods;
 pub mod rules;
 pub mod schema;
 pub mod sourcemap;
+pub mod suppress;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -190,6 +191,41 @@ impl Context<'_> {
     }
 }
 
+/// Which rules run, and at which severity: the rules' defaults, changed by `kforge.yaml`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    levels: std::collections::BTreeMap<&'static str, Option<Severity>>,
+}
+
+impl Default for Policy {
+    /// Every rule at its default severity; the rules in [`rules::OFF_BY_DEFAULT`] off.
+    fn default() -> Policy {
+        Policy {
+            levels: rules::RULES
+                .iter()
+                .map(|r| {
+                    let off = rules::OFF_BY_DEFAULT.contains(&r.meta.id);
+                    (r.meta.id, (!off).then_some(r.meta.severity))
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Policy {
+    /// Set a rule's severity (`None`: off). Unknown ids are ignored.
+    pub fn set(&mut self, id: &str, level: Option<Severity>) {
+        if let Some(rule) = rules::find(id) {
+            self.levels.insert(rule.meta.id, level);
+        }
+    }
+
+    /// A rule's severity, `None` when it is off.
+    pub fn level(&self, id: &str) -> Option<Severity> {
+        self.levels.get(id).copied().flatten()
+    }
+}
+
 /// Run every rule over `resources`; findings sorted by file, line, column, rule.
 pub fn validate(resources: &[Resource]) -> Vec<Finding> {
     validate_with(resources, &[])
@@ -197,6 +233,13 @@ pub fn validate(resources: &[Resource]) -> Vec<Finding> {
 
 /// [`validate`], knowing the CRDs in `crds` (installed by others, not in the output).
 pub fn validate_with(resources: &[Resource], crds: &[Resource]) -> Vec<Finding> {
+    validate_policy(resources, crds, &Policy::default())
+}
+
+/// [`validate_with`] under `policy`: rules that are off do not run, the others report at
+/// their configured severity, and findings suppressed by an object's
+/// `kforge.dev/ignore-<ID>` annotation are dropped ([`suppress`]).
+pub fn validate_policy(resources: &[Resource], crds: &[Resource], policy: &Policy) -> Vec<Finding> {
     let cx = Context {
         crds,
         objects: resources
@@ -209,8 +252,16 @@ pub fn validate_with(resources: &[Resource], crds: &[Resource]) -> Vec<Finding> 
     };
     let mut out = Vec::new();
     for rule in rules::RULES {
+        let Some(severity) = policy.level(rule.meta.id) else {
+            continue;
+        };
+        let start = out.len();
         (rule.check)(&cx, &mut out);
+        for f in &mut out[start..] {
+            f.severity = severity;
+        }
     }
+    suppress::apply(&cx, policy, &mut out);
     sort(&mut out);
     out
 }

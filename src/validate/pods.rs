@@ -137,6 +137,86 @@ pub fn containers(spec: &Map<String, Value>) -> Vec<(String, &Map<String, Value>
     out
 }
 
+/// One container of a pod template.
+pub struct ContainerRef<'a> {
+    /// The pod template it is in.
+    pub pod: &'a PodTemplate<'a>,
+    /// Absolute JSON pointer of the container.
+    pub ptr: String,
+    /// The container.
+    pub spec: &'a Map<String, Value>,
+    /// An init container (a sidecar when its restartPolicy is Always).
+    pub init: bool,
+}
+
+impl ContainerRef<'_> {
+    /// The container's name (empty when missing).
+    pub fn name(&self) -> &str {
+        self.spec.get("name").and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// Runs for the pod's whole life: a regular container or a sidecar init container.
+    pub fn long_running(&self) -> bool {
+        !self.init || self.spec.get("restartPolicy").and_then(Value::as_str) == Some("Always")
+    }
+
+    /// A security-context field, the container's value over the pod's (for the fields
+    /// both levels have: runAsNonRoot, runAsUser, runAsGroup, seccompProfile, ...).
+    pub fn security(&self, field: &str) -> Option<&Value> {
+        self.spec
+            .get("securityContext")
+            .and_then(|s| s.get(field))
+            .or_else(|| {
+                self.pod
+                    .spec
+                    .get("securityContext")
+                    .and_then(|s| s.get(field))
+            })
+    }
+
+    /// A field of the container's own securityContext.
+    pub fn own_security(&self, field: &str) -> Option<&Value> {
+        self.spec.get("securityContext").and_then(|s| s.get(field))
+    }
+
+    /// The container's image, when it is a string.
+    pub fn image(&self) -> Option<&str> {
+        self.spec.get("image").and_then(Value::as_str)
+    }
+
+    /// `Kind name` of the object holding the container, for messages.
+    pub fn owner(&self, cx: &Context) -> String {
+        let r = cx.objects[self.pod.object].resource;
+        format!("{} {}", r.kind(), r.name())
+    }
+
+    /// Where to point for a container-level finding: `field` when the container has it,
+    /// else the container's name.
+    pub fn pointer_to(&self, field: &str) -> String {
+        if self.spec.contains_key(field) {
+            format!("{}/{field}", self.ptr)
+        } else {
+            format!("{}/name", self.ptr)
+        }
+    }
+}
+
+/// Every container (init containers included) of every pod template.
+pub fn all_containers<'a>(pods: &'a [PodTemplate<'a>]) -> Vec<ContainerRef<'a>> {
+    let mut out = Vec::new();
+    for pod in pods {
+        for (rel, spec) in containers(pod.spec) {
+            out.push(ContainerRef {
+                pod,
+                init: rel.starts_with("/initContainers"),
+                ptr: format!("{}{rel}", pod.spec_ptr),
+                spec,
+            });
+        }
+    }
+    out
+}
+
 /// Whether `labels` satisfy a `matchLabels` map (and `matchExpressions`, when given).
 pub fn selector_matches(
     selector: &Map<String, Value>,

@@ -1,10 +1,11 @@
 //! The rules, one file each, and the one list that registers them ([`RULES`]).
 //!
-//! Ids: `KF1xx` schema and document shape (this module), `KF2xx` API-server semantics,
+//! Ids: `KF0xx` kforge's own annotations, `KF1xx` schema and document shape (this module), `KF2xx` API-server semantics,
 //! `KF3xx` references between objects, `KF4xx` GPU scheduling, `KF5xx` policy.
 //! Each rule has a page under `docs/rules/<ID>.md` (what, why, how to fix) and fixtures
 //! under `tests/fixtures/rules/<ID>/{pass,fail}/`.
 
+mod kf001_invalid_suppression;
 mod kf100_unknown_field;
 mod kf101_invalid_value;
 mod kf102_required_field;
@@ -34,6 +35,18 @@ mod kf400_gpu_pool_scheduling;
 mod kf401_gpu_taint_without_gpu;
 mod kf402_gpu_quota_keys;
 mod kf403_gpu_pool_capacity;
+mod kf500_missing_resources;
+mod kf501_missing_probes;
+mod kf502_image_tag;
+mod kf503_image_digest;
+mod kf504_run_as_root;
+mod kf505_privilege_escalation;
+mod kf506_privileged;
+mod kf507_host_path;
+mod kf508_host_namespaces;
+mod kf509_writable_root;
+mod kf510_plaintext_secret;
+mod kf511_availability;
 
 use super::{Context, Finding, RuleMeta};
 
@@ -47,6 +60,7 @@ pub struct Rule {
 
 /// Every rule, in id order.
 pub const RULES: &[Rule] = &[
+    kf001_invalid_suppression::RULE,
     kf100_unknown_field::RULE,
     kf101_invalid_value::RULE,
     kf102_required_field::RULE,
@@ -76,7 +90,23 @@ pub const RULES: &[Rule] = &[
     kf401_gpu_taint_without_gpu::RULE,
     kf402_gpu_quota_keys::RULE,
     kf403_gpu_pool_capacity::RULE,
+    kf500_missing_resources::RULE,
+    kf501_missing_probes::RULE,
+    kf502_image_tag::RULE,
+    kf503_image_digest::RULE,
+    kf504_run_as_root::RULE,
+    kf505_privilege_escalation::RULE,
+    kf506_privileged::RULE,
+    kf507_host_path::RULE,
+    kf508_host_namespaces::RULE,
+    kf509_writable_root::RULE,
+    kf510_plaintext_secret::RULE,
+    kf511_availability::RULE,
 ];
+
+/// Rules that run only where `kforge.yaml` turns them on (typically for production):
+/// they encode a policy some environments deliberately do not follow.
+pub const OFF_BY_DEFAULT: &[&str] = &["KF503", "KF511"];
 
 /// The rule with this id (case-insensitive).
 pub fn find(id: &str) -> Option<&'static Rule> {
@@ -88,4 +118,40 @@ pub(crate) fn type_meta(r: &crate::resource::Resource) -> Option<(&str, &str)> {
     let api = r.value.get("apiVersion")?.as_str()?;
     let kind = r.value.get("kind")?.as_str()?;
     Some((api, kind))
+}
+
+/// Findings for every container whose own `securityContext.<field>` is not `true`/`false`
+/// as `want` says (KF505, KF509): at the field when set otherwise, else at the container.
+pub(crate) fn require_security_flag(
+    cx: &Context,
+    out: &mut Vec<Finding>,
+    meta: &'static RuleMeta,
+    field: &str,
+    want: bool,
+    help: &str,
+) {
+    use crate::validate::pods::{all_containers, pod_templates};
+    let pods = pod_templates(cx);
+    for c in all_containers(&pods) {
+        let set = c.own_security(field);
+        if set.and_then(serde_json::Value::as_bool) == Some(want) {
+            continue;
+        }
+        let pointer = match set {
+            Some(_) => format!("{}/securityContext/{field}", c.ptr),
+            None => c.pointer_to("securityContext"),
+        };
+        out.push(cx.finding(
+            meta,
+            c.pod.object,
+            &pointer,
+            crate::validate::sourcemap::Anchor::Key,
+            format!(
+                "container '{}' of {} does not set {field}: {want}",
+                c.name(),
+                c.owner(cx)
+            ),
+            Some(help.to_owned()),
+        ));
+    }
 }

@@ -1,0 +1,269 @@
+//! `kforge.yaml`: a repository's validation settings.
+//!
+//! ```yaml
+//! kubernetesVersion: "1.37"        # must be the version kforge was built for
+//! crdDirs: [ci/schemas/crds]       # CRDs installed by others (default: ci/schemas/crds)
+//! exclude: [overlays/sandbox, "legacy/**"]   # overlays not checked, files not reported
+//! rules:                           # severity per rule: error, warning, info or off
+//!   KF509: off
+//! environments:
+//!   prod:
+//!     rules: {KF503: error, KF511: error}
+//! ```
+//!
+//! Unknown fields, unknown rule ids and unknown severities are errors with the file and
+//! line. Per-object suppression is an annotation, see [`crate::validate::suppress`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::source::yaml::{parse_single, Limits, Schema};
+use crate::validate::{rules, Policy, Severity};
+
+/// The file names looked for at the repository root, in order.
+pub const FILE_NAMES: &[&str] = &["kforge.yaml", "kforge.yml"];
+
+/// A rule's configured level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Not run.
+    Off,
+    /// Reported as info.
+    Info,
+    /// Reported as a warning.
+    Warning,
+    /// Reported as an error.
+    Error,
+}
+
+impl Level {
+    fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Off => None,
+            Level::Info => Some(Severity::Info),
+            Level::Warning => Some(Severity::Warning),
+            Level::Error => Some(Severity::Error),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawEnv {
+    #[serde(default)]
+    rules: BTreeMap<String, Level>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Raw {
+    #[serde(default)]
+    api_version: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    kubernetes_version: Option<String>,
+    #[serde(default)]
+    crd_dirs: Option<Vec<String>>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    rules: BTreeMap<String, Level>,
+    #[serde(default)]
+    environments: BTreeMap<String, RawEnv>,
+}
+
+/// A repository's settings; [`Config::default`] when it has no `kforge.yaml`.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file read, if any.
+    pub file: Option<PathBuf>,
+    /// CRD directories, relative to the repository root.
+    pub crd_dirs: Option<Vec<PathBuf>>,
+    exclude: Vec<String>,
+    exclude_set: globset::GlobSet,
+    rules: BTreeMap<&'static str, Level>,
+    environments: BTreeMap<String, BTreeMap<&'static str, Level>>,
+}
+
+impl Config {
+    /// Read `root/kforge.yaml` (or `.yml`); the default configuration when neither exists.
+    pub fn load(root: &Path) -> Result<Config> {
+        for name in FILE_NAMES {
+            let path = root.join(name);
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Error::at(&path, None, format!("cannot read: {e}")))?;
+                return Config::parse(&path, &text);
+            }
+        }
+        Ok(Config::default())
+    }
+
+    /// Parse the text of a configuration file (`path` names it in errors).
+    pub fn parse(path: &Path, text: &str) -> Result<Config> {
+        let doc = parse_single(text, Schema::Kyaml, Limits::default())
+            .map_err(|e| Error::at(path, Some(e.pos), e.message))?;
+        let Some(doc) = doc else {
+            return Ok(Config {
+                file: Some(path.to_path_buf()),
+                ..Config::default()
+            });
+        };
+        let at = |ptr: &str, key: bool| {
+            doc.spans.nearest(ptr).map(|s| {
+                if key {
+                    s.key.unwrap_or(s.value)
+                } else {
+                    s.value
+                }
+            })
+        };
+        let raw: Raw = serde_path_to_error::deserialize(&doc.value).map_err(|e| {
+            let ptr = crate::kustomize::loader::serde_path_to_pointer(e.path());
+            let field = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            let hint = if inner.contains("unknown variant") {
+                "; a rule's level is one of error, warning, info, off"
+            } else if inner.contains("unknown field") {
+                "; kforge.yaml has kubernetesVersion, crdDirs, exclude, rules, environments"
+            } else {
+                ""
+            };
+            Error::at(path, at(&ptr, true), format!("{field}: {inner}{hint}"))
+        })?;
+        if let Some(api) = &raw.api_version {
+            if api != "kforge.dev/v1alpha1" {
+                return Err(Error::at(
+                    path,
+                    at("/apiVersion", false),
+                    format!("unknown apiVersion '{api}'; use kforge.dev/v1alpha1 or leave it out"),
+                ));
+            }
+        }
+        if let Some(kind) = &raw.kind {
+            if kind != "Config" {
+                return Err(Error::at(
+                    path,
+                    at("/kind", false),
+                    format!("unknown kind '{kind}'; use Config or leave it out"),
+                ));
+            }
+        }
+        if let Some(v) = &raw.kubernetes_version {
+            let ours = crate::KUBERNETES_VERSION;
+            let wanted = v.trim_start_matches('v');
+            if wanted != ours && !ours.starts_with(&format!("{wanted}.")) {
+                return Err(Error::at(
+                    path,
+                    at("/kubernetesVersion", false),
+                    format!(
+                        "kubernetesVersion {v} is not the version this kforge validates against ({ours}); \
+                         use \"{ours}\" or a kforge built for {v}"
+                    ),
+                ));
+            }
+        }
+        let rule_ids =
+            |map: &BTreeMap<String, Level>, base: &str| -> Result<BTreeMap<&'static str, Level>> {
+                let mut out = BTreeMap::new();
+                for (id, level) in map {
+                    let Some(rule) = rules::find(id) else {
+                        let mut ptr = base.to_owned();
+                        crate::source::pointer::push_token(&mut ptr, id);
+                        return Err(Error::at(
+                            path,
+                            at(&ptr, true),
+                            format!("unknown rule id '{id}'; `kforge rules` lists them"),
+                        ));
+                    };
+                    out.insert(rule.meta.id, *level);
+                }
+                Ok(out)
+            };
+        let rules = rule_ids(&raw.rules, "/rules")?;
+        let mut environments = BTreeMap::new();
+        for (env, e) in &raw.environments {
+            let mut base = "/environments".to_owned();
+            crate::source::pointer::push_token(&mut base, env);
+            base.push_str("/rules");
+            environments.insert(env.clone(), rule_ids(&e.rules, &base)?);
+        }
+        let mut builder = globset::GlobSetBuilder::new();
+        for (i, pattern) in raw.exclude.iter().enumerate() {
+            let glob = globset::GlobBuilder::new(pattern.trim_end_matches('/'))
+                .literal_separator(true)
+                .build()
+                .map_err(|e| {
+                    Error::at(
+                        path,
+                        at(&format!("/exclude/{i}"), false),
+                        format!("invalid exclude pattern: {e}"),
+                    )
+                })?;
+            builder.add(glob);
+        }
+        let exclude_set = builder
+            .build()
+            .map_err(|e| Error::at(path, at("/exclude", true), format!("{e}")))?;
+        for (i, dir) in raw.crd_dirs.iter().flatten().enumerate() {
+            let p = Path::new(dir);
+            if p.is_absolute() || p.components().any(|c| c.as_os_str() == "..") {
+                return Err(Error::at(
+                    path,
+                    at(&format!("/crdDirs/{i}"), false),
+                    format!("crdDirs entry '{dir}' leaves the repository; use a path inside it"),
+                ));
+            }
+        }
+        Ok(Config {
+            file: Some(path.to_path_buf()),
+            crd_dirs: raw
+                .crd_dirs
+                .map(|d| d.into_iter().map(PathBuf::from).collect()),
+            exclude: raw.exclude,
+            exclude_set,
+            rules,
+            environments,
+        })
+    }
+
+    /// Whether `rel` (a path relative to the repository root), or a directory above it, is
+    /// excluded.
+    pub fn excluded(&self, rel: &Path) -> bool {
+        if self.exclude.is_empty() {
+            return false;
+        }
+        let mut p = Some(rel);
+        while let Some(q) = p {
+            if q.as_os_str().is_empty() {
+                break;
+            }
+            if self.exclude_set.is_match(q) {
+                return true;
+            }
+            p = q.parent();
+        }
+        false
+    }
+
+    /// The rule levels for `env` (the overlay's directory name), or the repository-wide
+    /// ones for `None`.
+    pub fn policy(&self, env: Option<&str>) -> Policy {
+        let mut policy = Policy::default();
+        let env_rules = env.and_then(|e| self.environments.get(e));
+        for (id, level) in self.rules.iter().chain(env_rules.into_iter().flatten()) {
+            policy.set(id, level.severity());
+        }
+        policy
+    }
+
+    /// The environments the configuration names.
+    pub fn environment_names(&self) -> impl Iterator<Item = &str> {
+        self.environments.keys().map(String::as_str)
+    }
+}

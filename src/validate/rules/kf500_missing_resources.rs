@@ -1,0 +1,61 @@
+//! KF500: a container without CPU and memory requests or a memory limit.
+
+use super::Rule;
+use crate::validate::pods::{all_containers, pod_templates};
+use crate::validate::sourcemap::Anchor;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF500",
+        name: "missing-resources",
+        severity: Severity::Warning,
+        summary: "a container without CPU/memory requests or a memory limit",
+        doc: include_str!("../../../docs/rules/KF500.md"),
+    },
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    let pods = pod_templates(cx);
+    for c in all_containers(&pods) {
+        let res = c.spec.get("resources");
+        let has = |section: &str, key: &str| {
+            res.and_then(|r| r.get(section))
+                .and_then(|s| s.get(key))
+                .is_some()
+        };
+        let mut missing = Vec::new();
+        for (section, key) in [
+            ("requests", "cpu"),
+            ("requests", "memory"),
+            ("limits", "memory"),
+        ] {
+            // A limit without a request makes the request equal to the limit.
+            if !(has(section, key) || section == "requests" && has("limits", key)) {
+                missing.push(format!("{section}.{key}"));
+            }
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        let r = cx.objects[c.pod.object].resource;
+        out.push(cx.finding(
+            RULE.meta,
+            c.pod.object,
+            &c.pointer_to("resources"),
+            Anchor::Key,
+            format!(
+                "container '{}' of {} {} sets no resources.{}",
+                c.name(),
+                r.kind(),
+                r.name(),
+                missing.join(", resources.")
+            ),
+            Some(
+                "set requests (what the scheduler reserves) and a memory limit (what the kernel enforces)"
+                    .into(),
+            ),
+        ));
+    }
+}

@@ -1,0 +1,52 @@
+//! KF501: a long-running container without a readiness or a liveness probe.
+
+use super::Rule;
+use crate::validate::pods::{all_containers, pod_templates};
+use crate::validate::sourcemap::Anchor;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF501",
+        name: "missing-probes",
+        severity: Severity::Warning,
+        summary: "a serving container without a readiness or liveness probe",
+        doc: include_str!("../../../docs/rules/KF501.md"),
+    },
+    check,
+};
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    let pods = pod_templates(cx);
+    for c in all_containers(&pods) {
+        let r = cx.objects[c.pod.object].resource;
+        // Jobs run to completion; init containers finish before the pod is ready.
+        if matches!(r.kind(), "Job" | "CronJob") || !c.long_running() {
+            continue;
+        }
+        let missing: Vec<&str> = ["readinessProbe", "livenessProbe"]
+            .into_iter()
+            .filter(|p| !c.spec.contains_key(*p))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        out.push(cx.finding(
+            RULE.meta,
+            c.pod.object,
+            &format!("{}/name", c.ptr),
+            Anchor::Value,
+            format!(
+                "container '{}' of {} {} has no {}",
+                c.name(),
+                r.kind(),
+                r.name(),
+                missing.join(" and no ")
+            ),
+            Some(
+                "a readiness probe keeps traffic off pods that cannot serve; a liveness probe restarts a hung process"
+                    .into(),
+            ),
+        ));
+    }
+}

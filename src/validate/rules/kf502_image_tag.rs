@@ -1,0 +1,84 @@
+//! KF502: an image with no tag, or the `latest` tag, and no digest.
+
+use super::Rule;
+use crate::validate::pods::{all_containers, pod_templates};
+use crate::validate::sourcemap::Anchor;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF502",
+        name: "image-not-pinned",
+        severity: Severity::Warning,
+        summary: "an image without a tag, or tagged latest, and no digest",
+        doc: include_str!("../../../docs/rules/KF502.md"),
+    },
+    check,
+};
+
+/// An image reference split into (name, tag, digest). The tag is after the last `:` of
+/// the last path component, so a registry port (`registry:5000/app`) is not a tag.
+pub(crate) fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
+    let (rest, digest) = match image.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (image, None),
+    };
+    let last = rest.rfind('/').map(|i| i + 1).unwrap_or(0);
+    match rest[last..].rfind(':') {
+        Some(i) => (&rest[..last + i], Some(&rest[last + i + 1..]), digest),
+        None => (rest, None, digest),
+    }
+}
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    let pods = pod_templates(cx);
+    for c in all_containers(&pods) {
+        let Some(image) = c.image() else { continue };
+        let (name, tag, digest) = split_image(image);
+        if digest.is_some() {
+            continue;
+        }
+        let problem = match tag {
+            None => "has no tag (it means `latest`)",
+            Some("latest") => "uses the `latest` tag",
+            Some(_) => continue,
+        };
+        out.push(cx.finding(
+            RULE.meta,
+            c.pod.object,
+            &format!("{}/image", c.ptr),
+            Anchor::Value,
+            format!(
+                "image '{image}' of container '{}' in {} {problem}",
+                c.name(),
+                c.owner(cx)
+            ),
+            Some(format!(
+                "pin a version (`{name}:1.2.3`) or a digest (`{name}@sha256:...`), e.g. with kustomize's `images:` field"
+            )),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_image;
+
+    #[test]
+    fn registry_ports_are_not_tags() {
+        assert_eq!(split_image("nginx"), ("nginx", None, None));
+        assert_eq!(split_image("nginx:1.27"), ("nginx", Some("1.27"), None));
+        assert_eq!(
+            split_image("registry.local:5000/team/app"),
+            ("registry.local:5000/team/app", None, None)
+        );
+        assert_eq!(
+            split_image("registry.local:5000/app:2@sha256:ab"),
+            ("registry.local:5000/app", Some("2"), Some("sha256:ab"))
+        );
+        assert_eq!(
+            split_image("app@sha256:ab"),
+            ("app", None, Some("sha256:ab"))
+        );
+    }
+}

@@ -1,0 +1,206 @@
+//! `kforge.yaml`: parse errors point at the line, rule levels apply per environment,
+//! excludes drop overlays and files, suppression annotations silence one rule on one object.
+
+mod common;
+use std::path::{Path, PathBuf};
+
+use common::kforge;
+use kforge::Config;
+
+fn parse_err(text: &str) -> String {
+    Config::parse(Path::new("kforge.yaml"), text)
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn bad_configuration_is_an_error_with_a_line() {
+    let e = parse_err("rules:\n  KF999: error\n");
+    assert!(
+        e.starts_with("kforge.yaml:2:3: unknown rule id 'KF999'"),
+        "{e}"
+    );
+    let e = parse_err("rules:\n  KF500: loud\n");
+    assert!(
+        e.starts_with("kforge.yaml:2:") && e.contains("error, warning, info, off"),
+        "{e}"
+    );
+    let e = parse_err("rule:\n  KF500: off\n");
+    assert!(
+        e.starts_with("kforge.yaml:1:1:") && e.contains("unknown field `rule`"),
+        "{e}"
+    );
+    let e = parse_err("environments:\n  prod:\n    rules: {KF5OO: error}\n");
+    assert!(
+        e.starts_with("kforge.yaml:3:") && e.contains("KF5OO"),
+        "{e}"
+    );
+    let e = parse_err("kubernetesVersion: \"1.20\"\n");
+    assert!(e.contains("1.20") && e.contains("1.37"), "{e}");
+    let e = parse_err("crdDirs: [../elsewhere]\n");
+    assert!(e.contains("leaves the repository"), "{e}");
+    let e = parse_err("exclude: [\"overlays/[\"]\n");
+    assert!(
+        e.starts_with("kforge.yaml:1:") && e.contains("invalid exclude pattern"),
+        "{e}"
+    );
+    // `off` is a string here (YAML 1.2), not YAML 1.1's false.
+    assert!(Config::parse(Path::new("k"), "rules: {KF509: off}\n").is_ok());
+}
+
+#[test]
+fn levels_per_environment() {
+    let c = Config::parse(
+        Path::new("kforge.yaml"),
+        "rules: {KF509: off, KF500: error}\nenvironments:\n  prod:\n    rules: {KF503: error, KF500: info}\n",
+    )
+    .unwrap();
+    let dev = c.policy(Some("dev"));
+    let prod = c.policy(Some("prod"));
+    assert_eq!(dev.level("KF509"), None);
+    assert_eq!(dev.level("KF503"), None, "off by default");
+    assert_eq!(dev.level("KF500"), Some(kforge::Severity::Error));
+    assert_eq!(prod.level("KF503"), Some(kforge::Severity::Error));
+    assert_eq!(prod.level("KF500"), Some(kforge::Severity::Info));
+    assert_eq!(prod.level("KF100"), Some(kforge::Severity::Error));
+}
+
+#[test]
+fn excludes_match_paths_and_their_parents() {
+    let c = Config::parse(
+        Path::new("kforge.yaml"),
+        "exclude: [overlays/sandbox, \"legacy/**/*.yaml\"]\n",
+    )
+    .unwrap();
+    assert!(c.excluded(Path::new("overlays/sandbox")));
+    assert!(c.excluded(Path::new("overlays/sandbox/patch.yaml")));
+    assert!(!c.excluded(Path::new("overlays/prod")));
+    assert!(c.excluded(Path::new("legacy/a/b/x.yaml")));
+    assert!(!c.excluded(Path::new("legacy/readme.md")));
+}
+
+/// A repository with two overlays over one base; `config` is its kforge.yaml.
+fn repo(name: &str, config: Option<&str>) -> PathBuf {
+    let root = std::env::temp_dir().join(format!("kforge-config-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    for d in ["base", "overlays/dev", "overlays/sandbox"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    std::fs::write(
+        root.join("base/kustomization.yaml"),
+        "resources: [pod.yaml]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("base/pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: app\n",
+    )
+    .unwrap();
+    for env in ["dev", "sandbox"] {
+        std::fs::write(
+            root.join(format!("overlays/{env}/kustomization.yaml")),
+            "resources: [../../base]\n",
+        )
+        .unwrap();
+    }
+    if let Some(c) = config {
+        std::fs::write(root.join("kforge.yaml"), c).unwrap();
+    }
+    root
+}
+
+fn rules_reported(root: &Path, extra: &[&str]) -> (Option<i32>, Vec<(String, String, String)>) {
+    let mut args = vec!["check", root.to_str().unwrap(), "--format", "json"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = kforge(&args);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let mut found = Vec::new();
+    for t in v["targets"].as_array().unwrap() {
+        let env = Path::new(t["name"].as_str().unwrap())
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        for f in t["findings"].as_array().unwrap() {
+            found.push((
+                env.clone(),
+                f["rule"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    found.sort();
+    found.dedup();
+    (code, found)
+}
+
+#[test]
+fn check_applies_the_repository_configuration() {
+    let root = repo("none", None);
+    let (code, found) = rules_reported(&root, &[]);
+    assert_eq!(code, Some(0), "policy rules are warnings: {found:?}");
+    assert!(found.contains(&("sandbox".into(), "KF502".into(), "warning".into())));
+
+    let root = repo(
+        "some",
+        Some("exclude: [overlays/sandbox]\nrules: {KF509: off}\nenvironments:\n  dev:\n    rules: {KF502: error}\n"),
+    );
+    let (code, found) = rules_reported(&root, &[]);
+    assert_eq!(code, Some(1), "{found:?}");
+    assert!(
+        found.iter().all(|(env, _, _)| env == "dev"),
+        "sandbox excluded: {found:?}"
+    );
+    assert!(found.contains(&("dev".into(), "KF502".into(), "error".into())));
+    assert!(!found.iter().any(|(_, r, _)| r == "KF509"));
+
+    // A broken kforge.yaml is a tool failure naming the file and line.
+    let root = repo("broken", Some("rules:\n  KF5022: error\n"));
+    let (code, _, err) = kforge(&["check", root.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("kforge.yaml:2:3: unknown rule id 'KF5022'"),
+        "{err}"
+    );
+    for r in ["none", "some", "broken"] {
+        let _ = std::fs::remove_dir_all(
+            std::env::temp_dir().join(format!("kforge-config-{r}-{}", std::process::id())),
+        );
+    }
+}
+
+#[test]
+fn validate_takes_a_configuration_and_an_environment() {
+    let cfg = std::env::temp_dir().join(format!("kforge-validate-cfg-{}.yaml", std::process::id()));
+    std::fs::write(&cfg, "environments:\n  prod:\n    rules: {KF503: error}\n").unwrap();
+    let fixture = "tests/fixtures/rules/KF503/fail/tag-only.yaml";
+    assert_eq!(kforge(&["validate", fixture]).0, Some(0));
+    assert_eq!(
+        kforge(&["validate", "--config", cfg.to_str().unwrap(), fixture]).0,
+        Some(0)
+    );
+    let (code, out, _) = kforge(&[
+        "validate",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--env",
+        "prod",
+        fixture,
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(out.contains("error[KF503]"), "{out}");
+    let _ = std::fs::remove_file(cfg);
+}
+
+#[test]
+fn suppression_silences_one_rule_on_one_object() {
+    let t = kforge::validate_path(
+        Path::new("tests/fixtures/rules/KF507/pass/suppressed.yaml"),
+        &Default::default(),
+    )
+    .unwrap();
+    let rules: Vec<&str> = t.findings.iter().map(|f| f.rule).collect();
+    assert!(!rules.contains(&"KF507"), "{rules:?}");
+    assert!(rules.contains(&"KF509"), "other rules still run: {rules:?}");
+    assert!(!rules.contains(&"KF001"), "{rules:?}");
+}
