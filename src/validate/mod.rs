@@ -3,6 +3,7 @@
 //! Each finding names its rule, a severity and the source file:line:col that produced the
 //! node ([`sourcemap`]).
 
+pub mod crd;
 pub mod pods;
 pub mod rules;
 pub mod schema;

@@ -15,6 +15,7 @@ mod kf105_missing_identity;
 mod kf110_removed_api;
 mod kf111_deprecated_api;
 mod kf112_unknown_kind;
+mod kf113_custom_resource_schema;
 mod kf200_invalid_quantity;
 mod kf201_requests_exceed_limits;
 mod kf202_gpu_request_limit;
@@ -70,6 +71,7 @@ pub const RULES: &[Rule] = &[
     kf110_removed_api::RULE,
     kf111_deprecated_api::RULE,
     kf112_unknown_kind::RULE,
+    kf113_custom_resource_schema::RULE,
     kf200_invalid_quantity::RULE,
     kf201_requests_exceed_limits::RULE,
     kf202_gpu_request_limit::RULE,
