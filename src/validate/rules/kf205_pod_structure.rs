@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
         id: "KF205",
         name: "invalid-pod-spec",
         severity: Severity::Error,
-        summary: "duplicate container names, undeclared volume mounts, multi-handler probes, wrong restartPolicy",
+        summary: "duplicate container or port names, undeclared volume mounts, multi-handler probes, wrong restartPolicy",
         doc: include_str!("../../../docs/rules/KF205.md"),
     },
     check,
@@ -37,7 +37,29 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             .filter_map(|v| v.get("name").and_then(Value::as_str))
             .collect();
         let mut names = HashSet::new();
+        let mut port_names = HashSet::new();
         for (cptr, c) in containers(pt.spec) {
+            for (j, port) in c
+                .get("ports")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let Some(pname) = port.get("name").and_then(Value::as_str) else {
+                    continue;
+                };
+                if !port_names.insert(pname) {
+                    out.push(cx.finding(
+                        RULE.meta,
+                        pt.object,
+                        &format!("{sp}{cptr}/ports/{j}/name"),
+                        Anchor::Value,
+                        format!("port name `{pname}` is used twice in one pod"),
+                        Some("port names must be unique within the pod: a Service's named targetPort would be ambiguous".into()),
+                    ));
+                }
+            }
             let name = c.get("name").and_then(Value::as_str).unwrap_or("");
             if !name.is_empty() && !names.insert(name) {
                 out.push(cx.finding(

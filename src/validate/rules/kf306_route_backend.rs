@@ -1,5 +1,5 @@
-//! KF306: a Gateway API HTTPRoute backendRef to a Service that is not in the route's
-//! namespace of the output, or to a port that Service does not have (cross-namespace
+//! KF306: a Gateway API HTTPRoute backendRef or an Ingress backend to a Service that is not
+//! in the route's namespace of the output, or to a port that Service does not have (cross-namespace
 //! references need a ReferenceGrant and are not checked).
 
 use serde_json::Value;
@@ -13,15 +13,117 @@ pub const RULE: Rule = Rule {
         id: "KF306",
         name: "route-backend-missing",
         severity: Severity::Error,
-        summary: "an HTTPRoute backendRef to a Service or port that does not exist",
+        summary: "an HTTPRoute or Ingress backend to a Service or port that does not exist",
         doc: include_str!("../../../docs/rules/KF306.md"),
     },
     check,
 };
 
+/// Report a backend naming a Service `name` missing from namespace `ns`, or a port (a
+/// number, or for Ingress `{number}`/`{name}`) that Service does not expose.
+fn backend(
+    cx: &Context,
+    out: &mut Vec<Finding>,
+    i: usize,
+    ns: &str,
+    name: &str,
+    name_ptr: &str,
+    port: Option<(&Value, String)>,
+) {
+    let r = cx.objects[i].resource;
+    let svc = cx.objects.iter().map(|o| o.resource).find(|s| {
+        s.kind() == "Service" && s.name() == name && s.cur_id().effective_namespace() == ns
+    });
+    let Some(svc) = svc else {
+        out.push(cx.finding(
+            RULE.meta,
+            i,
+            name_ptr,
+            Anchor::Value,
+            format!(
+                "{} {} sends traffic to Service {name}, which is not in namespace {ns}",
+                r.kind(),
+                r.name()
+            ),
+            Some("fix the backend name (a namePrefix renames Services) or add the Service".into()),
+        ));
+        return;
+    };
+    let Some((port, port_ptr)) = port else { return };
+    let ports = svc.value.pointer("/spec/ports").and_then(Value::as_array);
+    let (has, shown, ptr) = match port {
+        Value::Object(m) => match (m.get("number"), m.get("name").and_then(Value::as_str)) {
+            (Some(n), _) => (
+                ports
+                    .into_iter()
+                    .flatten()
+                    .any(|p| p.get("port") == Some(n)),
+                n.to_string(),
+                format!("{port_ptr}/number"),
+            ),
+            (None, Some(pn)) => (
+                ports
+                    .into_iter()
+                    .flatten()
+                    .any(|p| p.get("name").and_then(Value::as_str) == Some(pn)),
+                format!("'{pn}'"),
+                format!("{port_ptr}/name"),
+            ),
+            _ => return,
+        },
+        n @ Value::Number(_) => (
+            ports
+                .into_iter()
+                .flatten()
+                .any(|p| p.get("port") == Some(n)),
+            n.to_string(),
+            port_ptr,
+        ),
+        _ => return,
+    };
+    if !has {
+        out.push(cx.finding(
+            RULE.meta,
+            i,
+            &ptr,
+            Anchor::Value,
+            format!("Service {name} has no port {shown}"),
+            Some("use one of the Service's spec.ports[] (port number or name)".into()),
+        ));
+    }
+}
+
+/// Ingress backends: `spec.defaultBackend` and `spec.rules[].http.paths[].backend`.
+fn ingress(cx: &Context, out: &mut Vec<Finding>, i: usize) {
+    let r = cx.objects[i].resource;
+    let ns = r.cur_id().effective_namespace().to_owned();
+    let mut backends = Vec::new();
+    if let Some(b) = r.value.pointer("/spec/defaultBackend/service") {
+        backends.push(("/spec/defaultBackend/service".to_owned(), b));
+    }
+    let rules = r.value.pointer("/spec/rules").and_then(Value::as_array);
+    for (j, rule) in rules.into_iter().flatten().enumerate() {
+        let paths = rule.pointer("/http/paths").and_then(Value::as_array);
+        for (k, path) in paths.into_iter().flatten().enumerate() {
+            if let Some(b) = path.pointer("/backend/service") {
+                backends.push((format!("/spec/rules/{j}/http/paths/{k}/backend/service"), b));
+            }
+        }
+    }
+    for (ptr, b) in backends {
+        let name = b.get("name").and_then(Value::as_str).unwrap_or("");
+        let port = b.get("port").map(|p| (p, format!("{ptr}/port")));
+        backend(cx, out, i, &ns, name, &format!("{ptr}/name"), port);
+    }
+}
+
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     for (i, o) in cx.objects.iter().enumerate() {
         let r = o.resource;
+        if r.kind() == "Ingress" {
+            ingress(cx, out, i);
+            continue;
+        }
         if r.kind() != "HTTPRoute" {
             continue;
         }
@@ -53,37 +155,8 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 }
                 let name = b.get("name").and_then(Value::as_str).unwrap_or("");
                 let ptr = format!("/spec/rules/{j}/backendRefs/{k}");
-                let svc = cx.objects.iter().map(|o| o.resource).find(|s| {
-                    s.kind() == "Service"
-                        && s.name() == name
-                        && s.cur_id().effective_namespace() == ns
-                });
-                let Some(svc) = svc else {
-                    out.push(cx.finding(RULE.meta, i, &format!("{ptr}/name"), Anchor::Value,
-                        format!("HTTPRoute {} sends traffic to Service {name}, which is not in namespace {ns}", r.name()),
-                        Some("fix the backend name (a namePrefix renames Services) or add the Service".into())));
-                    continue;
-                };
-                let Some(port) = b.get("port").and_then(Value::as_i64) else {
-                    continue;
-                };
-                let has = svc
-                    .value
-                    .pointer("/spec/ports")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .any(|p| p.get("port").and_then(Value::as_i64) == Some(port));
-                if !has {
-                    out.push(cx.finding(
-                        RULE.meta,
-                        i,
-                        &format!("{ptr}/port"),
-                        Anchor::Value,
-                        format!("Service {name} has no port {port}"),
-                        Some("use one of the Service's spec.ports[].port values".into()),
-                    ));
-                }
+                let port = b.get("port").map(|p| (p, format!("{ptr}/port")));
+                backend(cx, out, i, &ns, name, &format!("{ptr}/name"), port);
             }
         }
     }

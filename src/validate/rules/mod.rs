@@ -32,10 +32,12 @@ mod kf303_dangling_reference;
 mod kf304_named_target_port;
 mod kf305_network_policy_selects_nothing;
 mod kf306_route_backend;
+mod kf307_namespace_missing;
 mod kf400_gpu_pool_scheduling;
 mod kf401_gpu_taint_without_gpu;
 mod kf402_gpu_quota_keys;
 mod kf403_gpu_pool_capacity;
+mod kf404_device_plugin_coverage;
 mod kf500_missing_resources;
 mod kf501_missing_probes;
 mod kf502_image_tag;
@@ -88,10 +90,12 @@ pub const RULES: &[Rule] = &[
     kf304_named_target_port::RULE,
     kf305_network_policy_selects_nothing::RULE,
     kf306_route_backend::RULE,
+    kf307_namespace_missing::RULE,
     kf400_gpu_pool_scheduling::RULE,
     kf401_gpu_taint_without_gpu::RULE,
     kf402_gpu_quota_keys::RULE,
     kf403_gpu_pool_capacity::RULE,
+    kf404_device_plugin_coverage::RULE,
     kf500_missing_resources::RULE,
     kf501_missing_probes::RULE,
     kf502_image_tag::RULE,

@@ -1,0 +1,56 @@
+//! KF307: an object in a namespace that the output does not create and Kubernetes does not
+//! provide, so applying it fails with "namespace not found" (unless something else creates
+//! the namespace first; then say so in kforge.yaml by turning the rule off).
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::Rule;
+use crate::validate::sourcemap::Anchor;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF307",
+        name: "namespace-missing",
+        severity: Severity::Warning,
+        summary: "an object in a namespace neither in the output nor built in",
+        doc: include_str!("../../../docs/rules/KF307.md"),
+    },
+    check,
+};
+
+/// Namespaces every cluster has.
+const BUILT_IN: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    let created: HashSet<&str> = cx
+        .objects
+        .iter()
+        .map(|o| o.resource)
+        .filter(|r| r.kind() == "Namespace")
+        .map(|r| r.name())
+        .collect();
+    for (i, o) in cx.objects.iter().enumerate() {
+        let Some(ns) = o
+            .resource
+            .value
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        if ns.is_empty() || created.contains(ns) || BUILT_IN.contains(&ns) {
+            continue;
+        }
+        out.push(cx.finding(
+            RULE.meta,
+            i,
+            "/metadata/namespace",
+            Anchor::Value,
+            format!("namespace {ns} is not created by this output and is not built into Kubernetes"),
+            Some(format!("add a Namespace named {ns} (e.g. base/namespace), fix the name, or turn KF307 off in kforge.yaml when another tool creates it")),
+        ));
+    }
+}
