@@ -83,15 +83,20 @@ pub fn validate_path_policy(
     crds: &[Resource],
     policy: &Policy,
 ) -> Result<report::Target> {
-    let resources = if path.is_dir() && kustomize::loader::find_kustomization(path).is_ok() {
+    let built = path.is_dir() && kustomize::loader::find_kustomization(path).is_ok();
+    let resources = if built {
         build_dir(path, options)?.resources
     } else {
         kustomize::loader::load_manifests(path, &options.limits)?
     };
+    // A kustomization build is a whole environment; loose manifests are one only when the
+    // policy says so.
+    let mut policy = policy.clone();
+    policy.whole_environment = Some(built || policy.whole_environment == Some(true));
     Ok(report::Target {
         name: path.display().to_string(),
         objects: resources.len(),
-        findings: validate::validate_policy(&resources, crds, policy),
+        findings: validate::validate_policy(&resources, crds, &policy),
     })
 }
 

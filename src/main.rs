@@ -55,6 +55,10 @@ enum Command {
         /// Apply the configuration's `environments.<ENV>` rule levels.
         #[arg(long, requires = "config")]
         env: Option<String>,
+        /// The plain manifests given are a whole environment: also report references to
+        /// objects missing from them (always on for kustomization directories).
+        #[arg(long)]
+        whole: bool,
         #[command(flatten)]
         common: CheckArgs,
     },
@@ -237,6 +241,7 @@ enum Job {
         paths: Vec<PathBuf>,
         config: Option<PathBuf>,
         env: Option<String>,
+        whole: bool,
     },
     Repo(PathBuf),
 }
@@ -253,7 +258,12 @@ fn targets(job: Job, args: &CheckArgs) -> kforge::Result<Vec<kforge::report::Tar
     }
     match job {
         Job::Repo(root) => kforge::check_repo(&root, &options, &crds),
-        Job::Paths { paths, config, env } => {
+        Job::Paths {
+            paths,
+            config,
+            env,
+            whole,
+        } => {
             let config = match config {
                 Some(file) => {
                     let text = std::fs::read_to_string(&file)
@@ -262,7 +272,8 @@ fn targets(job: Job, args: &CheckArgs) -> kforge::Result<Vec<kforge::report::Tar
                 }
                 None => kforge::Config::default(),
             };
-            let policy = config.policy(env.as_deref());
+            let mut policy = config.policy(env.as_deref());
+            policy.whole_environment = whole.then_some(true);
             let jobs: Vec<_> = paths.into_iter().map(|p| (p, policy.clone())).collect();
             kforge::validate_jobs(&jobs, &options, &crds)
         }
@@ -318,8 +329,17 @@ fn main() -> ExitCode {
             paths,
             config,
             env,
+            whole,
             common,
-        } => run_checks(Job::Paths { paths, config, env }, common),
+        } => run_checks(
+            Job::Paths {
+                paths,
+                config,
+                env,
+                whole,
+            },
+            common,
+        ),
         Command::Check { root, common } => run_checks(Job::Repo(root), common),
         Command::Render {
             root,

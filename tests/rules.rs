@@ -59,13 +59,15 @@ fn every_rule_has_docs_and_fixtures() {
     }
 }
 
-/// The default policy with `id` on (rules off by default are tested like the others).
+/// The default policy with `id` on (rules off by default are tested like the others), each
+/// fixture file being a whole environment.
 fn on(id: &str) -> kforge::Policy {
     let mut p = kforge::Policy::default();
     p.set(
         id,
         Some(kforge::validate::rules::find(id).unwrap().meta.severity),
     );
+    p.whole_environment = Some(true);
     p
 }
 

@@ -196,6 +196,13 @@ impl Context<'_> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
     levels: std::collections::BTreeMap<&'static str, Option<Severity>>,
+    /// Whether the objects are a whole environment: rules that report references to
+    /// objects missing from the output ([`rules::NEED_WHOLE_ENVIRONMENT`]) run only then.
+    /// `None` (the default) lets the input decide: objects handed to [`validate_policy`]
+    /// and kustomization builds are whole, plain manifest files read by
+    /// [`crate::validate_path_policy`] are a part of one (`kforge validate --whole` says
+    /// otherwise).
+    pub whole_environment: Option<bool>,
 }
 
 impl Default for Policy {
@@ -209,6 +216,7 @@ impl Default for Policy {
                     (r.meta.id, (!off).then_some(r.meta.severity))
                 })
                 .collect(),
+            whole_environment: None,
         }
     }
 }
@@ -256,6 +264,11 @@ pub fn validate_policy(resources: &[Resource], crds: &[Resource], policy: &Polic
         let Some(severity) = policy.level(rule.meta.id) else {
             continue;
         };
+        if policy.whole_environment == Some(false)
+            && rules::NEED_WHOLE_ENVIRONMENT.contains(&rule.meta.id)
+        {
+            continue;
+        }
         let start = out.len();
         (rule.check)(&cx, &mut out);
         for f in &mut out[start..] {
