@@ -9,8 +9,10 @@
 //! ```
 //!
 //! Everything is built and validated in memory first; a failing build or an error finding
-//! leaves OUT untouched. The new tree is written beside OUT and swapped in with renames, so
-//! stale files of removed objects disappear with the old tree.
+//! leaves OUT untouched. The new tree is written beside OUT and swapped in with one atomic
+//! exchange on Linux (two renames elsewhere, repaired by the next run if interrupted), so
+//! stale files of removed objects disappear with the old tree and a kill at any instant
+//! leaves the previous or the new output complete.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -173,6 +175,11 @@ pub fn write_tree(out: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> Result<()> 
             }
             std::fs::write(&path, bytes).map_err(|e| io(&path, e))?;
         }
+        if out.exists() && exchange(&tmp, out) {
+            // `tmp` now holds the previous tree.
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Ok(());
+        }
         if out.exists() {
             std::fs::rename(out, &old).map_err(|e| io(out, e))?;
         }
@@ -187,6 +194,20 @@ pub fn write_tree(out: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> Result<()> 
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
+}
+
+/// Swap two directories in one step (Linux `renameat2` with `RENAME_EXCHANGE`), so there
+/// is no instant at which `out` is missing. False where the kernel or file system cannot
+/// (then the caller falls back to two renames, which `recover` repairs if interrupted).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> bool {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).is_ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> bool {
+    false
 }
 
 /// Files that differ between `out` and `files` (missing, extra or changed), sorted.

@@ -138,3 +138,103 @@ fn a_render_killed_between_its_renames_loses_nothing() {
     assert!(!root.join(".out.kforge-new-4242").exists());
     let _ = std::fs::remove_dir_all(&root);
 }
+
+fn tree(root: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<PathBuf, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.insert(
+                    p.strip_prefix(root).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    let mut m = std::collections::BTreeMap::new();
+    walk(root, root, &mut m);
+    m
+}
+
+/// A base of many ConfigMaps whose data is `variant`, so that a render writes thousands of
+/// files and takes long enough to be killed in the middle.
+fn big_repo(root: &Path, variant: &str) {
+    let mut text = String::new();
+    for i in 0..1500 {
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  v: {variant}\n"
+        ));
+    }
+    std::fs::write(root.join("base/cm.yaml"), text).unwrap();
+}
+
+#[test]
+fn killing_a_render_at_any_instant_leaves_the_previous_or_the_new_output_whole() {
+    let root = repo("sigkill");
+    let out = root.join("out");
+    let (r, o) = (root.to_str().unwrap(), out.to_str().unwrap());
+    let render = |dest: &str| {
+        let start = std::time::Instant::now();
+        let (code, err) = kforge(&["render", r, "--out", dest, "--per-object"]);
+        assert_eq!(code, Some(0), "{err}");
+        start.elapsed()
+    };
+    // The two complete outputs, A and B, for reference.
+    let mut whole = Vec::new();
+    let mut took = std::time::Duration::ZERO;
+    for variant in ["a", "b"] {
+        big_repo(&root, variant);
+        let dest = root.join(format!("ref-{variant}"));
+        took = took.max(render(dest.to_str().unwrap()));
+        whole.push(tree(&dest));
+    }
+    assert_ne!(whole[0], whole[1]);
+    assert!(whole[0].len() > 3000);
+    big_repo(&root, "a");
+    render(o);
+
+    // Each round asks for the other variant and kills the render after a delay that
+    // sweeps the whole run, from before it reads anything to after it has swapped.
+    let rounds = 24u32;
+    let mut interrupted = 0;
+    let mut current = 0usize;
+    for k in 0..rounds {
+        let next = 1 - current;
+        big_repo(&root, ["a", "b"][next]);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kforge"))
+            .args(["render", r, "--out", o, "--per-object"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(took * k / (rounds - 4));
+        if child.try_wait().unwrap().is_none() {
+            interrupted += 1;
+        }
+        let _ = child.kill(); // SIGKILL
+        child.wait().unwrap();
+        let now = tree(&out);
+        current = if now == whole[current] {
+            current
+        } else if now == whole[next] {
+            next
+        } else {
+            panic!("round {k}: the output is neither the previous nor the new render");
+        };
+    }
+    assert!(
+        interrupted >= rounds / 2,
+        "only {interrupted} kills landed mid-run"
+    );
+    // Whatever a kill left beside OUT is cleared by the next run.
+    render(o);
+    let litter: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("kforge-"))
+        .collect();
+    assert!(litter.is_empty(), "{litter:?}");
+    let _ = std::fs::remove_dir_all(&root);
+}

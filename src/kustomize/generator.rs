@@ -66,9 +66,11 @@ fn parse_literal(source: &str) -> std::result::Result<(String, String), String> 
                 };
             Ok((k.to_owned(), unquoted.to_owned()))
         }
-        _ => Err(format!(
-            "invalid literal source {source}, expected key=value"
-        )),
+        // The text is not repeated: without its `=`, all of it may be a secret value.
+        _ => Err(
+            "invalid literal source (text not shown), expected key=value with a non-empty key"
+                .into(),
+        ),
     }
 }
 
