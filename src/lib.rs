@@ -19,6 +19,7 @@ pub mod emit;
 pub mod error;
 pub mod init;
 pub mod kustomize;
+pub mod parallel;
 pub mod render;
 pub mod report;
 pub mod resource;
@@ -121,33 +122,11 @@ pub fn validate_jobs(
     options: &BuildOptions,
     crds: &[Resource],
 ) -> Result<Vec<report::Target>> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(jobs.len().max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<Result<report::Target>>>> =
-        jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((p, policy)) = jobs.get(i) else {
-                    break;
-                };
-                let r = validate_path_policy(p, options, crds, policy);
-                *slots[i].lock().expect("not poisoned") = Some(r);
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .expect("not poisoned")
-                .expect("every slot filled")
-        })
-        .collect()
+    parallel::map(jobs, |(p, policy)| {
+        validate_path_policy(p, options, crds, policy)
+    })
+    .into_iter()
+    .collect()
 }
 
 /// The CRDs a repository declares as installed by others: `crdDirs` of its `kforge.yaml`,

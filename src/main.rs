@@ -539,6 +539,9 @@ fn main() -> ExitCode {
                         eprintln!("{w}");
                     }
                     let text = kforge::render(&out.resources);
+                    // The process ends here: freeing every object one by one would cost
+                    // more than a tenth of a large build.
+                    std::mem::forget(out);
                     let written = match &output {
                         Some(path) => write_atomically(path, text.as_bytes()),
                         None => std::io::stdout().lock().write_all(text.as_bytes()),

@@ -60,7 +60,7 @@ fn human(targets: &[Target], color: bool) -> String {
     } else {
         Renderer::plain()
     };
-    let mut sources: BTreeMap<PathBuf, Option<String>> = BTreeMap::new();
+    let mut sources: BTreeMap<PathBuf, Option<Source>> = BTreeMap::new();
     let mut out = String::new();
     for t in targets {
         for f in &t.findings {
@@ -71,24 +71,22 @@ fn human(targets: &[Target], color: bool) -> String {
             };
             let text = sources
                 .entry(f.file.clone())
-                .or_insert_with(|| std::fs::read_to_string(&f.file).ok());
+                .or_insert_with(|| Source::read(&f.file));
             let path = f.file.display().to_string();
             let title = format!("{} [{}]", f.message, f.object);
             let mut group = Group::with_title(level.primary_title(&title).id(f.rule));
             let snippet = if f.redacted {
                 None
             } else {
-                text.as_deref().and_then(|s| line_span(s, f.line, f.column))
+                text.as_ref().and_then(|s| line_span(s, f.line, f.column))
             };
             match snippet {
-                Some((line_text, start, span)) => {
+                Some((line_text, span)) => {
                     group = group.element(
                         Snippet::source(line_text)
                             .line_start(f.line as usize)
                             .path(path.clone())
-                            .annotation(
-                                AnnotationKind::Primary.span(span.start - start..span.end - start),
-                            ),
+                            .annotation(AnnotationKind::Primary.span(span)),
                     );
                 }
                 None => {
@@ -119,32 +117,49 @@ fn human(targets: &[Target], color: bool) -> String {
     out
 }
 
-/// The line's text, its byte offset, and the span to underline (the token at the column).
-fn line_span(text: &str, line: u32, col: u32) -> Option<(&str, usize, std::ops::Range<usize>)> {
-    if line == 0 {
-        return None;
+/// A file's text with the byte offset of each line, read once for all its findings.
+struct Source {
+    text: String,
+    starts: Vec<usize>,
+}
+
+impl Source {
+    fn read(path: &Path) -> Option<Source> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Some(Source { text, starts })
     }
-    let mut start = 0;
-    for (n, l) in text.split_inclusive('\n').enumerate() {
-        if n + 1 == line as usize {
-            let l = l.trim_end_matches(['\n', '\r']);
-            let chars: Vec<(usize, char)> = l.char_indices().collect();
-            let from = chars
-                .get(col.saturating_sub(1) as usize)
-                .map(|(b, _)| *b)
-                .unwrap_or(l.len());
-            let rest = &l[from..];
-            let len = rest
-                .find(|c: char| c == ':' || c.is_whitespace() || c == ',' || c == ']' || c == '}')
-                .unwrap_or(rest.len())
-                .max(1)
-                .min(rest.len().max(1));
-            let end = (from + len).min(l.len()).max(from);
-            return Some((l, start, start + from..start + end.max(from)));
+
+    /// The text of 1-based line `line`, without its line break.
+    fn line(&self, line: u32) -> Option<&str> {
+        let n = (line as usize).checked_sub(1)?;
+        let start = *self.starts.get(n)?;
+        let end = self.starts.get(n + 1).copied().unwrap_or(self.text.len());
+        if start >= self.text.len() {
+            return None;
         }
-        start += l.len();
+        Some(self.text[start..end].trim_end_matches(['\n', '\r']))
     }
-    None
+}
+
+/// The line's text and the span to underline in it (the token at the column).
+fn line_span(source: &Source, line: u32, col: u32) -> Option<(&str, std::ops::Range<usize>)> {
+    let l = source.line(line)?;
+    let chars: Vec<(usize, char)> = l.char_indices().collect();
+    let from = chars
+        .get(col.saturating_sub(1) as usize)
+        .map(|(b, _)| *b)
+        .unwrap_or(l.len());
+    let rest = &l[from..];
+    let len = rest
+        .find(|c: char| c == ':' || c.is_whitespace() || c == ',' || c == ']' || c == '}')
+        .unwrap_or(rest.len())
+        .max(1)
+        .min(rest.len().max(1));
+    let end = (from + len).min(l.len()).max(from);
+    Some((l, from..end))
 }
 
 fn json(targets: &[Target]) -> String {

@@ -495,6 +495,17 @@ impl Emitter {
         if style == Style::Literal && (!a.block || simple_key) {
             style = Style::Double;
         }
+        if style == Style::Plain && !text.contains([' ', '\n']) {
+            // Nothing to fold or break: the text as it is (most scalars).
+            if !self.whitespace {
+                self.put(' ');
+            }
+            self.out.push_str(text);
+            self.column += text.chars().count();
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
         let chars: Vec<char> = text.chars().collect();
         match style {
             Style::Plain => self.plain(&chars),
@@ -529,9 +540,9 @@ impl Emitter {
                 } else {
                     indent + INDENT
                 };
-                let mut keys: Vec<&String> = m.keys().collect();
-                keys.sort_by(|a, b| compare_keys(a, b));
-                for (i, k) in keys.into_iter().enumerate() {
+                let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+                entries.sort_by(|a, b| compare_keys(a.0, b.0));
+                for (i, (k, value)) in entries.into_iter().enumerate() {
                     self.indent = child;
                     if !(i == 0 && ctx == Ctx::SeqItem) {
                         self.write_indent();
@@ -547,7 +558,7 @@ impl Emitter {
                         self.write_indent();
                         self.indicator(":", true, false, true);
                     }
-                    self.node(&m[k.as_str()], child, Ctx::MapValue);
+                    self.node(value, child, Ctx::MapValue);
                 }
             }
             Value::Array(items) => {

@@ -52,37 +52,50 @@ fn id_str(id: &ResId) -> String {
     )
 }
 
-struct Ranks<'a> {
-    first: Vec<&'a str>,
-    last: Vec<&'a str>,
+/// What the comparison needs of one object, computed once per object instead of once
+/// per comparison.
+struct Key {
+    rank: i64,
+    kind: String,
+    group_empty: bool,
+    gvk: String,
+    id: String,
 }
 
-impl Ranks<'_> {
-    fn rank(&self, kind: &str) -> i64 {
-        if let Some(i) = self.first.iter().position(|k| *k == kind) {
-            return i as i64 - self.first.len() as i64;
+impl Key {
+    fn new(id: &ResId, first: &[&str], last: &[&str]) -> Key {
+        let kind = id.gvk.kind.as_str();
+        let rank = if let Some(i) = first.iter().position(|k| *k == kind) {
+            i as i64 - first.len() as i64
+        } else if let Some(j) = last.iter().position(|k| *k == kind) {
+            1 + j as i64
+        } else {
+            0
+        };
+        Key {
+            rank,
+            kind: kind.to_owned(),
+            group_empty: id.gvk.group.is_empty(),
+            gvk: gvk_str(&id.gvk),
+            id: id_str(id),
         }
-        if let Some(j) = self.last.iter().position(|k| *k == kind) {
-            return 1 + j as i64;
-        }
-        0
     }
 
-    fn less(&self, a: &ResId, b: &ResId) -> bool {
-        if a.gvk != b.gvk {
-            let (ra, rb) = (self.rank(&a.gvk.kind), self.rank(&b.gvk.kind));
-            if ra != rb {
-                return ra < rb;
+    /// kustomize's `legacyIDSorter` less-than.
+    fn less(&self, b: &Key) -> bool {
+        if self.gvk != b.gvk {
+            if self.rank != b.rank {
+                return self.rank < b.rank;
             }
-            if a.gvk.kind == "Namespace"
-                && b.gvk.kind == "Namespace"
-                && (a.gvk.group.is_empty() || b.gvk.group.is_empty())
+            if self.kind == "Namespace"
+                && b.kind == "Namespace"
+                && (self.group_empty || b.group_empty)
             {
-                return gvk_str(&a.gvk) > gvk_str(&b.gvk);
+                return self.gvk > b.gvk;
             }
-            return gvk_str(&a.gvk) < gvk_str(&b.gvk);
+            return self.gvk < b.gvk;
         }
-        id_str(a) < id_str(b)
+        self.id < b.id
     }
 }
 
@@ -99,24 +112,53 @@ pub fn apply(resources: &mut [Resource], options: Option<&SortOptions>) {
         ),
         _ => (FIRST.to_vec(), LAST.to_vec()),
     };
-    let ranks = Ranks { first, last };
-    let mut keyed: Vec<(ResId, usize)> = resources
+    let mut keyed: Vec<(Key, usize)> = resources
         .iter()
         .enumerate()
-        .map(|(i, r)| (r.cur_id(), i))
+        .map(|(i, r)| (Key::new(&r.cur_id(), &first, &last), i))
         .collect();
     keyed.sort_by(|(a, _), (b, _)| {
-        if ranks.less(a, b) {
+        if a.less(b) {
             Ordering::Less
-        } else if ranks.less(b, a) {
+        } else if b.less(a) {
             Ordering::Greater
         } else {
             Ordering::Equal
         }
     });
-    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
-    let mut taken: Vec<Option<Resource>> = resources.iter().cloned().map(Some).collect();
-    for (slot, i) in order.into_iter().enumerate() {
-        resources[slot] = taken[i].take().expect("each index once");
+    let mut order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
+    permute(resources, &mut order);
+}
+
+/// Rearrange `items` so that slot `i` holds what was at `order[i]`, by following the
+/// permutation's cycles with swaps (no copies of the objects).
+fn permute<T>(items: &mut [T], order: &mut [usize]) {
+    for i in 0..items.len() {
+        let mut cur = i;
+        loop {
+            let src = order[cur];
+            order[cur] = cur;
+            if src == i {
+                break;
+            }
+            items.swap(cur, src);
+            cur = src;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+
+    #[test]
+    fn permute_follows_cycles() {
+        let mut items = vec!['a', 'b', 'c', 'd', 'e'];
+        let mut order = vec![3, 0, 4, 1, 2];
+        permute(&mut items, &mut order);
+        assert_eq!(items, vec!['d', 'a', 'e', 'b', 'c']);
+        let mut items = vec!['x'];
+        permute(&mut items, &mut [0]);
+        assert_eq!(items, vec!['x']);
     }
 }

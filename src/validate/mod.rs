@@ -141,6 +141,10 @@ pub struct Context<'a> {
     pub objects: Vec<Object<'a>>,
     /// CustomResourceDefinitions installed in the cluster by others (`--crd-dir`).
     pub crds: &'a [Resource],
+    /// The pod templates, found once ([`pods::pod_templates`]).
+    pods: OnceLock<Vec<pods::PodTemplate<'a>>>,
+    /// The pod templates by namespace and label ([`pods::selected_pods`]).
+    pod_index: OnceLock<pods::PodIndex<'a>>,
 }
 
 impl Context<'_> {
@@ -258,23 +262,30 @@ pub fn validate_policy(resources: &[Resource], crds: &[Resource], policy: &Polic
                 typed: OnceLock::new(),
             })
             .collect(),
+        pods: OnceLock::new(),
+        pod_index: OnceLock::new(),
     };
-    let mut out = Vec::new();
-    for rule in rules::RULES {
-        let Some(severity) = policy.level(rule.meta.id) else {
-            continue;
-        };
-        if policy.whole_environment == Some(false)
-            && rules::NEED_WHOLE_ENVIRONMENT.contains(&rule.meta.id)
-        {
-            continue;
+    let active: Vec<(&rules::Rule, Severity)> = rules::RULES
+        .iter()
+        .filter_map(|rule| Some((rule, policy.level(rule.meta.id)?)))
+        .filter(|(rule, _)| {
+            policy.whole_environment != Some(false)
+                || !rules::NEED_WHOLE_ENVIRONMENT.contains(&rule.meta.id)
+        })
+        .collect();
+    // The rules are independent: run them on all cores; findings come back in the rules'
+    // order (and are sorted below in any case).
+    let mut out: Vec<Finding> = crate::parallel::map(&active, |(rule, severity)| {
+        let mut found = Vec::new();
+        (rule.check)(&cx, &mut found);
+        for f in &mut found {
+            f.severity = *severity;
         }
-        let start = out.len();
-        (rule.check)(&cx, &mut out);
-        for f in &mut out[start..] {
-            f.severity = severity;
-        }
-    }
+        found
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     suppress::apply(&cx, policy, &mut out);
     sort(&mut out);
     out

@@ -1,6 +1,8 @@
 //! Shared helpers for the deeper rules: where the pod template of each workload kind is,
 //! Kubernetes resource quantities, and label selectors.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use super::Context;
@@ -54,27 +56,90 @@ const WORKLOADS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Every pod template in the output.
-pub fn pod_templates<'a>(cx: &'a Context<'a>) -> Vec<PodTemplate<'a>> {
-    let mut out = Vec::new();
-    for (i, o) in cx.objects.iter().enumerate() {
-        let r = o.resource;
-        let Some((_, spec_ptr, labels_ptr)) = WORKLOADS.iter().find(|(k, _, _)| *k == r.kind())
-        else {
-            continue;
-        };
-        let Some(spec) = r.value.pointer(spec_ptr).and_then(Value::as_object) else {
-            continue;
-        };
-        out.push(PodTemplate {
-            object: i,
-            spec_ptr,
-            spec,
-            labels: r.value.pointer(labels_ptr).and_then(Value::as_object),
-            namespace: r.cur_id().effective_namespace().to_owned(),
-        });
-    }
-    out
+/// Every pod template in the output (computed once per validation and shared by the rules).
+pub fn pod_templates<'c, 'a>(cx: &'c Context<'a>) -> &'c [PodTemplate<'a>] {
+    cx.pods.get_or_init(|| {
+        let mut out = Vec::new();
+        for (i, o) in cx.objects.iter().enumerate() {
+            let r = o.resource;
+            let Some((_, spec_ptr, labels_ptr)) = WORKLOADS.iter().find(|(k, _, _)| *k == r.kind())
+            else {
+                continue;
+            };
+            let Some(spec) = r.value.pointer(spec_ptr).and_then(Value::as_object) else {
+                continue;
+            };
+            out.push(PodTemplate {
+                object: i,
+                spec_ptr,
+                spec,
+                labels: r.value.pointer(labels_ptr).and_then(Value::as_object),
+                namespace: r.cur_id().effective_namespace().to_owned(),
+            });
+        }
+        out
+    })
+}
+
+/// Pod templates by namespace and by each of their labels, so that finding what a
+/// selector selects looks at the pods carrying one of its labels instead of every pod
+/// (a Service per workload would otherwise make validation quadratic).
+pub struct PodIndex<'a> {
+    namespaces: HashMap<String, NamespacePods<'a>>,
+}
+
+#[derive(Default)]
+struct NamespacePods<'a> {
+    all: Vec<usize>,
+    by_label: HashMap<(&'a str, &'a str), Vec<usize>>,
+}
+
+fn pod_index<'c, 'a>(cx: &'c Context<'a>) -> &'c PodIndex<'a> {
+    cx.pod_index.get_or_init(|| {
+        let mut namespaces: HashMap<String, NamespacePods<'a>> = HashMap::new();
+        for (i, p) in pod_templates(cx).iter().enumerate() {
+            let ns = namespaces.entry(p.namespace.clone()).or_default();
+            ns.all.push(i);
+            for (k, v) in p.labels.into_iter().flatten() {
+                if let Some(v) = v.as_str() {
+                    ns.by_label.entry((k, v)).or_default().push(i);
+                }
+            }
+        }
+        PodIndex { namespaces }
+    })
+}
+
+/// The pod templates in `namespace` that `selector` selects (a Service's plain map or a
+/// LabelSelector), in output order.
+pub fn selected_pods<'c, 'a>(
+    cx: &'c Context<'a>,
+    namespace: &str,
+    selector: &Map<String, Value>,
+) -> Vec<&'c PodTemplate<'a>> {
+    let pods = pod_templates(cx);
+    let index = pod_index(cx);
+    let equality = match selector.get("matchLabels").and_then(Value::as_object) {
+        Some(m) => m.iter().next(),
+        None if selector.contains_key("matchExpressions") => None,
+        None => selector.iter().next(),
+    };
+    let Some(ns) = index.namespaces.get(namespace) else {
+        return Vec::new();
+    };
+    let candidates = match equality {
+        Some((k, v)) => match v.as_str() {
+            Some(v) => ns.by_label.get(&(k.as_str(), v)),
+            None => Some(&ns.all), // not a label value (a type error reported elsewhere)
+        },
+        None => Some(&ns.all),
+    };
+    candidates
+        .into_iter()
+        .flatten()
+        .map(|&i| &pods[i])
+        .filter(|p| selector_matches(selector, p.labels))
+        .collect()
 }
 
 /// A Service with a non-empty selector, and the pod templates it selects in its namespace.
@@ -90,7 +155,7 @@ pub struct SelectingService<'a> {
 }
 
 /// Every Service with a selector, with the pod templates it selects.
-pub fn services<'a>(cx: &'a Context<'a>, pods: &'a [PodTemplate<'a>]) -> Vec<SelectingService<'a>> {
+pub fn services<'c>(cx: &'c Context<'_>) -> Vec<SelectingService<'c>> {
     let mut out = Vec::new();
     for (i, o) in cx.objects.iter().enumerate() {
         let r = o.resource;
@@ -104,10 +169,7 @@ pub fn services<'a>(cx: &'a Context<'a>, pods: &'a [PodTemplate<'a>]) -> Vec<Sel
             continue;
         }
         let namespace = r.cur_id().effective_namespace().to_owned();
-        let selected = pods
-            .iter()
-            .filter(|p| p.namespace == namespace && selector_matches(sel, p.labels))
-            .collect();
+        let selected = selected_pods(cx, &namespace, sel);
         out.push(SelectingService {
             object: i,
             service: r,

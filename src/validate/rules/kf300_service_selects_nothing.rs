@@ -2,7 +2,7 @@
 //! endpoints, and every request to it fails.
 
 use super::Rule;
-use crate::validate::pods::{pod_templates, services};
+use crate::validate::pods::services;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -18,11 +18,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let pods = pod_templates(cx);
-    for s in services(cx, &pods)
-        .into_iter()
-        .filter(|s| s.selected.is_empty())
-    {
+    for s in services(cx).into_iter().filter(|s| s.selected.is_empty()) {
         out.push(cx.finding(
             RULE.meta,
             s.object,

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{pod_templates, selector_matches};
+use crate::validate::pods::{pod_templates, selected_pods};
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -63,10 +63,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 let Some(sel) = r.value.pointer("/spec/selector").and_then(Value::as_object) else {
                     continue;
                 };
-                if !pods
-                    .iter()
-                    .any(|p| p.namespace == ns && selector_matches(sel, p.labels))
-                {
+                if selected_pods(cx, &ns, sel).is_empty() {
                     out.push(cx.finding(
                         RULE.meta,
                         i,
@@ -83,7 +80,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             _ => {}
         }
     }
-    for pt in &pods {
+    for pt in pods {
         for (field, kind, builtin) in [
             (
                 "priorityClassName",

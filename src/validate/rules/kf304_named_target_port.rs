@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{containers, pod_templates, services};
+use crate::validate::pods::{containers, services};
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -20,12 +20,8 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let pods = pod_templates(cx);
     // Services selecting nothing are KF300's.
-    for s in services(cx, &pods)
-        .into_iter()
-        .filter(|s| !s.selected.is_empty())
-    {
+    for s in services(cx).into_iter().filter(|s| !s.selected.is_empty()) {
         let ports = s
             .service
             .value

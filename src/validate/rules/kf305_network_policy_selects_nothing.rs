@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{pod_templates, selector_matches};
+use crate::validate::pods::selected_pods;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -20,7 +20,6 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let pods = pod_templates(cx);
     for (i, o) in cx.objects.iter().enumerate() {
         let r = o.resource;
         if r.kind() != "NetworkPolicy" {
@@ -41,10 +40,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             continue; // {} selects every pod of the namespace
         }
         let ns = r.cur_id().effective_namespace().to_owned();
-        if pods
-            .iter()
-            .any(|p| p.namespace == ns && selector_matches(sel, p.labels))
-        {
+        if !selected_pods(cx, &ns, sel).is_empty() {
             continue;
         }
         out.push(cx.finding(

@@ -67,7 +67,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             .and_then(Value::as_object);
         let mut need = 0.0;
         let mut parts = Vec::new();
-        for pt in &pods {
+        for pt in pods {
             if !wants_gpu(pt.spec) {
                 continue;
             }

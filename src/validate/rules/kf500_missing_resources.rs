@@ -18,7 +18,7 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let pods = pod_templates(cx);
-    for c in all_containers(&pods) {
+    for c in all_containers(pods) {
         let res = c.spec.get("resources");
         let has = |section: &str, key: &str| {
             res.and_then(|r| r.get(section))

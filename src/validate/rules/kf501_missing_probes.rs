@@ -18,7 +18,7 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let pods = pod_templates(cx);
-    for c in all_containers(&pods) {
+    for c in all_containers(pods) {
         let r = cx.objects[c.pod.object].resource;
         // Jobs run to completion; init containers finish before the pod is ready.
         if matches!(r.kind(), "Job" | "CronJob") || !c.long_running() {

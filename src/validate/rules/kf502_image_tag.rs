@@ -32,7 +32,7 @@ pub(crate) fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let pods = pod_templates(cx);
-    for c in all_containers(&pods) {
+    for c in all_containers(pods) {
         let Some(image) = c.image() else { continue };
         let (name, tag, digest) = split_image(image);
         if digest.is_some() {

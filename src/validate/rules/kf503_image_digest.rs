@@ -21,7 +21,7 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let pods = pod_templates(cx);
-    for c in all_containers(&pods) {
+    for c in all_containers(pods) {
         let Some(image) = c.image() else { continue };
         let (name, _, digest) = split_image(image);
         if digest.is_some_and(|d| {

@@ -21,7 +21,7 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let pods = pod_templates(cx);
-    for c in all_containers(&pods) {
+    for c in all_containers(pods) {
         let r = cx.objects[c.pod.object].resource;
         let root_uid = c.security("runAsUser").and_then(Value::as_i64) == Some(0);
         let non_root = c.security("runAsNonRoot").and_then(Value::as_bool) == Some(true);

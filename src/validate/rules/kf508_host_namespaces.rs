@@ -20,7 +20,7 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let pods = pod_templates(cx);
-    for pt in &pods {
+    for pt in pods {
         let r = cx.objects[pt.object].resource;
         for field in ["hostNetwork", "hostPID", "hostIPC"] {
             if pt.spec.get(field).and_then(Value::as_bool) == Some(true) {
@@ -35,7 +35,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             }
         }
     }
-    for c in all_containers(&pods) {
+    for c in all_containers(pods) {
         let ports = c.spec.get("ports").and_then(Value::as_array);
         for (i, p) in ports.into_iter().flatten().enumerate() {
             if p.get("hostPort")

@@ -23,7 +23,7 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let pods = pod_templates(cx);
-    for pt in &pods {
+    for pt in pods {
         let r = cx.objects[pt.object].resource;
         if !matches!(r.kind(), "Deployment" | "StatefulSet") {
             continue;

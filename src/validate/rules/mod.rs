@@ -146,7 +146,7 @@ pub(crate) fn require_security_flag(
 ) {
     use crate::validate::pods::{all_containers, pod_templates};
     let pods = pod_templates(cx);
-    for c in all_containers(&pods) {
+    for c in all_containers(pods) {
         let set = c.own_security(field);
         if set.and_then(serde_json::Value::as_bool) == Some(want) {
             continue;
