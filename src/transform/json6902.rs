@@ -214,12 +214,19 @@ fn describe(kind: &json_patch::PatchErrorKind) -> String {
     }
 }
 
-/// Apply parsed operations to any JSON value (all or nothing).
+/// Apply parsed operations to any JSON value (all or nothing: on failure `value` is as it
+/// was).
+///
+/// json-patch 5.0.0 rolls back the operations before the failing one, but not the first
+/// half of a failing `move` (found by fuzzing: the `from` value stays removed when `path`
+/// does not exist), so the value is restored from a copy here. Builds need no copy: a
+/// failed patch fails the whole build.
 pub fn patch_value(
     value: &mut Value,
     ops: &Operations,
 ) -> std::result::Result<(), json_patch::PatchError> {
-    json_patch::patch(value, &ops.ops)
+    let before = value.clone();
+    json_patch::patch(value, &ops.ops).inspect_err(|_| *value = before)
 }
 
 /// Parse `text` (JSON or YAML operations) as an inline patch would be.
