@@ -329,24 +329,31 @@ impl Emitter {
         self.indention = self.indention && is_indention;
     }
 
-    fn plain(&mut self, v: &[char]) {
+    fn plain(&mut self, text: &str) {
         if !self.whitespace {
             self.put(' ');
         }
-        let mut spaces = false;
-        for (i, &ch) in v.iter().enumerate() {
-            if ch == ' ' {
-                let next_space = v.get(i + 1) == Some(&' ');
-                if !spaces && self.column > BEST_WIDTH && !next_space {
-                    self.write_indent();
+        if !text.contains([' ', '\n']) {
+            // Nothing to fold or break (most scalars): the text as it is.
+            self.out.push_str(text);
+            self.column += text.chars().count();
+        } else {
+            let v: Vec<char> = text.chars().collect();
+            let mut spaces = false;
+            for (i, &ch) in v.iter().enumerate() {
+                if ch == ' ' {
+                    let next_space = v.get(i + 1) == Some(&' ');
+                    if !spaces && self.column > BEST_WIDTH && !next_space {
+                        self.write_indent();
+                    } else {
+                        self.put(ch);
+                    }
+                    spaces = true;
                 } else {
                     self.put(ch);
+                    self.indention = false;
+                    spaces = false;
                 }
-                spaces = true;
-            } else {
-                self.put(ch);
-                self.indention = false;
-                spaces = false;
             }
         }
         self.whitespace = false;
@@ -495,23 +502,12 @@ impl Emitter {
         if style == Style::Literal && (!a.block || simple_key) {
             style = Style::Double;
         }
-        if style == Style::Plain && !text.contains([' ', '\n']) {
-            // Nothing to fold or break: the text as it is (most scalars).
-            if !self.whitespace {
-                self.put(' ');
-            }
-            self.out.push_str(text);
-            self.column += text.chars().count();
-            self.whitespace = false;
-            self.indention = false;
-            return;
-        }
-        let chars: Vec<char> = text.chars().collect();
+        let chars = || text.chars().collect::<Vec<char>>();
         match style {
-            Style::Plain => self.plain(&chars),
-            Style::Single => self.single(&chars),
-            Style::Double => self.double(&chars),
-            Style::Literal => self.literal(&chars),
+            Style::Plain => self.plain(text),
+            Style::Single => self.single(&chars()),
+            Style::Double => self.double(&chars()),
+            Style::Literal => self.literal(&chars()),
         }
     }
 

@@ -56,7 +56,9 @@ fn id_str(id: &ResId) -> String {
 /// per comparison.
 struct Key {
     rank: i64,
-    kind: String,
+    /// Kind `Namespace`: kustomize orders two Namespace GVKs in reverse when one of them
+    /// has no group.
+    namespace: bool,
     group_empty: bool,
     gvk: String,
     id: String,
@@ -74,7 +76,7 @@ impl Key {
         };
         Key {
             rank,
-            kind: kind.to_owned(),
+            namespace: kind == "Namespace",
             group_empty: id.gvk.group.is_empty(),
             gvk: gvk_str(&id.gvk),
             id: id_str(id),
@@ -87,10 +89,7 @@ impl Key {
             if self.rank != b.rank {
                 return self.rank < b.rank;
             }
-            if self.kind == "Namespace"
-                && b.kind == "Namespace"
-                && (self.group_empty || b.group_empty)
-            {
+            if self.namespace && b.namespace && (self.group_empty || b.group_empty) {
                 return self.gvk > b.gvk;
             }
             return self.gvk < b.gvk;
