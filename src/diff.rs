@@ -164,6 +164,7 @@ pub fn diff_trees(old_root: &Path, new_root: &Path, opts: &BuildOptions) -> Resu
             .collect())
     };
     let (old, new) = (envs(old_root)?, envs(new_root)?);
+    let opts = &opts.sharing_parses();
     let mut names: Vec<&String> = old.keys().chain(new.keys()).collect();
     names.sort();
     names.dedup();

@@ -180,7 +180,7 @@ pub fn check_repo(
         .filter(|(_, dir)| !config.excluded(dir.strip_prefix(root).unwrap_or(dir)))
         .map(|(env, dir)| (dir, config.policy(Some(&env))))
         .collect();
-    let mut targets = validate_jobs(&jobs, options, &crds)?;
+    let mut targets = validate_jobs(&jobs, &options.sharing_parses(), &crds)?;
     for t in &mut targets {
         t.findings
             .retain(|f| !config.excluded(f.file.strip_prefix(root).unwrap_or(&f.file)));

@@ -62,56 +62,79 @@ fn object_file_name(r: &Resource) -> String {
     .to_lowercase()
 }
 
-/// Build and validate every overlay of `root`, producing the files to write.
+/// Build and validate every overlay of `root` (in parallel, sharing parsed bases),
+/// producing the files to write.
 pub fn render_repo(
     root: &Path,
     build: &BuildOptions,
     crds: &[Resource],
     opts: &RenderOptions,
 ) -> Result<Rendered> {
-    let app = opts.app_dir.clone().unwrap_or_else(|| "ml-serving".into());
+    let config = crate::Config::load(root)?;
+    let build = build.sharing_parses();
+    let envs = crate::environments(root)?;
     let mut files = BTreeMap::new();
     let mut errors = Vec::new();
-    let config = crate::Config::load(root)?;
-    for (env, dir) in crate::environments(root)? {
-        let out = crate::build_dir(&dir, build)?;
-        errors.extend(
-            crate::validate::validate_policy(&out.resources, crds, &config.policy(Some(&env)))
-                .into_iter()
-                .filter(|f| {
-                    f.severity == Severity::Error
-                        && !config.excluded(f.file.strip_prefix(root).unwrap_or(&f.file))
-                }),
-        );
-        let base = PathBuf::from(&env).join(&app);
-        let manifest = crate::render(&out.resources);
-        let mut hash = Sha256::new();
-        if opts.per_object {
-            for r in &out.resources {
-                let text = crate::render(std::slice::from_ref(r));
-                hash.update(text.as_bytes());
-                files.insert(base.join(object_file_name(r)), text.into_bytes());
-            }
-        } else {
-            hash.update(manifest.as_bytes());
-            files.insert(base.join("manifest.yaml"), manifest.into_bytes());
-        }
-        let mut meta = json!({
-            "environment": env,
-            "kforge": env!("CARGO_PKG_VERSION"),
-            "kustomize": crate::KUSTOMIZE_VERSION,
-            "kubernetesVersion": crate::KUBERNETES_VERSION,
-            "objects": out.resources.iter().map(|r| r.cur_id().to_string()).collect::<Vec<_>>(),
-            "sha256": hash.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>(),
-        });
-        if let Some(c) = &opts.source_commit {
-            meta["sourceCommit"] = json!(c);
-        }
-        let mut text = serde_json::to_string_pretty(&meta).expect("serialisable");
-        text.push('\n');
-        files.insert(base.join("render.metadata"), text.into_bytes());
+    for env in crate::parallel::map(&envs, |(env, dir)| {
+        render_env(root, env, dir, &build, crds, opts, &config)
+    }) {
+        let (env_files, env_errors) = env?;
+        files.extend(env_files);
+        errors.extend(env_errors);
     }
     Ok(Rendered { files, errors })
+}
+
+type EnvFiles = (Vec<(PathBuf, Vec<u8>)>, Vec<Finding>);
+
+/// One environment's files and error findings.
+fn render_env(
+    root: &Path,
+    env: &str,
+    dir: &Path,
+    build: &BuildOptions,
+    crds: &[Resource],
+    opts: &RenderOptions,
+    config: &crate::Config,
+) -> Result<EnvFiles> {
+    let app = opts.app_dir.as_deref().unwrap_or("ml-serving");
+    let mut files = Vec::new();
+    let out = crate::build_dir(dir, build)?;
+    let errors = crate::validate::validate_policy(&out.resources, crds, &config.policy(Some(env)))
+        .into_iter()
+        .filter(|f| {
+            f.severity == Severity::Error
+                && !config.excluded(f.file.strip_prefix(root).unwrap_or(&f.file))
+        })
+        .collect();
+    let base = PathBuf::from(env).join(app);
+    let manifest = crate::render(&out.resources);
+    let mut hash = Sha256::new();
+    if opts.per_object {
+        for r in &out.resources {
+            let text = crate::render(std::slice::from_ref(r));
+            hash.update(text.as_bytes());
+            files.push((base.join(object_file_name(r)), text.into_bytes()));
+        }
+    } else {
+        hash.update(manifest.as_bytes());
+        files.push((base.join("manifest.yaml"), manifest.into_bytes()));
+    }
+    let mut meta = json!({
+        "environment": env,
+        "kforge": env!("CARGO_PKG_VERSION"),
+        "kustomize": crate::KUSTOMIZE_VERSION,
+        "kubernetesVersion": crate::KUBERNETES_VERSION,
+        "objects": out.resources.iter().map(|r| r.cur_id().to_string()).collect::<Vec<_>>(),
+        "sha256": hash.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>(),
+    });
+    if let Some(c) = &opts.source_commit {
+        meta["sourceCommit"] = json!(c);
+    }
+    let mut text = serde_json::to_string_pretty(&meta).expect("serialisable");
+    text.push('\n');
+    files.push((base.join("render.metadata"), text.into_bytes()));
+    Ok((files, errors))
 }
 
 fn io(path: &Path, e: std::io::Error) -> Error {

@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use kforge::source::yaml::{parse_single, Limits, Schema};
+use kforge::source::yaml::{
+    parse_single, parse_stream_in_one_pass, parse_stream_in_pieces, Limits, Schema,
+};
 use kforge::transform::json6902::{operations_from_text, patch_value};
 
 fn inputs(target: &str) -> Vec<(String, String)> {
@@ -38,5 +40,17 @@ fn json_patch_is_all_or_nothing() {
         let result = patch_value(&mut value, &ops);
         assert!(result.is_err(), "{name}: the input is a failing patch");
         assert_eq!(value, doc.value, "{name}");
+    }
+}
+
+/// A stream cut at its `---` lines parses to what one pass gives, positions included.
+#[test]
+fn yaml_pieces_match_one_pass() {
+    for (name, text) in inputs("yaml") {
+        for schema in [Schema::Kyaml, Schema::Yaml11] {
+            let one = parse_stream_in_one_pass(&text, schema, Limits::default());
+            let pieces = parse_stream_in_pieces(&text, schema, Limits::default(), 1);
+            assert_eq!(format!("{one:?}"), format!("{pieces:?}"), "{name}");
+        }
     }
 }

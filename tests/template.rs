@@ -140,3 +140,31 @@ fn inflated_chart_matches_helm_template() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Builds that share parsed files (as `check`, `render` and `diff` do) give exactly what
+/// separate builds give, however often and in whatever order the shared bases are used.
+#[test]
+fn shared_parses_build_the_same_bytes() {
+    let plain = kforge::BuildOptions::default();
+    let shared = plain.sharing_parses();
+    let envs: Vec<(String, std::path::PathBuf)> = kforge::environments(root()).unwrap();
+    let alone: Vec<String> = envs
+        .iter()
+        .map(|(_, dir)| kforge::render(&kforge::build_dir(dir, &plain).unwrap().resources))
+        .collect();
+    for round in 0..2 {
+        for (i, (env, dir)) in envs.iter().enumerate().rev() {
+            let out = kforge::build_dir(dir, &shared).unwrap();
+            assert_eq!(
+                kforge::render(&out.resources),
+                alone[i],
+                "{env}, round {round}"
+            );
+        }
+    }
+    let cache = shared.cache.as_ref().unwrap();
+    assert!(
+        !cache.is_empty(),
+        "the builds read their files through the cache"
+    );
+}

@@ -22,6 +22,20 @@ pub struct BuildOptions {
     pub limits: Limits,
     /// How `helmCharts` are rendered; `None` refuses them (kustomize's `--enable-helm`).
     pub helm: Option<super::helm::HelmConfig>,
+    /// Resource files parsed once and shared by the builds using these options; `None`
+    /// reads every file on each build. See [`BuildOptions::sharing_parses`].
+    pub cache: Option<std::sync::Arc<super::cache::ParseCache>>,
+}
+
+impl BuildOptions {
+    /// These options with a fresh [`ParseCache`](super::cache::ParseCache), for one run
+    /// that builds several overlays over shared bases (the files must not change during it).
+    pub fn sharing_parses(&self) -> BuildOptions {
+        BuildOptions {
+            cache: Some(std::sync::Arc::default()),
+            ..self.clone()
+        }
+    }
 }
 
 /// The result of a build.
@@ -262,7 +276,13 @@ impl Builder<'_> {
             } else {
                 let path = resolve_file(kfile, entry, &pointer, self.opts.load_restrictor)?;
                 let display = lexical_join(&kfile.display_dir, entry);
-                let objects = load_resource_file(&path, &display, &self.opts.limits)?;
+                let limits = &self.opts.limits;
+                let objects = match &self.opts.cache {
+                    Some(cache) => cache.objects(&path, &display, || {
+                        load_resource_file(&path, &display, limits)
+                    })?,
+                    None => load_resource_file(&path, &display, limits)?,
+                };
                 set.append_all(objects)?;
             }
         }

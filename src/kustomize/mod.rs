@@ -1,6 +1,7 @@
 //! Stage 2: the kustomization model and the overlay graph.
 
 pub mod build;
+pub mod cache;
 pub mod generator;
 pub mod helm;
 pub mod loader;

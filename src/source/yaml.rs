@@ -80,31 +80,144 @@ pub struct NodeSpan {
     pub value: Pos,
 }
 
-/// JSON pointer (RFC 6901) of every node in a document, mapped to its position.
+/// Where every node of a document sits in its file, found by JSON pointer (RFC 6901).
+///
+/// The nodes are kept in document order (a pre-order walk), each with the index just past
+/// its subtree, and mapping keys are copied into one shared string; a pointer is resolved
+/// by walking that tree, so no pointer string is built per node while parsing.
 #[derive(Clone, Debug, Default)]
 pub struct SpanIndex {
-    spans: HashMap<String, NodeSpan>,
+    nodes: Vec<SpanNode>,
+    keys: String,
     yaml11: Vec<(String, String)>,
 }
 
+#[derive(Clone, Copy, Debug)]
+struct SpanNode {
+    value: Pos,
+    /// Position of the mapping key; `line == 0` when the node is not a mapping value.
+    key: Pos,
+    /// The key's text in [`SpanIndex::keys`].
+    key_start: u32,
+    key_len: u32,
+    /// Index one past the last node of this node's subtree.
+    end: u32,
+    kind: NodeKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NodeKind {
+    Leaf,
+    Map,
+    Seq,
+}
+
+/// A pointer token as written (`~0`, `~1` escaped), compared with a key without copying.
+fn token_is(token: &str, key: &str) -> bool {
+    if !token.contains('~') {
+        return token == key;
+    }
+    let mut key = key.chars();
+    let mut t = token.chars();
+    while let Some(c) = t.next() {
+        let c = match (c, c == '~') {
+            (_, true) => match t.next() {
+                Some('0') => '~',
+                Some('1') => '/',
+                _ => return false,
+            },
+            (c, false) => c,
+        };
+        if key.next() != Some(c) {
+            return false;
+        }
+    }
+    key.next().is_none()
+}
+
+/// A sequence index as RFC 6901 writes it: decimal, no leading zero.
+fn array_index(token: &str) -> Option<usize> {
+    if token.is_empty() || (token.len() > 1 && token.starts_with('0')) {
+        return None;
+    }
+    if !token.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    token.parse().ok()
+}
+
 impl SpanIndex {
+    fn span(&self, i: usize) -> NodeSpan {
+        let n = &self.nodes[i];
+        NodeSpan {
+            key: (n.key.line != 0).then_some(n.key),
+            value: n.value,
+        }
+    }
+
+    fn key_of(&self, n: &SpanNode) -> &str {
+        &self.keys[n.key_start as usize..(n.key_start + n.key_len) as usize]
+    }
+
+    /// The child of node `i` named by one pointer token.
+    fn child(&self, i: usize, token: &str) -> Option<usize> {
+        let node = &self.nodes[i];
+        let mut c = i + 1;
+        match node.kind {
+            NodeKind::Leaf => None,
+            NodeKind::Seq => {
+                let want = array_index(token)?;
+                for _ in 0..want {
+                    if c >= node.end as usize {
+                        return None;
+                    }
+                    c = self.nodes[c].end as usize;
+                }
+                (c < node.end as usize).then_some(c)
+            }
+            NodeKind::Map => {
+                while c < node.end as usize {
+                    if token_is(token, self.key_of(&self.nodes[c])) {
+                        return Some(c);
+                    }
+                    c = self.nodes[c].end as usize;
+                }
+                None
+            }
+        }
+    }
+
+    /// Walk `pointer` as far as it goes: the deepest node reached, and whether it is the
+    /// node `pointer` names.
+    fn walk(&self, pointer: &str) -> Option<(usize, bool)> {
+        if self.nodes.is_empty() {
+            return None;
+        }
+        if pointer.is_empty() {
+            return Some((0, true));
+        }
+        let rest = pointer.strip_prefix('/')?;
+        let mut at = 0;
+        for token in rest.split('/') {
+            match self.child(at, token) {
+                Some(c) => at = c,
+                None => return Some((at, false)),
+            }
+        }
+        Some((at, true))
+    }
+
     /// The span of the node at `pointer`, if it came from the source text.
     pub fn get(&self, pointer: &str) -> Option<NodeSpan> {
-        self.spans.get(pointer).copied()
+        match self.walk(pointer)? {
+            (i, true) => Some(self.span(i)),
+            _ => None,
+        }
     }
 
     /// The span of the node at `pointer`, or of its nearest ancestor that has one.
     pub fn nearest(&self, pointer: &str) -> Option<NodeSpan> {
-        let mut p = pointer;
-        loop {
-            if let Some(s) = self.spans.get(p) {
-                return Some(*s);
-            }
-            match p.rfind('/') {
-                Some(i) => p = &p[..i],
-                None => return None,
-            }
-        }
+        self.walk(pointer).map(|(i, _)| self.span(i))
     }
 
     /// Plain scalars that YAML 1.1 readers (kubectl apply, go-yaml v2) type differently
@@ -115,12 +228,12 @@ impl SpanIndex {
 
     /// Number of recorded nodes.
     pub fn len(&self) -> usize {
-        self.spans.len()
+        self.nodes.len()
     }
 
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
+        self.nodes.is_empty()
     }
 }
 
@@ -165,13 +278,13 @@ enum Frame {
         key: Option<(String, Pos, bool)>,
         merges: Vec<Value>,
         anchor: usize,
-        pointer_len: usize,
-        key_lines: HashMap<String, u32>,
+        /// This collection's entry in the span index.
+        node: usize,
     },
     Seq {
         items: Vec<Value>,
         anchor: usize,
-        pointer_len: usize,
+        node: usize,
     },
 }
 
@@ -182,12 +295,10 @@ fn is_leading_zero_octal(text: &str) -> bool {
 }
 
 struct Builder {
-    yaml11: Vec<(String, String)>,
     schema: Schema,
     limits: Limits,
     stack: Vec<Frame>,
-    pointer: String,
-    spans: HashMap<String, NodeSpan>,
+    spans: SpanIndex,
     anchors: HashMap<usize, (Value, usize)>,
     alias_nodes: usize,
     nodes: usize,
@@ -214,9 +325,7 @@ impl Builder {
             schema,
             limits,
             stack: Vec::new(),
-            pointer: String::new(),
-            spans: HashMap::new(),
-            yaml11: Vec::new(),
+            spans: SpanIndex::default(),
             anchors: HashMap::new(),
             alias_nodes: 0,
             nodes: 0,
@@ -224,33 +333,51 @@ impl Builder {
         }
     }
 
-    /// Pointer of the node about to be attached, and the key position if in a mapping.
-    fn child_pointer(&self) -> (String, Option<Pos>) {
-        let mut p = self.pointer.clone();
-        match self.stack.last() {
+    /// Record the node about to be attached (its key, if in a mapping); returns its index.
+    fn record(&mut self, pos: Pos, kind: NodeKind) -> usize {
+        let i = self.spans.nodes.len();
+        let (key, key_start, key_len) = match self.stack.last() {
             Some(Frame::Map {
                 key: Some((k, kpos, _)),
                 ..
             }) => {
-                push_token(&mut p, k);
-                (p, Some(*kpos))
+                let start = self.spans.keys.len();
+                self.spans.keys.push_str(k);
+                (*kpos, start as u32, k.len() as u32)
             }
-            Some(Frame::Seq { items, .. }) => {
-                p.push('/');
-                p.push_str(&items.len().to_string());
-                (p, None)
-            }
-            _ => (p, None),
-        }
+            _ => (Pos::default(), 0, 0),
+        };
+        self.spans.nodes.push(SpanNode {
+            value: pos,
+            key,
+            key_start,
+            key_len,
+            end: i as u32 + 1,
+            kind,
+        });
+        i
     }
 
-    fn record(&mut self, pos: Pos) -> String {
-        let (p, key) = self.child_pointer();
-        self.spans.insert(p.clone(), NodeSpan { key, value: pos });
+    /// JSON pointer of the node about to be attached (built only when a finding needs it).
+    fn child_pointer(&self) -> String {
+        let mut p = String::new();
+        for frame in &self.stack {
+            match frame {
+                Frame::Map {
+                    key: Some((k, ..)), ..
+                } => push_token(&mut p, k),
+                Frame::Map { .. } => {}
+                Frame::Seq { items, .. } => {
+                    p.push('/');
+                    p.push_str(&items.len().to_string());
+                }
+            }
+        }
         p
     }
 
     fn attach(&mut self, value: Value, pos: Pos) -> Result<(), YamlError> {
+        let spans = &self.spans;
         match self.stack.last_mut() {
             None => {
                 self.root = Some(value);
@@ -264,7 +391,7 @@ impl Builder {
                 map,
                 key,
                 merges,
-                key_lines,
+                node,
                 ..
             }) => {
                 let Some((k, kpos, is_merge)) = key.take() else {
@@ -274,15 +401,28 @@ impl Builder {
                     merges.push(value);
                     return Ok(());
                 }
-                if let Some(line) = key_lines.get(&k) {
-                    return Err(err(
-                        kpos,
-                        format!("mapping key {k:?} already defined at line {line}"),
-                    ));
+                let k = match map.entry(k) {
+                    serde_json::map::Entry::Vacant(slot) => {
+                        slot.insert(value);
+                        return Ok(());
+                    }
+                    serde_json::map::Entry::Occupied(taken) => taken.key().clone(),
+                };
+                // The first of this open mapping's children (all complete) with this key.
+                let mut c = *node + 1;
+                let mut line = kpos.line;
+                while c < spans.nodes.len() {
+                    let n = &spans.nodes[c];
+                    if spans.key_of(n) == k {
+                        line = n.key.line;
+                        break;
+                    }
+                    c = n.end as usize;
                 }
-                key_lines.insert(k.clone(), kpos.line);
-                map.insert(k, value);
-                Ok(())
+                Err(err(
+                    kpos,
+                    format!("mapping key {k:?} already defined at line {line}"),
+                ))
             }
         }
     }
@@ -308,6 +448,9 @@ impl Builder {
                 ),
             ));
         }
+        if self.nodes > u32::MAX as usize / 2 {
+            return Err(err(pos, "too many nodes in one document; split it"));
+        }
         Ok(())
     }
 
@@ -326,15 +469,16 @@ impl Builder {
                     .and_then(|t| t.core_suffix().map(str::to_owned));
                 let value = resolve_scalar(&text, style, core.as_deref(), self.schema)
                     .map_err(|m| err(pos, m))?;
-                let pointer = self.record(pos);
                 if self.schema == Schema::Kyaml
                     && style == ScalarStyle::Plain
                     && tag.is_none()
                     && (super::scalar::resolve_v2(&text).ok().as_ref() != Some(&value)
                         || is_leading_zero_octal(&text))
                 {
-                    self.yaml11.push((pointer, text.to_string()));
+                    let pointer = self.child_pointer();
+                    self.spans.yaml11.push((pointer, text.to_string()));
                 }
+                self.record(pos, NodeKind::Leaf);
                 if anchor != 0 {
                     self.anchors.insert(anchor, (value.clone(), 1));
                 }
@@ -348,23 +492,21 @@ impl Builder {
                         "a mapping key that is itself a mapping or sequence is not supported",
                     ));
                 }
-                let p = self.record(pos);
-                let pointer_len = self.pointer.len();
-                self.pointer = p;
                 if matches!(ev, Event::SequenceStart(..)) {
+                    let node = self.record(pos, NodeKind::Seq);
                     self.stack.push(Frame::Seq {
                         items: Vec::new(),
                         anchor,
-                        pointer_len,
+                        node,
                     });
                 } else {
+                    let node = self.record(pos, NodeKind::Map);
                     self.stack.push(Frame::Map {
                         map: Map::new(),
                         key: None,
                         merges: Vec::new(),
                         anchor,
-                        pointer_len,
-                        key_lines: HashMap::new(),
+                        node,
                     });
                 }
                 Ok(())
@@ -373,24 +515,24 @@ impl Builder {
                 let Some(frame) = self.stack.pop() else {
                     return Err(err(pos, "internal: unbalanced collection end"));
                 };
-                let (value, anchor, pointer_len) = match frame {
+                let (value, anchor, node) = match frame {
                     Frame::Seq {
                         items,
                         anchor,
-                        pointer_len,
-                    } => (Value::Array(items), anchor, pointer_len),
+                        node,
+                    } => (Value::Array(items), anchor, node),
                     Frame::Map {
                         mut map,
                         merges,
                         anchor,
-                        pointer_len,
+                        node,
                         ..
                     } => {
                         apply_merges(&mut map, merges).map_err(|m| err(pos, m))?;
-                        (Value::Object(map), anchor, pointer_len)
+                        (Value::Object(map), anchor, node)
                     }
                 };
-                self.pointer.truncate(pointer_len);
+                self.spans.nodes[node].end = self.spans.nodes.len() as u32;
                 if anchor != 0 {
                     let n = count_nodes(&value);
                     self.anchors.insert(anchor, (value.clone(), n));
@@ -415,7 +557,7 @@ impl Builder {
                     ));
                 }
                 let value = value.clone();
-                self.record(pos);
+                self.record(pos, NodeKind::Leaf);
                 self.attach(value, pos)
             }
             _ => Ok(()),
@@ -451,6 +593,10 @@ fn apply_merges(map: &mut Map<String, Value>, merges: Vec<Value>) -> Result<(), 
 }
 
 /// Parse a YAML stream into its non-empty documents.
+///
+/// A large stream is cut at its `---` lines and the pieces are parsed on all cores; the
+/// documents and positions are the same as from one pass. Any piece that fails sends the
+/// whole stream through one pass, so an error is reported exactly as a serial parse finds it.
 pub fn parse_stream(
     text: &str,
     schema: Schema,
@@ -467,6 +613,104 @@ pub fn parse_stream(
         ));
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    parse_pieces(text, schema, limits, PIECE_BYTES)
+}
+
+/// Smallest piece of a stream worth a thread of its own.
+const PIECE_BYTES: usize = 256 * 1024;
+
+/// [`parse_stream`] with pieces of `piece_bytes` (no size limit, no BOM handling), for
+/// tests and fuzzing that compare it with [`parse_stream_in_one_pass`].
+#[doc(hidden)]
+pub fn parse_stream_in_pieces(
+    text: &str,
+    schema: Schema,
+    limits: Limits,
+    piece_bytes: usize,
+) -> Result<Vec<Document>, YamlError> {
+    parse_pieces(text, schema, limits, piece_bytes.max(1))
+}
+
+/// The stream in one pass of the event parser (no size limit, no BOM handling).
+#[doc(hidden)]
+pub fn parse_stream_in_one_pass(
+    text: &str,
+    schema: Schema,
+    limits: Limits,
+) -> Result<Vec<Document>, YamlError> {
+    parse_serial(text, schema, limits)
+}
+
+fn parse_pieces(
+    text: &str,
+    schema: Schema,
+    limits: Limits,
+    piece_bytes: usize,
+) -> Result<Vec<Document>, YamlError> {
+    let pieces = split_documents(text, piece_bytes);
+    if pieces.len() > 1 {
+        let parsed = crate::parallel::map(&pieces, |&(first_line, piece)| {
+            let mut docs = parse_serial(piece, schema, limits).ok()?;
+            for d in &mut docs {
+                d.shift_lines(first_line);
+            }
+            Some(docs)
+        });
+        if parsed.iter().all(Option::is_some) {
+            return Ok(parsed.into_iter().flatten().flatten().collect());
+        }
+    }
+    parse_serial(text, schema, limits)
+}
+
+/// Cut `text` into pieces of about `piece_bytes` (at least), each starting at a `---` line
+/// at column 1, which always starts a new document: `(lines before the piece, piece)`.
+/// Streams with directives (`%YAML`, `%TAG`, which reach across a `---`) or with a bare
+/// carriage return (a line break that line counting here would miss) stay whole.
+fn split_documents(text: &str, piece_bytes: usize) -> Vec<(u32, &str)> {
+    let whole = vec![(0, text)];
+    if text.len() < 2 * piece_bytes || text.starts_with('%') || text.contains("\n%") {
+        return whole;
+    }
+    let bytes = text.as_bytes();
+    if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
+        return whole;
+    }
+    let mut pieces = Vec::new();
+    let (mut start, mut start_line) = (0usize, 0u32);
+    for (line, nl) in memchr::memchr_iter(b'\n', bytes).enumerate() {
+        let at = nl + 1;
+        let rest = &bytes[at..];
+        let marker = rest.starts_with(b"---")
+            && matches!(rest.get(3), None | Some(b' ' | b'\t' | b'\n' | b'\r'));
+        if marker && at - start >= piece_bytes && text.len() - at >= piece_bytes {
+            // The piece keeps the next `---` (an empty document, dropped) so that the
+            // parser sees how its last document ends exactly as in one pass: some
+            // positions (e.g. of an empty block scalar) are those of the next token.
+            pieces.push((start_line, &text[start..at + 3]));
+            start = at;
+            start_line = line as u32 + 1;
+        }
+    }
+    pieces.push((start_line, &text[start..]));
+    pieces
+}
+
+impl Document {
+    /// Move every position down by `lines` (for a piece parsed on its own).
+    fn shift_lines(&mut self, lines: u32) {
+        self.start.line += lines;
+        for n in &mut self.spans.nodes {
+            n.value.line += lines;
+            if n.key.line != 0 {
+                n.key.line += lines;
+            }
+        }
+    }
+}
+
+/// One pass of the event parser over the whole stream.
+fn parse_serial(text: &str, schema: Schema, limits: Limits) -> Result<Vec<Document>, YamlError> {
     let mut options = granit_parser::Options::default();
     options.flow_nesting_limit = limits.max_depth.min(255);
     options.block_nesting_limit = limits.max_depth.min(255);
@@ -505,10 +749,7 @@ pub fn parse_stream(
                         None | Some(Value::Null) => {}
                         Some(value) => docs.push(Document {
                             value,
-                            spans: SpanIndex {
-                                spans: done.spans,
-                                yaml11: done.yaml11,
-                            },
+                            spans: done.spans,
                             start,
                         }),
                     }
@@ -626,6 +867,82 @@ mod tests {
         assert!(parse_stream(&s, Schema::Kyaml, Limits::default()).is_err());
         let s: String = (0..100_000).map(|_| "- ").collect();
         assert!(parse_stream(&s, Schema::Kyaml, Limits::default()).is_err());
+    }
+
+    #[test]
+    fn pointers_resolve_through_the_tree() {
+        let d = parse_single(
+            "a/b:\n  c~d: [x, {y: 1}]\n  '': empty\nl: [[0, 1], [2]]\n",
+            Schema::Kyaml,
+            Limits::default(),
+        )
+        .unwrap()
+        .unwrap();
+        let at = |p: &str| d.spans.get(p).map(|s| (s.value.line, s.value.col));
+        assert_eq!(at(""), Some((1, 1)));
+        assert_eq!(at("/a~1b/c~0d/1/y"), Some((2, 16)));
+        assert_eq!(at("/a~1b/"), Some((3, 7)));
+        assert_eq!(at("/l/1/0"), Some((4, 14)));
+        assert_eq!(at("/l/01"), None, "not an RFC 6901 index");
+        assert_eq!(at("/l/2"), None);
+        assert_eq!(at("/a/b"), None);
+        assert_eq!(at("/a~1b/c~2d"), None, "not an escape");
+        let near = d.spans.nearest("/l/0/7/x").unwrap();
+        assert_eq!((near.value.line, near.value.col), (4, 5));
+        assert_eq!(
+            d.spans.get("/a~1b/c~0d").unwrap().key,
+            Some(Pos { line: 2, col: 3 })
+        );
+        assert_eq!(d.spans.len(), 13);
+    }
+
+    /// Streams whose `---` lines are not all plain document boundaries, or that fail.
+    const TRICKY: &[&str] = &[
+        "a: 1\n---\nb: 2\n--- # comment\nc: 3\n---\t\nd: [1,\n  2]\n",
+        "--- |\n  text\n--- >\n  folded\n---\nx: 1\n",
+        "--- |\nfoo\n--- bar\n",
+        "a: \"multi\n---\nline\"\n---\nb: 1\n",
+        "a: [1,\n---\nb: 2]\n",
+        "a: &x {k: v}\n---\nb: *x\n",
+        "a: 1\r\n---\r\nb: 2\r\n---\r\nc: 3\r\n",
+        "a: 1\r---\rb: 2\n",
+        "%YAML 1.2\n---\na: 1\n...\n%YAML 1.2\n---\nb: 2\n",
+        "a: 1\n...\n---\nb: 2\n...\n# end\n---\n",
+        "---a: 1\n---\n----\n--- -x\n---\n- y\n",
+        "a: 1\n---\na: 2\nb: 3\na: 4\n",
+        "k: |\n  ---\n  kept\n---\nz: 0755\n",
+        "|\n---",
+        "a: >\n\n---\nb: |-\n---\n",
+    ];
+
+    #[test]
+    fn pieces_parse_exactly_like_one_pass() {
+        for text in TRICKY {
+            for schema in [Schema::Kyaml, Schema::Yaml11] {
+                let one = format!(
+                    "{:?}",
+                    parse_stream_in_one_pass(text, schema, Limits::default())
+                );
+                for piece in [1, 4, 16] {
+                    let pieces = parse_stream_in_pieces(text, schema, Limits::default(), piece);
+                    assert_eq!(format!("{pieces:?}"), one, "{text:?} in pieces of {piece}");
+                }
+            }
+        }
+        // A large stream is really cut: positions come back shifted to the whole file.
+        let doc = "kind: ConfigMap\ndata:\n  k: v\n";
+        let text: String = (0..20_000)
+            .map(|i| format!("---\n{doc}  i: \"{i}\"\n"))
+            .collect();
+        assert!(split_documents(&text, PIECE_BYTES).len() > 1);
+        let docs = parse_stream(&text, Schema::Kyaml, Limits::default()).unwrap();
+        assert_eq!(docs.len(), 20_000);
+        assert_eq!(docs[19_999].value["data"]["i"], "19999");
+        assert_eq!(docs[19_999].start.line, 19_999 * 5 + 2);
+        assert_eq!(
+            docs[19_999].spans.get("/data/i").unwrap().value.line,
+            19_999 * 5 + 5
+        );
     }
 
     #[test]
