@@ -162,20 +162,85 @@ fn line_span(source: &Source, line: u32, col: u32) -> Option<(&str, std::ops::Ra
     Some((l, from..end))
 }
 
+/// The JSON report, written straight from the findings. Fields are declared in name
+/// order, the order the format has always had; `file` is written lossily when the path is
+/// not UTF-8.
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    kforge: &'static str,
+    #[serde(rename = "kubernetesVersion")]
+    kubernetes_version: &'static str,
+    summary: JsonSummary,
+    targets: Vec<JsonTarget<'a>>,
+    version: u32,
+}
+
+#[derive(serde::Serialize)]
+struct JsonSummary {
+    errors: usize,
+    infos: usize,
+    warnings: usize,
+}
+
+#[derive(serde::Serialize)]
+struct JsonTarget<'a> {
+    findings: Vec<JsonFinding<'a>>,
+    name: &'a str,
+    objects: usize,
+}
+
+#[derive(serde::Serialize)]
+struct JsonFinding<'a> {
+    column: u32,
+    file: std::borrow::Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    line: u32,
+    message: &'a str,
+    object: &'a str,
+    pointer: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    redacted: bool,
+    rule: &'a str,
+    severity: Severity,
+}
+
 fn json(targets: &[Target]) -> String {
-    let (e, w, i) = counts(targets);
-    let doc = json!({
-        "version": 1,
-        "kforge": env!("CARGO_PKG_VERSION"),
-        "kubernetesVersion": kforge_k8s::KUBERNETES_VERSION,
-        "targets": targets.iter().map(|t| json!({
-            "name": t.name,
-            "objects": t.objects,
-            "findings": t.findings,
-        })).collect::<Vec<_>>(),
-        "summary": {"errors": e, "warnings": w, "infos": i},
-    });
-    let mut s = serde_json::to_string_pretty(&doc).expect("serialisable");
+    let (errors, warnings, infos) = counts(targets);
+    let doc = JsonReport {
+        kforge: env!("CARGO_PKG_VERSION"),
+        kubernetes_version: kforge_k8s::KUBERNETES_VERSION,
+        summary: JsonSummary {
+            errors,
+            infos,
+            warnings,
+        },
+        targets: targets
+            .iter()
+            .map(|t| JsonTarget {
+                findings: t
+                    .findings
+                    .iter()
+                    .map(|f| JsonFinding {
+                        column: f.column,
+                        file: f.file.to_string_lossy(),
+                        help: f.help.as_deref(),
+                        line: f.line,
+                        message: &f.message,
+                        object: &f.object,
+                        pointer: &f.pointer,
+                        redacted: f.redacted,
+                        rule: f.rule,
+                        severity: f.severity,
+                    })
+                    .collect(),
+                name: &t.name,
+                objects: t.objects,
+            })
+            .collect(),
+        version: 1,
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("strings and numbers only");
     s.push('\n');
     s
 }

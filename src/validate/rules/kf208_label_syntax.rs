@@ -58,19 +58,26 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         let v = &o.resource.value;
         for base in MAPS {
             for (field, check_values) in [("labels", true), ("annotations", false)] {
-                let ptr = format!("{base}/{field}");
-                let Some(m) = v.pointer(&ptr).and_then(Value::as_object) else {
+                let Some(m) = v
+                    .pointer(base)
+                    .and_then(|b| b.get(field))
+                    .and_then(Value::as_object)
+                else {
                     continue;
                 };
                 for (k, val) in m {
-                    let mut p = ptr.clone();
+                    let s = val.as_str().unwrap_or_default();
+                    let key_ok = valid_key(k);
+                    if key_ok && (!check_values || valid_value(s)) {
+                        continue;
+                    }
+                    let mut p = format!("{base}/{field}");
                     push_token(&mut p, k);
-                    if !valid_key(k) {
+                    if !key_ok {
                         out.push(cx.finding(RULE.meta, i, &p, Anchor::Key,
                             format!("{field} key `{k}` is not a valid qualified name"),
                             Some("use [prefix/]name: a DNS-subdomain prefix, and a name of at most 63 alphanumerics, '-', '_' or '.'".into())));
                     }
-                    let s = val.as_str().unwrap_or_default();
                     if check_values && !valid_value(s) {
                         out.push(cx.finding(RULE.meta, i, &p, Anchor::Value,
                             format!("label value `{s}` of `{k}` is not a valid label value"),
