@@ -46,7 +46,17 @@ pub fn build_dir(dir: &std::path::Path, options: &BuildOptions) -> Result<BuildO
 
 /// Render objects as `kubectl kustomize` prints them.
 pub fn render(resources: &[Resource]) -> String {
-    emit::to_string_multi(resources.iter().map(|r| &r.value))
+    // Objects are written independently: large builds are written in chunks on all cores
+    // and joined with the same separator.
+    const CHUNK: usize = 256;
+    if resources.len() <= CHUNK {
+        return emit::to_string_multi(resources.iter().map(|r| &r.value));
+    }
+    let chunks: Vec<&[Resource]> = resources.chunks(CHUNK).collect();
+    parallel::map(&chunks, |c| {
+        emit::to_string_multi(c.iter().map(|r| &r.value))
+    })
+    .join("---\n")
 }
 
 /// Validate objects (built or read as plain manifests); findings sorted.

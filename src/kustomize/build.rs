@@ -13,6 +13,9 @@ use crate::resource::{Gvk, Resource};
 use crate::source::Limits;
 use crate::transform;
 
+/// Consecutive resource files read on all cores when at least this many.
+const PARALLEL_FILES: usize = 8;
+
 /// Options for a build.
 #[derive(Clone, Debug, Default)]
 pub struct BuildOptions {
@@ -220,6 +223,37 @@ impl Builder<'_> {
         );
     }
 
+    /// Read the resource files in `files` (then empty it) and append their objects.
+    fn load_files(
+        &self,
+        kfile: &KustomizationFile,
+        files: &mut Vec<(&String, String)>,
+        set: &mut ResSet,
+    ) -> Result<()> {
+        let opts = self.opts;
+        let load = |(entry, pointer): &(&String, String)| -> Result<Vec<Resource>> {
+            let path = resolve_file(kfile, entry, pointer, opts.load_restrictor)?;
+            let display = lexical_join(&kfile.display_dir, entry);
+            let limits = &opts.limits;
+            match &opts.cache {
+                Some(cache) => cache.objects(&path, &display, || {
+                    load_resource_file(&path, &display, limits)
+                }),
+                None => load_resource_file(&path, &display, limits),
+            }
+        };
+        let loaded = if files.len() >= PARALLEL_FILES {
+            crate::parallel::map(files, load)
+        } else {
+            files.iter().map(load).collect()
+        };
+        files.clear();
+        for objects in loaded {
+            set.append_all(objects?)?;
+        }
+        Ok(())
+    }
+
     fn accumulate(&mut self, kfile: &KustomizationFile, set: &mut ResSet) -> Result<()> {
         self.enter(kfile)?;
         let k = &kfile.kustomization;
@@ -245,11 +279,16 @@ impl Builder<'_> {
                     .enumerate()
                     .map(|(i, e)| (e, format!("/bases/{i}"))),
             );
+        // Files are read and parsed on all cores, a run of consecutive file entries at a
+        // time; their objects are appended in the listed order and the first failure in
+        // that order is reported, as when reading them one by one.
+        let mut files: Vec<(&String, String)> = Vec::new();
         for (entry, pointer) in entries {
             if entry.contains("://")
                 || entry.starts_with("github.com/")
                 || entry.starts_with("git@")
             {
+                self.load_files(kfile, &mut files, set)?;
                 return Err(Error::at(
                     &kfile.path,
                     kfile.pos(&pointer),
@@ -258,34 +297,27 @@ impl Builder<'_> {
                     ),
                 ));
             }
-            let joined = lexical_join(&kfile.display_dir, entry);
-            if kfile.dir.join(entry).is_dir() {
-                let sub = self.load_sub(kfile, entry, &pointer, &joined)?;
-                if sub.kustomization.kind.as_deref() == Some("Component") {
-                    return Err(Error::at(
-                        &kfile.path,
-                        kfile.pos(&pointer),
-                        format!(
-                            "'{entry}' is a Component; list it under 'components', not 'resources'"
-                        ),
-                    ));
-                }
-                let mut sub_set = ResSet::default();
-                self.accumulate(&sub, &mut sub_set)?;
-                set.append_all(sub_set.into_items())?;
-            } else {
-                let path = resolve_file(kfile, entry, &pointer, self.opts.load_restrictor)?;
-                let display = lexical_join(&kfile.display_dir, entry);
-                let limits = &self.opts.limits;
-                let objects = match &self.opts.cache {
-                    Some(cache) => cache.objects(&path, &display, || {
-                        load_resource_file(&path, &display, limits)
-                    })?,
-                    None => load_resource_file(&path, &display, limits)?,
-                };
-                set.append_all(objects)?;
+            if !kfile.dir.join(entry).is_dir() {
+                files.push((entry, pointer));
+                continue;
             }
+            self.load_files(kfile, &mut files, set)?;
+            let joined = lexical_join(&kfile.display_dir, entry);
+            let sub = self.load_sub(kfile, entry, &pointer, &joined)?;
+            if sub.kustomization.kind.as_deref() == Some("Component") {
+                return Err(Error::at(
+                    &kfile.path,
+                    kfile.pos(&pointer),
+                    format!(
+                        "'{entry}' is a Component; list it under 'components', not 'resources'"
+                    ),
+                ));
+            }
+            let mut sub_set = ResSet::default();
+            self.accumulate(&sub, &mut sub_set)?;
+            set.append_all(sub_set.into_items())?;
         }
+        self.load_files(kfile, &mut files, set)?;
 
         super::generator::run(kfile, set, self.opts)?;
         let inherited = self.namespaces.iter().rev().flatten().next().cloned();

@@ -273,6 +273,16 @@ pub fn validate_policy(resources: &[Resource], crds: &[Resource], policy: &Polic
                 || !rules::NEED_WHOLE_ENVIRONMENT.contains(&rule.meta.id)
         })
         .collect();
+    // The typed check is the costliest step and two rules share it: run it for every
+    // object on all cores first, so that neither rule waits on the other's object.
+    if active
+        .iter()
+        .any(|(rule, _)| rules::NEED_TYPED_CHECK.contains(&rule.meta.id))
+    {
+        crate::parallel::map(&cx.objects, |o| {
+            o.typed();
+        });
+    }
     // The rules are independent: run them on all cores; findings come back in the rules'
     // order (and are sorted below in any case).
     let mut out: Vec<Finding> = crate::parallel::map(&active, |(rule, severity)| {

@@ -122,6 +122,10 @@ pub const NEED_WHOLE_ENVIRONMENT: &[&str] = &[
     "KF300", "KF301", "KF302", "KF303", "KF305", "KF306", "KF307",
 ];
 
+/// Rules that read [`Object::typed`](crate::validate::Object::typed), the k8s-openapi check
+/// (computed once per object for all of them).
+pub const NEED_TYPED_CHECK: &[&str] = &["KF100", "KF101", "KF113"];
+
 /// The rule with this id (case-insensitive).
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.meta.id.eq_ignore_ascii_case(id))
