@@ -228,3 +228,50 @@ fn escapes_from_the_root_are_refused() {
     }
     let _ = std::fs::remove_dir_all(&outside);
 }
+
+/// Resource files are read in parallel, but the failure reported is the first in the
+/// order the kustomization lists them, every time.
+#[test]
+fn the_first_bad_file_in_listed_order_is_reported() {
+    let dir = tempdir();
+    let mut k = String::from(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
+    );
+    for i in 0..24 {
+        let name = format!("f{i:02}.yaml");
+        k.push_str(&format!("- {name}\n"));
+        let body = match i {
+            // Listed 7th and 19th: a YAML error and a missing kind.
+            6 => "a: [1,\n".to_owned(),
+            18 => "apiVersion: v1\nmetadata: {name: x}\n".to_owned(),
+            _ => format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n"),
+        };
+        std::fs::write(dir.join(&name), body).unwrap();
+    }
+    std::fs::write(dir.join("kustomization.yaml"), k).unwrap();
+    for _ in 0..5 {
+        let out = Command::new(env!("CARGO_BIN_EXE_kforge"))
+            .arg("build")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("f06.yaml:"), "{err}");
+        assert!(!err.contains("f18.yaml"), "{err}");
+    }
+    // Fixed, the next one in order is reported.
+    std::fs::write(
+        dir.join("f06.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c6}\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_kforge"))
+        .arg("build")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("f18.yaml"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
