@@ -118,6 +118,27 @@ fn a_file_just_under_the_limit_is_read_within_the_memory_bound() {
     assert!(out.len() > 60 * 1024 * 1024);
 }
 
+/// Files are read ahead in parallel, but never more than one largest-allowed file ahead:
+/// the same 40 MB file listed forty times (1.6 GB if all were held) fails on its second copy, within the bound,
+/// as it does when the files are read one at a time.
+#[test]
+fn a_large_file_listed_many_times_fails_on_the_second_copy() {
+    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n");
+    let line = format!("  k{{}}: {}\n", "x".repeat(1000));
+    let mut i = 0;
+    while text.len() < 40 * 1024 * 1024 {
+        text.push_str(&line.replace("{}", &i.to_string()));
+        i += 1;
+    }
+    let d = with_input("repeated", text.as_bytes());
+    std::fs::write(
+        d.join("kustomization.yaml"),
+        format!("resources:\n{}", "- input.yaml\n".repeat(40)),
+    )
+    .unwrap();
+    assert_refused(&d, "already registered id");
+}
+
 #[test]
 fn very_long_lines_and_scalars() {
     let long = "v".repeat(8 * 1024 * 1024);

@@ -16,6 +16,11 @@ use crate::transform;
 /// Consecutive resource files read on all cores when at least this many.
 const PARALLEL_FILES: usize = 8;
 
+/// At most this many bytes of resource files are read ahead of the one being appended, so
+/// that reading in parallel holds no more than one largest-allowed file would (a hostile
+/// list of the same large file many times fails on the second copy, as when read serially).
+const WINDOW_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Options for a build.
 #[derive(Clone, Debug, Default)]
 pub struct BuildOptions {
@@ -283,6 +288,7 @@ impl Builder<'_> {
         // time; their objects are appended in the listed order and the first failure in
         // that order is reported, as when reading them one by one.
         let mut files: Vec<(&String, String)> = Vec::new();
+        let mut window = 0u64;
         for (entry, pointer) in entries {
             if entry.contains("://")
                 || entry.starts_with("github.com/")
@@ -297,11 +303,19 @@ impl Builder<'_> {
                     ),
                 ));
             }
-            if !kfile.dir.join(entry).is_dir() {
+            let meta = std::fs::metadata(kfile.dir.join(entry));
+            if !meta.as_ref().is_ok_and(|m| m.is_dir()) {
+                let size = meta.map_or(0, |m| m.len());
+                if window + size > WINDOW_BYTES && !files.is_empty() {
+                    self.load_files(kfile, &mut files, set)?;
+                    window = 0;
+                }
+                window += size;
                 files.push((entry, pointer));
                 continue;
             }
             self.load_files(kfile, &mut files, set)?;
+            window = 0;
             let joined = lexical_join(&kfile.display_dir, entry);
             let sub = self.load_sub(kfile, entry, &pointer, &joined)?;
             if sub.kustomization.kind.as_deref() == Some("Component") {
