@@ -95,6 +95,18 @@ fn assert_built(d: &Path) -> String {
     r.stdout
 }
 
+/// One ConfigMap of at least `bytes`, in 1,000-byte values.
+fn big_config_map(bytes: usize) -> String {
+    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n");
+    let value = "x".repeat(1000);
+    let mut i = 0;
+    while text.len() < bytes {
+        text.push_str(&format!("  k{i}: {value}\n"));
+        i += 1;
+    }
+    text
+}
+
 #[test]
 fn a_200_mb_file_is_refused_by_its_size() {
     let d = dir("huge");
@@ -107,13 +119,7 @@ fn a_200_mb_file_is_refused_by_its_size() {
 #[test]
 fn a_file_just_under_the_limit_is_read_within_the_memory_bound() {
     // 60 MB of one ConfigMap's data: read, parsed and re-emitted once each.
-    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n");
-    let line = format!("  k{{}}: {}\n", "x".repeat(1000));
-    let mut i = 0;
-    while text.len() < 60 * 1024 * 1024 {
-        text.push_str(&line.replace("{}", &i.to_string()));
-        i += 1;
-    }
+    let text = big_config_map(60 * 1024 * 1024);
     let out = assert_built(&with_input("big", text.as_bytes()));
     assert!(out.len() > 60 * 1024 * 1024);
 }
@@ -123,13 +129,7 @@ fn a_file_just_under_the_limit_is_read_within_the_memory_bound() {
 /// as it does when the files are read one at a time.
 #[test]
 fn a_large_file_listed_many_times_fails_on_the_second_copy() {
-    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n");
-    let line = format!("  k{{}}: {}\n", "x".repeat(1000));
-    let mut i = 0;
-    while text.len() < 40 * 1024 * 1024 {
-        text.push_str(&line.replace("{}", &i.to_string()));
-        i += 1;
-    }
+    let text = big_config_map(40 * 1024 * 1024);
     let d = with_input("repeated", text.as_bytes());
     std::fs::write(
         d.join("kustomization.yaml"),
