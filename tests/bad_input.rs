@@ -39,6 +39,15 @@ fn build_with(input: &str) -> (Option<i32>, String, usize) {
     )
 }
 
+/// `kforge build DIR`, run to completion.
+fn build_output(dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kforge"))
+        .arg("build")
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
 fn tempdir() -> std::path::PathBuf {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -120,11 +129,7 @@ fn non_utf8() {
         b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \xff\xfe\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_kforge"))
-        .arg("build")
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let out = build_output(&dir);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(out.status.code(), Some(2));
     let msg = String::from_utf8_lossy(&out.stderr);
@@ -211,11 +216,7 @@ fn escapes_from_the_root_are_refused() {
             std::os::unix::fs::symlink(outside.join("secret.yaml"), dir.join("link.yaml")).unwrap();
             std::os::unix::fs::symlink(outside.join("env"), dir.join("linkenv")).unwrap();
         }
-        let out = Command::new(env!("CARGO_BIN_EXE_kforge"))
-            .arg("build")
-            .arg(&dir)
-            .output()
-            .unwrap();
+        let out = build_output(&dir);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
         assert!(out.stdout.is_empty(), "{what}: no output");
@@ -250,11 +251,7 @@ fn the_first_bad_file_in_listed_order_is_reported() {
     }
     std::fs::write(dir.join("kustomization.yaml"), k).unwrap();
     for _ in 0..5 {
-        let out = Command::new(env!("CARGO_BIN_EXE_kforge"))
-            .arg("build")
-            .arg(&dir)
-            .output()
-            .unwrap();
+        let out = build_output(&dir);
         assert_eq!(out.status.code(), Some(2));
         assert!(out.stdout.is_empty());
         let err = String::from_utf8_lossy(&out.stderr);
@@ -267,11 +264,7 @@ fn the_first_bad_file_in_listed_order_is_reported() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c6}\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_kforge"))
-        .arg("build")
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let out = build_output(&dir);
     assert!(String::from_utf8_lossy(&out.stderr).contains("f18.yaml"));
     let _ = std::fs::remove_dir_all(&dir);
 }

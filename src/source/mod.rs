@@ -2,6 +2,7 @@
 
 pub mod pointer;
 pub mod scalar;
+pub mod spans;
 pub mod timestamp;
 pub mod yaml;
 
