@@ -12,6 +12,8 @@ use crate::error::{Error, Result};
 use crate::resource::{Gvk, Resource};
 use crate::source::Limits;
 use crate::transform;
+use crate::transform::config::TransformerConfig;
+use std::sync::Arc;
 
 /// Consecutive resource files read on all cores when at least this many.
 const PARALLEL_FILES: usize = 8;
@@ -120,6 +122,39 @@ impl ResSet {
     }
 }
 
+/// What accumulates while a kustomization and everything it includes are built: the
+/// objects, and the transformer configuration that travels up with them (kustomize's
+/// `ResAccumulator`).
+pub struct Accumulator {
+    /// The objects.
+    pub set: ResSet,
+    /// The field-spec tables: the builtin ones, merged with the `configurations:` of this
+    /// kustomization and of everything it includes. Shared until one of them adds to it.
+    pub config: Arc<TransformerConfig>,
+}
+
+impl Default for Accumulator {
+    fn default() -> Self {
+        static BUILTIN: std::sync::OnceLock<Arc<TransformerConfig>> = std::sync::OnceLock::new();
+        Accumulator {
+            set: ResSet::default(),
+            config: BUILTIN
+                .get_or_init(|| Arc::new(TransformerConfig::builtin().clone()))
+                .clone(),
+        }
+    }
+}
+
+impl Accumulator {
+    /// Merge another configuration into this one (copied only when it adds something).
+    fn merge_config(&mut self, other: &Arc<TransformerConfig>) -> Result<()> {
+        if Arc::ptr_eq(&self.config, other) {
+            return Ok(());
+        }
+        Arc::make_mut(&mut self.config).merge(other)
+    }
+}
+
 struct Builder<'a> {
     opts: &'a BuildOptions,
     stack: Vec<(PathBuf, PathBuf)>,
@@ -144,11 +179,12 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
             "a Component cannot be built on its own; list it under 'components' of a Kustomization",
         ));
     }
-    let mut set = ResSet::default();
-    b.accumulate(&kfile, &mut set)?;
-    let mut resources = set.into_items();
+    let mut acc = Accumulator::default();
+    b.accumulate(&kfile, &mut acc)?;
+    let config = acc.config;
+    let mut resources = acc.set.into_items();
     super::generator::apply_hashes(&mut resources);
-    transform::nameref::apply(&mut resources).map_err(|e| e.in_file(&kfile.path, None))?;
+    transform::nameref::apply(&mut resources, &config).map_err(|e| e.in_file(&kfile.path, None))?;
     resources.retain(|r| {
         r.value
             .pointer("/metadata/annotations/config.kubernetes.io~1local-config")
@@ -259,7 +295,7 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn accumulate(&mut self, kfile: &KustomizationFile, set: &mut ResSet) -> Result<()> {
+    fn accumulate(&mut self, kfile: &KustomizationFile, acc: &mut Accumulator) -> Result<()> {
         self.enter(kfile)?;
         let k = &kfile.kustomization;
         if let Some((field, why)) = k.refused_fields().first() {
@@ -294,7 +330,7 @@ impl Builder<'_> {
                 || entry.starts_with("github.com/")
                 || entry.starts_with("git@")
             {
-                self.load_files(kfile, &mut files, set)?;
+                self.load_files(kfile, &mut files, &mut acc.set)?;
                 return Err(Error::at(
                     &kfile.path,
                     kfile.pos(&pointer),
@@ -307,14 +343,14 @@ impl Builder<'_> {
             if !meta.as_ref().is_ok_and(|m| m.is_dir()) {
                 let size = meta.map_or(0, |m| m.len());
                 if window + size > WINDOW_BYTES && !files.is_empty() {
-                    self.load_files(kfile, &mut files, set)?;
+                    self.load_files(kfile, &mut files, &mut acc.set)?;
                     window = 0;
                 }
                 window += size;
                 files.push((entry, pointer));
                 continue;
             }
-            self.load_files(kfile, &mut files, set)?;
+            self.load_files(kfile, &mut files, &mut acc.set)?;
             window = 0;
             let joined = lexical_join(&kfile.display_dir, entry);
             let sub = self.load_sub(kfile, entry, &pointer, &joined)?;
@@ -327,11 +363,18 @@ impl Builder<'_> {
                     ),
                 ));
             }
-            let mut sub_set = ResSet::default();
-            self.accumulate(&sub, &mut sub_set)?;
-            set.append_all(sub_set.into_items())?;
+            let mut sub_acc = Accumulator::default();
+            self.accumulate(&sub, &mut sub_acc)?;
+            acc.set.append_all(sub_acc.set.into_items())?;
+            acc.merge_config(&sub_acc.config)
+                .map_err(|e| e.in_file(&kfile.path, kfile.pos(&pointer)))?;
         }
-        self.load_files(kfile, &mut files, set)?;
+        self.load_files(kfile, &mut files, &mut acc.set)?;
+        if let Some(own) = super::configurations::load(kfile, self.opts)? {
+            acc.merge_config(&Arc::new(own))
+                .map_err(|e| e.in_file(&kfile.path, kfile.pos("/configurations")))?;
+        }
+        let set = &mut acc.set;
 
         super::generator::run(kfile, set, self.opts)?;
         let inherited = self.namespaces.iter().rev().flatten().next().cloned();
@@ -357,10 +400,11 @@ impl Builder<'_> {
                     ),
                 ));
             }
-            self.accumulate(&sub, set)?;
+            self.accumulate(&sub, acc)?;
         }
 
-        transform::run_pipeline(kfile, set.items_mut(), self.opts)?;
+        let config = acc.config.clone();
+        transform::run_pipeline(kfile, acc.set.items_mut(), self.opts, &config)?;
         self.stack.pop();
         self.namespaces.pop();
         Ok(())

@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod cache;
+pub mod configurations;
 pub mod generator;
 pub mod helm;
 pub mod loader;

@@ -83,8 +83,9 @@ pub struct Kustomization {
     pub vars: Option<Value>,
     /// Not supported.
     pub crds: Option<Value>,
-    /// Not supported.
-    pub configurations: Option<Value>,
+    /// Transformer configuration files (or inline text) extending the field-spec tables.
+    #[serde(default)]
+    pub configurations: Vec<String>,
     /// Not supported.
     pub generators: Option<Value>,
     /// Not supported.
@@ -401,7 +402,6 @@ impl Kustomization {
         check(self.replacements.is_some(), "replacements", never);
         check(self.vars.is_some(), "vars", never);
         check(self.crds.is_some(), "crds", never);
-        check(self.configurations.is_some(), "configurations", never);
         check(self.generators.is_some(), "generators", never);
         check(self.transformers.is_some(), "transformers", never);
         check(self.validators.is_some(), "validators", never);

@@ -2,16 +2,16 @@
 
 use std::collections::BTreeMap;
 
-use super::fieldspec::table;
+use super::config::TransformerConfig;
 use super::labels::write_pairs;
 use crate::error::Result;
 use crate::resource::Resource;
 
 /// Apply `commonAnnotations`.
-pub fn apply(resources: &mut [Resource], annotations: &BTreeMap<String, String>) -> Result<()> {
-    write_pairs(
-        resources,
-        annotations,
-        &table(include_str!("tables/common_annotations.txt")),
-    )
+pub fn apply(
+    resources: &mut [Resource],
+    annotations: &BTreeMap<String, String>,
+    cfg: &TransformerConfig,
+) -> Result<()> {
+    write_pairs(resources, annotations, &cfg.common_annotations)
 }

@@ -80,6 +80,11 @@ impl FieldSpec {
         }
     }
 
+    /// A spec as written in a kustomization or a configuration file.
+    pub fn from_def(d: &crate::kustomize::model::FieldSpecDef) -> FieldSpec {
+        FieldSpec::new(&d.group, &d.version, &d.kind, &d.path, d.create)
+    }
+
     /// Does this spec apply to an object with this GVK?
     pub fn applies_to(&self, gvk: &Gvk) -> bool {
         gvk.is_selected(&self.gvk)

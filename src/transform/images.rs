@@ -4,7 +4,7 @@
 use regex::Regex;
 use serde_json::Value;
 
-use super::fieldspec::FieldSpec;
+use super::config::TransformerConfig;
 use crate::error::{Error, Result};
 use crate::kustomize::model::Image;
 use crate::resource::Resource;
@@ -107,8 +107,10 @@ impl Rewrite<'_> {
 }
 
 /// Apply the image rewrites.
-pub fn apply(resources: &mut [Resource], images: &[Image]) -> Result<()> {
-    let volume_spec = FieldSpec::new("", "", "", "spec/volumes[]/image/reference", false);
+///
+/// As kustomize does, every `containers`/`initContainers` list anywhere in an object is
+/// rewritten first, then every field of the configuration's `images` table (never created).
+pub fn apply(resources: &mut [Resource], images: &[Image], cfg: &TransformerConfig) -> Result<()> {
     for img in images {
         let pattern = format!(
             "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
@@ -130,7 +132,11 @@ pub fn apply(resources: &mut [Resource], images: &[Image]) -> Result<()> {
             }
             rw.walk(&mut r.value)
                 .map_err(|e| e.in_file(&r.origin.file, None))?;
-            volume_spec.apply(&mut r.value, None, &mut |n| rw.update(n))?;
+            let gvk = r.gvk();
+            for spec in cfg.images.iter().filter(|s| s.applies_to(&gvk)) {
+                spec.apply(&mut r.value, None, &mut |n| rw.update(n))
+                    .map_err(|e| e.in_file(&r.origin.file, None))?;
+            }
         }
     }
     Ok(())

@@ -5,46 +5,31 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::fieldspec::{table, CreateKind, FieldSpec};
+use super::config::{merge_specs, TransformerConfig};
+use super::fieldspec::{CreateKind, FieldSpec};
 use crate::error::Result;
 use crate::kustomize::model::Label;
 use crate::resource::Resource;
 use crate::source::pointer::push_token;
 
-/// Fields for `commonLabels` / `includeSelectors: true`.
-pub fn selector_specs() -> Vec<FieldSpec> {
-    let mut v = table(include_str!("tables/common_labels.txt"));
-    merge(&mut v, table(include_str!("tables/metadata_labels.txt")));
-    v
-}
-
-fn merge(into: &mut Vec<FieldSpec>, more: Vec<FieldSpec>) {
-    for s in more {
-        if !into.iter().any(|x| x.gvk == s.gvk && x.path == s.path) {
-            into.push(s);
-        }
-    }
-}
-
-/// Fields for one `labels` entry.
-pub fn specs_for(label: &Label) -> Vec<FieldSpec> {
-    let mut v: Vec<FieldSpec> = label
-        .fields
-        .iter()
-        .map(|f| FieldSpec::new(&f.group, &f.version, &f.kind, &f.path, f.create))
-        .collect();
+/// Fields for one `labels` entry, as kustomize assembles them: the entry's own `fields`,
+/// the configuration's `labels`, then selectors (`includeSelectors`) or templates
+/// (`includeTemplates`) and metadata.
+pub fn specs_for(label: &Label, cfg: &TransformerConfig) -> Result<Vec<FieldSpec>> {
+    let mut v: Vec<FieldSpec> = label.fields.iter().map(FieldSpec::from_def).collect();
+    merge_specs(&mut v, &cfg.labels)?;
     if label.include_selectors {
-        merge(&mut v, selector_specs());
+        merge_specs(&mut v, &cfg.common_labels)?;
     } else {
-        merge(
-            &mut v,
-            vec![FieldSpec::new("", "", "", "metadata/labels", true)],
-        );
         if label.include_templates {
-            merge(&mut v, table(include_str!("tables/metadata_labels.txt")));
+            merge_specs(&mut v, &cfg.template_labels)?;
         }
+        merge_specs(
+            &mut v,
+            &[FieldSpec::new("", "", "", "metadata/labels", true)],
+        )?;
     }
-    v
+    Ok(v)
 }
 
 /// Write `pairs` into the mapping fields named by `specs` (labels or annotations).
@@ -105,9 +90,10 @@ pub fn apply(
     resources: &mut [Resource],
     labels: &[Label],
     common: &BTreeMap<String, String>,
+    cfg: &TransformerConfig,
 ) -> Result<()> {
     for l in labels {
-        write_pairs(resources, &l.pairs, &specs_for(l))?;
+        write_pairs(resources, &l.pairs, &specs_for(l, cfg)?)?;
     }
-    write_pairs(resources, common, &selector_specs())
+    write_pairs(resources, common, &cfg.common_labels)
 }

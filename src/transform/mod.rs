@@ -13,6 +13,7 @@
 //! Name references ([`nameref`]) and the output order ([`sort`]) run once, at the top.
 
 pub mod annotations;
+pub mod config;
 pub mod fieldspec;
 pub mod images;
 pub mod internal;
@@ -183,6 +184,7 @@ pub fn run_pipeline(
     kfile: &KustomizationFile,
     resources: &mut Vec<Resource>,
     opts: &BuildOptions,
+    cfg: &config::TransformerConfig,
 ) -> Result<()> {
     let k = &kfile.kustomization;
     let here = |e: Error, field: &str| {
@@ -194,20 +196,22 @@ pub fn run_pipeline(
     run_patches_strategic_merge(kfile, resources, opts)?;
     run_patches(kfile, resources, opts, "patches", false)?;
     if let Some(ns) = &k.namespace {
-        namespace::apply(resources, ns).map_err(|e| here(e, "namespace"))?;
+        namespace::apply(resources, ns, cfg).map_err(|e| here(e, "namespace"))?;
     }
     if let Some(p) = &k.name_prefix {
-        name_affix::apply_prefix(resources, p);
+        name_affix::apply_prefix(resources, p, &cfg.name_prefix)
+            .map_err(|e| here(e, "namePrefix"))?;
     }
     if let Some(s) = &k.name_suffix {
-        name_affix::apply_suffix(resources, s);
+        name_affix::apply_suffix(resources, s, &cfg.name_suffix)
+            .map_err(|e| here(e, "nameSuffix"))?;
     }
-    labels::apply(resources, &k.labels, &k.common_labels).map_err(|e| here(e, "labels"))?;
-    annotations::apply(resources, &k.common_annotations)
+    labels::apply(resources, &k.labels, &k.common_labels, cfg).map_err(|e| here(e, "labels"))?;
+    annotations::apply(resources, &k.common_annotations, cfg)
         .map_err(|e| here(e, "commonAnnotations"))?;
     run_patches(kfile, resources, opts, "patchesJson6902", true)?;
-    replicas::apply(resources, &k.replicas).map_err(|e| here(e, "replicas"))?;
-    images::apply(resources, &k.images).map_err(|e| here(e, "images"))?;
-    images::apply(resources, &k.image_tags).map_err(|e| here(e, "imageTags"))?;
+    replicas::apply(resources, &k.replicas, cfg).map_err(|e| here(e, "replicas"))?;
+    images::apply(resources, &k.images, cfg).map_err(|e| here(e, "images"))?;
+    images::apply(resources, &k.image_tags, cfg).map_err(|e| here(e, "imageTags"))?;
     Ok(())
 }

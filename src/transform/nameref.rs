@@ -7,17 +7,10 @@
 
 use serde_json::Value;
 
+use super::config::{BackRef, TransformerConfig};
 use super::fieldspec::FieldSpec;
 use crate::error::{Error, Result};
 use crate::resource::{Gvk, ResId, Resource};
-
-/// A kind that can be referred to, and the fields that refer to it.
-pub struct BackRef {
-    /// The referred kind.
-    pub target: Gvk,
-    /// Fields holding its name.
-    pub referrers: Vec<FieldSpec>,
-}
 
 fn gvk(group: &str, version: &str, kind: &str) -> Gvk {
     Gvk {
@@ -25,244 +18,6 @@ fn gvk(group: &str, version: &str, kind: &str) -> Gvk {
         version: version.into(),
         kind: kind.into(),
     }
-}
-
-/// Workloads with a pod spec, and where the pod spec sits.
-const POD_SPECS: &[(&str, &str, &str)] = &[
-    ("v1", "Pod", "spec"),
-    ("", "PodTemplate", "template/spec"),
-    ("", "Deployment", "spec/template/spec"),
-    ("", "ReplicaSet", "spec/template/spec"),
-    ("", "DaemonSet", "spec/template/spec"),
-    ("", "StatefulSet", "spec/template/spec"),
-    ("", "Job", "spec/template/spec"),
-    ("", "CronJob", "spec/jobTemplate/spec/template/spec"),
-];
-
-/// Workloads whose pod spec holds service accounts, claims and priority classes.
-const SA_WORKLOADS: &[(&str, &str)] = &[
-    ("Pod", "spec"),
-    ("StatefulSet", "spec/template/spec"),
-    ("Deployment", "spec/template/spec"),
-    ("ReplicationController", "spec/template/spec"),
-    ("CronJob", "spec/jobTemplate/spec/template/spec"),
-    ("Job", "spec/template/spec"),
-    ("DaemonSet", "spec/template/spec"),
-];
-
-fn pod_refs(fields: &[&str]) -> Vec<FieldSpec> {
-    let mut out = Vec::new();
-    for (version, kind, prefix) in POD_SPECS {
-        for f in fields {
-            out.push(FieldSpec::new(
-                "",
-                version,
-                kind,
-                &format!("{prefix}/{f}"),
-                false,
-            ));
-        }
-    }
-    out
-}
-
-fn plain(specs: &[(&str, &str, &str, &str)]) -> Vec<FieldSpec> {
-    specs
-        .iter()
-        .map(|(g, v, k, p)| FieldSpec::new(g, v, k, p, false))
-        .collect()
-}
-
-/// kustomize v5.8.1's nameReference table.
-pub fn back_refs() -> Vec<BackRef> {
-    let mut out = Vec::new();
-    for kind in [
-        "Deployment",
-        "ReplicationController",
-        "ReplicaSet",
-        "StatefulSet",
-    ] {
-        out.push(BackRef {
-            target: gvk("", "", kind),
-            referrers: plain(&[(
-                "",
-                "",
-                "HorizontalPodAutoscaler",
-                "spec/scaleTargetRef/name",
-            )]),
-        });
-    }
-    let mut cm = pod_refs(&[
-        "volumes/configMap/name",
-        "containers/env/valueFrom/configMapKeyRef/name",
-        "initContainers/env/valueFrom/configMapKeyRef/name",
-        "containers/envFrom/configMapRef/name",
-        "initContainers/envFrom/configMapRef/name",
-        "volumes/projected/sources/configMap/name",
-    ]);
-    cm.extend(plain(&[
-        ("", "", "Node", "spec/configSource/configMap"),
-        ("", "", "Role", "rules/resourceNames"),
-        ("", "", "ClusterRole", "rules/resourceNames"),
-        (
-            "",
-            "",
-            "Ingress",
-            "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap",
-        ),
-    ]));
-    out.push(BackRef {
-        target: gvk("", "v1", "ConfigMap"),
-        referrers: cm,
-    });
-    let mut secret = pod_refs(&[
-        "volumes/secret/secretName",
-        "containers/env/valueFrom/secretKeyRef/name",
-        "initContainers/env/valueFrom/secretKeyRef/name",
-        "containers/envFrom/secretRef/name",
-        "initContainers/envFrom/secretRef/name",
-        "imagePullSecrets/name",
-        "volumes/projected/sources/secret/name",
-    ]);
-    secret.extend(plain(&[
-        ("", "", "Ingress", "spec/tls/secretName"),
-        (
-            "",
-            "",
-            "Ingress",
-            "metadata/annotations/ingress.kubernetes.io\\/auth-secret",
-        ),
-        (
-            "",
-            "",
-            "Ingress",
-            "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret",
-        ),
-        (
-            "",
-            "",
-            "Ingress",
-            "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret",
-        ),
-        ("", "", "ServiceAccount", "imagePullSecrets/name"),
-        ("", "", "StorageClass", "parameters/secretName"),
-        ("", "", "StorageClass", "parameters/adminSecretName"),
-        ("", "", "StorageClass", "parameters/userSecretName"),
-        ("", "", "StorageClass", "parameters/secretRef"),
-        ("", "", "Role", "rules/resourceNames"),
-        ("", "", "ClusterRole", "rules/resourceNames"),
-        (
-            "serving.knative.dev",
-            "v1",
-            "Service",
-            "spec/template/spec/containers/env/valueFrom/secretKeyRef/name",
-        ),
-        ("", "", "PersistentVolume", "spec/azureFile/secretName"),
-    ]));
-    out.push(BackRef {
-        target: gvk("", "v1", "Secret"),
-        referrers: secret,
-    });
-    out.push(BackRef {
-        target: gvk("", "v1", "Service"),
-        referrers: plain(&[
-            ("apps", "", "StatefulSet", "spec/serviceName"),
-            (
-                "",
-                "",
-                "Ingress",
-                "spec/rules/http/paths/backend/serviceName",
-            ),
-            ("", "", "Ingress", "spec/backend/serviceName"),
-            (
-                "",
-                "",
-                "Ingress",
-                "spec/rules/http/paths/backend/service/name",
-            ),
-            ("", "", "Ingress", "spec/defaultBackend/service/name"),
-            (
-                "apiregistration.k8s.io",
-                "",
-                "APIService",
-                "spec/service/name",
-            ),
-            (
-                "admissionregistration.k8s.io",
-                "",
-                "ValidatingWebhookConfiguration",
-                "webhooks/clientConfig/service",
-            ),
-            (
-                "admissionregistration.k8s.io",
-                "",
-                "MutatingWebhookConfiguration",
-                "webhooks/clientConfig/service",
-            ),
-            ("", "", "HTTPRoute", "spec/rules/backendRefs/name"),
-        ]),
-    });
-    let rbac = "rbac.authorization.k8s.io";
-    out.push(BackRef {
-        target: gvk(rbac, "", "Role"),
-        referrers: plain(&[(rbac, "", "RoleBinding", "roleRef/name")]),
-    });
-    out.push(BackRef {
-        target: gvk(rbac, "", "ClusterRole"),
-        referrers: plain(&[
-            (rbac, "", "RoleBinding", "roleRef/name"),
-            (rbac, "", "ClusterRoleBinding", "roleRef/name"),
-        ]),
-    });
-    let mut sa = plain(&[
-        (rbac, "", "RoleBinding", "subjects"),
-        (rbac, "", "ClusterRoleBinding", "subjects"),
-    ]);
-    let workload_field = |field: &str| -> Vec<FieldSpec> {
-        SA_WORKLOADS
-            .iter()
-            .map(|(k, p)| FieldSpec::new("", "", k, &format!("{p}/{field}"), false))
-            .collect()
-    };
-    sa.extend(workload_field("serviceAccountName"));
-    out.push(BackRef {
-        target: gvk("", "v1", "ServiceAccount"),
-        referrers: sa,
-    });
-    out.push(BackRef {
-        target: gvk("", "v1", "PersistentVolumeClaim"),
-        referrers: workload_field("volumes/persistentVolumeClaim/claimName"),
-    });
-    out.push(BackRef {
-        target: gvk("", "v1", "PersistentVolume"),
-        referrers: plain(&[
-            ("", "", "PersistentVolumeClaim", "spec/volumeName"),
-            ("", "", "ClusterRole", "rules/resourceNames"),
-        ]),
-    });
-    out.push(BackRef {
-        target: gvk("storage.k8s.io", "v1", "StorageClass"),
-        referrers: plain(&[
-            ("", "", "PersistentVolume", "spec/storageClassName"),
-            ("", "", "PersistentVolumeClaim", "spec/storageClassName"),
-            (
-                "",
-                "",
-                "StatefulSet",
-                "spec/volumeClaimTemplates/spec/storageClassName",
-            ),
-        ]),
-    });
-    out.push(BackRef {
-        target: gvk("scheduling.k8s.io", "v1", "PriorityClass"),
-        referrers: workload_field("priorityClassName"),
-    });
-    // kustomize writes this group as "networking.k8s.io/v1", so it never matches; kept as data.
-    out.push(BackRef {
-        target: gvk("networking.k8s.io/v1", "v1", "IngressClass"),
-        referrers: plain(&[("", "", "Ingress", "spec/ingressClassName")]),
-    });
-    out
 }
 
 /// What a referrer needs to know about each candidate.
@@ -413,9 +168,9 @@ impl<'a> Scope<'a, '_> {
     }
 }
 
-/// Rewrite name references in every object.
-pub fn apply(resources: &mut [Resource]) -> Result<()> {
-    let table = back_refs();
+/// Rewrite name references in every object, by the configuration's `nameReference` table.
+pub fn apply(resources: &mut [Resource], cfg: &TransformerConfig) -> Result<()> {
+    let table = &cfg.name_reference;
     let candidates: Vec<Candidate> = resources
         .iter()
         .map(|r| Candidate {

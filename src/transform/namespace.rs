@@ -5,16 +5,17 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::fieldspec::{table, CreateKind};
+use super::config::TransformerConfig;
+use super::fieldspec::CreateKind;
 use crate::error::{Error, Result};
 use crate::resource::Resource;
 
 /// Apply `namespace` to every object.
-pub fn apply(resources: &mut [Resource], namespace: &str) -> Result<()> {
+pub fn apply(resources: &mut [Resource], namespace: &str, cfg: &TransformerConfig) -> Result<()> {
     if namespace.is_empty() {
         return Ok(());
     }
-    let specs = table(include_str!("tables/namespace.txt"));
+    let specs = &cfg.namespace;
     for r in resources.iter_mut().filter(|r| !r.helm_generated) {
         r.store_previous_id();
         let gvk = r.gvk();
@@ -33,7 +34,7 @@ pub fn apply(resources: &mut [Resource], namespace: &str) -> Result<()> {
                 }
             }
         }
-        for spec in &specs {
+        for spec in specs {
             if !spec.applies_to(&gvk) {
                 continue;
             }

@@ -2,14 +2,19 @@
 
 use serde_json::Value;
 
-use super::fieldspec::{table, CreateKind};
+use super::config::TransformerConfig;
+use super::fieldspec::CreateKind;
 use crate::error::{Error, Result};
 use crate::kustomize::model::Replica;
 use crate::resource::Resource;
 
 /// Apply the replica counts.
-pub fn apply(resources: &mut [Resource], replicas: &[Replica]) -> Result<()> {
-    let specs = table(include_str!("tables/replicas.txt"));
+pub fn apply(
+    resources: &mut [Resource],
+    replicas: &[Replica],
+    cfg: &TransformerConfig,
+) -> Result<()> {
+    let specs = &cfg.replicas;
     for rep in replicas {
         let mut found = false;
         for r in resources.iter_mut() {

@@ -34,6 +34,24 @@ const LAST: &[&str] = &[
     "ValidatingWebhookConfiguration",
 ];
 
+/// kustomize's `Gvk.IsLessThan` as an ordering: the legacy kind rank, then the
+/// group/version/kind string (used to order transformer configuration tables).
+pub fn gvk_cmp(a: &Gvk, b: &Gvk) -> Ordering {
+    let rank = |g: &Gvk| -> i64 {
+        let kind = g.kind.as_str();
+        if let Some(i) = FIRST.iter().position(|k| *k == kind) {
+            i as i64 - FIRST.len() as i64
+        } else if let Some(j) = LAST.iter().position(|k| *k == kind) {
+            1 + j as i64
+        } else {
+            0
+        }
+    };
+    rank(a)
+        .cmp(&rank(b))
+        .then_with(|| gvk_str(a).cmp(&gvk_str(b)))
+}
+
 fn gvk_str(g: &Gvk) -> String {
     format!(
         "{}_{}_{}",

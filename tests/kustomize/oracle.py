@@ -2,6 +2,7 @@
 """Record or check what the real `kubectl kustomize` prints for every differential case.
 
     oracle.py record   write tests/kustomize/expected/<case>.{yaml,err} from kubectl
+    oracle.py record CASE...   record only the named cases (others left as they are)
     oracle.py check    regenerate into a temporary directory and fail on any difference
                        from the committed expected files (so they cannot drift)
 
@@ -92,6 +93,16 @@ def expected_files(d):
 def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else "check"
     exe = kubectl()
+    if mode == "record" and len(sys.argv) > 2:
+        for name in sys.argv[2:]:
+            for ext in (".yaml", ".err", ".stderr"):
+                if os.path.exists(os.path.join(EXPECTED, name + ext)):
+                    os.remove(os.path.join(EXPECTED, name + ext))
+            for fname, data in run_case(exe, name).items():
+                with open(os.path.join(EXPECTED, fname), "wb") as f:
+                    f.write(data)
+                print(f"oracle: recorded {fname}")
+        return
     if mode == "record":
         for f in expected_files(EXPECTED):
             os.remove(os.path.join(EXPECTED, f))
