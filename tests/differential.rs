@@ -109,8 +109,9 @@ fn kforge(case: &Case) -> std::process::Output {
 fn builds_match_kubectl_kustomize_byte_for_byte() {
     let all = cases();
     let ok_cases: Vec<&Case> = all.iter().filter(|c| c.expected_yaml.is_some()).collect();
+    let filtered = std::env::var("KFORGE_CASES").is_ok_and(|f| !f.is_empty());
     assert!(
-        all.len() >= 100 && ok_cases.len() >= 60,
+        filtered || (all.len() >= 100 && ok_cases.len() >= 60),
         "the suite needs at least 100 cases with 60 successful builds, has {} and {}",
         all.len(),
         ok_cases.len()
@@ -186,10 +187,10 @@ fn failing_builds_fail_with_a_located_one_line_error() {
 
 #[test]
 fn library_render_matches_binary() {
-    let case = cases()
-        .into_iter()
-        .find(|c| c.name == "basic-app")
-        .expect("basic-app case");
+    let Some(case) = cases().into_iter().find(|c| c.name == "basic-app") else {
+        assert!(std::env::var("KFORGE_CASES").is_ok(), "basic-app case");
+        return;
+    };
     let out = kforge::build_dir(&case.dir, &Default::default()).expect("build");
     assert_eq!(
         kforge::render(&out.resources).as_bytes(),

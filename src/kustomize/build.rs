@@ -193,12 +193,34 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
     });
     for r in &mut resources {
         transform::internal::strip(&mut r.value);
+        annotations_as_text(&mut r.value);
     }
     transform::sort::apply(&mut resources, kfile.kustomization.sort_options.as_ref());
     Ok(BuildOutput {
         resources,
         warnings: b.warnings,
     })
+}
+
+/// kustomize writes every annotation value as a string (`port: 8080` comes out as
+/// `port: "8080"`); labels are left as they are.
+fn annotations_as_text(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Some(annotations) = value
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for v in annotations.values_mut() {
+        let text = match v {
+            Value::String(_) | Value::Object(_) | Value::Array(_) => continue,
+            Value::Null => "null".to_owned(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => crate::emit::format::format_number(n),
+        };
+        *v = Value::String(text);
+    }
 }
 
 impl Builder<'_> {
@@ -404,7 +426,14 @@ impl Builder<'_> {
         }
 
         let config = acc.config.clone();
-        transform::run_pipeline(kfile, acc.set.items_mut(), self.opts, &config)?;
+        let replacements = super::replacements::load(kfile, self.opts)?;
+        transform::run_pipeline(
+            kfile,
+            acc.set.items_mut(),
+            self.opts,
+            &config,
+            &replacements,
+        )?;
         self.stack.pop();
         self.namespaces.pop();
         Ok(())

@@ -7,6 +7,7 @@ pub mod generator;
 pub mod helm;
 pub mod loader;
 pub mod model;
+pub mod replacements;
 
 pub use build::{build, BuildOptions, BuildOutput};
 pub use loader::LoadRestrictor;

@@ -77,8 +77,9 @@ pub struct Kustomization {
     pub helm_globals: Option<HelmGlobals>,
     /// Not supported.
     pub helm_chart_inflation_generator: Option<Value>,
-    /// Not supported.
-    pub replacements: Option<Value>,
+    /// Values copied from one object's field into others' (inline or `path:` files).
+    #[serde(default)]
+    pub replacements: Vec<ReplacementEntry>,
     /// Not supported.
     pub vars: Option<Value>,
     /// Not supported.
@@ -97,6 +98,94 @@ pub struct Kustomization {
     pub open_api: Option<Value>,
     /// Not supported.
     pub build_metadata: Option<Value>,
+}
+
+/// One `replacements` entry: a replacement written inline, or `path:` to a file holding
+/// one replacement or a list of them.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ReplacementEntry {
+    /// File with the replacement(s).
+    #[serde(default)]
+    pub path: String,
+    /// The object and field the value is read from.
+    pub source: Option<SourceSelector>,
+    /// A literal value instead of a source.
+    pub source_value: Option<String>,
+    /// Where the value is written.
+    pub targets: Option<Vec<TargetSelector>>,
+}
+
+/// A replacement: where the value comes from and where it goes.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct Replacement {
+    /// The object and field the value is read from.
+    pub source: Option<SourceSelector>,
+    /// A literal value instead of a source.
+    pub source_value: Option<String>,
+    /// Where the value is written.
+    pub targets: Option<Vec<TargetSelector>>,
+}
+
+/// A replacement's source.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SourceSelector {
+    /// Group.
+    #[serde(default)]
+    pub group: String,
+    /// Version.
+    #[serde(default)]
+    pub version: String,
+    /// Kind.
+    #[serde(default)]
+    pub kind: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Namespace.
+    #[serde(default)]
+    pub namespace: String,
+    /// Dotted path of the field (default `metadata.name`).
+    #[serde(default)]
+    pub field_path: String,
+    /// Part of a delimited value.
+    pub options: Option<FieldOptions>,
+}
+
+/// A replacement's target.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TargetSelector {
+    /// Objects to write into.
+    pub select: Option<Selector>,
+    /// Objects to leave alone.
+    #[serde(default)]
+    pub reject: Vec<Selector>,
+    /// Dotted paths to write (default `metadata.name`).
+    #[serde(default)]
+    pub field_paths: Vec<String>,
+    /// Delimiter, index and create.
+    pub options: Option<FieldOptions>,
+}
+
+/// Options of a replacement source or target.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FieldOptions {
+    /// Split the value at this text.
+    #[serde(default)]
+    pub delimiter: String,
+    /// Which part of the split value.
+    #[serde(default)]
+    pub index: i64,
+    /// Accepted, as by kustomize, and not used.
+    #[serde(default)]
+    pub encoding: String,
+    /// Create missing target fields.
+    #[serde(default)]
+    pub create: bool,
 }
 
 /// One `labels` entry.
@@ -399,7 +488,6 @@ impl Kustomization {
             "helmChartInflationGenerator",
             never,
         );
-        check(self.replacements.is_some(), "replacements", never);
         check(self.vars.is_some(), "vars", never);
         check(self.crds.is_some(), "crds", never);
         check(self.generators.is_some(), "generators", never);

@@ -220,3 +220,9 @@ pub(crate) fn resolve_v2(text: &str) -> Result<Value, String> {
     }
     Ok(Value::String(text.to_owned()))
 }
+
+/// How kustomize's resources read `text` written as a plain scalar (yaml.v3 typing); text
+/// that yaml.v3 would refuse to type stays a string.
+pub fn plain_value(text: &str) -> Value {
+    resolve_v3(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}

@@ -104,11 +104,13 @@ pub fn merge_specs(into: &mut Vec<FieldSpec>, incoming: &[FieldSpec]) -> Result<
             .iter()
             .find(|s| s.gvk.is_selected(&x.gvk) && s.path == x.path)
         {
-            Some(s) if s.create != x.create => return Err(Error::msg(format!(
+            Some(s) if s.create != x.create => {
+                return Err(Error::msg(format!(
                 "conflicting fieldspecs for path '{}' ({}): one creates the field and one does not",
                 x.path,
                 x.gvk.id_string()
-            ))),
+            )))
+            }
             Some(_) => {}
             None => into.push(x.clone()),
         }

@@ -9,6 +9,7 @@
 //! 6. `patchesJson6902`
 //! 7. `replicas`
 //! 8. `images` (then `imageTags`)
+//! 9. `replacements`
 //!
 //! Name references ([`nameref`]) and the output order ([`sort`]) run once, at the top.
 
@@ -23,6 +24,7 @@ pub mod merge2;
 pub mod name_affix;
 pub mod nameref;
 pub mod namespace;
+pub mod replacements;
 pub mod replicas;
 pub mod smp;
 pub mod smp_schema;
@@ -185,6 +187,7 @@ pub fn run_pipeline(
     resources: &mut Vec<Resource>,
     opts: &BuildOptions,
     cfg: &config::TransformerConfig,
+    replacements_list: &[replacements::Located],
 ) -> Result<()> {
     let k = &kfile.kustomization;
     let here = |e: Error, field: &str| {
@@ -213,5 +216,6 @@ pub fn run_pipeline(
     replicas::apply(resources, &k.replicas, cfg).map_err(|e| here(e, "replicas"))?;
     images::apply(resources, &k.images, cfg).map_err(|e| here(e, "images"))?;
     images::apply(resources, &k.image_tags, cfg).map_err(|e| here(e, "imageTags"))?;
+    replacements::apply(resources, replacements_list)?;
     Ok(())
 }

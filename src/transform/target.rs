@@ -113,8 +113,10 @@ fn anchored(field: &str, re: &str) -> Result<Option<Regex>> {
         return Ok(None);
     }
     Regex::new(&format!("^(?:{re})$")).map(Some).map_err(|e| {
+        let why = e.to_string();
+        let why = why.lines().last().unwrap_or_default().trim().to_owned();
         Error::msg(format!(
-            "target {field} '{re}' is not a valid regular expression: {e}"
+            "target {field} '{re}' is not a valid regular expression: {why}"
         ))
     })
 }
@@ -131,6 +133,22 @@ impl Target {
             labels: LabelSelector::parse(&s.label_selector)?,
             annotations: LabelSelector::parse(&s.annotation_selector)?,
         })
+    }
+
+    /// Does the selector pick this id (group, version, kind, name and namespace as
+    /// written, kustomize's `SelectorRegex`)?
+    pub fn selects_id(&self, id: &crate::resource::ResId) -> bool {
+        let one = |re: &Option<Regex>, a: &str| re.as_ref().is_none_or(|re| re.is_match(a));
+        one(&self.group, &id.gvk.group)
+            && one(&self.version, &id.gvk.version)
+            && one(&self.kind, &id.gvk.kind)
+            && one(&self.name, &id.name)
+            && one(&self.namespace, &id.namespace)
+    }
+
+    /// Do the label and annotation selectors pick this object?
+    pub fn matches_meta(&self, r: &Resource) -> bool {
+        self.labels.matches(&r.labels()) && self.annotations.matches(&r.annotations())
     }
 
     /// Does the selector pick this object?
