@@ -8,8 +8,7 @@ use crate::transform::config::TransformerConfig;
 
 /// This kustomization's own configuration files merged together (`None` when it has none).
 ///
-/// As in kustomize, an entry holding a line break is inline configuration text; any other
-/// entry is a file path.
+/// Every entry is a file path (kustomize 5.8.1 has no inline configuration text).
 pub fn load(kfile: &KustomizationFile, opts: &BuildOptions) -> Result<Option<TransformerConfig>> {
     let entries = &kfile.kustomization.configurations;
     if entries.is_empty() {
@@ -18,24 +17,19 @@ pub fn load(kfile: &KustomizationFile, opts: &BuildOptions) -> Result<Option<Tra
     let mut merged = TransformerConfig::default();
     for (i, entry) in entries.iter().enumerate() {
         let pointer = format!("/configurations/{i}");
-        let (text, shown) = if entry.contains('\n') || entry.contains('\r') {
-            (entry.clone(), kfile.path.clone())
-        } else {
-            let path = resolve_file(kfile, entry, &pointer, opts.load_restrictor)?;
-            (
-                read_text(&path, &opts.limits)?,
-                lexical_join(&kfile.display_dir, entry),
-            )
-        };
-        let cfg = TransformerConfig::parse(&text).map_err(|e| {
-            if shown == kfile.path {
-                Error::at(&kfile.path, kfile.pos(&pointer), e.message)
-            } else {
-                Error {
-                    file: Some(shown.clone()),
-                    ..e
-                }
-            }
+        if entry.contains('\n') || entry.contains('\r') {
+            return Err(Error::at(
+                &kfile.path,
+                kfile.pos(&pointer),
+                "a configurations entry is a file path; kustomize 5.8.1 reads no inline configuration text, so move it into a file",
+            ));
+        }
+        let path = resolve_file(kfile, entry, &pointer, opts.load_restrictor)?;
+        let shown = lexical_join(&kfile.display_dir, entry);
+        let text = read_text(&path, &opts.limits)?;
+        let cfg = TransformerConfig::parse(&text).map_err(|e| Error {
+            file: Some(shown.clone()),
+            ..e
         })?;
         merged.merge(&cfg).map_err(|e| {
             Error::at(

@@ -92,6 +92,47 @@ struct RawBackRef {
     field_specs: Vec<FieldSpecDef>,
 }
 
+const TOP: &[&str] = &[
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "templateLabels",
+    "commonAnnotations",
+    "nameReference",
+    "varReference",
+    "images",
+    "replicas",
+];
+const SPEC: &[&str] = &["group", "version", "kind", "path", "create", "fieldSpecs"];
+
+/// Go's JSON decoding matches field names case-insensitively: rename each key to the
+/// field it matches (unknown keys stay, and are refused by the strict decoding).
+fn canonical_keys(value: &mut serde_json::Value, names: &[&str], depth: usize) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let old = std::mem::take(map);
+            for (k, mut v) in old {
+                let name = names
+                    .iter()
+                    .find(|n| n.eq_ignore_ascii_case(&k))
+                    .map_or(k, |n| n.to_string());
+                if depth < 4 {
+                    canonical_keys(&mut v, SPEC, depth + 1);
+                }
+                map.insert(name, v);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for i in items {
+                canonical_keys(i, names, depth);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn specs(defs: &[FieldSpecDef]) -> Vec<FieldSpec> {
     defs.iter().map(FieldSpec::from_def).collect()
 }
@@ -152,6 +193,8 @@ impl TransformerConfig {
             Some(d) if !d.value.is_null() => d.value,
             _ => return Ok(TransformerConfig::default()),
         };
+        let mut value = value;
+        canonical_keys(&mut value, TOP, 0);
         let raw: RawConfig = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             Error::msg(format!("invalid configuration at '{path}': {}", e.inner()))

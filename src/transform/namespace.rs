@@ -42,6 +42,13 @@ pub fn apply(resources: &mut [Resource], namespace: &str, cfg: &TransformerConfi
                 continue;
             }
             spec.apply(&mut r.value, Some(CreateKind::Scalar), &mut |n| {
+                if n.is_object() || n.is_array() {
+                    return Err(Error::msg(format!(
+                        "namespace field specs must target scalar fields, and '{}' holds a {}",
+                        spec.path,
+                        if n.is_array() { "list" } else { "map" }
+                    )));
+                }
                 *n = Value::String(namespace.to_owned());
                 Ok(())
             })

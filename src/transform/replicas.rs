@@ -17,15 +17,17 @@ pub fn apply(
     let specs = &cfg.replicas;
     for rep in replicas {
         let mut found = false;
-        for r in resources.iter_mut() {
-            let cur = r.cur_id();
-            let ids = std::iter::once(&cur).chain(r.prev_ids.iter());
-            let matching: Vec<_> = ids
-                .filter(|id| id.name == rep.name)
-                .flat_map(|id| specs.iter().filter(|s| id.gvk.is_selected(&s.gvk)))
-                .cloned()
-                .collect();
-            if let Some(spec) = matching.first() {
+        // As kustomize: every field spec, applied to every object with that name (current
+        // or earlier) whose kind the spec selects.
+        for spec in specs {
+            for r in resources.iter_mut() {
+                let cur = r.cur_id();
+                let hit = std::iter::once(&cur)
+                    .chain(r.prev_ids.iter())
+                    .any(|id| id.name == rep.name && id.gvk.is_selected(&spec.gvk));
+                if !hit {
+                    continue;
+                }
                 found = true;
                 spec.apply(&mut r.value, Some(CreateKind::Scalar), &mut |n| {
                     *n = Value::from(rep.count);
