@@ -209,6 +209,8 @@ pub struct Resource {
     pub helm_generated: bool,
     /// Parts written by patches, oldest first (for pointing findings at the patch).
     pub written: Vec<Written>,
+    /// Names of the `vars` bound to this object (kustomize keeps them beside the object).
+    pub var_names: Vec<String>,
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
@@ -236,6 +238,7 @@ impl Resource {
             needs_hash: false,
             helm_generated: false,
             written: Vec::new(),
+            var_names: Vec::new(),
         }
     }
 

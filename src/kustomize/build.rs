@@ -131,6 +131,8 @@ pub struct Accumulator {
     /// The field-spec tables: the builtin ones, merged with the `configurations:` of this
     /// kustomization and of everything it includes. Shared until one of them adds to it.
     pub config: Arc<TransformerConfig>,
+    /// The `vars` of this kustomization and everything it includes, bound to objects.
+    pub vars: Vec<transform::vars::BoundVar>,
 }
 
 impl Default for Accumulator {
@@ -141,6 +143,7 @@ impl Default for Accumulator {
             config: BUILTIN
                 .get_or_init(|| Arc::new(TransformerConfig::builtin().clone()))
                 .clone(),
+            vars: Vec::new(),
         }
     }
 }
@@ -185,6 +188,8 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
     let mut resources = acc.set.into_items();
     super::generator::apply_hashes(&mut resources);
     transform::nameref::apply(&mut resources, &config).map_err(|e| e.in_file(&kfile.path, None))?;
+    transform::vars::resolve(&mut resources, &acc.vars, &config)
+        .map_err(|e| e.in_file(&kfile.path, kfile.pos("/vars")))?;
     resources.retain(|r| {
         r.value
             .pointer("/metadata/annotations/config.kubernetes.io~1local-config")
@@ -284,6 +289,9 @@ impl Builder<'_> {
             "patchesStrategicMerge",
             "patches",
         );
+        if k.vars.is_some() {
+            self.warnings.push("# Warning: 'vars' is deprecated. Please use 'replacements' instead. [EXPERIMENTAL] Run 'kustomize edit fix' to update your Kustomization automatically.".to_owned());
+        }
     }
 
     /// Read the resource files in `files` (then empty it) and append their objects.
@@ -390,6 +398,8 @@ impl Builder<'_> {
             acc.set.append_all(sub_acc.set.into_items())?;
             acc.merge_config(&sub_acc.config)
                 .map_err(|e| e.in_file(&kfile.path, kfile.pos(&pointer)))?;
+            transform::vars::merge(&mut acc.vars, &sub_acc.vars)
+                .map_err(|e| e.in_file(&kfile.path, kfile.pos(&pointer)))?;
         }
         self.load_files(kfile, &mut files, &mut acc.set)?;
         if let Some(own) = super::configurations::load(kfile, self.opts)? {
@@ -434,6 +444,10 @@ impl Builder<'_> {
             &config,
             &replacements,
         )?;
+        if let Some(vars) = &k.vars {
+            transform::vars::bind(acc.set.items_mut(), vars, &mut acc.vars)
+                .map_err(|e| e.in_file(&kfile.path, kfile.pos("/vars")))?;
+        }
         self.stack.pop();
         self.namespaces.pop();
         Ok(())

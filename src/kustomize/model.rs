@@ -80,8 +80,8 @@ pub struct Kustomization {
     /// Values copied from one object's field into others' (inline or `path:` files).
     #[serde(default)]
     pub replacements: Vec<ReplacementEntry>,
-    /// Not supported.
-    pub vars: Option<Value>,
+    /// Deprecated: `$(NAME)` values read from an object's field.
+    pub vars: Option<Vec<Var>>,
     /// Not supported.
     pub crds: Option<Value>,
     /// Transformer configuration files (or inline text) extending the field-spec tables.
@@ -186,6 +186,59 @@ pub struct FieldOptions {
     /// Create missing target fields.
     #[serde(default)]
     pub create: bool,
+}
+
+/// One `vars` entry (deprecated by kustomize in favour of `replacements`).
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Var {
+    /// The name used as `$(NAME)`.
+    #[serde(default)]
+    pub name: String,
+    /// The object the value is read from.
+    #[serde(default, alias = "objRef", alias = "ObjRef")]
+    pub objref: VarTarget,
+    /// The field the value is read from (default `metadata.name`).
+    #[serde(default, alias = "fieldRef", alias = "FieldRef")]
+    pub fieldref: Option<VarField>,
+}
+
+/// A var's object.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct VarTarget {
+    /// `group/version` or `version`.
+    #[serde(default, alias = "apiversion")]
+    pub api_version: String,
+    /// Group (when `apiVersion` does not give it).
+    #[serde(default)]
+    pub group: String,
+    /// Version (when `apiVersion` does not give it).
+    #[serde(default)]
+    pub version: String,
+    /// Kind.
+    #[serde(default)]
+    pub kind: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Namespace (empty: any).
+    #[serde(default)]
+    pub namespace: String,
+}
+
+/// A var's field.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct VarField {
+    /// Dotted path.
+    #[serde(
+        default,
+        rename = "fieldPath",
+        alias = "fieldpath",
+        alias = "FieldPath"
+    )]
+    pub field_path: String,
 }
 
 /// One `labels` entry.
@@ -488,7 +541,6 @@ impl Kustomization {
             "helmChartInflationGenerator",
             never,
         );
-        check(self.vars.is_some(), "vars", never);
         check(self.crds.is_some(), "crds", never);
         check(self.generators.is_some(), "generators", never);
         check(self.transformers.is_some(), "transformers", never);

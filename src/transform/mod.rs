@@ -30,6 +30,7 @@ pub mod smp;
 pub mod smp_schema;
 pub mod sort;
 pub mod target;
+pub mod vars;
 
 use crate::error::{Error, Result};
 use crate::kustomize::loader::KustomizationFile;
