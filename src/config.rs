@@ -70,6 +70,8 @@ struct Raw {
     #[serde(default)]
     crd_dirs: Option<Vec<String>>,
     #[serde(default)]
+    app: Option<String>,
+    #[serde(default)]
     exclude: Vec<String>,
     #[serde(default)]
     rules: BTreeMap<String, Level>,
@@ -84,6 +86,9 @@ pub struct Config {
     pub file: Option<PathBuf>,
     /// CRD directories, relative to the repository root.
     pub crd_dirs: Option<Vec<PathBuf>>,
+    /// The directory each environment renders into (`OUT/<env>/<app>/`), the path the
+    /// GitOps tools sync; `ml-serving` when not set.
+    pub app: Option<String>,
     exclude: Vec<String>,
     exclude_set: globset::GlobSet,
     rules: BTreeMap<&'static str, Level>,
@@ -130,7 +135,7 @@ impl Config {
             let hint = if inner.contains("unknown variant") {
                 "; a rule's level is one of error, warning, info, off"
             } else if inner.contains("unknown field") {
-                "; kforge.yaml has kubernetesVersion, crdDirs, exclude, rules, environments"
+                "; kforge.yaml has kubernetesVersion, app, crdDirs, exclude, rules, environments"
             } else {
                 ""
             };
@@ -225,6 +230,16 @@ impl Config {
             crd_dirs: raw
                 .crd_dirs
                 .map(|d| d.into_iter().map(PathBuf::from).collect()),
+            app: match raw.app {
+                Some(a) if a.is_empty() || a.contains('/') || a.contains('\\') || a == ".." || a == "." => {
+                    return Err(Error::at(
+                        path,
+                        at("/app", false),
+                        format!("app '{a}' must be one directory name (it is the directory each environment renders into)"),
+                    ))
+                }
+                other => other,
+            },
             exclude: raw.exclude,
             exclude_set,
             rules,

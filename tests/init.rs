@@ -27,6 +27,69 @@ fn new_repositories_pass_check_for_every_cloud() {
     }
 }
 
+/// Regression: `render` of a repository made by `init --name` writes the directory its own
+/// Flux Kustomizations and Argo CD ApplicationSet sync (it used to write `ml-serving/`).
+#[test]
+fn rendered_tree_holds_every_path_the_gitops_files_sync() {
+    let dir = std::env::temp_dir().join(format!("kforge-init-render-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let (code, _, err) = kforge(&["init", d, "--name", "fraud-scoring"]);
+    assert_eq!(code, Some(0), "{err}");
+    let out = dir.join("rendered");
+    let (code, _, err) = kforge(&["render", d, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let mut checked = 0;
+    for env in ["dev", "staging", "prod"] {
+        // Flux: spec.path of each environment's Kustomization, relative to its branch.
+        let flux = std::fs::read_to_string(
+            dir.join(format!("ci/gitops/flux/{env}/flux-kustomization.yaml")),
+        )
+        .unwrap();
+        for line in flux.lines().filter(|l| l.trim_start().starts_with("path:")) {
+            let p = line
+                .split_once(':')
+                .unwrap()
+                .1
+                .trim()
+                .trim_start_matches("./");
+            assert!(
+                out.join(env).join(p).is_dir(),
+                "flux {env} syncs {p}, not rendered"
+            );
+            checked += 1;
+        }
+    }
+    // Argo CD: the ApplicationSet's template path inside environments/<env>.
+    let appset = std::fs::read_dir(dir.join("ci/gitops/argocd"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("applicationset")
+        })
+        .expect("an ApplicationSet");
+    let text = std::fs::read_to_string(appset.path()).unwrap();
+    let path = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("path:") && !l.contains("overlays"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, p)| p.trim().to_owned())
+        .expect("template path");
+    assert_eq!(path, "fraud-scoring");
+    for env in ["dev", "staging", "prod"] {
+        assert!(
+            out.join(env).join(&path).is_dir(),
+            "argo {env} syncs {path}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 6);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn names_must_be_dns_labels() {
     let dir = std::env::temp_dir().join(format!("kforge-init-bad-{}", std::process::id()));

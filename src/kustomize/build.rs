@@ -406,6 +406,10 @@ impl Builder<'_> {
             acc.merge_config(&Arc::new(own))
                 .map_err(|e| e.in_file(&kfile.path, kfile.pos("/configurations")))?;
         }
+        if let Some(crds) = super::crds::load(kfile, self.opts)? {
+            acc.merge_config(&Arc::new(crds))
+                .map_err(|e| e.in_file(&kfile.path, kfile.pos("/crds")))?;
+        }
         let set = &mut acc.set;
 
         super::generator::run(kfile, set, self.opts)?;

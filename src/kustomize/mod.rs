@@ -3,6 +3,7 @@
 pub mod build;
 pub mod cache;
 pub mod configurations;
+pub mod crds;
 pub mod generator;
 pub mod helm;
 pub mod loader;

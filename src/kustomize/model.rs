@@ -82,8 +82,9 @@ pub struct Kustomization {
     pub replacements: Vec<ReplacementEntry>,
     /// Deprecated: `$(NAME)` values read from an object's field.
     pub vars: Option<Vec<Var>>,
-    /// Not supported.
-    pub crds: Option<Value>,
+    /// OpenAPI definition files adding field specs for custom kinds.
+    #[serde(default)]
+    pub crds: Vec<String>,
     /// Transformer configuration files (or inline text) extending the field-spec tables.
     #[serde(default)]
     pub configurations: Vec<String>,
@@ -541,7 +542,6 @@ impl Kustomization {
             "helmChartInflationGenerator",
             never,
         );
-        check(self.crds.is_some(), "crds", never);
         check(self.generators.is_some(), "generators", never);
         check(self.transformers.is_some(), "transformers", never);
         check(self.validators.is_some(), "validators", never);
