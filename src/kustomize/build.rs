@@ -174,14 +174,8 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
         namespaces: Vec::new(),
         warnings: Vec::new(),
     };
+    // A Component built on its own is built like a Kustomization, as kustomize does.
     let kfile = load_kustomization(dir, &opts.limits)?;
-    if kfile.kustomization.kind.as_deref() == Some("Component") {
-        return Err(Error::at(
-            &kfile.path,
-            kfile.pos("/kind"),
-            "a Component cannot be built on its own; list it under 'components' of a Kustomization",
-        ));
-    }
     let mut acc = Accumulator::default();
     b.accumulate(&kfile, &mut acc)?;
     let config = acc.config;

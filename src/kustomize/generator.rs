@@ -272,7 +272,8 @@ fn make_object(
     obj.insert("apiVersion".into(), Value::String("v1".into()));
     obj.insert("kind".into(), Value::String(kind.name().into()));
     obj.insert("metadata".into(), Value::Object(md));
-    if !data.is_empty() {
+    // kustomize writes (and hashes) `data: {}` for a Secret with no entries.
+    if !data.is_empty() || kind == Kind::Secret {
         obj.insert("data".into(), Value::Object(data));
     }
     if !binary.is_empty() {
@@ -362,8 +363,13 @@ pub fn run(kfile: &KustomizationFile, set: &mut ResSet, opts: &BuildOptions) -> 
                 namespace: g.namespace.clone(),
             };
             let existing = set.items_mut().iter_mut().position(|r| r.has_id(&id));
-            match (g.behavior.as_str(), existing) {
-                ("" | "create", None) => {
+            // kustomize treats a behavior it does not know (e.g. `add`) as create.
+            let behavior = match g.behavior.as_str() {
+                b @ ("merge" | "replace") => b,
+                _ => "create",
+            };
+            match (behavior, existing) {
+                (_, None) if behavior == "create" => {
                     let mut r = Resource::new(
                         value,
                         Origin {
@@ -376,13 +382,13 @@ pub fn run(kfile: &KustomizationFile, set: &mut ResSet, opts: &BuildOptions) -> 
                     r.needs_hash = hash;
                     set.append_all(vec![r])?;
                 }
-                ("" | "create", Some(_)) => {
+                (_, Some(_)) if behavior == "create" => {
                     return Err(here(format!(
                         "id {id} exists; use behavior: merge or replace to change it"
                     )))
                 }
-                ("merge" | "replace", Some(idx)) => {
-                    let replace = g.behavior == "replace";
+                (_, Some(idx)) => {
+                    let replace = behavior == "replace";
                     let r = &mut set.items_mut()[idx];
                     merge_map_field(&mut r.value, &value, "data", replace);
                     merge_map_field(&mut r.value, &value, "binaryData", replace);
@@ -396,14 +402,9 @@ pub fn run(kfile: &KustomizationFile, set: &mut ResSet, opts: &BuildOptions) -> 
                     }
                     r.needs_hash |= hash;
                 }
-                ("merge" | "replace", None) => {
+                (_, None) => {
                     return Err(here(format!(
                         "id {id} does not exist; cannot merge or replace"
-                    )))
-                }
-                (other, _) => {
-                    return Err(here(format!(
-                        "unknown behavior '{other}'; use create, merge or replace"
                     )))
                 }
             }
@@ -433,7 +434,7 @@ pub fn content_hash(obj: &Value) -> String {
     let mut m = Map::new();
     let data = obj
         .get("data")
-        .filter(|d| d.as_object().is_some_and(|o| !o.is_empty()));
+        .filter(|d| kind == "Secret" || d.as_object().is_some_and(|o| !o.is_empty()));
     m.insert(
         "data".into(),
         data.cloned().unwrap_or(Value::String(String::new())),

@@ -204,25 +204,30 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
             ));
         }
     }
-    let kustomization: Kustomization =
-        serde_path_to_error::deserialize(&doc.value).map_err(|e| {
-            let ptr = serde_path_to_pointer(e.path());
-            let pos = doc.spans.nearest(&ptr).map(|s| s.key.unwrap_or(s.value));
-            let field = e.path().to_string();
-            let inner = e.into_inner().to_string();
-            let hint = if inner.contains("expected a string")
-                || inner.contains("expected a borrowed string")
-            {
-                "; quote the value so it stays a string"
-            } else {
-                ""
-            };
-            Error::at(
-                &path,
-                pos,
-                format!("invalid kustomization field '{field}': {inner}{hint}"),
-            )
-        })?;
+    // A field with no value (`components:` whose entries are all commented out) reads as
+    // absent, as kustomize reads it.
+    let mut fields = doc.value.clone();
+    if let Some(m) = fields.as_object_mut() {
+        m.retain(|_, v| !v.is_null());
+    }
+    let kustomization: Kustomization = serde_path_to_error::deserialize(&fields).map_err(|e| {
+        let ptr = serde_path_to_pointer(e.path());
+        let pos = doc.spans.nearest(&ptr).map(|s| s.key.unwrap_or(s.value));
+        let field = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let hint = if inner.contains("expected a string")
+            || inner.contains("expected a borrowed string")
+        {
+            "; quote the value so it stays a string"
+        } else {
+            ""
+        };
+        Error::at(
+            &path,
+            pos,
+            format!("invalid kustomization field '{field}': {inner}{hint}"),
+        )
+    })?;
     let canonical = dir
         .canonicalize()
         .map_err(|e| Error::at(dir, None, format!("cannot resolve directory: {e}")))?;
