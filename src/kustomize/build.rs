@@ -137,12 +137,9 @@ pub struct Accumulator {
 
 impl Default for Accumulator {
     fn default() -> Self {
-        static BUILTIN: std::sync::OnceLock<Arc<TransformerConfig>> = std::sync::OnceLock::new();
         Accumulator {
             set: ResSet::default(),
-            config: BUILTIN
-                .get_or_init(|| Arc::new(TransformerConfig::builtin().clone()))
-                .clone(),
+            config: TransformerConfig::builtin(),
             vars: Vec::new(),
         }
     }

@@ -1,5 +1,5 @@
-//! `configurations:`: transformer configuration files (inline text or file paths) read
-//! under the load restrictor and merged into kustomize's builtin tables.
+//! `configurations:`: transformer configuration files read under the load restrictor and
+//! merged into kustomize's builtin tables; [`merge_files`] also serves `crds:`.
 
 use super::loader::{lexical_join, read_text, resolve_file, KustomizationFile};
 use super::BuildOptions;
@@ -11,31 +11,47 @@ use crate::transform::config::TransformerConfig;
 /// Every entry is a file path (kustomize 5.8.1 has no inline configuration text).
 pub fn load(kfile: &KustomizationFile, opts: &BuildOptions) -> Result<Option<TransformerConfig>> {
     let entries = &kfile.kustomization.configurations;
+    if let Some(i) = entries
+        .iter()
+        .position(|e| e.contains('\n') || e.contains('\r'))
+    {
+        return Err(Error::at(
+            &kfile.path,
+            kfile.pos(&format!("/configurations/{i}")),
+            "a configurations entry is a file path; kustomize 5.8.1 reads no inline configuration text, so move it into a file",
+        ));
+    }
+    merge_files(kfile, opts, "configurations", entries, &|text| {
+        TransformerConfig::parse(text)
+    })
+}
+
+/// Read each file of a kustomization field (`field`, entries `entries`), turn its text into
+/// a configuration with `parse` (its errors name the file), and merge them in order.
+pub fn merge_files(
+    kfile: &KustomizationFile,
+    opts: &BuildOptions,
+    field: &str,
+    entries: &[String],
+    parse: &dyn Fn(&str) -> Result<TransformerConfig>,
+) -> Result<Option<TransformerConfig>> {
     if entries.is_empty() {
         return Ok(None);
     }
     let mut merged = TransformerConfig::default();
     for (i, entry) in entries.iter().enumerate() {
-        let pointer = format!("/configurations/{i}");
-        if entry.contains('\n') || entry.contains('\r') {
-            return Err(Error::at(
-                &kfile.path,
-                kfile.pos(&pointer),
-                "a configurations entry is a file path; kustomize 5.8.1 reads no inline configuration text, so move it into a file",
-            ));
-        }
+        let pointer = format!("/{field}/{i}");
         let path = resolve_file(kfile, entry, &pointer, opts.load_restrictor)?;
         let shown = lexical_join(&kfile.display_dir, entry);
-        let text = read_text(&path, &opts.limits)?;
-        let cfg = TransformerConfig::parse(&text).map_err(|e| Error {
-            file: Some(shown.clone()),
+        let cfg = parse(&read_text(&path, &opts.limits)?).map_err(|e| Error {
+            file: Some(shown),
             ..e
         })?;
         merged.merge(&cfg).map_err(|e| {
             Error::at(
                 &kfile.path,
                 kfile.pos(&pointer),
-                format!("configurations: {}", e.message),
+                format!("{field}: {}", e.message),
             )
         })?;
     }

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::loader::{lexical_join, read_text, resolve_file, KustomizationFile};
+use super::loader::KustomizationFile;
 use super::BuildOptions;
 use crate::error::{Error, Result};
 use crate::resource::Gvk;
@@ -137,30 +137,8 @@ fn from_text(text: &str, opts: &BuildOptions) -> std::result::Result<Transformer
 
 /// This kustomization's `crds:` files merged into one configuration (`None` when none).
 pub fn load(kfile: &KustomizationFile, opts: &BuildOptions) -> Result<Option<TransformerConfig>> {
-    let entries = &kfile.kustomization.crds;
-    if entries.is_empty() {
-        return Ok(None);
-    }
-    let mut merged = TransformerConfig::default();
-    for (i, entry) in entries.iter().enumerate() {
-        let pointer = format!("/crds/{i}");
-        let path = resolve_file(kfile, entry, &pointer, opts.load_restrictor)?;
-        let shown = lexical_join(&kfile.display_dir, entry);
-        let text = read_text(&path, &opts.limits)?;
-        let cfg = from_text(&text, opts).map_err(|m| {
-            Error::at(
-                &shown,
-                None,
-                format!("unable to parse OpenAPI definitions for crds: {m}"),
-            )
-        })?;
-        merged.merge(&cfg).map_err(|e| {
-            Error::at(
-                &kfile.path,
-                kfile.pos(&pointer),
-                format!("crds: {}", e.message),
-            )
-        })?;
-    }
-    Ok(Some(merged))
+    super::configurations::merge_files(kfile, opts, "crds", &kfile.kustomization.crds, &|text| {
+        from_text(text, opts)
+            .map_err(|m| Error::msg(format!("unable to parse OpenAPI definitions for crds: {m}")))
+    })
 }

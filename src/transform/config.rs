@@ -6,7 +6,7 @@
 //! the objects: a base's configuration applies to the transformers of every kustomization
 //! that includes it, as kustomize's accumulator merges them.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 
@@ -164,17 +164,18 @@ fn sort_specs(v: &mut [FieldSpec]) {
 }
 
 impl TransformerConfig {
-    /// kustomize v5.8.1's builtin tables, parsed once.
-    pub fn builtin() -> &'static TransformerConfig {
-        static BUILTIN: OnceLock<TransformerConfig> = OnceLock::new();
-        BUILTIN.get_or_init(|| {
+    /// kustomize v5.8.1's builtin tables, parsed once and shared.
+    pub fn builtin() -> Arc<TransformerConfig> {
+        static BUILTIN: OnceLock<Arc<TransformerConfig>> = OnceLock::new();
+        let c = BUILTIN.get_or_init(|| {
             let mut c = TransformerConfig::default();
             let defaults = TransformerConfig::parse(include_str!("tables/default_config.yaml"))
                 .expect("tables/default_config.yaml is a valid configuration");
             c.merge(&defaults)
                 .expect("tables/default_config.yaml has no conflicting entries");
-            c
-        })
+            Arc::new(c)
+        });
+        c.clone()
     }
 
     /// Parse a configuration file's text (its fields sorted as kustomize sorts them).

@@ -184,32 +184,6 @@ fn walk(
     }
 }
 
-/// Parse a table of specs written one per line as `group version kind path create`
-/// (`-` for an empty part).
-pub fn table(rows: &str) -> Vec<FieldSpec> {
-    rows.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let p: Vec<&str> = l.split_whitespace().collect();
-            let f = |s: &str| {
-                if s == "-" {
-                    String::new()
-                } else {
-                    s.to_owned()
-                }
-            };
-            FieldSpec::new(
-                &f(p[0]),
-                &f(p[1]),
-                &f(p[2]),
-                p[3],
-                p.get(4) == Some(&"create"),
-            )
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

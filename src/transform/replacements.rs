@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::target::Target;
 use crate::error::{Error, Result};
-use crate::kustomize::model::{FieldOptions, Replacement, Selector, SourceSelector};
+use crate::kustomize::model::{FieldOptions, Replacement, SourceSelector};
 use crate::resource::{Gvk, ResId, Resource};
 use crate::source::pointer::push_token;
 use crate::source::scalar::plain_value;
@@ -198,12 +198,7 @@ fn select_source<'r>(resources: &'r [Resource], s: &SourceSelector) -> Result<&'
     for r in resources {
         let hit = all_ids(r).iter().any(|id| {
             (s.name.is_empty() || s.name == id.name)
-                && (s.namespace.is_empty()
-                    || ResId {
-                        namespace: s.namespace.clone(),
-                        ..Default::default()
-                    }
-                    .ns_equals(id))
+                && (s.namespace.is_empty() || id.effective_namespace() == s.namespace)
                 && id.gvk.is_selected(&sel)
         });
         if hit {
@@ -570,14 +565,6 @@ fn copy_to_target(
     Ok(())
 }
 
-fn has_id_fields(s: &Selector) -> bool {
-    !(s.group.is_empty()
-        && s.version.is_empty()
-        && s.kind.is_empty()
-        && s.name.is_empty()
-        && s.namespace.is_empty())
-}
-
 fn apply_one(resources: &mut [Resource], r: &Replacement) -> Result<()> {
     let Some(targets) = r
         .targets
@@ -599,30 +586,18 @@ fn apply_one(resources: &mut [Resource], r: &Replacement) -> Result<()> {
             t.field_paths.clone()
         };
         let sel = Target::new(select)?;
-        let rejects: Vec<(Target, bool)> = t
-            .reject
-            .iter()
-            .map(|s| {
-                let has_meta = !(s.label_selector.is_empty() && s.annotation_selector.is_empty());
-                Target::new(s).map(|t| (t, has_meta))
-            })
-            .collect::<Result<_>>()?;
+        let rejects: Vec<Target> = t.reject.iter().map(Target::new).collect::<Result<_>>()?;
         for res in resources.iter_mut() {
             if !sel.matches_meta(res) {
                 continue;
             }
-            if rejects
-                .iter()
-                .any(|(rej, has_meta)| *has_meta && rej.matches_meta(res))
-            {
-                continue;
-            }
+            // A reject drops an object by its labels/annotations and, separately, by its
+            // id, as kustomize applies the two halves of a reject selector.
             let ids = all_ids(res);
-            if t.reject
-                .iter()
-                .zip(&rejects)
-                .any(|(s, (rej, _))| has_id_fields(s) && ids.iter().any(|id| rej.selects_id(id)))
-            {
+            if rejects.iter().any(|rej| {
+                (rej.has_meta_selectors() && rej.matches_meta(res))
+                    || (rej.has_id_fields() && ids.iter().any(|id| rej.selects_id(id)))
+            }) {
                 continue;
             }
             if ids.iter().any(|id| sel.selects_id(id)) {

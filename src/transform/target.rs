@@ -146,6 +146,24 @@ impl Target {
             && one(&self.namespace, &id.namespace)
     }
 
+    /// Does it select by group, version, kind, name or namespace?
+    pub fn has_id_fields(&self) -> bool {
+        [
+            &self.group,
+            &self.version,
+            &self.kind,
+            &self.name,
+            &self.namespace,
+        ]
+        .iter()
+        .any(|re| re.is_some())
+    }
+
+    /// Does it select by labels or annotations?
+    pub fn has_meta_selectors(&self) -> bool {
+        !(self.labels.reqs.is_empty() && self.annotations.reqs.is_empty())
+    }
+
     /// Do the label and annotation selectors pick this object?
     pub fn matches_meta(&self, r: &Resource) -> bool {
         self.labels.matches(&r.labels()) && self.annotations.matches(&r.annotations())
