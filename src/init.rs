@@ -30,7 +30,7 @@ pub struct InitOptions {
 
 /// The files of a new repository (path → content), before writing.
 pub fn files(opts: &InitOptions) -> Result<Vec<(String, Vec<u8>)>> {
-    if !crate::validate::pods::dns_label(&opts.name) {
+    if !crate::text::dns_label(&opts.name) {
         return Err(Error::msg(format!(
             "'{}' is not a valid name: use lowercase letters, digits and '-', at most 63 characters (a DNS label)",
             opts.name

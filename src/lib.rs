@@ -19,11 +19,13 @@ pub mod emit;
 pub mod error;
 pub mod init;
 pub mod kustomize;
+pub mod model;
 pub mod parallel;
 pub mod render;
 pub mod report;
 pub mod resource;
 pub mod source;
+pub mod text;
 pub mod transform;
 pub mod validate;
 

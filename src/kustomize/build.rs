@@ -263,7 +263,7 @@ impl Builder<'_> {
         })
     }
 
-    fn warn_deprecated(&mut self, k: &super::model::Kustomization) {
+    fn warn_deprecated(&mut self, k: &crate::model::Kustomization) {
         let mut warn = |used: bool, field: &str, instead: &str| {
             if used {
                 self.warnings.push(format!(

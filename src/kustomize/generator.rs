@@ -12,9 +12,9 @@ use sha2::{Digest, Sha256};
 
 use super::build::ResSet;
 use super::loader::{lexical_join, resolve_file, KustomizationFile};
-use super::model::{GeneratorArgs, GeneratorOptions};
 use super::BuildOptions;
 use crate::error::{Error, Result};
+use crate::model::{GeneratorArgs, GeneratorOptions};
 use crate::resource::{Gvk, Origin, ResId, Resource};
 use crate::source::SpanIndex;
 

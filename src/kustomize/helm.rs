@@ -17,9 +17,9 @@ use super::build::ResSet;
 use super::loader::{
     lexical_join, read_text, resolve_file, resources_from_text, KustomizationFile,
 };
-use super::model::HelmChart;
 use super::BuildOptions;
 use crate::error::{Error, Result};
+use crate::model::HelmChart;
 use crate::source::yaml::parse_single;
 use crate::source::Schema;
 

@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::model::{Kustomization, FIELDS};
 use crate::error::{Error, Result};
+use crate::model::{Kustomization, FIELDS};
 use crate::resource::{Origin, Resource};
 use crate::source::pointer::push_token;
 use crate::source::yaml::{parse_single, parse_stream};
 use crate::source::{Limits, Pos, Schema, SpanIndex};
+use crate::text::did_you_mean;
 
 /// The names a kustomization file may have, in kustomize's order.
 pub const KUSTOMIZATION_FILES: [&str; 3] =
@@ -120,31 +121,6 @@ pub fn read_text(path: &Path, limits: &Limits) -> Result<String> {
             "file is not valid UTF-8; save it as UTF-8",
         )
     })
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-/// The closest of `candidates` to `word`, if close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (edit_distance(word, c), *c))
-        .filter(|(d, c)| *d <= (c.len() / 3).max(2))
-        .min()
-        .map(|(_, c)| c)
 }
 
 pub(crate) fn serde_path_to_pointer(path: &serde_path_to_error::Path) -> String {

@@ -7,7 +7,6 @@ pub mod crds;
 pub mod generator;
 pub mod helm;
 pub mod loader;
-pub mod model;
 pub mod replacements;
 
 pub use build::{build, BuildOptions, BuildOutput};

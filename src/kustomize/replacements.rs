@@ -4,9 +4,9 @@
 use serde_json::Value;
 
 use super::loader::{lexical_join, read_text, resolve_file, KustomizationFile};
-use super::model::Replacement;
 use super::BuildOptions;
 use crate::error::{Error, Result};
+use crate::model::Replacement;
 use crate::source::yaml::parse_stream;
 use crate::source::Schema;
 use crate::transform::replacements::Located;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::fieldspec::FieldSpec;
 use crate::error::{Error, Result};
-use crate::kustomize::model::FieldSpecDef;
+use crate::model::FieldSpecDef;
 use crate::resource::Gvk;
 
 /// A kind that can be referred to by name, and the fields that refer to it.

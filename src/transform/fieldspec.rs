@@ -81,7 +81,7 @@ impl FieldSpec {
     }
 
     /// A spec as written in a kustomization or a configuration file.
-    pub fn from_def(d: &crate::kustomize::model::FieldSpecDef) -> FieldSpec {
+    pub fn from_def(d: &crate::model::FieldSpecDef) -> FieldSpec {
         FieldSpec::new(&d.group, &d.version, &d.kind, &d.path, d.create)
     }
 

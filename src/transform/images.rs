@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::config::TransformerConfig;
 use crate::error::{Error, Result};
-use crate::kustomize::model::Image;
+use crate::model::Image;
 use crate::resource::Resource;
 
 /// Split an image reference into name, tag and digest, as kustomize does.

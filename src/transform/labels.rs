@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::config::{merge_specs, TransformerConfig};
 use super::fieldspec::{CreateKind, FieldSpec};
 use crate::error::Result;
-use crate::kustomize::model::Label;
+use crate::model::Label;
 use crate::resource::Resource;
 use crate::source::pointer::push_token;
 

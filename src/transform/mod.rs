@@ -160,7 +160,7 @@ fn run_patches_strategic_merge(
                 from_file: false,
             }
         } else {
-            let as_patch = crate::kustomize::model::Patch {
+            let as_patch = crate::model::Patch {
                 path: Some(entry.clone()),
                 patch: None,
                 target: None,

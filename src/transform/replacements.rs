@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::target::Target;
 use crate::error::{Error, Result};
-use crate::kustomize::model::{FieldOptions, Replacement, SourceSelector};
+use crate::model::{FieldOptions, Replacement, SourceSelector};
 use crate::resource::{Gvk, ResId, Resource};
 use crate::source::pointer::push_token;
 use crate::source::scalar::plain_value;

@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::config::TransformerConfig;
 use super::fieldspec::CreateKind;
 use crate::error::{Error, Result};
-use crate::kustomize::model::Replica;
+use crate::model::Replica;
 use crate::resource::Resource;
 
 /// Apply the replica counts.

@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use crate::kustomize::model::SortOptions;
+use crate::model::SortOptions;
 use crate::resource::{or_placeholder, Gvk, ResId, Resource};
 
 const FIRST: &[&str] = &[

@@ -4,7 +4,7 @@
 use regex::Regex;
 
 use crate::error::{Error, Result};
-use crate::kustomize::model::Selector;
+use crate::model::Selector;
 use crate::resource::Resource;
 
 #[derive(Debug)]

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::config::TransformerConfig;
 use crate::error::{Error, Result};
-use crate::kustomize::model::Var;
+use crate::model::Var;
 use crate::resource::{Gvk, ResId, Resource};
 
 /// A var with its object's GVK parsed and its field path defaulted.

@@ -19,9 +19,9 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use crate::kustomize::loader::did_you_mean;
 use crate::resource::Resource;
 use crate::source::pointer::push_token;
+use crate::text::did_you_mean;
 
 /// One way a custom resource breaks its schema.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -325,16 +325,6 @@ pub fn selector_matches(
     true
 }
 
-/// RFC 1123 label: at most 63 of [a-z0-9-], starting and ending alphanumeric.
-pub fn dns_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
-
 /// Parse a Kubernetes resource quantity (`500m`, `1.5Gi`, `2e3`, `100`) into its value.
 /// `None` when the text is not a quantity.
 pub fn quantity(v: &Value) -> Option<f64> {

@@ -4,7 +4,7 @@
 use kforge_k8s::{Problem, Seg};
 
 use super::{type_meta, Rule};
-use crate::kustomize::loader::did_you_mean;
+use crate::text::did_you_mean;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{dotted, pointer_of, schema, Context, Finding, RuleMeta, Severity};
 

@@ -5,7 +5,8 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{containers, dns_label, pod_templates};
+use crate::text::{dns_label, dns_subdomain};
+use crate::validate::pods::{containers, pod_templates};
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -19,11 +20,6 @@ pub const RULE: Rule = Rule {
     },
     check,
 };
-
-/// RFC 1123 subdomain: at most 253 characters, dot-separated labels.
-fn dns_subdomain(s: &str) -> bool {
-    s.len() <= 253 && s.split('.').all(dns_label)
-}
 
 /// IANA service name: 1–15 of [a-z0-9-], at least one letter, no leading/trailing or double '-'.
 fn port_name(s: &str) -> bool {

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::Rule;
 use crate::source::pointer::push_token;
-use crate::validate::pods::dns_label;
+use crate::text::dns_label;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 

@@ -1,6 +1,7 @@
 //! KF502: an image with no tag, or the `latest` tag, and no digest.
 
 use super::Rule;
+use crate::text::split_image;
 use crate::validate::pods::{all_containers, pod_templates};
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
@@ -15,20 +16,6 @@ pub const RULE: Rule = Rule {
     },
     check,
 };
-
-/// An image reference split into (name, tag, digest). The tag is after the last `:` of
-/// the last path component, so a registry port (`registry:5000/app`) is not a tag.
-pub(crate) fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
-    let (rest, digest) = match image.split_once('@') {
-        Some((r, d)) => (r, Some(d)),
-        None => (image, None),
-    };
-    let last = rest.rfind('/').map(|i| i + 1).unwrap_or(0);
-    match rest[last..].rfind(':') {
-        Some(i) => (&rest[..last + i], Some(&rest[last + i + 1..]), digest),
-        None => (rest, None, digest),
-    }
-}
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let pods = pod_templates(cx);
@@ -62,7 +49,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use super::split_image;
+    use crate::text::split_image;
 
     #[test]
     fn registry_ports_are_not_tags() {

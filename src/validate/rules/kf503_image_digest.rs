@@ -6,7 +6,7 @@ use crate::validate::pods::{all_containers, pod_templates};
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
-use super::kf502_image_tag::split_image;
+use crate::text::split_image;
 
 pub const RULE: Rule = Rule {
     meta: &RuleMeta {

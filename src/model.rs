@@ -1,4 +1,5 @@
-//! The `kustomization.yaml` file: the fields kforge reads and the ones it refuses.
+//! The `kustomization.yaml` file as data: the fields kforge reads and the ones it refuses.
+//! Plain values, no I/O: the kustomize layer loads them, the transformers take them.
 
 use std::collections::BTreeMap;
 
