@@ -35,7 +35,7 @@ fn json_patch_is_all_or_nothing() {
         let doc = parse_single(doc, Schema::Kyaml, Limits::default())
             .unwrap()
             .unwrap();
-        let ops = operations_from_text(patch, &Default::default()).unwrap();
+        let ops = operations_from_text(patch, Default::default()).unwrap();
         let mut value = doc.value.clone();
         let result = patch_value(&mut value, &ops);
         assert!(result.is_err(), "{name}: the input is a failing patch");

@@ -37,7 +37,7 @@ fn run(file: &str) -> usize {
             .to_owned();
         let patch_text = serde_json::to_string(&t["patch"]).expect("patch");
         let mut doc = t["doc"].clone();
-        let result = kforge::transform::json6902::operations_from_text(&patch_text, &opts)
+        let result = kforge::transform::json6902::operations_from_text(&patch_text, opts.limits)
             .map_err(|e| e.to_string())
             .and_then(|ops| {
                 kforge::transform::json6902::patch_value(&mut doc, &ops).map_err(|e| e.to_string())

@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(Some(doc)) = parse_single(doc, Schema::Kyaml, Limits::default()) else {
         return;
     };
-    let Ok(ops) = operations_from_text(patch, &Default::default()) else {
+    let Ok(ops) = operations_from_text(patch, Default::default()) else {
         return;
     };
     let mut value = doc.value.clone();

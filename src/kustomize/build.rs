@@ -431,14 +431,18 @@ impl Builder<'_> {
         }
 
         let config = acc.config.clone();
+        let patches = super::patches::load(kfile, self.opts)?;
         let replacements = super::replacements::load(kfile, self.opts)?;
-        transform::run_pipeline(
-            kfile,
-            acc.set.items_mut(),
-            self.opts,
-            &config,
-            &replacements,
-        )?;
+        let steps = transform::Steps {
+            kustomization: k,
+            file: &kfile.path,
+            spans: &kfile.spans,
+            patches: &patches.first,
+            patches_json6902: &patches.json6902,
+            replacements: &replacements,
+            config: &config,
+        };
+        transform::run_pipeline(&steps, acc.set.items_mut())?;
         if let Some(vars) = &k.vars {
             transform::vars::bind(acc.set.items_mut(), vars, &mut acc.vars)
                 .map_err(|e| e.in_file(&kfile.path, kfile.pos("/vars")))?;

@@ -7,6 +7,7 @@ pub mod crds;
 pub mod generator;
 pub mod helm;
 pub mod loader;
+pub mod patches;
 pub mod replacements;
 
 pub use build::{build, BuildOptions, BuildOutput};

@@ -5,67 +5,12 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use super::patches::PatchSource;
 use super::target::Target;
 use crate::error::{Error, Result};
-use crate::kustomize::loader::{read_text, resolve_file, KustomizationFile};
-use crate::kustomize::BuildOptions;
-use crate::model::Patch;
 use crate::resource::Resource;
 use crate::source::yaml::parse_single;
-use crate::source::{Pos, Schema, SpanIndex};
-
-/// A patch's text and where it came from.
-pub struct PatchSource {
-    /// The file to name in errors (the patch file, or the kustomization for inline patches).
-    pub file: PathBuf,
-    /// Position of the patch text (inline patches) or of the file's start.
-    pub pos: Option<Pos>,
-    /// The text.
-    pub text: String,
-    /// True for a patch file (positions inside it are meaningful).
-    pub from_file: bool,
-}
-
-/// Read the text of a patch entry.
-pub fn source(
-    kfile: &KustomizationFile,
-    patch: &Patch,
-    pointer: &str,
-    opts: &BuildOptions,
-) -> Result<PatchSource> {
-    match (&patch.path, &patch.patch) {
-        (Some(_), Some(_)) => Err(Error::at(
-            &kfile.path,
-            kfile.pos(pointer),
-            "a patch may have 'path' or 'patch', not both",
-        )),
-        (None, None) => Err(Error::at(
-            &kfile.path,
-            kfile.pos(pointer),
-            "a patch needs 'path' (a file) or 'patch' (inline text)",
-        )),
-        (Some(path), None) => {
-            let canonical = resolve_file(
-                kfile,
-                path,
-                &format!("{pointer}/path"),
-                opts.load_restrictor,
-            )?;
-            Ok(PatchSource {
-                file: crate::kustomize::loader::lexical_join(&kfile.display_dir, path),
-                pos: None,
-                text: read_text(&canonical, &opts.limits)?,
-                from_file: true,
-            })
-        }
-        (None, Some(text)) => Ok(PatchSource {
-            file: kfile.path.clone(),
-            pos: kfile.pos(&format!("{pointer}/patch")),
-            text: text.clone(),
-            from_file: false,
-        }),
-    }
-}
+use crate::source::{Limits, Pos, Schema, SpanIndex};
 
 /// A parsed list of operations.
 pub struct Operations {
@@ -92,7 +37,7 @@ impl Operations {
 }
 
 /// Is this patch text a list of JSON patch operations (as opposed to a strategic merge)?
-pub fn parse_operations(src: &PatchSource, opts: &BuildOptions) -> Result<Option<Operations>> {
+pub fn parse_operations(src: &PatchSource, limits: Limits) -> Result<Option<Operations>> {
     let trimmed = src.text.trim_start();
     let (value, spans) = if trimmed.starts_with('[') {
         let v: Value = serde_json::from_str(&src.text).map_err(|e| {
@@ -108,7 +53,7 @@ pub fn parse_operations(src: &PatchSource, opts: &BuildOptions) -> Result<Option
         })?;
         (v, std::sync::Arc::new(SpanIndex::default()))
     } else {
-        let doc = parse_single(&src.text, Schema::Yaml11, opts.limits).map_err(|e| {
+        let doc = parse_single(&src.text, Schema::Yaml11, limits).map_err(|e| {
             let pos = if src.from_file { Some(e.pos) } else { src.pos };
             Error::at(&src.file, pos, format!("invalid patch: {}", e.message))
         })?;
@@ -230,12 +175,12 @@ pub fn patch_value(
 }
 
 /// Parse `text` (JSON or YAML operations) as an inline patch would be.
-pub fn operations_from_text(text: &str, opts: &BuildOptions) -> Result<Operations> {
+pub fn operations_from_text(text: &str, limits: Limits) -> Result<Operations> {
     let src = PatchSource {
         file: PathBuf::from("<patch>"),
         pos: None,
         text: text.to_owned(),
         from_file: true,
     };
-    parse_operations(&src, opts)?.ok_or_else(|| Error::msg("not a list of JSON patch operations"))
+    parse_operations(&src, limits)?.ok_or_else(|| Error::msg("not a list of JSON patch operations"))
 }

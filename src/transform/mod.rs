@@ -24,6 +24,7 @@ pub mod merge2;
 pub mod name_affix;
 pub mod nameref;
 pub mod namespace;
+pub mod patches;
 pub mod replacements;
 pub mod replicas;
 pub mod smp;
@@ -32,173 +33,44 @@ pub mod sort;
 pub mod target;
 pub mod vars;
 
+use std::path::Path;
+
 use crate::error::{Error, Result};
-use crate::kustomize::loader::KustomizationFile;
-use crate::kustomize::BuildOptions;
+use crate::model::Kustomization;
 use crate::resource::Resource;
-use crate::source::yaml::parse_stream;
-use crate::source::Schema;
+use crate::source::SpanIndex;
 
-/// A patch's content: JSON operations or strategic-merge documents.
-enum Parsed {
-    Json(json6902::Operations),
-    Smp(Vec<smp::SmpDoc>),
-}
-
-/// Classify and parse a patch as kustomize does: text starting with `[`, or a YAML
-/// document that is a list, is a JSON patch; objects are strategic-merge patches.
-fn parse_patch(src: &json6902::PatchSource, opts: &BuildOptions) -> Result<Parsed> {
-    if !src.text.trim_start().starts_with('[') {
-        let docs = parse_stream(&src.text, Schema::Kyaml, opts.limits).map_err(|e| {
-            let pos = if src.from_file { Some(e.pos) } else { src.pos };
-            Error::at(&src.file, pos, format!("invalid patch: {}", e.message))
-        })?;
-        if !(docs.len() == 1 && docs[0].value.is_array()) {
-            let docs = smp::documents(src, docs)?;
-            if docs.is_empty() {
-                return Err(Error::at(&src.file, src.pos, "patch is empty"));
-            }
-            return Ok(Parsed::Smp(docs));
-        }
-    }
-    let ops = json6902::parse_operations(src, opts)?
-        .ok_or_else(|| Error::at(&src.file, src.pos, "invalid JSON patch"))?;
-    Ok(Parsed::Json(ops))
-}
-
-fn run_patches(
-    kfile: &KustomizationFile,
-    resources: &mut Vec<Resource>,
-    opts: &BuildOptions,
-    field: &str,
-    deprecated_json: bool,
-) -> Result<()> {
-    let k = &kfile.kustomization;
-    let list = if deprecated_json {
-        &k.patches_json6902
-    } else {
-        &k.patches
-    };
-    for (i, patch) in list.iter().enumerate() {
-        let pointer = format!("/{field}/{i}");
-        let src = json6902::source(kfile, patch, &pointer, opts)?;
-        let target = match &patch.target {
-            Some(sel) => Some(
-                target::Target::new(sel)
-                    .map_err(|e| e.in_file(&kfile.path, kfile.pos(&format!("{pointer}/target"))))?,
-            ),
-            None => None,
-        };
-        let ops = match parse_patch(&src, opts)? {
-            Parsed::Json(ops) => ops,
-            Parsed::Smp(docs) => {
-                if deprecated_json {
-                    return Err(Error::at(
-                        &kfile.path,
-                        kfile.pos(&pointer),
-                        "a patchesJson6902 entry must be a list of JSON patch operations; put strategic-merge patches under 'patches'",
-                    ));
-                }
-                let o = smp::SmpOptions {
-                    allow_name_change: patch.options.allow_name_change,
-                    allow_kind_change: patch.options.allow_kind_change,
-                };
-                if target.is_some() && docs.len() > 1 {
-                    return Err(Error::at(
-                        &kfile.path,
-                        kfile.pos(&pointer),
-                        "a patch with a 'target' must hold a single strategic-merge document",
-                    ));
-                }
-                for doc in &docs {
-                    smp::apply(resources, &src, doc, target.as_ref(), o)?;
-                }
-                continue;
-            }
-        };
-        if deprecated_json && patch.target.as_ref().is_none_or(|t| t.name.is_empty()) {
-            return Err(Error::at(
-                &kfile.path,
-                kfile.pos(&pointer),
-                "a patchesJson6902 entry must name its target (target.name)",
-            ));
-        }
-        let Some(target) = target else {
-            return Err(Error::at(
-                &kfile.path,
-                kfile.pos(&pointer),
-                "a JSON patch needs a 'target' naming the objects it applies to",
-            ));
-        };
-        json6902::apply(resources, &target, &src, &ops, !deprecated_json)?;
-    }
-    Ok(())
-}
-
-/// The deprecated `patchesStrategicMerge:` entries: each a file path or inline patch text.
-fn run_patches_strategic_merge(
-    kfile: &KustomizationFile,
-    resources: &mut Vec<Resource>,
-    opts: &BuildOptions,
-) -> Result<()> {
-    for (i, entry) in kfile
-        .kustomization
-        .patches_strategic_merge
-        .iter()
-        .enumerate()
-    {
-        let pointer = format!("/patchesStrategicMerge/{i}");
-        // kustomize first reads the entry as patch text, and as a file path when that fails.
-        let inline = parse_stream(entry, Schema::Kyaml, opts.limits)
-            .ok()
-            .filter(|d| !d.is_empty() && d.iter().all(|d| d.value.is_object()));
-        let src = if inline.is_some() {
-            json6902::PatchSource {
-                file: kfile.path.clone(),
-                pos: kfile.pos(&pointer),
-                text: entry.clone(),
-                from_file: false,
-            }
-        } else {
-            let as_patch = crate::model::Patch {
-                path: Some(entry.clone()),
-                patch: None,
-                target: None,
-                options: Default::default(),
-            };
-            json6902::source(kfile, &as_patch, &pointer, opts)?
-        };
-        let Parsed::Smp(docs) = parse_patch(&src, opts)? else {
-            return Err(Error::at(
-                &kfile.path,
-                kfile.pos(&pointer),
-                "patchesStrategicMerge entries must be strategic-merge patches; put JSON patches under 'patches' with a 'target'",
-            ));
-        };
-        for doc in &docs {
-            smp::apply(resources, &src, doc, None, smp::SmpOptions::default())?;
-        }
-    }
-    Ok(())
+/// What one kustomization asks the transformers to do, as values: its fields, its patches
+/// and replacements (read and parsed by the kustomize layer), the transformer
+/// configuration, and where to point errors.
+pub struct Steps<'a> {
+    /// The kustomization's fields.
+    pub kustomization: &'a Kustomization,
+    /// Its file, for errors.
+    pub file: &'a Path,
+    /// Positions in that file.
+    pub spans: &'a SpanIndex,
+    /// `patchesStrategicMerge:` and `patches:`, in order.
+    pub patches: &'a [patches::Patch],
+    /// `patchesJson6902:`.
+    pub patches_json6902: &'a [patches::Patch],
+    /// `replacements:` (inline and from files).
+    pub replacements: &'a [replacements::Located],
+    /// Field specs of every transformer (built in, plus `configurations:` and `crds:`).
+    pub config: &'a config::TransformerConfig,
 }
 
 /// Apply one kustomization's transformers, in kustomize's order, to `resources`.
-pub fn run_pipeline(
-    kfile: &KustomizationFile,
-    resources: &mut Vec<Resource>,
-    opts: &BuildOptions,
-    cfg: &config::TransformerConfig,
-    replacements_list: &[replacements::Located],
-) -> Result<()> {
-    let k = &kfile.kustomization;
+pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> {
+    let k = steps.kustomization;
+    let cfg = steps.config;
     let here = |e: Error, field: &str| {
         e.in_file(
-            &kfile.path,
-            kfile.spans.get(&format!("/{field}")).and_then(|s| s.key),
+            steps.file,
+            steps.spans.get(&format!("/{field}")).and_then(|s| s.key),
         )
     };
-    run_patches_strategic_merge(kfile, resources, opts)?;
-    run_patches(kfile, resources, opts, "patches", false)?;
+    patches::apply(resources, steps.patches)?;
     if let Some(ns) = &k.namespace {
         namespace::apply(resources, ns, cfg).map_err(|e| here(e, "namespace"))?;
     }
@@ -213,10 +85,10 @@ pub fn run_pipeline(
     labels::apply(resources, &k.labels, &k.common_labels, cfg).map_err(|e| here(e, "labels"))?;
     annotations::apply(resources, &k.common_annotations, cfg)
         .map_err(|e| here(e, "commonAnnotations"))?;
-    run_patches(kfile, resources, opts, "patchesJson6902", true)?;
+    patches::apply(resources, steps.patches_json6902)?;
     replicas::apply(resources, &k.replicas, cfg).map_err(|e| here(e, "replicas"))?;
     images::apply(resources, &k.images, cfg).map_err(|e| here(e, "images"))?;
     images::apply(resources, &k.image_tags, cfg).map_err(|e| here(e, "imageTags"))?;
-    replacements::apply(resources, replacements_list)?;
+    replacements::apply(resources, steps.replacements)?;
     Ok(())
 }

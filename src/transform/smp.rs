@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::json6902::PatchSource;
+use super::patches::PatchSource;
 use super::target::Target;
 use super::{internal, merge2};
 use crate::error::{Error, Result};
