@@ -102,7 +102,7 @@ impl Config {
             let path = root.join(name);
             if path.is_file() {
                 let text = std::fs::read_to_string(&path)
-                    .map_err(|e| Error::at(&path, None, format!("cannot read: {e}")))?;
+                    .map_err(|e| Error::io(&path, format!("cannot read: {e}")))?;
                 return Config::parse(&path, &text);
             }
         }

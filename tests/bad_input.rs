@@ -268,3 +268,43 @@ fn the_first_bad_file_in_listed_order_is_reported() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("f18.yaml"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Library callers tell failures apart by kind, never by message text.
+#[test]
+fn errors_carry_a_kind() {
+    use kforge::ErrorKind;
+    let kind_of = |files: &[(&str, &str)]| {
+        let dir = tempdir();
+        for (name, text) in files {
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let err = kforge::build_dir(&dir.join("app"), &Default::default()).unwrap_err();
+        let _ = std::fs::remove_dir_all(&dir);
+        err
+    };
+    let none = kind_of(&[("app/x.yaml", "a: 1\n")]);
+    assert_eq!(none.kind, ErrorKind::NoKustomization, "{none}");
+    let outside = kind_of(&[
+        ("app/kustomization.yaml", "resources: [../x.yaml]\n"),
+        (
+            "x.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+        ),
+    ]);
+    assert_eq!(outside.kind, ErrorKind::Restricted, "{outside}");
+    let missing = kind_of(&[("app/kustomization.yaml", "resources: [gone.yaml]\n")]);
+    assert_eq!(missing.kind, ErrorKind::Io, "{missing}");
+    let invalid = kind_of(&[("app/kustomization.yaml", "resources: {a: 1}\n")]);
+    assert_eq!(invalid.kind, ErrorKind::Invalid, "{invalid}");
+    let refused = kind_of(&[(
+        "app/kustomization.yaml",
+        "openapi: {path: s.json}\nbuildMetadata: [originAnnotations]\n",
+    )]);
+    assert_eq!(refused.kind, ErrorKind::Unsupported, "{refused}");
+    assert!(
+        refused.message.contains("'openapi'") && refused.message.contains("'buildMetadata'"),
+        "every refused field is named at once: {refused}"
+    );
+}

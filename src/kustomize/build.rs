@@ -8,7 +8,7 @@ use super::loader::{
     lexical_join, load_kustomization, load_resource_file, resolve_file, KustomizationFile,
     LoadRestrictor,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::resource::{Gvk, Resource};
 use crate::source::Limits;
 use crate::transform;
@@ -249,7 +249,7 @@ impl Builder<'_> {
         dir: &Path,
     ) -> Result<KustomizationFile> {
         load_kustomization(dir, &self.opts.limits).map_err(|e| {
-            if e.message.starts_with("unable to find") {
+            if e.kind == ErrorKind::NoKustomization {
                 Error::at(
                     &parent.path,
                     parent.pos(pointer),
@@ -319,12 +319,20 @@ impl Builder<'_> {
     fn accumulate(&mut self, kfile: &KustomizationFile, acc: &mut Accumulator) -> Result<()> {
         self.enter(kfile)?;
         let k = &kfile.kustomization;
-        if let Some((field, why)) = k.refused_fields().first() {
-            return Err(Error::at(
-                &kfile.path,
-                kfile.spans.get(&format!("/{field}")).and_then(|s| s.key),
-                format!("field '{field}' is {why}"),
-            ));
+        let refused = k.refused_fields();
+        if let Some((field, why)) = refused.first() {
+            let pos = kfile.spans.get(&format!("/{field}")).and_then(|s| s.key);
+            let message = match refused.as_slice() {
+                [_] => format!("field '{field}' is {why}"),
+                all => format!(
+                    "fields {} are {why}",
+                    all.iter()
+                        .map(|(f, _)| format!("'{f}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            return Err(Error::at(&kfile.path, pos, message).kind(ErrorKind::Unsupported));
         }
         self.warn_deprecated(k);
         self.namespaces

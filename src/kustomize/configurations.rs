@@ -43,9 +43,9 @@ pub fn merge_files(
         let pointer = format!("/{field}/{i}");
         let path = resolve_file(kfile, entry, &pointer, opts.load_restrictor)?;
         let shown = lexical_join(&kfile.display_dir, entry);
-        let cfg = parse(&read_text(&path, &opts.limits)?).map_err(|e| Error {
-            file: Some(shown),
-            ..e
+        let cfg = parse(&read_text(&path, &opts.limits)?).map_err(|e| {
+            let pos = e.pos;
+            e.moved_to(&shown, pos)
         })?;
         merged.merge(&cfg).map_err(|e| {
             Error::at(

@@ -18,7 +18,7 @@ use super::loader::{
     lexical_join, read_text, resolve_file, resources_from_text, KustomizationFile,
 };
 use super::BuildOptions;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::HelmChart;
 use crate::source::yaml::parse_single;
 use crate::source::Schema;
@@ -237,7 +237,8 @@ pub fn run(
     }
     let home = TempDir::new()
         .map_err(|e| Error::msg(format!("cannot create a temporary directory for helm: {e}")))?;
-    check_version(cfg, &home.0).map_err(|m| chart_error(kfile, "/helmCharts/0", m))?;
+    check_version(cfg, &home.0)
+        .map_err(|m| chart_error(kfile, "/helmCharts/0", m).kind(ErrorKind::External))?;
     for (i, chart) in k.helm_charts.iter().enumerate() {
         let pointer = format!("/helmCharts/{i}");
         let namespace = chart
@@ -394,10 +395,11 @@ fn render(
     if chart.skip_hooks {
         args.push("--no-hooks".into());
     }
-    let ran = run_helm(cfg, &args, home).map_err(&err)?;
+    let external = |msg: String| err(msg).kind(ErrorKind::External);
+    let ran = run_helm(cfg, &args, home).map_err(external)?;
     if !ran.ok {
         let stderr = String::from_utf8_lossy(&ran.stderr);
-        return Err(err(format!(
+        return Err(external(format!(
             "helm template failed for chart '{}': {}",
             chart.name,
             stderr.trim()

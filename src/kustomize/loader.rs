@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Kustomization, FIELDS};
 use crate::resource::{Origin, Resource};
 use crate::source::pointer::push_token;
-use crate::source::yaml::{parse_single, parse_stream};
+use crate::source::yaml::{parse_single, parse_stream, Document};
 use crate::source::{Limits, Pos, Schema, SpanIndex};
 use crate::text::did_you_mean;
 
@@ -83,7 +83,8 @@ pub fn find_kustomization(dir: &Path) -> Result<PathBuf> {
             dir,
             None,
             "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in this directory",
-        )),
+        )
+        .kind(ErrorKind::NoKustomization)),
         1 => Ok(found.into_iter().next().expect("one")),
         _ => Err(Error::at(
             dir,
@@ -95,8 +96,7 @@ pub fn find_kustomization(dir: &Path) -> Result<PathBuf> {
 
 /// Read a file as UTF-8 text with a size limit.
 pub fn read_text(path: &Path, limits: &Limits) -> Result<String> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| Error::at(path, None, format!("cannot read: {e}")))?;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, format!("cannot read: {e}")))?;
     if meta.len() > limits.max_bytes as u64 {
         return Err(Error::at(
             path,
@@ -108,8 +108,7 @@ pub fn read_text(path: &Path, limits: &Limits) -> Result<String> {
             ),
         ));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| Error::at(path, None, format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(&e.as_bytes()[..offset]);
@@ -120,6 +119,7 @@ pub fn read_text(path: &Path, limits: &Limits) -> Result<String> {
             Some(Pos { line, col }),
             "file is not valid UTF-8; save it as UTF-8",
         )
+        .kind(ErrorKind::Io)
     })
 }
 
@@ -232,6 +232,7 @@ pub fn resolve_file(
             kfile.pos(pointer),
             format!("cannot read '{entry}': {e}"),
         )
+        .kind(ErrorKind::Io)
     })?;
     if restrictor == LoadRestrictor::RootOnly && !canonical.starts_with(&kfile.dir) {
         return Err(Error::at(
@@ -242,7 +243,8 @@ pub fn resolve_file(
                 lexical_join(&kfile.display_dir, entry).display(),
                 kfile.display_dir.display()
             ),
-        ));
+        )
+        .kind(ErrorKind::Restricted));
     }
     Ok(canonical)
 }
@@ -258,44 +260,62 @@ pub fn resources_from_text(text: &str, display: &Path, limits: &Limits) -> Resul
     let docs = parse_stream(text, Schema::Kyaml, *limits)
         .map_err(|e| Error::at(display, Some(e.pos), e.message))?;
     let mut out = Vec::new();
+    expand_documents(docs, display, true, &mut out)?;
+    Ok(out)
+}
+
+/// The objects of parsed documents, each `*List` with an `items` list expanded into its
+/// items (the one place that does this). With `strict` (builds), every object must be a
+/// mapping with a kind and a name; without it (`kforge validate`), anything is kept for
+/// the rules to report.
+fn expand_documents(
+    docs: Vec<Document>,
+    file: &Path,
+    strict: bool,
+    out: &mut Vec<Resource>,
+) -> Result<()> {
     for (i, doc) in docs.into_iter().enumerate() {
         let spans = Arc::new(doc.spans);
         let origin = Origin {
-            file: display.to_path_buf(),
+            file: file.to_path_buf(),
             doc: i,
             item: None,
         };
-        let Value::Object(map) = &doc.value else {
+        if strict && !doc.value.is_object() {
             return Err(Error::at(
-                display,
+                file,
                 Some(doc.start),
                 "expected a Kubernetes object (a mapping with apiVersion, kind and metadata)",
             ));
-        };
-        let kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
-        if kind.ends_with("List") && map.get("items").is_some_and(Value::is_array) {
-            let items = map["items"].as_array().cloned().unwrap_or_default();
-            for (j, item) in items.into_iter().enumerate() {
-                let item_ptr = format!("/items/{j}");
-                let pos = spans.get(&item_ptr).map(|s| s.value);
-                check_object(&item, display, pos.or(Some(doc.start)))?;
-                let mut r = Resource::new(
-                    item,
-                    Origin {
-                        item: Some(j),
-                        ..origin.clone()
-                    },
-                    spans.clone(),
-                );
-                r.origin.item = Some(j);
-                out.push(r);
-            }
-            continue;
         }
-        check_object(&doc.value, display, Some(doc.start))?;
-        out.push(Resource::new(doc.value, origin, spans));
+        let is_list = doc
+            .value
+            .get("kind")
+            .and_then(Value::as_str)
+            .is_some_and(|k| k.ends_with("List"));
+        let items = match doc.value.get("items") {
+            Some(Value::Array(items)) if is_list => items.clone(),
+            _ => {
+                if strict {
+                    check_object(&doc.value, file, Some(doc.start))?;
+                }
+                out.push(Resource::new(doc.value, origin, spans));
+                continue;
+            }
+        };
+        for (j, item) in items.into_iter().enumerate() {
+            if strict {
+                let pos = spans.get(&format!("/items/{j}")).map(|s| s.value);
+                check_object(&item, file, pos.or(Some(doc.start)))?;
+            }
+            let o = Origin {
+                item: Some(j),
+                ..origin.clone()
+            };
+            out.push(Resource::new(item, o, spans.clone()));
+        }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn check_object(v: &Value, file: &Path, pos: Option<Pos>) -> Result<()> {
@@ -345,49 +365,21 @@ pub fn load_manifests(path: &Path, limits: &Limits) -> Result<Vec<Resource>> {
         let text = read_text(&file, limits)?;
         let docs = parse_stream(&text, Schema::Kyaml, *limits)
             .map_err(|e| Error::at(&file, Some(e.pos), e.message))?;
-        for (i, doc) in docs.into_iter().enumerate() {
-            let spans = Arc::new(doc.spans);
-            let origin = Origin {
-                file: file.clone(),
-                doc: i,
-                item: None,
-            };
-            let is_list = doc
-                .value
-                .get("kind")
-                .and_then(Value::as_str)
-                .is_some_and(|k| k.ends_with("List"));
-            let items = match doc.value.get("items") {
-                Some(Value::Array(items)) if is_list => items.clone(),
-                _ => {
-                    out.push(Resource::new(doc.value, origin, spans));
-                    continue;
-                }
-            };
-            for (j, item) in items.into_iter().enumerate() {
-                let o = Origin {
-                    item: Some(j),
-                    ..origin.clone()
-                };
-                out.push(Resource::new(item, o, spans.clone()));
-            }
-        }
+        expand_documents(docs, &file, false, &mut out)?;
     }
     Ok(out)
 }
 
 fn collect_manifest_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| Error::at(path, None, format!("cannot read: {e}")))?;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, format!("cannot read: {e}")))?;
     if meta.is_file() {
         out.push(path.to_path_buf());
         return Ok(());
     }
     let entries = std::fs::read_dir(path)
-        .map_err(|e| Error::at(path, None, format!("cannot read directory: {e}")))?;
+        .map_err(|e| Error::io(path, format!("cannot read directory: {e}")))?;
     for entry in entries {
-        let entry =
-            entry.map_err(|e| Error::at(path, None, format!("cannot read directory: {e}")))?;
+        let entry = entry.map_err(|e| Error::io(path, format!("cannot read directory: {e}")))?;
         let p = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') {
@@ -395,7 +387,7 @@ fn collect_manifest_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         }
         let ft = entry
             .file_type()
-            .map_err(|e| Error::at(&p, None, format!("cannot read: {e}")))?;
+            .map_err(|e| Error::io(&p, format!("cannot read: {e}")))?;
         if ft.is_dir() {
             collect_manifest_files(&p, out)?;
         } else if (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))

@@ -186,9 +186,8 @@ impl TransformerConfig {
             crate::source::Limits::default(),
         )
         .map_err(|e| Error {
-            file: None,
             pos: Some(e.pos),
-            message: format!("invalid configuration: {}", e.message),
+            ..Error::msg(format!("invalid configuration: {}", e.message))
         })?;
         let value = match docs.into_iter().next() {
             Some(d) if !d.value.is_null() => d.value,

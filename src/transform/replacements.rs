@@ -611,11 +611,7 @@ fn apply_one(resources: &mut [Resource], r: &Replacement) -> Result<()> {
 /// Apply the replacements in order.
 pub fn apply(resources: &mut [Resource], replacements: &[Located]) -> Result<()> {
     for r in replacements {
-        apply_one(resources, &r.spec).map_err(|e| Error {
-            file: Some(r.file.clone()),
-            pos: r.pos,
-            message: e.message,
-        })?;
+        apply_one(resources, &r.spec).map_err(|e| e.moved_to(&r.file, r.pos))?;
     }
     Ok(())
 }

@@ -35,6 +35,9 @@ pub struct Violation {
     pub message: String,
     /// What to do, when known.
     pub help: Option<String>,
+    /// The node has the wrong JSON type (the least telling reason when several schema
+    /// branches fail).
+    pub wrong_type: bool,
 }
 
 /// The schema of `kind` in `api` (`group/version`) among `crds`, with the CRD's name.
@@ -138,6 +141,7 @@ impl Walker {
             at_key: false,
             message: format!("{}: {message}", field(pointer)),
             help,
+            wrong_type: false,
         });
     }
 
@@ -182,6 +186,9 @@ impl Walker {
                     format!("must be of type {t}, not {} {}", type_name(v), short(v)),
                     help,
                 );
+                if let Some(last) = self.out.last_mut() {
+                    last.wrong_type = true;
+                }
                 return;
             }
         }
@@ -215,7 +222,7 @@ impl Walker {
                     results
                         .iter()
                         .flatten()
-                        .find(|v| !v.message.contains(": must be of type"))
+                        .find(|v| !v.wrong_type)
                         .or_else(|| results.iter().flatten().next())
                         .map(|v| v.message.clone()),
                 ),
@@ -409,6 +416,7 @@ impl Walker {
                     field(&p)
                 ),
                 help,
+                wrong_type: false,
             });
         }
     }
