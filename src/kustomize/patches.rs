@@ -8,9 +8,9 @@ use crate::error::{Error, Result};
 use crate::model;
 use crate::source::yaml::parse_stream;
 use crate::source::Schema;
+use crate::transform::matcher::Matcher;
 use crate::transform::patches::{self, Body, Patch, PatchSource};
 use crate::transform::smp::SmpOptions;
-use crate::transform::target::Target;
 
 /// The patches of one kustomization, in the order kustomize applies them.
 pub struct Patches {
@@ -88,7 +88,7 @@ fn entry(
     let source = source(kfile, patch, pointer, opts)?;
     let target = match &patch.target {
         Some(sel) => Some(
-            Target::new(sel)
+            Matcher::new(sel)
                 .map_err(|e| e.in_file(&kfile.path, kfile.pos(&format!("{pointer}/target"))))?,
         ),
         None => None,

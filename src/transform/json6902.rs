@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use super::matcher::Matcher;
 use super::patches::PatchSource;
-use super::target::Target;
 use crate::error::{Error, Result};
 use crate::resource::Resource;
 use crate::source::yaml::parse_single;
@@ -87,7 +87,7 @@ fn op_pos(src: &PatchSource, ops: &Operations, index: usize) -> Option<Pos> {
 /// Apply `ops` to every object `target` selects.
 pub fn apply(
     resources: &mut [Resource],
-    target: &Target,
+    target: &Matcher,
     src: &PatchSource,
     ops: &Operations,
     store_previous_id: bool,

@@ -20,6 +20,7 @@ pub mod images;
 pub mod internal;
 pub mod json6902;
 pub mod labels;
+pub mod matcher;
 pub mod merge2;
 pub mod name_affix;
 pub mod nameref;
@@ -30,7 +31,6 @@ pub mod replicas;
 pub mod smp;
 pub mod smp_schema;
 pub mod sort;
-pub mod target;
 pub mod vars;
 
 use std::path::Path;

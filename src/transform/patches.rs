@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use super::json6902::{self, Operations};
+use super::matcher::Matcher;
 use super::smp::{self, SmpDoc, SmpOptions};
-use super::target::Target;
 use crate::error::{Error, Result};
 use crate::resource::Resource;
 use crate::source::yaml::parse_stream;
@@ -60,7 +60,7 @@ pub struct Patch {
     /// What it does.
     pub body: Body,
     /// The objects it applies to; `None` for strategic merges naming their object.
-    pub target: Option<Target>,
+    pub target: Option<Matcher>,
     /// `allowNameChange` / `allowKindChange`.
     pub options: SmpOptions,
     /// Whether a JSON patch records the objects' previous ids (`patches:` does,

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use regex::Regex;
 use serde_json::Value;
 
-use super::target::Target;
+use super::matcher::Matcher;
 use crate::error::{Error, Result};
 use crate::model::{FieldOptions, Replacement, SourceSelector};
 use crate::resource::{Gvk, ResId, Resource};
@@ -585,8 +585,8 @@ fn apply_one(resources: &mut [Resource], r: &Replacement) -> Result<()> {
         } else {
             t.field_paths.clone()
         };
-        let sel = Target::new(select)?;
-        let rejects: Vec<Target> = t.reject.iter().map(Target::new).collect::<Result<_>>()?;
+        let sel = Matcher::new(select)?;
+        let rejects: Vec<Matcher> = t.reject.iter().map(Matcher::new).collect::<Result<_>>()?;
         for res in resources.iter_mut() {
             if !sel.matches_meta(res) {
                 continue;

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
+use super::matcher::Matcher;
 use super::patches::PatchSource;
-use super::target::Target;
 use super::{internal, merge2};
 use crate::error::{Error, Result};
 use crate::resource::{Gvk, ResId, Resource};
@@ -105,7 +105,7 @@ pub fn apply(
     resources: &mut Vec<Resource>,
     src: &PatchSource,
     doc: &SmpDoc,
-    target: Option<&Target>,
+    target: Option<&Matcher>,
     opts: SmpOptions,
 ) -> Result<()> {
     let fail = |id: &ResId, msg: String| {

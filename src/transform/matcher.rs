@@ -1,5 +1,6 @@
-//! Patch targets: anchored regexes on group, version, kind, name and namespace, and
-//! Kubernetes label selectors on labels and annotations.
+//! Compiled object selectors (a patch's `target`, a replacement's `select` and `reject`):
+//! anchored regexes on group, version, kind, name and namespace, and Kubernetes label
+//! selectors on labels and annotations.
 
 use regex::Regex;
 
@@ -97,8 +98,8 @@ impl LabelSelector {
     }
 }
 
-/// A compiled target selector.
-pub struct Target {
+/// A compiled selector: which objects a patch or replacement applies to.
+pub struct Matcher {
     group: Option<Regex>,
     version: Option<Regex>,
     kind: Option<Regex>,
@@ -121,10 +122,10 @@ fn anchored(field: &str, re: &str) -> Result<Option<Regex>> {
     })
 }
 
-impl Target {
+impl Matcher {
     /// Compile a selector.
-    pub fn new(s: &Selector) -> Result<Target> {
-        Ok(Target {
+    pub fn new(s: &Selector) -> Result<Matcher> {
+        Ok(Matcher {
             group: anchored("group", &s.group)?,
             version: anchored("version", &s.version)?,
             kind: anchored("kind", &s.kind)?,
