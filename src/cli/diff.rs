@@ -1,0 +1,60 @@
+//! `kforge diff --base REF ROOT`: what a change does to every environment.
+
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+
+use super::io::print_unchecked;
+use super::{Outcome, Status};
+
+#[derive(clap::Args)]
+pub struct DiffArgs {
+    /// The old side: a Git ref of ROOT's repository (e.g. origin/main) or a directory.
+    #[arg(long)]
+    base: String,
+    /// The new side: a repository directory.
+    #[arg(default_value = ".")]
+    root: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: DiffFormat,
+    /// Largest Markdown output, in characters (a GitHub comment holds 65,536).
+    #[arg(long, default_value_t = 65000)]
+    limit: usize,
+}
+
+/// `--format`.
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Markdown,
+}
+
+pub fn run(args: DiffArgs) -> Outcome {
+    let options = kforge::BuildOptions::default();
+    let mut tmp = None;
+    let base_dir = if Path::new(&args.base).is_dir() {
+        PathBuf::from(&args.base)
+    } else {
+        let dir = std::env::temp_dir().join(format!("kforge-diff-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        kforge::diff::export_ref(&args.root, &args.base, &dir)?;
+        tmp = Some(dir.clone());
+        dir
+    };
+    let result = kforge::diff::diff_trees(&base_dir, &args.root, &options);
+    if let Some(t) = tmp {
+        let _ = std::fs::remove_dir_all(t);
+    }
+    let diffs = result?;
+    let text = match args.format {
+        DiffFormat::Text => kforge::diff::to_text(&diffs),
+        DiffFormat::Markdown => kforge::diff::to_markdown(&diffs, args.limit),
+    };
+    print_unchecked(text.as_bytes());
+    Ok(if diffs.iter().any(|d| !d.changes.is_empty()) {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
+}

@@ -1,0 +1,84 @@
+//! `kforge render ROOT --out OUT`: every environment as plain YAML, written atomically or
+//! compared (`--check`).
+
+use std::path::PathBuf;
+
+use super::validation::ValidationArgs;
+use super::{Outcome, Status};
+
+#[derive(clap::Args)]
+pub struct RenderArgs {
+    /// The repository root.
+    #[arg(default_value = ".")]
+    root: PathBuf,
+    /// Output directory (replaced as a whole; stale files disappear).
+    #[arg(long, default_value = ".rendered")]
+    out: PathBuf,
+    /// Do not write; exit 1 when OUT differs from what would be rendered.
+    #[arg(long)]
+    check: bool,
+    /// One file per object instead of one manifest per environment.
+    #[arg(long)]
+    per_object: bool,
+    /// Record this source commit in render.metadata.
+    #[arg(long)]
+    source_commit: Option<String>,
+    #[command(flatten)]
+    common: ValidationArgs,
+}
+
+pub fn run(args: RenderArgs) -> Outcome {
+    let RenderArgs {
+        root,
+        out,
+        check,
+        per_object,
+        source_commit,
+        common,
+    } = args;
+    let options = common.build_options();
+    let config = kforge::Config::load(&root)?;
+    let crds = kforge::repo_crds(&root, &config, &options)?;
+    let opts = kforge::render::RenderOptions {
+        per_object,
+        source_commit,
+        app_dir: None,
+    };
+    let rendered = kforge::render::render_repo(&root, &options, &crds, &opts)?;
+    if !rendered.errors.is_empty() {
+        let t = kforge::report::Target {
+            name: root.display().to_string(),
+            objects: 0,
+            findings: rendered.errors,
+        };
+        eprint!(
+            "{}",
+            kforge::report::render(kforge::report::Format::Human, &[t], false)
+        );
+        eprintln!("error: validation failed; {} left untouched", out.display());
+        return Ok(Status::Findings);
+    }
+    if check {
+        let differ = kforge::render::check_tree(&out, &rendered.files);
+        if differ.is_empty() {
+            println!("render: {} is up to date", out.display());
+            return Ok(Status::Clean);
+        }
+        for p in &differ {
+            eprintln!("out of date: {}", out.join(p).display());
+        }
+        eprintln!(
+            "error: {} is out of date; run `kforge render --out {}`",
+            out.display(),
+            out.display()
+        );
+        return Ok(Status::Findings);
+    }
+    kforge::render::write_tree(&out, &rendered.files)?;
+    println!(
+        "render: wrote {} files to {}",
+        rendered.files.len(),
+        out.display()
+    );
+    Ok(Status::Clean)
+}

@@ -1,0 +1,117 @@
+//! What `validate`, `check` and `render` share: the validation flags, and validating then
+//! reporting with the exit status `--fail-on` asks for.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::build::{build_options, Restrictor};
+use super::io::print;
+use super::{Outcome, Status};
+
+#[derive(clap::Args)]
+pub struct ValidationArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: FormatArg,
+    /// Exit 1 when a finding of this severity or higher is reported.
+    #[arg(long, value_enum, default_value = "error")]
+    fail_on: FailOn,
+    /// Which files a kustomization may read.
+    #[arg(long, value_enum, default_value = "LoadRestrictionsRootOnly")]
+    load_restrictor: Restrictor,
+    /// Render `helmCharts` by running `helm template`.
+    #[arg(long)]
+    enable_helm: bool,
+    /// The helm executable to run for `helmCharts`.
+    #[arg(long, default_value = "helm", requires = "enable_helm")]
+    helm_command: PathBuf,
+    /// CustomResourceDefinitions installed by others (`kforge check` also reads the
+    /// `crdDirs` of kforge.yaml, by default ROOT/ci/schemas/crds when it exists).
+    #[arg(long)]
+    crd_dir: Vec<PathBuf>,
+}
+
+/// `--format`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    Human,
+    Json,
+    Sarif,
+    Junit,
+    Github,
+}
+
+impl From<FormatArg> for kforge::report::Format {
+    fn from(f: FormatArg) -> kforge::report::Format {
+        match f {
+            FormatArg::Human => kforge::report::Format::Human,
+            FormatArg::Json => kforge::report::Format::Json,
+            FormatArg::Sarif => kforge::report::Format::Sarif,
+            FormatArg::Junit => kforge::report::Format::Junit,
+            FormatArg::Github => kforge::report::Format::Github,
+        }
+    }
+}
+
+/// `--fail-on`.
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+impl From<FailOn> for kforge::Severity {
+    fn from(f: FailOn) -> kforge::Severity {
+        match f {
+            FailOn::Error => kforge::Severity::Error,
+            FailOn::Warning => kforge::Severity::Warning,
+            FailOn::Info => kforge::Severity::Info,
+        }
+    }
+}
+
+impl ValidationArgs {
+    /// The build options the kustomization flags ask for.
+    pub fn build_options(&self) -> kforge::BuildOptions {
+        build_options(
+            self.load_restrictor,
+            self.enable_helm,
+            self.helm_command.clone(),
+        )
+    }
+}
+
+/// Validate through `validate` (given the build options and the `--crd-dir` CRDs), print
+/// the report on standard output, and find whether a finding reaches `--fail-on`.
+pub fn run_checks(
+    args: &ValidationArgs,
+    validate: impl FnOnce(
+        &kforge::BuildOptions,
+        &[kforge::Resource],
+    ) -> kforge::Result<Vec<kforge::report::Target>>,
+) -> Outcome {
+    let options = args.build_options();
+    let mut crds = Vec::new();
+    for dir in &args.crd_dir {
+        crds.extend(kforge::load_crds(dir, &options)?);
+    }
+    let targets = validate(&options, &crds)?;
+    let color = args.format == FormatArg::Human
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let text = kforge::report::render(args.format.into(), &targets, color);
+    print(text.as_bytes())?;
+    let threshold = kforge::Severity::from(args.fail_on);
+    let failed = targets
+        .iter()
+        .flat_map(|t| &t.findings)
+        .any(|f| f.severity >= threshold);
+    Ok(if failed {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
+}
