@@ -1,5 +1,6 @@
 //! `kforge completions SHELL`: a completion script generated from the command tree.
 
+use super::io::print;
 use super::{command_tree, Outcome, Status};
 
 #[derive(clap::Args)]
@@ -10,6 +11,9 @@ pub struct CompletionsArgs {
 
 pub fn run(args: CompletionsArgs) -> Outcome {
     let mut cmd = command_tree();
-    clap_complete::generate(args.shell, &mut cmd, "kforge", &mut std::io::stdout());
+    // Generated into memory first: clap_complete panics when its writer fails.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "kforge", &mut script);
+    print(&script)?;
     Ok(Status::Clean)
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
-use super::io::print_unchecked;
+use super::io::print;
 use super::{Outcome, Status};
 
 #[derive(clap::Args)]
@@ -51,7 +51,7 @@ pub fn run(args: DiffArgs) -> Outcome {
         DiffFormat::Text => kforge::diff::to_text(&diffs),
         DiffFormat::Markdown => kforge::diff::to_markdown(&diffs, args.limit),
     };
-    print_unchecked(text.as_bytes());
+    print(text.as_bytes())?;
     Ok(if diffs.iter().any(|d| !d.changes.is_empty()) {
         Status::Findings
     } else {

@@ -1,6 +1,6 @@
 //! `kforge explain ID`: one rule's documentation.
 
-use super::io::print_unchecked;
+use super::io::print;
 use super::{Failure, Outcome, Status};
 
 #[derive(clap::Args)]
@@ -13,6 +13,6 @@ pub fn run(args: ExplainArgs) -> Outcome {
     let rule = kforge::validate::rules::find(&args.id).ok_or_else(|| {
         Failure::Message(format!("no rule '{}'; `kforge rules` lists them", args.id))
     })?;
-    print_unchecked(rule.meta.doc.as_bytes());
+    print(rule.meta.doc.as_bytes())?;
     Ok(Status::Clean)
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
+use super::io::print;
 use super::{Outcome, Status};
 
 #[derive(clap::Args)]
@@ -45,10 +46,11 @@ pub fn run(args: InitArgs) -> Outcome {
         cloud: args.cloud.into(),
     };
     let n = kforge::init::init(&args.dir, &opts)?;
-    println!(
-        "init: wrote {n} files to {}; next: kforge check {}",
+    let done = format!(
+        "init: wrote {n} files to {}; next: kforge check {}\n",
         args.dir.display(),
         args.dir.display()
     );
+    print(done.as_bytes())?;
     Ok(Status::Clean)
 }

@@ -10,11 +10,6 @@ pub fn print(bytes: &[u8]) -> Result<(), Failure> {
     output(std::io::stdout().lock().write_all(bytes))
 }
 
-/// Write `bytes` to standard output, whatever happens to them.
-pub fn print_unchecked(bytes: &[u8]) {
-    let _ = std::io::stdout().lock().write_all(bytes);
-}
-
 /// The result of writing the output: a closed pipe counts as written.
 pub fn output(written: std::io::Result<()>) -> Result<(), Failure> {
     match written {

@@ -1,6 +1,6 @@
 //! `kforge man`: the man page (roff) generated from the command tree.
 
-use super::io::print_unchecked;
+use super::io::print;
 use super::{command_tree, Failure, Outcome, Status};
 
 pub fn run() -> Outcome {
@@ -8,6 +8,6 @@ pub fn run() -> Outcome {
     clap_mangen::Man::new(command_tree())
         .render(&mut out)
         .map_err(|e| Failure::Message(format!("cannot render the man page: {e}")))?;
-    print_unchecked(&out);
+    print(&out)?;
     Ok(Status::Clean)
 }

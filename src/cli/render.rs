@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::io::print;
 use super::validation::ValidationArgs;
 use super::{Outcome, Status};
 
@@ -61,7 +62,7 @@ pub fn run(args: RenderArgs) -> Outcome {
     if check {
         let differ = kforge::render::check_tree(&out, &rendered.files);
         if differ.is_empty() {
-            println!("render: {} is up to date", out.display());
+            print(format!("render: {} is up to date\n", out.display()).as_bytes())?;
             return Ok(Status::Clean);
         }
         for p in &differ {
@@ -75,10 +76,11 @@ pub fn run(args: RenderArgs) -> Outcome {
         return Ok(Status::Findings);
     }
     kforge::render::write_tree(&out, &rendered.files)?;
-    println!(
-        "render: wrote {} files to {}",
+    let done = format!(
+        "render: wrote {} files to {}\n",
         rendered.files.len(),
         out.display()
     );
+    print(done.as_bytes())?;
     Ok(Status::Clean)
 }

@@ -1,6 +1,6 @@
 //! `kforge rules`: one line per validation rule.
 
-use super::io::print_unchecked;
+use super::io::print;
 use super::{Outcome, Status};
 
 pub fn run() -> Outcome {
@@ -14,6 +14,6 @@ pub fn run() -> Outcome {
             r.meta.summary
         ));
     }
-    print_unchecked(out.as_bytes());
+    print(out.as_bytes())?;
     Ok(Status::Clean)
 }
