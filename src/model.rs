@@ -89,12 +89,14 @@ pub struct Kustomization {
     /// Transformer configuration files (or inline text) extending the field-spec tables.
     #[serde(default)]
     pub configurations: Vec<String>,
-    /// Not supported.
+    /// Generator plugin configurations (not supported yet).
     pub generators: Option<Value>,
-    /// Not supported.
-    pub transformers: Option<Value>,
-    /// Not supported.
-    pub validators: Option<Value>,
+    /// Builtin transformer plugin configurations: inline, files, or directories.
+    #[serde(default)]
+    pub transformers: Vec<String>,
+    /// Builtin plugin configurations run as validators (they must not change anything).
+    #[serde(default)]
+    pub validators: Vec<String>,
     /// Not supported.
     #[serde(rename = "openapi")]
     pub open_api: Option<Value>,
@@ -544,8 +546,6 @@ impl Kustomization {
             never,
         );
         check(self.generators.is_some(), "generators", never);
-        check(self.transformers.is_some(), "transformers", never);
-        check(self.validators.is_some(), "validators", never);
         check(self.open_api.is_some(), "openapi", never);
         check(self.build_metadata.is_some(), "buildMetadata", never);
         out

@@ -5,9 +5,10 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::loader::{
-    lexical_join, load_kustomization, load_resource_file, resolve_file, KustomizationFile,
-    LoadRestrictor,
+    lexical_join, load_kustomization, load_resource_file, resolve_file, resources_from_text,
+    KustomizationFile, LoadRestrictor,
 };
+use super::plugins::PluginConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::resource::{Gvk, Resource};
 use crate::source::Limits;
@@ -316,39 +317,14 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn accumulate(&mut self, kfile: &KustomizationFile, acc: &mut Accumulator) -> Result<()> {
-        self.enter(kfile)?;
-        let k = &kfile.kustomization;
-        let refused = k.refused_fields();
-        if let Some((field, why)) = refused.first() {
-            let pos = kfile.spans.get(&format!("/{field}")).and_then(|s| s.key);
-            let message = match refused.as_slice() {
-                [_] => format!("field '{field}' is {why}"),
-                all => format!(
-                    "fields {} are {why}",
-                    all.iter()
-                        .map(|(f, _)| format!("'{f}'"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
-            return Err(Error::at(&kfile.path, pos, message).kind(ErrorKind::Unsupported));
-        }
-        self.warn_deprecated(k);
-        self.namespaces
-            .push(k.namespace.clone().filter(|n| !n.is_empty()));
-
-        let entries = k
-            .resources
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e, format!("/resources/{i}")))
-            .chain(
-                k.bases
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| (e, format!("/bases/{i}"))),
-            );
+    /// Append the objects of `entries` (files, and kustomization directories built on
+    /// their own), as listed under `resources:`, to `acc`.
+    fn accumulate_entries<'e>(
+        &mut self,
+        kfile: &KustomizationFile,
+        entries: impl Iterator<Item = (&'e String, String)>,
+        acc: &mut Accumulator,
+    ) -> Result<()> {
         // Files are read and parsed on all cores, a run of consecutive file entries at a
         // time; their objects are appended in the listed order and the first failure in
         // that order is reported, as when reading them one by one.
@@ -401,6 +377,107 @@ impl Builder<'_> {
                 .map_err(|e| e.in_file(&kfile.path, kfile.pos(&pointer)))?;
         }
         self.load_files(kfile, &mut files, &mut acc.set)?;
+        Ok(())
+    }
+
+    /// The plugin configurations listed under `field` (`transformers` or `validators`):
+    /// inline ones first, then files and kustomization directories, as kustomize reads them.
+    fn plugin_configs(
+        &mut self,
+        kfile: &KustomizationFile,
+        field: &str,
+        list: &[String],
+    ) -> Result<Vec<PluginConfig>> {
+        let mut inline = Vec::new();
+        let mut acc = Accumulator::default();
+        let mut paths = Vec::new();
+        for (i, entry) in list.iter().enumerate() {
+            let pointer = format!("/{field}/{i}");
+            match resources_from_text(entry, &kfile.path, &self.opts.limits) {
+                Ok(objects) if !objects.is_empty() => {
+                    let at = kfile.pos(&pointer);
+                    inline.extend(objects.into_iter().map(|object| PluginConfig {
+                        object,
+                        at: Some((kfile.path.clone(), at)),
+                    }));
+                }
+                _ => paths.push((entry, pointer)),
+            }
+        }
+        self.accumulate_entries(kfile, paths.into_iter(), &mut acc)?;
+        let from_files = acc.set.into_items().into_iter().map(|object| {
+            let at = object.spans.get("").map(|s| s.value);
+            PluginConfig {
+                at: Some((object.origin.file.clone(), at)),
+                object,
+            }
+        });
+        Ok(inline.into_iter().chain(from_files).collect())
+    }
+
+    /// `validators:`: builtin plugins run on a copy of the objects; kustomize fails the
+    /// build when one changes anything.
+    fn validate(&mut self, kfile: &KustomizationFile, objects: &[Resource]) -> Result<()> {
+        let list = &kfile.kustomization.validators;
+        if list.is_empty() {
+            return Ok(());
+        }
+        let configs = self.plugin_configs(kfile, "validators", list)?;
+        for step in super::plugins::steps(kfile, "validators", &configs, self.opts)? {
+            let mut copy = objects.to_vec();
+            transform::plugins::apply(&mut copy, &step)?;
+            let changed = copy
+                .iter()
+                .zip(objects)
+                .find(|(after, before)| after.value != before.value);
+            if let Some((after, _)) = changed {
+                return Err(Error::at(
+                    &kfile.path,
+                    kfile.pos("/validators"),
+                    format!(
+                        "validator shouldn't modify the resource map: it changed {}",
+                        after.cur_id()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn accumulate(&mut self, kfile: &KustomizationFile, acc: &mut Accumulator) -> Result<()> {
+        self.enter(kfile)?;
+        let k = &kfile.kustomization;
+        let refused = k.refused_fields();
+        if let Some((field, why)) = refused.first() {
+            let pos = kfile.spans.get(&format!("/{field}")).and_then(|s| s.key);
+            let message = match refused.as_slice() {
+                [_] => format!("field '{field}' is {why}"),
+                all => format!(
+                    "fields {} are {why}",
+                    all.iter()
+                        .map(|(f, _)| format!("'{f}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            return Err(Error::at(&kfile.path, pos, message).kind(ErrorKind::Unsupported));
+        }
+        self.warn_deprecated(k);
+        self.namespaces
+            .push(k.namespace.clone().filter(|n| !n.is_empty()));
+
+        let entries = k
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e, format!("/resources/{i}")))
+            .chain(
+                k.bases
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e, format!("/bases/{i}"))),
+            );
+        self.accumulate_entries(kfile, entries, acc)?;
         if let Some(own) = super::configurations::load(kfile, self.opts)? {
             acc.merge_config(&Arc::new(own))
                 .map_err(|e| e.in_file(&kfile.path, kfile.pos("/configurations")))?;
@@ -441,6 +518,8 @@ impl Builder<'_> {
         let config = acc.config.clone();
         let patches = super::patches::load(kfile, self.opts)?;
         let replacements = super::replacements::load(kfile, self.opts)?;
+        let configs = self.plugin_configs(kfile, "transformers", &k.transformers)?;
+        let plugins = super::plugins::steps(kfile, "transformers", &configs, self.opts)?;
         let steps = transform::Steps {
             kustomization: k,
             file: &kfile.path,
@@ -449,8 +528,10 @@ impl Builder<'_> {
             patches_json6902: &patches.json6902,
             replacements: &replacements,
             config: &config,
+            plugins: &plugins,
         };
         transform::run_pipeline(&steps, acc.set.items_mut())?;
+        self.validate(kfile, acc.set.items())?;
         if let Some(vars) = &k.vars {
             transform::vars::bind(acc.set.items_mut(), vars, &mut acc.vars)
                 .map_err(|e| e.in_file(&kfile.path, kfile.pos("/vars")))?;

@@ -8,6 +8,7 @@ pub mod generator;
 pub mod helm;
 pub mod loader;
 pub mod patches;
+pub mod plugins;
 pub mod replacements;
 
 pub use build::{build, BuildOptions, BuildOutput};

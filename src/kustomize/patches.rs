@@ -76,8 +76,8 @@ fn source(
     }
 }
 
-/// One `patches:` or `patchesJson6902:` entry.
-fn entry(
+/// One `patches:` or `patchesJson6902:` entry (or a patch plugin's configuration).
+pub(crate) fn entry(
     kfile: &KustomizationFile,
     patch: &model::Patch,
     pointer: &str,
@@ -131,16 +131,28 @@ fn entry(
     })
 }
 
-/// The deprecated `patchesStrategicMerge:` entries: each a file path or inline patch text.
+/// The deprecated `patchesStrategicMerge:` entries.
 fn strategic_merge(kfile: &KustomizationFile, opts: &BuildOptions) -> Result<Vec<Patch>> {
+    let k = &kfile.kustomization;
+    strategic_merge_entries(
+        kfile,
+        &k.patches_strategic_merge,
+        "/patchesStrategicMerge",
+        opts,
+    )
+}
+
+/// Strategic-merge patch entries, each a file path or inline patch text (listed in `kfile`
+/// at `base`/index).
+pub(crate) fn strategic_merge_entries(
+    kfile: &KustomizationFile,
+    entries: &[String],
+    base: &str,
+    opts: &BuildOptions,
+) -> Result<Vec<Patch>> {
     let mut out = Vec::new();
-    for (i, text) in kfile
-        .kustomization
-        .patches_strategic_merge
-        .iter()
-        .enumerate()
-    {
-        let pointer = format!("/patchesStrategicMerge/{i}");
+    for (i, text) in entries.iter().enumerate() {
+        let pointer = format!("{base}/{i}");
         // kustomize first reads the entry as patch text, and as a file path when that fails.
         let inline = parse_stream(text, Schema::Kyaml, opts.limits)
             .ok()

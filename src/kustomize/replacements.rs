@@ -79,7 +79,8 @@ fn lenient(value: &mut Value) {
     );
 }
 
-fn decode(mut value: Value) -> std::result::Result<Replacement, String> {
+/// One replacement from its YAML value, read leniently as kustomize reads it.
+pub fn decode(mut value: Value) -> std::result::Result<Replacement, String> {
     lenient(&mut value);
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
@@ -116,48 +117,59 @@ pub fn load(kfile: &KustomizationFile, opts: &BuildOptions) -> Result<Vec<Locate
                 "cannot specify both path and inline replacement; move the inline fields into the file or drop 'path'",
             ));
         }
-        let file = resolve_file(
+        out.extend(from_file(
             kfile,
             &entry.path,
             &format!("{pointer}/path"),
-            opts.load_restrictor,
-        )?;
-        let shown = lexical_join(&kfile.display_dir, &entry.path);
-        let text = read_text(&file, &opts.limits)?;
-        let docs = parse_stream(&text, Schema::Kyaml, opts.limits).map_err(|e| {
-            Error::at(
+            opts,
+        )?);
+    }
+    Ok(out)
+}
+
+/// The replacements of a replacement file (one replacement or a list of them), named by
+/// `path` relative to `kfile` (the entry at `pointer` there, for errors).
+pub fn from_file(
+    kfile: &KustomizationFile,
+    path: &str,
+    pointer: &str,
+    opts: &BuildOptions,
+) -> Result<Vec<Located>> {
+    let mut out = Vec::new();
+    let file = resolve_file(kfile, path, pointer, opts.load_restrictor)?;
+    let shown = lexical_join(&kfile.display_dir, path);
+    let text = read_text(&file, &opts.limits)?;
+    let docs = parse_stream(&text, Schema::Kyaml, opts.limits).map_err(|e| {
+        Error::at(
+            &shown,
+            Some(e.pos),
+            format!("invalid replacement file: {}", e.message),
+        )
+    })?;
+    let doc = docs.into_iter().next();
+    let items = match doc.map(|d| d.value) {
+        Some(Value::Array(items)) => items,
+        Some(v @ Value::Object(_)) => vec![v],
+        other => {
+            let kind = match other {
+                None | Some(Value::Null) => "nothing",
+                _ => "a scalar",
+            };
+            return Err(Error::at(
                 &shown,
-                Some(e.pos),
-                format!("invalid replacement file: {}", e.message),
-            )
-        })?;
-        let doc = docs.into_iter().next();
-        let items = match doc.map(|d| d.value) {
-            Some(Value::Array(items)) => items,
-            Some(v @ Value::Object(_)) => vec![v],
-            other => {
-                let kind = match other {
-                    None | Some(Value::Null) => "nothing",
-                    _ => "a scalar",
-                };
-                return Err(Error::at(
-                    &shown,
-                    None,
-                    format!(
-                        "a replacement file must hold a replacement or a list of them, not {kind}"
-                    ),
-                ));
-            }
-        };
-        for item in items {
-            let spec = decode(item)
-                .map_err(|m| Error::at(&shown, None, format!("invalid replacement: {m}")))?;
-            out.push(Located {
-                spec,
-                file: shown.clone(),
-                pos: None,
-            });
+                None,
+                format!("a replacement file must hold a replacement or a list of them, not {kind}"),
+            ));
         }
+    };
+    for item in items {
+        let spec = decode(item)
+            .map_err(|m| Error::at(&shown, None, format!("invalid replacement: {m}")))?;
+        out.push(Located {
+            spec,
+            file: shown.clone(),
+            pos: None,
+        });
     }
     Ok(out)
 }

@@ -10,6 +10,7 @@
 //! 7. `replicas`
 //! 8. `images` (then `imageTags`)
 //! 9. `replacements`
+//! 10. `transformers:` (builtin plugins, in listed order)
 //!
 //! Name references ([`nameref`]) and the output order ([`sort`]) run once, at the top.
 
@@ -26,6 +27,7 @@ pub mod name_affix;
 pub mod nameref;
 pub mod namespace;
 pub mod patches;
+pub mod plugins;
 pub mod replacements;
 pub mod replicas;
 pub mod smp;
@@ -58,6 +60,8 @@ pub struct Steps<'a> {
     pub replacements: &'a [replacements::Located],
     /// Field specs of every transformer (built in, plus `configurations:` and `crds:`).
     pub config: &'a config::TransformerConfig,
+    /// `transformers:`: builtin plugins, run after the fields above.
+    pub plugins: &'a [plugins::Step],
 }
 
 /// Apply one kustomization's transformers, in kustomize's order, to `resources`.
@@ -90,5 +94,8 @@ pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> 
     images::apply(resources, &k.images, cfg).map_err(|e| here(e, "images"))?;
     images::apply(resources, &k.image_tags, cfg).map_err(|e| here(e, "imageTags"))?;
     replacements::apply(resources, steps.replacements)?;
+    for step in steps.plugins {
+        plugins::apply(resources, step)?;
+    }
     Ok(())
 }

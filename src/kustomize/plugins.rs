@@ -1,0 +1,287 @@
+//! `transformers:` and `validators:` entries: configurations of kustomize's builtin
+//! plugins (`apiVersion: builtin`), read into [`Step`] values. The configurations
+//! themselves are objects (inline text, files, or the output of a kustomization
+//! directory) that the overlay builder collects; this module checks each one and reads the
+//! files it names (patches, replacements) relative to the kustomization, as kustomize's
+//! plugin loader does. External plugins (exec, Go, KRM functions) are refused, as
+//! `kubectl kustomize` refuses them without its alpha-plugin flags.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::loader::KustomizationFile;
+use super::BuildOptions;
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{self, FieldSpecDef, Image, Replica};
+use crate::resource::Resource;
+use crate::transform::fieldspec::FieldSpec;
+use crate::transform::plugins::Step;
+use crate::transform::replacements::Located;
+
+/// A plugin configuration's field, matched case-insensitively as Go's JSON decoding does.
+fn field<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    map.get(name).or_else(|| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+fn string(map: &Map<String, Value>, name: &str) -> String {
+    match field(map, name) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned + Default>(
+    map: &Map<String, Value>,
+    name: &str,
+) -> std::result::Result<T, String> {
+    match field(map, name) {
+        None | Some(Value::Null) => Ok(T::default()),
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| format!("'{name}': {e}")),
+    }
+}
+
+/// `fieldSpecs`, or `None` when the configuration has none.
+fn specs(map: &Map<String, Value>) -> std::result::Result<Option<Vec<FieldSpec>>, String> {
+    match field(map, "fieldSpecs") {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => {
+            let defs: Vec<FieldSpecDef> = decode(map, "fieldSpecs")?;
+            Ok(Some(defs.iter().map(FieldSpec::from_def).collect()))
+        }
+    }
+}
+
+fn pairs(map: &Map<String, Value>, name: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Some(Value::Object(m)) = field(map, name) {
+        for (k, v) in m {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            out.insert(k.clone(), text);
+        }
+    }
+    out
+}
+
+/// One plugin configuration and where to point errors about it (the kustomization's entry
+/// for inline text, else the configuration's file).
+pub struct PluginConfig {
+    /// The configuration object.
+    pub object: Resource,
+    /// File and position for errors.
+    pub at: Option<(std::path::PathBuf, Option<crate::source::Pos>)>,
+}
+
+/// The steps of the builtin plugin configurations `configs`, listed in `kfile` at
+/// `field` (`transformers` or `validators`).
+pub fn steps(
+    kfile: &KustomizationFile,
+    field_name: &str,
+    configs: &[PluginConfig],
+    opts: &BuildOptions,
+) -> Result<Vec<Step>> {
+    let pointer = format!("/{field_name}");
+    configs
+        .iter()
+        .map(|c| {
+            step(kfile, &pointer, &c.object, opts).map_err(|e| match &c.at {
+                Some((file, pos)) if e.file.is_none() => e.in_file(file, *pos),
+                _ => e,
+            })
+        })
+        .collect()
+}
+
+fn step(
+    kfile: &KustomizationFile,
+    pointer: &str,
+    config: &Resource,
+    opts: &BuildOptions,
+) -> Result<Step> {
+    let kind = config.kind().to_owned();
+    let api = config
+        .value
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if api != "builtin" {
+        return Err(Error::msg(format!(
+            "external plugins disabled; unable to load external plugin '{kind}': kforge runs only kustomize's builtin plugins (apiVersion: builtin); run other transformers in your pipeline before or after kforge"
+        ))
+        .kind(ErrorKind::Unsupported));
+    }
+    let Some(map) = config.value.as_object() else {
+        return Err(Error::msg("a plugin configuration must be a mapping"));
+    };
+    let fail = |m: String| Error::msg(format!("{kind} '{}': {m}", config.name()));
+    let needed = |s: Option<Vec<FieldSpec>>| s.unwrap_or_default();
+    let step = match kind.as_str() {
+        "PrefixTransformer" | "SuffixTransformer" => {
+            let Some(specs) = specs(map).map_err(fail)? else {
+                return Err(fail("fieldSpecs is not expected to be nil".into()));
+            };
+            if kind == "PrefixTransformer" {
+                Step::Prefix {
+                    text: string(map, "prefix"),
+                    specs,
+                }
+            } else {
+                Step::Suffix {
+                    text: string(map, "suffix"),
+                    specs,
+                }
+            }
+        }
+        "LabelTransformer" | "AnnotationsTransformer" => {
+            let name = if kind == "LabelTransformer" {
+                "labels"
+            } else {
+                "annotations"
+            };
+            Step::Pairs {
+                pairs: pairs(map, name),
+                specs: needed(specs(map).map_err(fail)?),
+            }
+        }
+        "NamespaceTransformer" => {
+            let namespace = config
+                .value
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let mode = string(map, "setRoleBindingSubjects");
+            let unset_only = matches!(field(map, "unsetOnly"), Some(Value::Bool(true)));
+            if unset_only || !(mode.is_empty() || mode == "defaultOnly") {
+                return Err(fail(
+                    "unsetOnly and setRoleBindingSubjects other than defaultOnly are not supported by kforge yet".into(),
+                )
+                .kind(ErrorKind::Unsupported));
+            }
+            Step::Namespace {
+                namespace,
+                specs: needed(specs(map).map_err(fail)?),
+            }
+        }
+        "ImageTagTransformer" => Step::Image {
+            image: decode::<Image>(map, "imageTag").map_err(fail)?,
+            specs: needed(specs(map).map_err(fail)?),
+        },
+        "ReplicaCountTransformer" => Step::Replicas {
+            replica: decode::<Replica>(map, "replica").map_err(fail)?,
+            specs: needed(specs(map).map_err(fail)?),
+        },
+        "PatchTransformer" => {
+            let patch = string(map, "patch").trim().to_owned();
+            let path = string(map, "path");
+            if patch.is_empty() == path.is_empty() {
+                return Err(fail(if patch.is_empty() {
+                    "must specify one of patch and path".into()
+                } else {
+                    "patch and path can't be set at the same time".into()
+                }));
+            }
+            let entry = model::Patch {
+                path: (!path.is_empty()).then_some(path),
+                patch: (!patch.is_empty()).then_some(patch),
+                target: decode(map, "target").map_err(fail)?,
+                options: decode(map, "options").map_err(fail)?,
+            };
+            Step::Patches(vec![super::patches::entry(
+                kfile, &entry, pointer, opts, false,
+            )?])
+        }
+        "PatchJson6902Transformer" => {
+            let path = string(map, "path");
+            let op = string(map, "jsonOp");
+            if path.is_empty() && op.is_empty() {
+                return Err(fail("empty file path and empty jsonOp".into()));
+            }
+            if !path.is_empty() && !op.is_empty() {
+                return Err(fail("must specify a file path or jsonOp, not both".into()));
+            }
+            let entry = model::Patch {
+                path: (!path.is_empty()).then_some(path),
+                patch: (!op.is_empty()).then_some(op),
+                target: decode(map, "target").map_err(fail)?,
+                options: Default::default(),
+            };
+            Step::Patches(vec![super::patches::entry(
+                kfile, &entry, pointer, opts, true,
+            )?])
+        }
+        "PatchStrategicMergeTransformer" => {
+            let paths: Vec<String> = decode(map, "paths").map_err(fail)?;
+            let inline = string(map, "patches");
+            if paths.is_empty() && inline.is_empty() {
+                return Err(fail("empty file path and empty patch content".into()));
+            }
+            let mut list = super::patches::strategic_merge_entries(kfile, &paths, pointer, opts)?;
+            if !inline.is_empty() {
+                list.extend(super::patches::strategic_merge_entries(
+                    kfile,
+                    &[inline],
+                    pointer,
+                    opts,
+                )?);
+            }
+            Step::Patches(list)
+        }
+        "ReplacementTransformer" => {
+            let items: Vec<Value> = decode(map, "replacements").map_err(fail)?;
+            let mut list = Vec::new();
+            for item in items {
+                let path = item.get("path").and_then(Value::as_str).unwrap_or("");
+                if path.is_empty() {
+                    let spec = super::replacements::decode(item)
+                        .map_err(|m| fail(format!("invalid replacement: {m}")))?;
+                    list.push(Located {
+                        spec,
+                        file: config.origin.file.clone(),
+                        pos: None,
+                    });
+                } else if item.get("source").is_some() || item.get("targets").is_some() {
+                    return Err(fail(
+                        "cannot specify both path and inline replacement".into(),
+                    ));
+                } else {
+                    list.extend(super::replacements::from_file(kfile, path, pointer, opts)?);
+                }
+            }
+            Step::Replacements(list)
+        }
+        "HashTransformer"
+        | "SortOrderTransformer"
+        | "ValueAddTransformer"
+        | "PrefixSuffixTransformer" => {
+            return Err(fail(
+                "this builtin plugin kind is not supported by kforge as a transformer".into(),
+            )
+            .kind(ErrorKind::Unsupported))
+        }
+        "ConfigMapGenerator"
+        | "SecretGenerator"
+        | "HelmChartInflationGenerator"
+        | "IAMPolicyGenerator" => {
+            return Err(fail(format!(
+                "plugin {kind} is a generator, not a transformer; list it under 'generators'"
+            )))
+        }
+        _ => {
+            return Err(fail(format!(
+                "'{kind}' is not one of kustomize's builtin plugins"
+            )))
+        }
+    };
+    Ok(step)
+}

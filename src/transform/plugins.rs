@@ -1,0 +1,96 @@
+//! kustomize's builtin transformer plugins as values: what a `transformers:` entry of a
+//! builtin kind (`apiVersion: builtin`) asks for, with the field specs it names itself
+//! (a plugin never reads the built-in field-spec tables). The kustomize layer reads and
+//! checks the configurations ([`crate::kustomize::plugins`]); [`apply`] runs one.
+
+use std::collections::BTreeMap;
+
+use super::config::TransformerConfig;
+use super::fieldspec::FieldSpec;
+use super::patches::Patch;
+use super::{images, labels, name_affix, namespace, replacements, replicas};
+use crate::error::Result;
+use crate::model::{Image, Replica};
+use crate::resource::Resource;
+
+/// One configured builtin transformer.
+pub enum Step {
+    /// `PrefixTransformer`.
+    Prefix {
+        /// The text added to names.
+        text: String,
+        /// Where to write (the plugin's own `fieldSpecs`).
+        specs: Vec<FieldSpec>,
+    },
+    /// `SuffixTransformer`.
+    Suffix {
+        /// The text added to names.
+        text: String,
+        /// Where to write (the plugin's own `fieldSpecs`).
+        specs: Vec<FieldSpec>,
+    },
+    /// `LabelTransformer` and `AnnotationsTransformer`: key/value pairs written at specs.
+    Pairs {
+        /// The keys and values.
+        pairs: BTreeMap<String, String>,
+        /// Where to write (the plugin's own `fieldSpecs`).
+        specs: Vec<FieldSpec>,
+    },
+    /// `NamespaceTransformer` (default role-binding subject mode, not unset-only).
+    Namespace {
+        /// The namespace.
+        namespace: String,
+        /// Where to write (the plugin's own `fieldSpecs`).
+        specs: Vec<FieldSpec>,
+    },
+    /// `ImageTagTransformer`.
+    Image {
+        /// The image rewrite.
+        image: Image,
+        /// Where to write (the plugin's own `fieldSpecs`).
+        specs: Vec<FieldSpec>,
+    },
+    /// `ReplicaCountTransformer`.
+    Replicas {
+        /// The workload name and count.
+        replica: Replica,
+        /// Where to write (the plugin's own `fieldSpecs`).
+        specs: Vec<FieldSpec>,
+    },
+    /// `PatchTransformer`, `PatchJson6902Transformer`, `PatchStrategicMergeTransformer`.
+    Patches(Vec<Patch>),
+    /// `ReplacementTransformer`.
+    Replacements(Vec<replacements::Located>),
+}
+
+/// Run `step` on `resources`.
+pub fn apply(resources: &mut Vec<Resource>, step: &Step) -> Result<()> {
+    match step {
+        Step::Prefix { text, specs } => name_affix::apply_prefix(resources, text, specs),
+        Step::Suffix { text, specs } => name_affix::apply_suffix(resources, text, specs),
+        Step::Pairs { pairs, specs } => labels::write_pairs(resources, pairs, specs),
+        Step::Namespace { namespace, specs } => {
+            let cfg = TransformerConfig {
+                namespace: specs.clone(),
+                ..Default::default()
+            };
+            namespace::apply(resources, namespace, &cfg)
+        }
+        Step::Image { image, specs } => {
+            let cfg = TransformerConfig {
+                images: specs.clone(),
+                ..Default::default()
+            };
+            images::apply(resources, std::slice::from_ref(image), &cfg)
+        }
+        Step::Replicas { replica, specs } => {
+            let cfg = TransformerConfig {
+                replicas: specs.clone(),
+                ..Default::default()
+            };
+            replicas::apply(resources, std::slice::from_ref(replica), &cfg)
+        }
+        Step::Patches(list) => super::patches::apply(resources, list),
+        Step::Replacements(list) => replacements::apply(resources, list),
+    }
+}
