@@ -89,8 +89,9 @@ pub struct Kustomization {
     /// Transformer configuration files (or inline text) extending the field-spec tables.
     #[serde(default)]
     pub configurations: Vec<String>,
-    /// Generator plugin configurations (not supported yet).
-    pub generators: Option<Value>,
+    /// Builtin generator plugin configurations: inline, files, or directories.
+    #[serde(default)]
+    pub generators: Vec<String>,
     /// Builtin transformer plugin configurations: inline, files, or directories.
     #[serde(default)]
     pub transformers: Vec<String>,
@@ -545,7 +546,6 @@ impl Kustomization {
             "helmChartInflationGenerator",
             never,
         );
-        check(self.generators.is_some(), "generators", never);
         check(self.open_api.is_some(), "openapi", never);
         check(self.build_metadata.is_some(), "buildMetadata", never);
         out

@@ -491,6 +491,10 @@ impl Builder<'_> {
         super::generator::run(kfile, set, self.opts)?;
         let inherited = self.namespaces.iter().rev().flatten().next().cloned();
         super::helm::run(kfile, set, self.opts, inherited.as_deref())?;
+        if !k.generators.is_empty() {
+            let configs = self.plugin_configs(kfile, "generators", &k.generators)?;
+            super::plugins::generate(kfile, &configs, &mut acc.set, self.opts)?;
+        }
 
         for (i, entry) in k.components.iter().enumerate() {
             let pointer = format!("/components/{i}");

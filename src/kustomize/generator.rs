@@ -346,68 +346,91 @@ pub fn run(kfile: &KustomizationFile, set: &mut ResSet, opts: &BuildOptions) -> 
     for (kind, list, field) in lists {
         for (i, g) in list.iter().enumerate() {
             let ptr = format!("/{field}/{i}");
-            let here = |m: String| Error::at(&kfile.path, kfile.pos(&ptr), m);
-            if g.name.is_empty() {
-                return Err(here(format!("a {field} entry needs a name")));
-            }
-            if kind == Kind::ConfigMap && !g.secret_type.is_empty() {
-                return Err(here("'type' is only valid in secretGenerator".into()));
-            }
             let options = merged_options(k.generator_options.as_ref(), g.options.as_ref());
-            let sources = collect(kfile, g, &ptr, opts)?;
-            let value = make_object(kind, g, sources, &options).map_err(here)?;
-            let hash = !options.disable_name_suffix_hash.unwrap_or(false);
-            let id = ResId {
-                gvk: Gvk::from_api_version("v1", kind.name()),
-                name: g.name.clone(),
-                namespace: g.namespace.clone(),
-            };
-            let existing = set.items_mut().iter_mut().position(|r| r.has_id(&id));
-            // kustomize treats a behavior it does not know (e.g. `add`) as create.
-            let behavior = match g.behavior.as_str() {
-                b @ ("merge" | "replace") => b,
-                _ => "create",
-            };
-            match (behavior, existing) {
-                (_, None) if behavior == "create" => {
-                    let mut r = Resource::new(
-                        value,
-                        Origin {
-                            file: kfile.path.clone(),
-                            doc: i,
-                            item: None,
-                        },
-                        Arc::new(SpanIndex::default()),
-                    );
-                    r.needs_hash = hash;
-                    set.append_all(vec![r])?;
-                }
-                (_, Some(_)) if behavior == "create" => {
-                    return Err(here(format!(
-                        "id {id} exists; use behavior: merge or replace to change it"
-                    )))
-                }
-                (_, Some(idx)) => {
-                    let replace = behavior == "replace";
-                    let r = &mut set.items_mut()[idx];
-                    merge_map_field(&mut r.value, &value, "data", replace);
-                    merge_map_field(&mut r.value, &value, "binaryData", replace);
-                    merge_metadata(r, &value, "labels");
-                    merge_metadata(r, &value, "annotations");
-                    if opts_immutable(&value) {
-                        r.value
-                            .as_object_mut()
-                            .expect("object")
-                            .insert("immutable".into(), Value::Bool(true));
-                    }
-                    r.needs_hash |= hash;
-                }
-                (_, None) => {
-                    return Err(here(format!(
-                        "id {id} does not exist; cannot merge or replace"
-                    )))
-                }
+            generate(kfile, set, kind == Kind::Secret, g, &options, &ptr, i, opts)?;
+        }
+    }
+    Ok(())
+}
+
+/// Generate one ConfigMap (or Secret) from `g` with `options` and add it to `set` (or merge
+/// it into the one it names, by its behavior). `ptr` is the entry in `kfile`, for errors.
+#[allow(clippy::too_many_arguments)]
+pub fn generate(
+    kfile: &KustomizationFile,
+    set: &mut ResSet,
+    secret: bool,
+    g: &GeneratorArgs,
+    options: &GeneratorOptions,
+    ptr: &str,
+    doc: usize,
+    opts: &BuildOptions,
+) -> Result<()> {
+    let (kind, field) = if secret {
+        (Kind::Secret, "secretGenerator")
+    } else {
+        (Kind::ConfigMap, "configMapGenerator")
+    };
+    let i = doc;
+    let here = |m: String| Error::at(&kfile.path, kfile.pos(ptr), m);
+    if g.name.is_empty() {
+        return Err(here(format!("a {field} entry needs a name")));
+    }
+    if kind == Kind::ConfigMap && !g.secret_type.is_empty() {
+        return Err(here("'type' is only valid in secretGenerator".into()));
+    }
+    let sources = collect(kfile, g, ptr, opts)?;
+    let value = make_object(kind, g, sources, options).map_err(here)?;
+    let hash = !options.disable_name_suffix_hash.unwrap_or(false);
+    let id = ResId {
+        gvk: Gvk::from_api_version("v1", kind.name()),
+        name: g.name.clone(),
+        namespace: g.namespace.clone(),
+    };
+    let existing = set.items_mut().iter_mut().position(|r| r.has_id(&id));
+    // kustomize treats a behavior it does not know (e.g. `add`) as create.
+    let behavior = match g.behavior.as_str() {
+        b @ ("merge" | "replace") => b,
+        _ => "create",
+    };
+    match (behavior, existing) {
+        (_, None) if behavior == "create" => {
+            let mut r = Resource::new(
+                value,
+                Origin {
+                    file: kfile.path.clone(),
+                    doc: i,
+                    item: None,
+                },
+                Arc::new(SpanIndex::default()),
+            );
+            r.needs_hash = hash;
+            set.append_all(vec![r])?;
+        }
+        (_, Some(_)) if behavior == "create" => {
+            return Err(here(format!(
+                "id {id} exists; use behavior: merge or replace to change it"
+            )))
+        }
+        (_, Some(idx)) => {
+            let replace = behavior == "replace";
+            let r = &mut set.items_mut()[idx];
+            merge_map_field(&mut r.value, &value, "data", replace);
+            merge_map_field(&mut r.value, &value, "binaryData", replace);
+            merge_metadata(r, &value, "labels");
+            merge_metadata(r, &value, "annotations");
+            if opts_immutable(&value) {
+                r.value
+                    .as_object_mut()
+                    .expect("object")
+                    .insert("immutable".into(), Value::Bool(true));
             }
+            r.needs_hash |= hash;
+        }
+        (_, None) => {
+            return Err(here(format!(
+                "id {id} does not exist; cannot merge or replace"
+            )))
         }
     }
     Ok(())

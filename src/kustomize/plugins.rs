@@ -1,4 +1,4 @@
-//! `transformers:` and `validators:` entries: configurations of kustomize's builtin
+//! `generators:`, `transformers:` and `validators:` entries: configurations of kustomize's builtin
 //! plugins (`apiVersion: builtin`), read into [`Step`] values. The configurations
 //! themselves are objects (inline text, files, or the output of a kustomization
 //! directory) that the overlay builder collects; this module checks each one and reads the
@@ -108,18 +108,7 @@ fn step(
     config: &Resource,
     opts: &BuildOptions,
 ) -> Result<Step> {
-    let kind = config.kind().to_owned();
-    let api = config
-        .value
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    if api != "builtin" {
-        return Err(Error::msg(format!(
-            "external plugins disabled; unable to load external plugin '{kind}': kforge runs only kustomize's builtin plugins (apiVersion: builtin); run other transformers in your pipeline before or after kforge"
-        ))
-        .kind(ErrorKind::Unsupported));
-    }
+    let kind = builtin_kind(config)?;
     let Some(map) = config.value.as_object() else {
         return Err(Error::msg("a plugin configuration must be a mapping"));
     };
@@ -284,4 +273,78 @@ fn step(
         }
     };
     Ok(step)
+}
+
+/// `generators:`: run the builtin generator configurations `configs` (ConfigMapGenerator,
+/// SecretGenerator) into `set`, after the kustomization's own generators, as kustomize does.
+pub fn generate(
+    kfile: &KustomizationFile,
+    configs: &[PluginConfig],
+    set: &mut super::build::ResSet,
+    opts: &BuildOptions,
+) -> Result<()> {
+    for (i, c) in configs.iter().enumerate() {
+        let config = &c.object;
+        let locate = |e: Error| match &c.at {
+            Some((file, pos)) if e.file.is_none() => e.in_file(file, *pos),
+            _ => e,
+        };
+        let kind = builtin_kind(config).map_err(locate)?;
+        let secret = match kind.as_str() {
+            "ConfigMapGenerator" => false,
+            "SecretGenerator" => true,
+            "HelmChartInflationGenerator" | "IAMPolicyGenerator" => {
+                return Err(locate(
+                    Error::msg(format!(
+                        "plugin {kind} is not supported by kforge as a generator; use the kustomization's helmCharts field"
+                    ))
+                    .kind(ErrorKind::Unsupported),
+                ))
+            }
+            _ => {
+                return Err(locate(Error::msg(format!(
+                    "'{kind}' is not one of kustomize's builtin generators (ConfigMapGenerator, SecretGenerator)"
+                ))))
+            }
+        };
+        let Some(map) = config.value.as_object() else {
+            continue;
+        };
+        let mut args = Map::new();
+        for name in [
+            "behavior", "literals", "files", "envs", "env", "type", "options",
+        ] {
+            if let Some(v) = field(map, name).filter(|v| !v.is_null()) {
+                args.insert(name.into(), v.clone());
+            }
+        }
+        args.insert("name".into(), Value::String(config.name().to_owned()));
+        if let Some(ns) = config.value.pointer("/metadata/namespace") {
+            args.insert("namespace".into(), ns.clone());
+        }
+        let g: model::GeneratorArgs = serde_json::from_value(Value::Object(args)).map_err(|e| {
+            locate(Error::msg(format!(
+                "{kind} '{}': invalid configuration: {e}",
+                config.name()
+            )))
+        })?;
+        let options = g.options.clone().unwrap_or_default();
+        super::generator::generate(kfile, set, secret, &g, &options, "/generators", i, opts)
+            .map_err(locate)?;
+    }
+    Ok(())
+}
+
+/// The kind of a builtin plugin configuration (`apiVersion: builtin`); any other plugin is
+/// external, and refused as `kubectl kustomize` refuses it.
+fn builtin_kind(config: &Resource) -> Result<String> {
+    let kind = config.kind().to_owned();
+    let api = config.value.get("apiVersion").and_then(Value::as_str);
+    if api != Some("builtin") {
+        return Err(Error::msg(format!(
+            "external plugins disabled; unable to load external plugin '{kind}': kforge runs only kustomize's builtin plugins (apiVersion: builtin); run other transformers in your pipeline before or after kforge"
+        ))
+        .kind(ErrorKind::Unsupported));
+    }
+    Ok(kind)
 }
