@@ -54,6 +54,40 @@ pub struct RuleMeta {
     pub summary: &'static str,
     /// The rule's documentation page (Markdown).
     pub doc: &'static str,
+    /// Runs unless `kforge.yaml` turns it off; `false` for rules that encode a policy some
+    /// environments deliberately do not follow (turned on per environment).
+    pub enabled_by_default: bool,
+    /// What the rule needs to see to be right.
+    pub scope: Scope,
+    /// Reads [`Object::typed`], the k8s-openapi check (computed once per object for all
+    /// the rules that need it).
+    pub needs_typed_check: bool,
+}
+
+/// What a rule must see to be right.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// One object at a time (and its neighbours when present).
+    Object,
+    /// A whole environment: the rule reports objects missing from the output (a Service
+    /// selecting no pods, a reference to nothing), so it runs on kustomization builds,
+    /// `kforge check` and `kforge validate --whole`, never on a loose manifest file.
+    Environment,
+}
+
+impl RuleMeta {
+    /// The common properties, for `..RuleMeta::DEFAULTS` in rule definitions: enabled,
+    /// object scope, no typed check. (Its id and texts are placeholders.)
+    pub const DEFAULTS: RuleMeta = RuleMeta {
+        id: "",
+        name: "",
+        severity: Severity::Warning,
+        summary: "",
+        doc: "",
+        enabled_by_default: true,
+        scope: Scope::Object,
+        needs_typed_check: false,
+    };
 }
 
 /// One finding.
@@ -201,7 +235,7 @@ impl Context<'_> {
 pub struct Policy {
     levels: std::collections::BTreeMap<&'static str, Option<Severity>>,
     /// Whether the objects are a whole environment: rules that report references to
-    /// objects missing from the output ([`rules::NEED_WHOLE_ENVIRONMENT`]) run only then.
+    /// objects missing from the output ([`Scope::Environment`]) run only then.
     /// `None` (the default) lets the input decide: objects handed to [`validate_policy`]
     /// and kustomization builds are whole, plain manifest files read by
     /// [`crate::validate_path_policy`] are a part of one (`kforge validate --whole` says
@@ -210,14 +244,14 @@ pub struct Policy {
 }
 
 impl Default for Policy {
-    /// Every rule at its default severity; the rules in [`rules::OFF_BY_DEFAULT`] off.
+    /// Every rule at its default severity; rules not enabled by default off.
     fn default() -> Policy {
         Policy {
             levels: rules::RULES
                 .iter()
                 .map(|r| {
-                    let off = rules::OFF_BY_DEFAULT.contains(&r.meta.id);
-                    (r.meta.id, (!off).then_some(r.meta.severity))
+                    let on = r.meta.enabled_by_default;
+                    (r.meta.id, on.then_some(r.meta.severity))
                 })
                 .collect(),
             whole_environment: None,
@@ -269,16 +303,12 @@ pub fn validate_policy(resources: &[Resource], crds: &[Resource], policy: &Polic
         .iter()
         .filter_map(|rule| Some((rule, policy.level(rule.meta.id)?)))
         .filter(|(rule, _)| {
-            policy.whole_environment != Some(false)
-                || !rules::NEED_WHOLE_ENVIRONMENT.contains(&rule.meta.id)
+            policy.whole_environment != Some(false) || rule.meta.scope != Scope::Environment
         })
         .collect();
     // The typed check is the costliest step and two rules share it: run it for every
     // object on all cores first, so that neither rule waits on the other's object.
-    if active
-        .iter()
-        .any(|(rule, _)| rules::NEED_TYPED_CHECK.contains(&rule.meta.id))
-    {
+    if active.iter().any(|(rule, _)| rule.meta.needs_typed_check) {
         crate::parallel::map(&cx.objects, |o| {
             o.typed();
         });

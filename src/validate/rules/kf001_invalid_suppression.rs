@@ -14,6 +14,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a kforge.dev/ignore-<ID> annotation without a reason, for no rule, or unused",
         doc: include_str!("../../../docs/rules/KF001.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -15,6 +15,8 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a field the Kubernetes type does not have (often a typo)",
         doc: include_str!("../../../docs/rules/KF100.md"),
+        needs_typed_check: true,
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -14,6 +14,8 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a value of the wrong type for its field",
         doc: include_str!("../../../docs/rules/KF101.md"),
+        needs_typed_check: true,
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -16,6 +16,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a field the API server requires is missing",
         doc: include_str!("../../../docs/rules/KF102.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

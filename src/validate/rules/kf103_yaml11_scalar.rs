@@ -13,6 +13,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "a plain scalar that YAML 1.1 and YAML 1.2 tools read differently",
         doc: include_str!("../../../docs/rules/KF103.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -14,6 +14,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "the same object (group, kind, namespace, name) appears twice",
         doc: include_str!("../../../docs/rules/KF104.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -14,6 +14,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a document without apiVersion, kind or metadata.name",
         doc: include_str!("../../../docs/rules/KF105.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

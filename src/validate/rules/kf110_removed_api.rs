@@ -12,6 +12,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "an apiVersion that Kubernetes has removed",
         doc: include_str!("../../../docs/rules/KF110.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -12,6 +12,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "an API that Kubernetes has deprecated and will remove",
         doc: include_str!("../../../docs/rules/KF111.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -17,6 +17,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "a kind that is neither built in nor defined by a CRD in the output",
         doc: include_str!("../../../docs/rules/KF112.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -14,6 +14,8 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a custom resource that breaks its CRD's openAPIV3Schema",
         doc: include_str!("../../../docs/rules/KF113.md"),
+        needs_typed_check: true,
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -14,6 +14,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a resource request or limit that is not a Kubernetes quantity",
         doc: include_str!("../../../docs/rules/KF200.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a container requests more than its limit",
         doc: include_str!("../../../docs/rules/KF201.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a GPU (extended resource) not in limits, fractional, or with request ≠ limit",
         doc: include_str!("../../../docs/rules/KF202.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a workload's selector does not match its pod template labels",
         doc: include_str!("../../../docs/rules/KF203.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

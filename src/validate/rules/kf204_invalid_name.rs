@@ -17,6 +17,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "an object, container or port name the API server rejects",
         doc: include_str!("../../../docs/rules/KF204.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -18,6 +18,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "duplicate container or port names, undeclared volume mounts, multi-handler probes, wrong restartPolicy",
         doc: include_str!("../../../docs/rules/KF205.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

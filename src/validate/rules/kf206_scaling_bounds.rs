@@ -16,6 +16,7 @@ pub const RULE: Rule = Rule {
         summary:
             "HPA minReplicas above maxReplicas, or a PDB with both minAvailable and maxUnavailable",
         doc: include_str!("../../../docs/rules/KF206.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

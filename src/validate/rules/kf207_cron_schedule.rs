@@ -14,6 +14,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a CronJob schedule that is not valid five-field cron",
         doc: include_str!("../../../docs/rules/KF207.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

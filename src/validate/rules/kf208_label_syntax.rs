@@ -18,6 +18,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a label or annotation key, or a label value, the API server rejects",
         doc: include_str!("../../../docs/rules/KF208.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

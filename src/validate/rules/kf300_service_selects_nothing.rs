@@ -4,7 +4,7 @@
 use super::Rule;
 use crate::validate::pods::services;
 use crate::validate::sourcemap::Anchor;
-use crate::validate::{Context, Finding, RuleMeta, Severity};
+use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
     meta: &RuleMeta {
@@ -13,6 +13,8 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "a Service whose selector matches no pod in the output",
         doc: include_str!("../../../docs/rules/KF300.md"),
+        scope: Scope::Environment,
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::Rule;
 use crate::validate::pods::{containers, pod_templates};
 use crate::validate::sourcemap::Anchor;
-use crate::validate::{Context, Finding, RuleMeta, Severity};
+use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
     meta: &RuleMeta {
@@ -18,6 +18,8 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a pod refers to a ConfigMap, Secret, PVC or ServiceAccount not in the output",
         doc: include_str!("../../../docs/rules/KF301.md"),
+        scope: Scope::Environment,
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

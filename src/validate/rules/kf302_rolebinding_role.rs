@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::Rule;
 use crate::validate::sourcemap::Anchor;
-use crate::validate::{Context, Finding, RuleMeta, Severity};
+use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
     meta: &RuleMeta {
@@ -16,6 +16,8 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a RoleBinding refers to a Role or ClusterRole that does not exist",
         doc: include_str!("../../../docs/rules/KF302.md"),
+        scope: Scope::Environment,
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::Rule;
 use crate::validate::pods::{pod_templates, selected_pods};
 use crate::validate::sourcemap::Anchor;
-use crate::validate::{Context, Finding, RuleMeta, Severity};
+use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
     meta: &RuleMeta {
@@ -18,6 +18,8 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "an HPA/PDB target, PriorityClass or RuntimeClass that does not exist",
         doc: include_str!("../../../docs/rules/KF303.md"),
+        scope: Scope::Environment,
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

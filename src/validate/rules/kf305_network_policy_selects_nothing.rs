@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::Rule;
 use crate::validate::pods::selected_pods;
 use crate::validate::sourcemap::Anchor;
-use crate::validate::{Context, Finding, RuleMeta, Severity};
+use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
     meta: &RuleMeta {
@@ -15,6 +15,8 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "a NetworkPolicy whose podSelector matches no pod in the output",
         doc: include_str!("../../../docs/rules/KF305.md"),
+        scope: Scope::Environment,
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::Rule;
 use crate::validate::sourcemap::Anchor;
-use crate::validate::{Context, Finding, RuleMeta, Severity};
+use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
     meta: &RuleMeta {
@@ -15,6 +15,8 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "an HTTPRoute or Ingress backend to a Service or port that does not exist",
         doc: include_str!("../../../docs/rules/KF306.md"),
+        scope: Scope::Environment,
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

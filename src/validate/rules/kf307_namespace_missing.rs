@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::Rule;
 use crate::validate::sourcemap::Anchor;
-use crate::validate::{Context, Finding, RuleMeta, Severity};
+use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
     meta: &RuleMeta {
@@ -17,6 +17,8 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "an object in a namespace neither in the output nor built in",
         doc: include_str!("../../../docs/rules/KF307.md"),
+        scope: Scope::Environment,
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -16,6 +16,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "a pod without GPUs tolerates the GPU taint",
         doc: include_str!("../../../docs/rules/KF401.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

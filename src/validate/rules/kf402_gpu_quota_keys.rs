@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a ResourceQuota GPU key without `requests.`, or a LimitRange defaulting GPUs",
         doc: include_str!("../../../docs/rules/KF402.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -18,6 +18,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a GPU NodePool's GPU limit is below its workloads' peak (HPA max + surge)",
         doc: include_str!("../../../docs/rules/KF403.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

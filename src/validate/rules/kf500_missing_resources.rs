@@ -12,6 +12,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "a container without CPU/memory requests or a memory limit",
         doc: include_str!("../../../docs/rules/KF500.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -12,6 +12,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "a serving container without a readiness or liveness probe",
         doc: include_str!("../../../docs/rules/KF501.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -13,6 +13,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "an image without a tag, or tagged latest, and no digest",
         doc: include_str!("../../../docs/rules/KF502.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -15,6 +15,8 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "an image not pinned by digest (off unless kforge.yaml enables it)",
         doc: include_str!("../../../docs/rules/KF503.md"),
+        enabled_by_default: false,
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "a container that may run as root (runAsNonRoot not true, or runAsUser 0)",
         doc: include_str!("../../../docs/rules/KF504.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

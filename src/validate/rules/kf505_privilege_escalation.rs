@@ -10,6 +10,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "a container that allows privilege escalation (setuid binaries)",
         doc: include_str!("../../../docs/rules/KF505.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

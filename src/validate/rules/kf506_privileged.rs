@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "a privileged container, or added capabilities beyond NET_BIND_SERVICE",
         doc: include_str!("../../../docs/rules/KF506.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -14,6 +14,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "a pod that mounts a directory of the node (hostPath volume)",
         doc: include_str!("../../../docs/rules/KF507.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -14,6 +14,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "hostNetwork, hostPID, hostIPC or a hostPort",
         doc: include_str!("../../../docs/rules/KF508.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -10,6 +10,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Warning,
         summary: "a container without readOnlyRootFilesystem: true",
         doc: include_str!("../../../docs/rules/KF509.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a Secret whose values are in the repository",
         doc: include_str!("../../../docs/rules/KF510.md"),
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

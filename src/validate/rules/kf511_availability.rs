@@ -17,6 +17,8 @@ pub const RULE: Rule = Rule {
         summary:
             "fewer than two replicas or no PodDisruptionBudget (off unless kforge.yaml enables it)",
         doc: include_str!("../../../docs/rules/KF511.md"),
+        enabled_by_default: false,
+        ..RuleMeta::DEFAULTS
     },
     check,
 };

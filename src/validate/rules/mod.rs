@@ -110,22 +110,6 @@ pub const RULES: &[Rule] = &[
     kf511_availability::RULE,
 ];
 
-/// Rules that run only where `kforge.yaml` turns them on (typically for production):
-/// they encode a policy some environments deliberately do not follow.
-pub const OFF_BY_DEFAULT: &[&str] = &["KF503", "KF511"];
-
-/// Rules that report an object missing from the output (a Service selecting no pods, a
-/// reference to nothing, a namespace nobody creates): they run on whole environments only
-/// (kustomization builds, `kforge check`, `kforge validate --whole`), since a loose
-/// manifest file is usually a part of one.
-pub const NEED_WHOLE_ENVIRONMENT: &[&str] = &[
-    "KF300", "KF301", "KF302", "KF303", "KF305", "KF306", "KF307",
-];
-
-/// Rules that read [`Object::typed`](crate::validate::Object::typed), the k8s-openapi check
-/// (computed once per object for all of them).
-pub const NEED_TYPED_CHECK: &[&str] = &["KF100", "KF101", "KF113"];
-
 /// The rule with this id (case-insensitive).
 pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.meta.id.eq_ignore_ascii_case(id))
