@@ -47,44 +47,10 @@ impl Gvk {
         }
     }
 
-    /// Whether kustomize treats this kind as cluster-scoped (its Kubernetes 1.21.2 table).
+    /// Whether kustomize treats this kind as cluster-scoped (its Kubernetes 1.21.2 table,
+    /// `src/tables/cluster_scoped.yaml`).
     pub fn is_cluster_scoped(&self) -> bool {
-        let g = self.group.as_str();
-        let v = self.version.as_str();
-        let k = self.kind.as_str();
-        let v1_or_beta = v == "v1" || v == "v1beta1";
-        match (g, k) {
-            (
-                "",
-                "Namespace" | "Node" | "PersistentVolume" | "ComponentStatus" | "NodeProxyOptions",
-            ) => v == "v1",
-            ("rbac.authorization.k8s.io", "ClusterRole" | "ClusterRoleBinding") => {
-                v1_or_beta || v == "v1alpha1"
-            }
-            ("storage.k8s.io", "StorageClass" | "CSIDriver" | "CSINode" | "VolumeAttachment") => {
-                v1_or_beta || v == "v1alpha1"
-            }
-            ("apiextensions.k8s.io", "CustomResourceDefinition") => v1_or_beta,
-            (
-                "admissionregistration.k8s.io",
-                "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration",
-            ) => v1_or_beta,
-            ("apiregistration.k8s.io", "APIService") => v1_or_beta,
-            ("certificates.k8s.io", "CertificateSigningRequest") => v1_or_beta,
-            ("scheduling.k8s.io", "PriorityClass") => v1_or_beta || v == "v1alpha1",
-            ("networking.k8s.io", "IngressClass") => v1_or_beta,
-            ("node.k8s.io", "RuntimeClass") => v1_or_beta || v == "v1alpha1",
-            ("policy", "PodSecurityPolicy") => v == "v1beta1",
-            ("flowcontrol.apiserver.k8s.io", "FlowSchema" | "PriorityLevelConfiguration") => {
-                v == "v1beta1" || v == "v1alpha1"
-            }
-            ("authentication.k8s.io", "TokenReview") => v1_or_beta,
-            (
-                "authorization.k8s.io",
-                "SelfSubjectAccessReview" | "SelfSubjectRulesReview" | "SubjectAccessReview",
-            ) => v1_or_beta,
-            _ => false,
-        }
+        crate::tables::is_cluster_scoped(&self.group, &self.version, &self.kind)
     }
 }
 
