@@ -3,9 +3,13 @@
 //!
 //! - `cluster_scoped.yaml`: the kinds kustomize treats as cluster-scoped, asked through
 //!   [`crate::resource::Gvk::is_cluster_scoped`] by the build, the transformers and the rules.
+//! - `pod_templates.yaml`: where the pod templates of each workload kind are
+//!   ([`pod_templates`]), read by every pod rule and extended by `kforge.yaml`.
 //!
 //! kustomize's own field-spec tables stay with the transformers that own their format
 //! (`transform/tables/`); validation reads them through `TransformerConfig::builtin()`.
+
+pub mod pod_templates;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;

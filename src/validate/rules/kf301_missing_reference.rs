@@ -41,7 +41,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     for pt in pod_templates(cx) {
         let mut refs: Vec<(&str, String, String, bool)> = Vec::new(); // kind, name, pointer, optional
         let s = pt.spec;
-        let sp = pt.spec_ptr;
+        let sp = &pt.spec_ptr;
         if let Some(sa) = s.get("serviceAccountName").and_then(Value::as_str) {
             if sa != "default" {
                 refs.push((
