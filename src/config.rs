@@ -9,6 +9,11 @@
 //! environments:
 //!   prod:
 //!     rules: {KF503: error, KF511: error}
+//! podTemplates:                    # pod templates of custom kinds, for the pod rules
+//! - group: jobset.x-k8s.io
+//!   kind: JobSet
+//!   spec: spec/replicatedJobs/*/template/spec/template/spec
+//!   labels: spec/replicatedJobs/*/template/spec/template/metadata/labels
 //! ```
 //!
 //! Unknown fields, unknown rule ids and unknown severities are errors with the file and
@@ -21,6 +26,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::source::yaml::{parse_single, Limits, Schema};
+use crate::tables::pod_templates::{PodTemplateDef, PodTemplateLocation};
 use crate::validate::{rules, Policy, Severity};
 
 /// The file names looked for at the repository root, in order.
@@ -77,6 +83,8 @@ struct Raw {
     rules: BTreeMap<String, Level>,
     #[serde(default)]
     environments: BTreeMap<String, RawEnv>,
+    #[serde(default)]
+    pod_templates: Vec<PodTemplateDef>,
 }
 
 /// A repository's settings; [`Config::default`] when it has no `kforge.yaml`.
@@ -93,6 +101,8 @@ pub struct Config {
     exclude_set: globset::GlobSet,
     rules: BTreeMap<&'static str, Level>,
     environments: BTreeMap<String, BTreeMap<&'static str, Level>>,
+    /// `podTemplates:` rows, read after the built-in table (`src/tables/pod_templates.yaml`).
+    pub pod_templates: Vec<PodTemplateLocation>,
 }
 
 impl Config {
@@ -134,8 +144,8 @@ impl Config {
             let inner = e.into_inner().to_string();
             let hint = if inner.contains("unknown variant") {
                 "; a rule's level is one of error, warning, info, off"
-            } else if inner.contains("unknown field") {
-                "; kforge.yaml has kubernetesVersion, app, crdDirs, exclude, rules, environments"
+            } else if inner.contains("unknown field") && !ptr.starts_with("/podTemplates/") {
+                "; kforge.yaml has kubernetesVersion, app, crdDirs, exclude, rules, environments, podTemplates"
             } else {
                 ""
             };
@@ -225,6 +235,23 @@ impl Config {
                 ));
             }
         }
+        let pod_templates = raw
+            .pod_templates
+            .iter()
+            .enumerate()
+            .map(|(i, def)| {
+                PodTemplateLocation::new(def).map_err(|e| {
+                    Error::at(
+                        path,
+                        at(&format!("/podTemplates/{i}/{}", e.field), false),
+                        format!(
+                            "podTemplates entry {} {}: {}",
+                            def.group, def.kind, e.message
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Config {
             file: Some(path.to_path_buf()),
             crd_dirs: raw
@@ -244,6 +271,7 @@ impl Config {
             exclude_set,
             rules,
             environments,
+            pod_templates,
         })
     }
 
@@ -270,6 +298,7 @@ impl Config {
     /// ones for `None`.
     pub fn policy(&self, env: Option<&str>) -> Policy {
         let mut policy = Policy::default();
+        policy.pod_templates.clone_from(&self.pod_templates);
         let env_rules = env.and_then(|e| self.environments.get(e));
         for (id, level) in self.rules.iter().chain(env_rules.into_iter().flatten()) {
             policy.set(id, level.severity());

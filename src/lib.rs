@@ -25,6 +25,7 @@ pub mod render;
 pub mod report;
 pub mod resource;
 pub mod source;
+pub mod tables;
 pub mod text;
 pub mod transform;
 pub mod validate;

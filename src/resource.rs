@@ -47,44 +47,10 @@ impl Gvk {
         }
     }
 
-    /// Whether kustomize treats this kind as cluster-scoped (its Kubernetes 1.21.2 table).
+    /// Whether kustomize treats this kind as cluster-scoped (its Kubernetes 1.21.2 table,
+    /// `src/tables/cluster_scoped.yaml`).
     pub fn is_cluster_scoped(&self) -> bool {
-        let g = self.group.as_str();
-        let v = self.version.as_str();
-        let k = self.kind.as_str();
-        let v1_or_beta = v == "v1" || v == "v1beta1";
-        match (g, k) {
-            (
-                "",
-                "Namespace" | "Node" | "PersistentVolume" | "ComponentStatus" | "NodeProxyOptions",
-            ) => v == "v1",
-            ("rbac.authorization.k8s.io", "ClusterRole" | "ClusterRoleBinding") => {
-                v1_or_beta || v == "v1alpha1"
-            }
-            ("storage.k8s.io", "StorageClass" | "CSIDriver" | "CSINode" | "VolumeAttachment") => {
-                v1_or_beta || v == "v1alpha1"
-            }
-            ("apiextensions.k8s.io", "CustomResourceDefinition") => v1_or_beta,
-            (
-                "admissionregistration.k8s.io",
-                "MutatingWebhookConfiguration" | "ValidatingWebhookConfiguration",
-            ) => v1_or_beta,
-            ("apiregistration.k8s.io", "APIService") => v1_or_beta,
-            ("certificates.k8s.io", "CertificateSigningRequest") => v1_or_beta,
-            ("scheduling.k8s.io", "PriorityClass") => v1_or_beta || v == "v1alpha1",
-            ("networking.k8s.io", "IngressClass") => v1_or_beta,
-            ("node.k8s.io", "RuntimeClass") => v1_or_beta || v == "v1alpha1",
-            ("policy", "PodSecurityPolicy") => v == "v1beta1",
-            ("flowcontrol.apiserver.k8s.io", "FlowSchema" | "PriorityLevelConfiguration") => {
-                v == "v1beta1" || v == "v1alpha1"
-            }
-            ("authentication.k8s.io", "TokenReview") => v1_or_beta,
-            (
-                "authorization.k8s.io",
-                "SelfSubjectAccessReview" | "SelfSubjectRulesReview" | "SubjectAccessReview",
-            ) => v1_or_beta,
-            _ => false,
-        }
+        crate::tables::is_cluster_scoped(&self.group, &self.version, &self.kind)
     }
 }
 
@@ -333,5 +299,138 @@ impl Resource {
                     .collect()
             })
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every (group, version, kind) kustomize's Kubernetes 1.21.2 table lists as cluster-scoped.
+    const CLUSTER_SCOPED: &[(&str, &[&str], &[&str])] = &[
+        (
+            "",
+            &["v1"],
+            &[
+                "Namespace",
+                "Node",
+                "PersistentVolume",
+                "ComponentStatus",
+                "NodeProxyOptions",
+            ],
+        ),
+        (
+            "rbac.authorization.k8s.io",
+            &["v1", "v1beta1", "v1alpha1"],
+            &["ClusterRole", "ClusterRoleBinding"],
+        ),
+        (
+            "storage.k8s.io",
+            &["v1", "v1beta1", "v1alpha1"],
+            &["StorageClass", "CSIDriver", "CSINode", "VolumeAttachment"],
+        ),
+        (
+            "apiextensions.k8s.io",
+            &["v1", "v1beta1"],
+            &["CustomResourceDefinition"],
+        ),
+        (
+            "admissionregistration.k8s.io",
+            &["v1", "v1beta1"],
+            &[
+                "MutatingWebhookConfiguration",
+                "ValidatingWebhookConfiguration",
+            ],
+        ),
+        (
+            "apiregistration.k8s.io",
+            &["v1", "v1beta1"],
+            &["APIService"],
+        ),
+        (
+            "certificates.k8s.io",
+            &["v1", "v1beta1"],
+            &["CertificateSigningRequest"],
+        ),
+        (
+            "scheduling.k8s.io",
+            &["v1", "v1beta1", "v1alpha1"],
+            &["PriorityClass"],
+        ),
+        ("networking.k8s.io", &["v1", "v1beta1"], &["IngressClass"]),
+        (
+            "node.k8s.io",
+            &["v1", "v1beta1", "v1alpha1"],
+            &["RuntimeClass"],
+        ),
+        ("policy", &["v1beta1"], &["PodSecurityPolicy"]),
+        (
+            "flowcontrol.apiserver.k8s.io",
+            &["v1beta1", "v1alpha1"],
+            &["FlowSchema", "PriorityLevelConfiguration"],
+        ),
+        (
+            "authentication.k8s.io",
+            &["v1", "v1beta1"],
+            &["TokenReview"],
+        ),
+        (
+            "authorization.k8s.io",
+            &["v1", "v1beta1"],
+            &[
+                "SelfSubjectAccessReview",
+                "SelfSubjectRulesReview",
+                "SubjectAccessReview",
+            ],
+        ),
+    ];
+
+    fn gvk(group: &str, version: &str, kind: &str) -> Gvk {
+        Gvk {
+            group: group.into(),
+            version: version.into(),
+            kind: kind.into(),
+        }
+    }
+
+    #[test]
+    fn cluster_scoped_table() {
+        let mut n = 0;
+        for (group, versions, kinds) in CLUSTER_SCOPED {
+            for version in *versions {
+                for kind in *kinds {
+                    assert!(
+                        gvk(group, version, kind).is_cluster_scoped(),
+                        "{group}/{version} {kind}"
+                    );
+                    n += 1;
+                }
+            }
+        }
+        assert_eq!(n, 54);
+        for (group, version, kind) in [
+            ("", "v1", "Pod"),
+            ("", "v1", "ConfigMap"),
+            ("", "v1beta1", "Namespace"),
+            ("", "", "Namespace"),
+            ("apps", "v1", "Namespace"),
+            ("rbac.authorization.k8s.io", "v1", "Role"),
+            ("rbac.authorization.k8s.io", "v2", "ClusterRole"),
+            (
+                "apiextensions.k8s.io",
+                "v1alpha1",
+                "CustomResourceDefinition",
+            ),
+            ("policy", "v1", "PodSecurityPolicy"),
+            ("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema"),
+            ("networking.k8s.io", "v1", "Ingress"),
+            ("example.com", "v1", "ClusterRole"),
+            ("", "v1", "namespace"),
+        ] {
+            assert!(
+                !gvk(group, version, kind).is_cluster_scoped(),
+                "{group}/{version} {kind}"
+            );
+        }
     }
 }

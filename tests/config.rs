@@ -204,3 +204,90 @@ fn suppression_silences_one_rule_on_one_object() {
     assert!(rules.contains(&"KF509"), "other rules still run: {rules:?}");
     assert!(!rules.contains(&"KF001"), "{rules:?}");
 }
+
+const JOBSET_ROWS: &str = "podTemplates:
+- group: jobset.x-k8s.io
+  kind: JobSet
+  spec: spec/replicatedJobs/*/template/spec/template/spec
+  labels: spec/replicatedJobs/*/template/spec/template/metadata/labels
+  restartPolicies: [Never, OnFailure]
+";
+
+/// (rule, line, pointer) of the findings on the custom-kinds fixture under `config`.
+fn custom_kind_findings(config: &str) -> Vec<(&'static str, u32, String)> {
+    let c = Config::parse(Path::new("kforge.yaml"), config).unwrap();
+    let t = kforge::validate_path_policy(
+        Path::new("tests/fixtures/pod_templates/custom-kinds.yaml"),
+        &Default::default(),
+        &[],
+        &c.policy(None),
+    )
+    .unwrap();
+    t.findings
+        .iter()
+        .filter(|f| !matches!(f.rule, "KF112" | "KF113"))
+        .map(|f| (f.rule, f.line, f.pointer.clone()))
+        .collect()
+}
+
+#[test]
+fn pod_templates_of_custom_kinds_come_from_kforge_yaml() {
+    // Without a row, neither custom kind has pod templates: no pod rule speaks.
+    assert_eq!(custom_kind_findings(""), vec![]);
+
+    let found = custom_kind_findings(JOBSET_ROWS);
+    let base = "/spec/replicatedJobs/1/template/spec/template/spec/containers/0";
+    assert!(
+        found.contains(&(
+            "KF202",
+            29,
+            format!("{base}/resources/requests/nvidia.com~1gpu")
+        )),
+        "{found:?}"
+    );
+    // The `*` crosses both replicated jobs: two templates, one per list entry.
+    let tags: Vec<u32> = found
+        .iter()
+        .filter(|(r, _, _)| *r == "KF502")
+        .map(|(_, l, _)| *l)
+        .collect();
+    assert_eq!(tags, [18, 27], "{found:?}");
+    // The row's restart policies allow OnFailure and Never.
+    assert!(!found.iter().any(|(r, _, _)| *r == "KF205"), "{found:?}");
+    // example.com's Deployment is not apps/v1's: no pod rule looks at it.
+    assert!(
+        found.iter().all(|(_, l, _)| *l < 32),
+        "the lookalike Deployment got pod findings: {found:?}"
+    );
+}
+
+#[test]
+fn bad_pod_template_rows_are_errors_with_a_line() {
+    let row = "podTemplates:\n- group: x.io\n  kind: K\n";
+    for (rest, at, says) in [
+        (
+            "  spec: spec\n  label: x\n",
+            "5:3:",
+            "unknown field `label`",
+        ),
+        ("  spec: /spec/template\n", "4:9:", "starts with `/`"),
+        (
+            "  spec: a/*/spec\n  labels: b/*/labels\n",
+            "5:11:",
+            "same lists",
+        ),
+        (
+            "  spec: spec\n  restartPolicies: [Sometimes]\n",
+            "5:20:",
+            "Sometimes",
+        ),
+    ] {
+        let e = parse_err(&format!("{row}{rest}"));
+        assert!(
+            e.starts_with(&format!("kforge.yaml:{at}")) && e.contains(says),
+            "{e}"
+        );
+    }
+    let e = parse_err("podTemplates:\n- kind: K\n  spec: spec\n");
+    assert!(e.contains("missing field `group`"), "{e}");
+}

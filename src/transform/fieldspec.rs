@@ -116,6 +116,48 @@ impl FieldSpec {
             ))
         })
     }
+
+    /// The nodes at this spec's path in `obj` (every element where the path crosses a list),
+    /// each with its escaped JSON pointer, in document order: the read-only walk, for
+    /// whoever only looks (validation finds source positions by those pointers). Nothing is
+    /// created; a path that meets a scalar before its end finds nothing there.
+    pub fn read<'v>(&self, obj: &'v Value) -> Vec<(String, &'v Value)> {
+        let mut out = Vec::new();
+        read(obj, &self.segments, &mut String::new(), &mut out);
+        out
+    }
+}
+
+/// The nodes at `path` under `node`, never creating or changing anything; a node of another
+/// type on the way ends that branch.
+fn read<'v>(
+    node: &'v Value,
+    path: &[Segment],
+    ptr: &mut String,
+    out: &mut Vec<(String, &'v Value)>,
+) {
+    let Some((seg, rest)) = path.split_first() else {
+        out.push((ptr.clone(), node));
+        return;
+    };
+    let len = ptr.len();
+    match node {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                ptr.push_str(&format!("/{i}"));
+                read(item, path, ptr, out);
+                ptr.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            if let Some(child) = map.get(&seg.name) {
+                push_token(ptr, &seg.name);
+                read(child, rest, ptr, out);
+                ptr.truncate(len);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn walk(
@@ -212,6 +254,41 @@ mod tests {
         })
         .unwrap();
         assert_eq!(seen, vec![json!("a")]);
+    }
+
+    #[test]
+    fn reads_without_changing() {
+        let fs = FieldSpec::new(
+            "",
+            "",
+            "",
+            "spec/volumes/projected/sources/secret/name",
+            true,
+        );
+        let v = json!({"spec": {"volumes": [
+            {"projected": {"sources": [{"secret": {"name": "a"}}, {"configMap": {"name": "b"}}]}},
+            {"secret": {"secretName": "c"}},
+            {"projected": {"sources": [{"secret": {"name": "d/e"}}]}},
+            {"projected": "not a map"}
+        ]}});
+        let found: Vec<(String, &Value)> = fs.read(&v);
+        assert_eq!(
+            found,
+            vec![
+                (
+                    "/spec/volumes/0/projected/sources/0/secret/name".to_owned(),
+                    &json!("a")
+                ),
+                (
+                    "/spec/volumes/2/projected/sources/0/secret/name".to_owned(),
+                    &json!("d/e")
+                ),
+            ]
+        );
+        let fs = FieldSpec::new("", "", "", "metadata/annotations/a.io\\/b", true);
+        let v = json!({"metadata": {"annotations": {"a.io/b": "x"}}});
+        assert_eq!(fs.read(&v)[0].0, "/metadata/annotations/a.io~1b");
+        assert!(fs.read(&json!({})).is_empty());
     }
 
     #[test]

@@ -175,6 +175,8 @@ pub struct Context<'a> {
     pub objects: Vec<Object<'a>>,
     /// CustomResourceDefinitions installed in the cluster by others (`--crd-dir`).
     pub crds: &'a [Resource],
+    /// Pod-template rows beyond the built-in table (`podTemplates:` of `kforge.yaml`).
+    pub pod_locations: &'a [crate::tables::pod_templates::PodTemplateLocation],
     /// The pod templates, found once ([`pods::pod_templates`]).
     pods: OnceLock<Vec<pods::PodTemplate<'a>>>,
     /// The pod templates by namespace and label ([`pods::selected_pods`]).
@@ -230,7 +232,8 @@ impl Context<'_> {
     }
 }
 
-/// Which rules run, and at which severity: the rules' defaults, changed by `kforge.yaml`.
+/// Which rules run, and at which severity: the rules' defaults, changed by `kforge.yaml`
+/// (which can also name more pod-template locations).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
     levels: std::collections::BTreeMap<&'static str, Option<Severity>>,
@@ -241,6 +244,9 @@ pub struct Policy {
     /// [`crate::validate_path_policy`] are a part of one (`kforge validate --whole` says
     /// otherwise).
     pub whole_environment: Option<bool>,
+    /// Where else pod templates are (kforge.yaml's `podTemplates:`), read by the pod rules
+    /// after the built-in rows of `src/tables/pod_templates.yaml`.
+    pub pod_templates: Vec<crate::tables::pod_templates::PodTemplateLocation>,
 }
 
 impl Default for Policy {
@@ -255,6 +261,7 @@ impl Default for Policy {
                 })
                 .collect(),
             whole_environment: None,
+            pod_templates: Vec::new(),
         }
     }
 }
@@ -289,6 +296,7 @@ pub fn validate_with(resources: &[Resource], crds: &[Resource]) -> Vec<Finding> 
 pub fn validate_policy(resources: &[Resource], crds: &[Resource], policy: &Policy) -> Vec<Finding> {
     let cx = Context {
         crds,
+        pod_locations: &policy.pod_templates,
         objects: resources
             .iter()
             .map(|resource| Object {

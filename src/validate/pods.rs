@@ -1,4 +1,5 @@
-//! Shared helpers for the deeper rules: where the pod template of each workload kind is,
+//! Shared helpers for the deeper rules: the pod templates of the output (found where
+//! `src/tables/pod_templates.yaml` and the repository's `kforge.yaml` say they are),
 //! Kubernetes resource quantities, and label selectors.
 
 use std::collections::HashMap;
@@ -6,76 +7,53 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::Context;
+use crate::tables::pod_templates::PodTemplateLocation;
 
 /// A pod template (or a Pod) inside an object.
 pub struct PodTemplate<'a> {
     /// Index of the object in the context.
     pub object: usize,
-    /// JSON pointer of the pod spec.
-    pub spec_ptr: &'static str,
+    /// Escaped JSON pointer of the pod spec (a `*` of the table row replaced by the index).
+    pub spec_ptr: String,
     /// The pod spec.
     pub spec: &'a Map<String, Value>,
     /// The pod labels.
     pub labels: Option<&'a Map<String, Value>>,
     /// The object's namespace (`default` when empty).
     pub namespace: String,
+    /// The table row that found it (`src/tables/pod_templates.yaml` or `kforge.yaml`).
+    pub location: &'a PodTemplateLocation,
 }
 
-/// (kind, pointer to pod spec, pointer to pod labels) of the workload kinds.
-const WORKLOADS: &[(&str, &str, &str)] = &[
-    ("Pod", "/spec", "/metadata/labels"),
-    (
-        "Deployment",
-        "/spec/template/spec",
-        "/spec/template/metadata/labels",
-    ),
-    (
-        "StatefulSet",
-        "/spec/template/spec",
-        "/spec/template/metadata/labels",
-    ),
-    (
-        "DaemonSet",
-        "/spec/template/spec",
-        "/spec/template/metadata/labels",
-    ),
-    (
-        "ReplicaSet",
-        "/spec/template/spec",
-        "/spec/template/metadata/labels",
-    ),
-    (
-        "Job",
-        "/spec/template/spec",
-        "/spec/template/metadata/labels",
-    ),
-    (
-        "CronJob",
-        "/spec/jobTemplate/spec/template/spec",
-        "/spec/jobTemplate/spec/template/metadata/labels",
-    ),
-];
-
-/// Every pod template in the output (computed once per validation and shared by the rules).
+/// Every pod template in the output, where the built-in table and the policy's extra rows
+/// say they are (computed once per validation and shared by the rules).
 pub fn pod_templates<'c, 'a>(cx: &'c Context<'a>) -> &'c [PodTemplate<'a>] {
     cx.pods.get_or_init(|| {
         let mut out = Vec::new();
+        let rows: Vec<&'a PodTemplateLocation> = crate::tables::pod_templates::builtin()
+            .iter()
+            .chain(cx.pod_locations)
+            .collect();
         for (i, o) in cx.objects.iter().enumerate() {
             let r = o.resource;
-            let Some((_, spec_ptr, labels_ptr)) = WORKLOADS.iter().find(|(k, _, _)| *k == r.kind())
-            else {
+            let kind = r.kind();
+            if !rows.iter().any(|l| l.kind == kind) {
                 continue;
-            };
-            let Some(spec) = r.value.pointer(spec_ptr).and_then(Value::as_object) else {
-                continue;
-            };
-            out.push(PodTemplate {
-                object: i,
-                spec_ptr,
-                spec,
-                labels: r.value.pointer(labels_ptr).and_then(Value::as_object),
-                namespace: r.cur_id().effective_namespace().to_owned(),
-            });
+            }
+            let gvk = r.gvk();
+            let namespace = r.cur_id().effective_namespace().to_owned();
+            for &location in rows.iter().filter(|l| l.applies_to(&gvk.group, kind)) {
+                for found in location.find(&r.value) {
+                    out.push(PodTemplate {
+                        object: i,
+                        spec_ptr: found.spec_ptr,
+                        spec: found.spec,
+                        labels: found.labels,
+                        namespace: namespace.clone(),
+                        location,
+                    });
+                }
+            }
         }
         out
     })

@@ -28,7 +28,7 @@ const HANDLERS: &[&str] = &["exec", "httpGet", "tcpSocket", "grpc"];
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     for pt in pod_templates(cx) {
         let kind = cx.objects[pt.object].resource.kind();
-        let sp = pt.spec_ptr;
+        let sp = &pt.spec_ptr;
         let volumes: HashSet<&str> = pt
             .spec
             .get("volumes")
@@ -102,13 +102,13 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 }
             }
         }
-        if let Some(policy) = pt.spec.get("restartPolicy").and_then(Value::as_str) {
-            let allowed: &[&str] = match kind {
-                "Job" | "CronJob" => &["Never", "OnFailure"],
-                "Pod" => &["Always", "Never", "OnFailure"],
-                _ => &["Always"],
-            };
-            if !allowed.contains(&policy) {
+        // The values the owning controller accepts: a column of the pod-template table.
+        let allowed = pt.location.restart_policies.as_deref();
+        if let (Some(policy), Some(allowed)) = (
+            pt.spec.get("restartPolicy").and_then(Value::as_str),
+            allowed,
+        ) {
+            if !allowed.iter().any(|a| a == policy) {
                 out.push(cx.finding(
                     RULE.meta,
                     pt.object,

@@ -119,6 +119,8 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     .and_then(Value::as_f64)
                     .unwrap_or(1.0),
                 "DaemonSet" => 0.0,
+                // A PodTemplate object runs nothing by itself.
+                "PodTemplate" => 0.0,
                 _ => replicas,
             };
             let gpus = peak * gpus_per_pod(pt.spec);

@@ -1,0 +1,65 @@
+//! Kubernetes shape knowledge kept as data: one YAML file per table beside this module,
+//! compiled in, parsed once on first use and read by every stage.
+//!
+//! - `cluster_scoped.yaml`: the kinds kustomize treats as cluster-scoped, asked through
+//!   [`crate::resource::Gvk::is_cluster_scoped`] by the build, the transformers and the rules.
+//! - `pod_templates.yaml`: where the pod templates of each workload kind are
+//!   ([`pod_templates`]), read by every pod rule and extended by `kforge.yaml`.
+//!
+//! kustomize's own field-spec tables stay with the transformers that own their format
+//! (`transform/tables/`); validation reads them through `TransformerConfig::builtin()`.
+
+pub mod pod_templates;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::source::{Limits, Schema};
+
+/// Parse a compiled-in table. A table that does not parse is a bug the unit tests catch,
+/// so this panics naming the file.
+fn parse_builtin<T: DeserializeOwned>(name: &str, text: &str) -> T {
+    let doc = crate::source::yaml::parse_single(text, Schema::Kyaml, Limits::default())
+        .unwrap_or_else(|e| panic!("src/tables/{name}: {}", e.message))
+        .unwrap_or_else(|| panic!("src/tables/{name} is empty"));
+    serde_path_to_error::deserialize(&doc.value)
+        .unwrap_or_else(|e| panic!("src/tables/{name}: {e}"))
+}
+
+/// One row of `cluster_scoped.yaml`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClusterScopedRow {
+    group: String,
+    versions: Vec<String>,
+    kinds: Vec<String>,
+}
+
+/// kind → the (group, version) pairs in which it is cluster-scoped.
+fn cluster_scoped_table() -> &'static HashMap<String, Vec<(String, String)>> {
+    static TABLE: OnceLock<HashMap<String, Vec<(String, String)>>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let rows: Vec<ClusterScopedRow> =
+            parse_builtin("cluster_scoped.yaml", include_str!("cluster_scoped.yaml"));
+        let mut table: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        for row in rows {
+            for kind in row.kinds {
+                let entry = table.entry(kind).or_default();
+                for v in &row.versions {
+                    entry.push((row.group.clone(), v.clone()));
+                }
+            }
+        }
+        table
+    })
+}
+
+/// Whether kustomize treats (group, version, kind) as cluster-scoped.
+pub fn is_cluster_scoped(group: &str, version: &str, kind: &str) -> bool {
+    cluster_scoped_table()
+        .get(kind)
+        .is_some_and(|gv| gv.iter().any(|(g, v)| g == group && v == version))
+}

@@ -1,0 +1,349 @@
+//! Where the pod templates are: the rows of `pod_templates.yaml`, and the `podTemplates:`
+//! rows a repository adds in `kforge.yaml` (same shape, [`PodTemplateDef`]).
+//!
+//! A row names an API group and a kind (both must match; the version does not matter), the
+//! path of a pod spec and, optionally, of the pod labels. Paths are field names separated
+//! by `/`; a `*` segment stands for every element of a list, so one row can find several
+//! templates in one object (`spec/replicatedJobs/*/template/spec/template/spec`), and an
+//! object can have several rows (a leader and a worker template).
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::source::pointer::push_token;
+
+/// A row as written (in `pod_templates.yaml` or under `podTemplates:` in `kforge.yaml`).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PodTemplateDef {
+    /// API group (`""` for the core group).
+    pub group: String,
+    /// Kind.
+    pub kind: String,
+    /// Path of the pod spec.
+    pub spec: String,
+    /// Path of the pod labels.
+    #[serde(default)]
+    pub labels: Option<String>,
+    /// The restartPolicy values the owning controller accepts (unchecked when absent).
+    #[serde(default)]
+    pub restart_policies: Option<Vec<String>>,
+}
+
+/// One step of a path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Step {
+    Field(String),
+    /// `*`: every element of a list.
+    Each,
+}
+
+/// A checked row: where the pod templates of objects of one group and kind are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodTemplateLocation {
+    /// API group.
+    pub group: String,
+    /// Kind.
+    pub kind: String,
+    spec: Vec<Step>,
+    labels: Option<Vec<Step>>,
+    /// The restartPolicy values the owning controller accepts (`None`: not checked).
+    pub restart_policies: Option<Vec<String>>,
+}
+
+/// What is wrong with a row: the field (`spec`, `labels`, ...) and why.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RowError {
+    /// The field of the row.
+    pub field: &'static str,
+    /// Why it is refused.
+    pub message: String,
+}
+
+/// One pod template found in an object.
+#[derive(Debug)]
+pub struct Found<'v> {
+    /// Escaped JSON pointer of the pod spec (wildcards replaced by indices).
+    pub spec_ptr: String,
+    /// The pod spec.
+    pub spec: &'v Map<String, Value>,
+    /// The pod labels, when the row names them and they are a map.
+    pub labels: Option<&'v Map<String, Value>>,
+}
+
+const RESTART_POLICIES: &[&str] = &["Always", "Never", "OnFailure"];
+
+fn parse_path(field: &'static str, path: &str) -> Result<Vec<Step>, RowError> {
+    let refuse = |why: &str| RowError {
+        field,
+        message: format!(
+            "path '{path}' {why}; write field names separated by `/`, `*` for every element \
+             of a list (spec/template/spec)"
+        ),
+    };
+    if path.starts_with('/') {
+        return Err(refuse("starts with `/`"));
+    }
+    path.split('/')
+        .map(|s| match s {
+            "" => Err(refuse("has an empty segment")),
+            "*" => Ok(Step::Each),
+            name => Ok(Step::Field(name.to_owned())),
+        })
+        .collect()
+}
+
+/// The steps up to and including the last `*` (empty without one).
+fn through_last_each(steps: &[Step]) -> &[Step] {
+    let end = steps
+        .iter()
+        .rposition(|s| *s == Step::Each)
+        .map_or(0, |i| i + 1);
+    &steps[..end]
+}
+
+impl PodTemplateLocation {
+    /// Check a written row.
+    pub fn new(def: &PodTemplateDef) -> Result<PodTemplateLocation, RowError> {
+        if def.kind.is_empty() {
+            return Err(RowError {
+                field: "kind",
+                message: "a pod template row needs a kind".into(),
+            });
+        }
+        let spec = parse_path("spec", &def.spec)?;
+        let labels = match &def.labels {
+            Some(l) => {
+                let labels = parse_path("labels", l)?;
+                if through_last_each(&labels) != through_last_each(&spec) {
+                    return Err(RowError {
+                        field: "labels",
+                        message: format!(
+                            "labels path '{l}' must cross the same lists as the spec path \
+                             '{}' (the same segments up to its last `*`)",
+                            def.spec
+                        ),
+                    });
+                }
+                Some(labels)
+            }
+            None => None,
+        };
+        for p in def.restart_policies.iter().flatten() {
+            if !RESTART_POLICIES.contains(&p.as_str()) {
+                return Err(RowError {
+                    field: "restartPolicies",
+                    message: format!(
+                        "unknown restartPolicy '{p}'; use {}",
+                        RESTART_POLICIES.join(", ")
+                    ),
+                });
+            }
+        }
+        Ok(PodTemplateLocation {
+            group: def.group.clone(),
+            kind: def.kind.clone(),
+            spec,
+            labels,
+            restart_policies: def.restart_policies.clone(),
+        })
+    }
+
+    /// Whether the row is about objects of this API group and kind.
+    pub fn applies_to(&self, group: &str, kind: &str) -> bool {
+        self.kind == kind && self.group == group
+    }
+
+    /// Every pod template of this row in `obj`, in document order. A path that is missing,
+    /// or whose pod spec is not a map, finds nothing.
+    pub fn find<'v>(&self, obj: &'v Value) -> Vec<Found<'v>> {
+        let mut specs = Vec::new();
+        expand(
+            obj,
+            &self.spec,
+            &mut String::new(),
+            &mut Vec::new(),
+            &mut specs,
+        );
+        specs
+            .into_iter()
+            .filter_map(|(spec_ptr, indices, node)| {
+                Some(Found {
+                    spec: node.as_object()?,
+                    labels: self
+                        .labels
+                        .as_deref()
+                        .and_then(|l| resolve(obj, l, &indices))
+                        .and_then(Value::as_object),
+                    spec_ptr,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The nodes at `steps` under `node`: (pointer, the indices `*` took, node).
+fn expand<'v>(
+    node: &'v Value,
+    steps: &[Step],
+    ptr: &mut String,
+    indices: &mut Vec<usize>,
+    out: &mut Vec<(String, Vec<usize>, &'v Value)>,
+) {
+    let Some((step, rest)) = steps.split_first() else {
+        out.push((ptr.clone(), indices.clone(), node));
+        return;
+    };
+    let len = ptr.len();
+    match step {
+        Step::Field(name) => {
+            if let Some(child) = node.as_object().and_then(|m| m.get(name)) {
+                push_token(ptr, name);
+                expand(child, rest, ptr, indices, out);
+            }
+        }
+        Step::Each => {
+            for (i, item) in node.as_array().into_iter().flatten().enumerate() {
+                ptr.push_str(&format!("/{i}"));
+                indices.push(i);
+                expand(item, rest, ptr, indices, out);
+                indices.pop();
+                ptr.truncate(len);
+            }
+        }
+    }
+    ptr.truncate(len);
+}
+
+/// The node at `steps`, its `*` segments taking `indices` in order.
+fn resolve<'v>(mut node: &'v Value, steps: &[Step], indices: &[usize]) -> Option<&'v Value> {
+    let mut indices = indices.iter();
+    for step in steps {
+        node = match step {
+            Step::Field(name) => node.as_object()?.get(name)?,
+            Step::Each => node.as_array()?.get(*indices.next()?)?,
+        };
+    }
+    Some(node)
+}
+
+/// The built-in rows (`pod_templates.yaml`), parsed once.
+pub fn builtin() -> &'static [PodTemplateLocation] {
+    static TABLE: OnceLock<Vec<PodTemplateLocation>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let defs: Vec<PodTemplateDef> =
+            super::parse_builtin("pod_templates.yaml", include_str!("pod_templates.yaml"));
+        defs.iter()
+            .map(|d| {
+                PodTemplateLocation::new(d).unwrap_or_else(|e| {
+                    panic!(
+                        "src/tables/pod_templates.yaml: {} {}: {}",
+                        d.kind, e.field, e.message
+                    )
+                })
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(group: &str, kind: &str, spec: &str, labels: Option<&str>) -> PodTemplateDef {
+        PodTemplateDef {
+            group: group.into(),
+            kind: kind.into(),
+            spec: spec.into(),
+            labels: labels.map(Into::into),
+            restart_policies: None,
+        }
+    }
+
+    #[test]
+    fn builtin_rows() {
+        let rows = builtin();
+        let keys: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.group.as_str(), r.kind.as_str()))
+            .collect();
+        for key in [
+            ("", "Pod"),
+            ("", "PodTemplate"),
+            ("", "ReplicationController"),
+            ("apps", "Deployment"),
+            ("apps", "StatefulSet"),
+            ("apps", "DaemonSet"),
+            ("apps", "ReplicaSet"),
+            ("batch", "Job"),
+            ("batch", "CronJob"),
+        ] {
+            assert!(keys.contains(&key), "{key:?}");
+        }
+        let tpl = rows.iter().find(|r| r.kind == "PodTemplate").unwrap();
+        let v =
+            json!({"template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": []}}});
+        let found = tpl.find(&v);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].spec_ptr, "/template/spec");
+        assert_eq!(found[0].labels.unwrap()["a"], "b");
+    }
+
+    #[test]
+    fn wildcards_expand_to_indices_and_labels_follow() {
+        let loc = PodTemplateLocation::new(&row(
+            "jobset.x-k8s.io",
+            "JobSet",
+            "spec/replicatedJobs/*/template/spec/template/spec",
+            Some("spec/replicatedJobs/*/template/spec/template/metadata/labels"),
+        ))
+        .unwrap();
+        let v = json!({"spec": {"replicatedJobs": [
+            {"template": {"spec": {"template": {"metadata": {"labels": {"r": "0"}}, "spec": {"containers": []}}}}},
+            {"template": {"spec": {"template": {"spec": {"containers": []}}}}},
+            {"template": {"spec": {"template": {"spec": "not a map"}}}}
+        ]}});
+        let found = loc.find(&v);
+        let ptrs: Vec<&str> = found.iter().map(|f| f.spec_ptr.as_str()).collect();
+        assert_eq!(
+            ptrs,
+            [
+                "/spec/replicatedJobs/0/template/spec/template/spec",
+                "/spec/replicatedJobs/1/template/spec/template/spec"
+            ]
+        );
+        assert_eq!(found[0].labels.unwrap()["r"], "0");
+        assert!(found[1].labels.is_none());
+        assert!(loc.applies_to("jobset.x-k8s.io", "JobSet"));
+        assert!(!loc.applies_to("", "JobSet"));
+    }
+
+    #[test]
+    fn pointers_are_escaped() {
+        let loc = PodTemplateLocation::new(&row("x.io", "K", "spec/a~b/pod", None)).unwrap();
+        let v = json!({"spec": {"a~b": {"pod": {}}}});
+        assert_eq!(loc.find(&v)[0].spec_ptr, "/spec/a~0b/pod");
+    }
+
+    #[test]
+    fn bad_rows_are_refused() {
+        let err = |d: PodTemplateDef| PodTemplateLocation::new(&d).unwrap_err().field;
+        assert_eq!(err(row("x.io", "K", "/spec", None)), "spec");
+        assert_eq!(err(row("x.io", "K", "spec//x", None)), "spec");
+        assert_eq!(err(row("x.io", "", "spec", None)), "kind");
+        assert_eq!(
+            err(row("x.io", "K", "spec/a/*/spec", Some("spec/b/*/labels"))),
+            "labels"
+        );
+        assert_eq!(
+            err(row("x.io", "K", "spec/a/*/spec", Some("spec/labels"))),
+            "labels"
+        );
+        let mut d = row("x.io", "K", "spec", None);
+        d.restart_policies = Some(vec!["Sometimes".into()]);
+        assert_eq!(err(d), "restartPolicies");
+    }
+}
