@@ -15,8 +15,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut policy = kforge::Policy::default();
-    for id in kforge::validate::rules::OFF_BY_DEFAULT {
-        policy.set(id, Some(kforge::Severity::Warning));
+    for rule in kforge::validate::rules::RULES {
+        if !rule.meta.enabled_by_default {
+            policy.set(rule.meta.id, Some(kforge::Severity::Warning));
+        }
     }
     let findings = kforge::validate::validate_policy(&resources, &[], &policy);
     let _ = kforge::report::render(
