@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! let out = kforge::build_dir(std::path::Path::new("overlays/prod"), &Default::default())?;
-//! print!("{}", kforge::render(&out.resources));
+//! print!("{}", kforge::to_yaml(&out.resources));
 //! # Ok::<(), kforge::Error>(())
 //! ```
 
@@ -47,8 +47,15 @@ pub fn build_dir(dir: &std::path::Path, options: &BuildOptions) -> Result<BuildO
     kustomize::build(dir, options)
 }
 
-/// Render objects as `kubectl kustomize` prints them.
+/// The YAML of `resources`, as `kubectl kustomize` prints them.
+#[deprecated(since = "0.2.0", note = "renamed to `to_yaml`")]
 pub fn render(resources: &[Resource]) -> String {
+    to_yaml(resources)
+}
+
+/// The YAML of `resources`, as `kubectl kustomize` prints them (the bytes `kforge build`
+/// writes; use it in your own snapshot tests).
+pub fn to_yaml(resources: &[Resource]) -> String {
     // Objects are written independently: large builds are written in chunks on all cores
     // and joined with the same separator.
     const CHUNK: usize = 256;
@@ -308,7 +315,7 @@ impl Repo {
 
     /// The rendered YAML of one environment (byte-identical to `kubectl kustomize`).
     pub fn rendered(&self, env: &str) -> Result<String> {
-        Ok(render(&self.build(env)?.resources))
+        Ok(to_yaml(&self.build(env)?.resources))
     }
 
     /// The repository's `kforge.yaml` (the default when it has none).

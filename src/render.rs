@@ -112,11 +112,11 @@ fn render_env(
         })
         .collect();
     let base = PathBuf::from(env).join(app);
-    let manifest = crate::render(&out.resources);
+    let manifest = crate::to_yaml(&out.resources);
     let mut hash = Sha256::new();
     if opts.per_object {
         for r in &out.resources {
-            let text = crate::render(std::slice::from_ref(r));
+            let text = crate::to_yaml(std::slice::from_ref(r));
             hash.update(text.as_bytes());
             files.push((base.join(object_file_name(r)), text.into_bytes()));
         }

@@ -36,8 +36,8 @@ pub struct Target {
     pub findings: Vec<Finding>,
 }
 
-/// Render `targets` in `format`.
-pub fn render(format: Format, targets: &[Target], color: bool) -> String {
+/// The report on `targets` in `format`.
+pub fn format_report(format: Format, targets: &[Target], color: bool) -> String {
     match format {
         Format::Human => human(targets, color),
         Format::Json => json(targets),

@@ -193,7 +193,7 @@ fn library_render_matches_binary() {
     };
     let out = kforge::build_dir(&case.dir, &Default::default()).expect("build");
     assert_eq!(
-        kforge::render(&out.resources).as_bytes(),
+        kforge::to_yaml(&out.resources).as_bytes(),
         case.expected_yaml.unwrap().as_slice()
     );
 }

@@ -17,7 +17,7 @@ fn every_overlay_renders_as_snapshotted() {
         let env = dir.file_name().unwrap().to_string_lossy().into_owned();
         let out = kforge::build_dir(&dir, &Default::default()).unwrap();
         assert!(out.warnings.is_empty(), "{env}: {:?}", out.warnings);
-        insta::assert_snapshot!(format!("overlay-{env}"), kforge::render(&out.resources));
+        insta::assert_snapshot!(format!("overlay-{env}"), kforge::to_yaml(&out.resources));
     }
 }
 
@@ -96,7 +96,7 @@ fn environments_differ_as_the_spec_says() {
     let build = |env: &str| {
         let out =
             kforge::build_dir(&root().join("overlays").join(env), &Default::default()).unwrap();
-        kforge::render(&out.resources)
+        kforge::to_yaml(&out.resources)
     };
     let (dev, staging, prod) = (build("dev"), build("staging"), build("prod"));
     // GPU off in dev, on elsewhere.
@@ -150,13 +150,13 @@ fn shared_parses_build_the_same_bytes() {
     let envs: Vec<(String, std::path::PathBuf)> = kforge::environments(root()).unwrap();
     let alone: Vec<String> = envs
         .iter()
-        .map(|(_, dir)| kforge::render(&kforge::build_dir(dir, &plain).unwrap().resources))
+        .map(|(_, dir)| kforge::to_yaml(&kforge::build_dir(dir, &plain).unwrap().resources))
         .collect();
     for round in 0..2 {
         for (i, (env, dir)) in envs.iter().enumerate().rev() {
             let out = kforge::build_dir(dir, &shared).unwrap();
             assert_eq!(
-                kforge::render(&out.resources),
+                kforge::to_yaml(&out.resources),
                 alone[i],
                 "{env}, round {round}"
             );

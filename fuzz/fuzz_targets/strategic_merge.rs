@@ -37,6 +37,6 @@ fuzz_target!(|data: &[u8]| {
         store_previous_id: true,
     };
     if patches::apply(&mut objects, &[patch]).is_ok() {
-        let _ = kforge::render(&objects);
+        let _ = kforge::to_yaml(&objects);
     }
 });

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let findings = kforge::validate::validate_policy(&resources, &[], &policy);
-    let _ = kforge::report::render(
+    let _ = kforge::report::format_report(
         kforge::report::Format::Sarif,
         &[kforge::report::Target {
             name: "fuzz".into(),

@@ -64,7 +64,7 @@ pub fn run(args: BuildArgs) -> Outcome {
     for w in &out.warnings {
         eprintln!("{w}");
     }
-    let text = kforge::render(&out.resources);
+    let text = kforge::to_yaml(&out.resources);
     // The process ends here: freeing every object one by one would cost more than a tenth
     // of a large build.
     std::mem::forget(out);

@@ -54,7 +54,7 @@ pub fn run(args: RenderArgs) -> Outcome {
         };
         eprint!(
             "{}",
-            kforge::report::render(kforge::report::Format::Human, &[t], false)
+            kforge::report::format_report(kforge::report::Format::Human, &[t], false)
         );
         eprintln!("error: validation failed; {} left untouched", out.display());
         return Ok(Status::Findings);

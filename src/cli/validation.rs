@@ -102,7 +102,7 @@ pub fn run_checks(
     let color = args.format == FormatArg::Human
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let text = kforge::report::render(args.format.into(), &targets, color);
+    let text = kforge::report::format_report(args.format.into(), &targets, color);
     print(text.as_bytes())?;
     let threshold = kforge::Severity::from(args.fail_on);
     let failed = targets

@@ -246,7 +246,7 @@ pub fn run(
             .as_deref()
             .filter(|n| !n.is_empty())
             .or(inherited_namespace);
-        let mut objects = render(
+        let mut objects = template(
             kfile,
             chart,
             namespace,
@@ -305,7 +305,7 @@ fn check_entry(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn render(
+fn template(
     kfile: &KustomizationFile,
     chart: &HelmChart,
     namespace: Option<&str>,
