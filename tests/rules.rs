@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kforge::report::{render, Format, Target};
+use kforge::report::{format_report, Format, Target};
 use kforge::validate::rules::RULES;
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -109,7 +109,7 @@ fn fail_fixtures_report_the_rule_at_the_line() {
                     .map(|f| (f.rule, f.line))
                     .collect::<Vec<_>>()
             );
-            let shown = render(
+            let shown = format_report(
                 Format::Human,
                 &[Target {
                     name: target.name.clone(),
