@@ -64,11 +64,30 @@ def main():
     ap.add_argument("--quick", action="store_true", help="skip the N=1000 kubectl runs (about 90 s each)")
     ap.add_argument("--kubectl", default=os.environ.get("KUBECTL") or shutil.which("kubectl"))
     ap.add_argument("--out", help="also write the table to this file")
+    ap.add_argument("--only", choices=["features"],
+                    help="run only this part: 'features' is the replacements/vars/configurations repository")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     work = tempfile.mkdtemp(prefix="kforge-bench-")
     rows = []
     print(f"kforge {output([KFORGE, '--version']).decode().strip()}; kubectl {args.kubectl}", file=sys.stderr)
+
+    # 0. kustomize's round-two fields at scale: vars, replacements, configurations and a
+    #    builtin transformer plugin (benches/gen_features.py), N=1000 apps (4,001 objects).
+    n = 1000
+    repo = os.path.join(work, f"features-n{n}")
+    subprocess.run([sys.executable, os.path.join(HERE, "gen_features.py"), repo, "--n", str(n)],
+                   check=True, stdout=subprocess.DEVNULL)
+    overlay = os.path.join(repo, "overlays", "prod")
+    kf = measure([KFORGE, "build", overlay], 10)
+    mine, theirs = output([KFORGE, "build", overlay]), output([args.kubectl, "kustomize", overlay])
+    same = "yes" if mine == theirs else "**NO**"
+    kc = measure([args.kubectl, "kustomize", overlay], 1)
+    rows.append((f"build with vars, replacements, configurations, plugins: N={n} ({4 * n + 1} objects)",
+                 f"{fmt(kf[0])} ({fmt(kf[1])}–{fmt(kf[2])}), {kf[3]:.0f} MiB",
+                 f"{fmt(kc[0])}, {kc[3]:.0f} MiB", f"{kc[0] / kf[0]:.0f}x", same))
+    if args.only == "features":
+        return finish(rows, args, work)
 
     # 1. One overlay, growing object counts.
     for n, kubectl_runs in [(10, 5), (100, 5), (1000, 0 if args.quick else 1)]:
@@ -119,6 +138,10 @@ def main():
     rows.append(("validate 10,000 objects (one file)",
                  f"{fmt(kf[0])} ({fmt(kf[1])}–{fmt(kf[2])}), {kf[3]:.0f} MiB", kv_s, ratio, "–"))
 
+    finish(rows, args, work)
+
+
+def finish(rows, args, work):
     table = ["| benchmark | kforge (median, min–max, peak RSS) | other tool | ratio | identical output |",
              "|---|---|---|---|---|"]
     table += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]

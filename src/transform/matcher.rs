@@ -100,26 +100,50 @@ impl LabelSelector {
 
 /// A compiled selector: which objects a patch or replacement applies to.
 pub struct Matcher {
-    group: Option<Regex>,
-    version: Option<Regex>,
-    kind: Option<Regex>,
-    name: Option<Regex>,
-    namespace: Option<Regex>,
+    group: Option<Pattern>,
+    version: Option<Pattern>,
+    kind: Option<Pattern>,
+    name: Option<Pattern>,
+    namespace: Option<Pattern>,
     labels: LabelSelector,
     annotations: LabelSelector,
 }
 
-fn anchored(field: &str, re: &str) -> Result<Option<Regex>> {
+/// One field of a selector: kustomize matches it as an anchored regular expression; text
+/// without any regex syntax (most names and kinds) is compared as a string, which is the
+/// same test and much cheaper over thousands of objects.
+enum Pattern {
+    Exact(String),
+    Regex(Regex),
+}
+
+impl Pattern {
+    fn is_match(&self, s: &str) -> bool {
+        match self {
+            Pattern::Exact(t) => t == s,
+            Pattern::Regex(re) => re.is_match(s),
+        }
+    }
+}
+
+fn anchored(field: &str, re: &str) -> Result<Option<Pattern>> {
     if re.is_empty() {
         return Ok(None);
     }
-    Regex::new(&format!("^(?:{re})$")).map(Some).map_err(|e| {
-        let why = e.to_string();
-        let why = why.lines().last().unwrap_or_default().trim().to_owned();
-        Error::msg(format!(
-            "target {field} '{re}' is not a valid regular expression: {why}"
-        ))
-    })
+    // Characters that are never regex syntax outside a class.
+    let literal = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '/' | ':' | '@');
+    if re.chars().all(literal) {
+        return Ok(Some(Pattern::Exact(re.to_owned())));
+    }
+    Regex::new(&format!("^(?:{re})$"))
+        .map(|r| Some(Pattern::Regex(r)))
+        .map_err(|e| {
+            let why = e.to_string();
+            let why = why.lines().last().unwrap_or_default().trim().to_owned();
+            Error::msg(format!(
+                "target {field} '{re}' is not a valid regular expression: {why}"
+            ))
+        })
 }
 
 impl Matcher {
@@ -139,7 +163,7 @@ impl Matcher {
     /// Does the selector pick this id (group, version, kind, name and namespace as
     /// written, kustomize's `SelectorRegex`)?
     pub fn selects_id(&self, id: &crate::resource::ResId) -> bool {
-        let one = |re: &Option<Regex>, a: &str| re.as_ref().is_none_or(|re| re.is_match(a));
+        let one = |re: &Option<Pattern>, a: &str| re.as_ref().is_none_or(|re| re.is_match(a));
         one(&self.group, &id.gvk.group)
             && one(&self.version, &id.gvk.version)
             && one(&self.kind, &id.gvk.kind)
@@ -174,7 +198,7 @@ impl Matcher {
     pub fn matches(&self, r: &Resource) -> bool {
         let cur = r.cur_id();
         let org = r.org_id();
-        let m = |re: &Option<Regex>, a: &str, b: &str| {
+        let m = |re: &Option<Pattern>, a: &str, b: &str| {
             re.as_ref()
                 .is_none_or(|re| re.is_match(a) || re.is_match(b))
         };
@@ -188,7 +212,7 @@ impl Matcher {
         if !m(&self.name, &org.name, &cur.name) {
             return false;
         }
-        let one = |re: &Option<Regex>, a: &str| re.as_ref().is_none_or(|re| re.is_match(a));
+        let one = |re: &Option<Pattern>, a: &str| re.as_ref().is_none_or(|re| re.is_match(a));
         if !one(&self.group, &cur.gvk.group)
             || !one(&self.version, &cur.gvk.version)
             || !one(&self.kind, &cur.gvk.kind)
@@ -202,6 +226,16 @@ impl Matcher {
 #[cfg(test)]
 mod tests {
     use super::LabelSelector;
+
+    #[test]
+    fn literal_fields_compare_as_text() {
+        let p = super::anchored("name", "app-0001").unwrap().unwrap();
+        assert!(matches!(p, super::Pattern::Exact(_)));
+        assert!(p.is_match("app-0001") && !p.is_match("app-00012"));
+        let p = super::anchored("name", "app.v1").unwrap().unwrap();
+        assert!(matches!(p, super::Pattern::Regex(_)));
+        assert!(p.is_match("appXv1") && !p.is_match("app.v12"));
+    }
 
     #[test]
     fn selectors() {

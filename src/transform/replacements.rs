@@ -161,6 +161,25 @@ fn all_ids(r: &Resource) -> Vec<ResId> {
     ids
 }
 
+/// Every id of each object (current, then earlier), computed once per [`apply`] and again
+/// only for an object a replacement wrote to: a thousand replacements over thousands of
+/// objects would otherwise rebuild the same ids millions of times.
+struct IdCache(Vec<Option<Vec<ResId>>>);
+
+impl IdCache {
+    fn new(len: usize) -> IdCache {
+        IdCache(vec![None; len])
+    }
+
+    fn get(&mut self, resources: &[Resource], i: usize) -> &[ResId] {
+        self.0[i].get_or_insert_with(|| all_ids(&resources[i]))
+    }
+
+    fn changed(&mut self, i: usize) {
+        self.0[i] = None;
+    }
+}
+
 fn source_string(s: &SourceSelector) -> String {
     let gvk = Gvk {
         group: s.group.clone(),
@@ -188,15 +207,19 @@ fn source_string(s: &SourceSelector) -> String {
     out
 }
 
-fn select_source<'r>(resources: &'r [Resource], s: &SourceSelector) -> Result<&'r Resource> {
+fn select_source<'r>(
+    resources: &'r [Resource],
+    ids: &mut IdCache,
+    s: &SourceSelector,
+) -> Result<&'r Resource> {
     let sel = Gvk {
         group: s.group.clone(),
         version: s.version.clone(),
         kind: s.kind.clone(),
     };
     let mut found: Option<&Resource> = None;
-    for r in resources {
-        let hit = all_ids(r).iter().any(|id| {
+    for (i, r) in resources.iter().enumerate() {
+        let hit = ids.get(resources, i).iter().any(|id| {
             (s.name.is_empty() || s.name == id.name)
                 && (s.namespace.is_empty() || id.effective_namespace() == s.namespace)
                 && id.gvk.is_selected(&sel)
@@ -247,7 +270,7 @@ fn refine(options: Option<&FieldOptions>, node: &Value) -> Result<SourceValue> {
     Ok(SourceValue { node, text: part })
 }
 
-fn get_value(resources: &[Resource], r: &Replacement) -> Result<SourceValue> {
+fn get_value(resources: &[Resource], ids: &mut IdCache, r: &Replacement) -> Result<SourceValue> {
     match (&r.source_value, &r.source) {
         (Some(_), Some(_)) => Err(Error::msg(
             "value and resource selectors are mutually exclusive",
@@ -257,7 +280,7 @@ fn get_value(resources: &[Resource], r: &Replacement) -> Result<SourceValue> {
             text: v.clone(),
         }),
         (None, Some(s)) => {
-            let obj = select_source(resources, s)?;
+            let obj = select_source(resources, ids, s)?;
             let fp = if s.field_path.is_empty() {
                 DEFAULT_FIELD_PATH
             } else {
@@ -565,7 +588,7 @@ fn copy_to_target(
     Ok(())
 }
 
-fn apply_one(resources: &mut [Resource], r: &Replacement) -> Result<()> {
+fn apply_one(resources: &mut [Resource], ids: &mut IdCache, r: &Replacement) -> Result<()> {
     let Some(targets) = r
         .targets
         .as_ref()
@@ -575,7 +598,7 @@ fn apply_one(resources: &mut [Resource], r: &Replacement) -> Result<()> {
             "replacements must specify a source and at least one target",
         ));
     };
-    let value = get_value(resources, r)?;
+    let value = get_value(resources, ids, r)?;
     for t in targets {
         let Some(select) = &t.select else {
             return Err(Error::msg("target must specify resources to select"));
@@ -587,22 +610,29 @@ fn apply_one(resources: &mut [Resource], r: &Replacement) -> Result<()> {
         };
         let sel = Matcher::new(select)?;
         let rejects: Vec<Matcher> = t.reject.iter().map(Matcher::new).collect::<Result<_>>()?;
-        for res in resources.iter_mut() {
-            if !sel.matches_meta(res) {
+        let sel_meta = sel.has_meta_selectors();
+        for i in 0..resources.len() {
+            // The id test first: it needs no allocation, and most objects fail it.
+            let own = ids.get(resources, i);
+            if !own.iter().any(|id| sel.selects_id(id)) {
                 continue;
             }
             // A reject drops an object by its labels/annotations and, separately, by its
             // id, as kustomize applies the two halves of a reject selector.
-            let ids = all_ids(res);
-            if rejects.iter().any(|rej| {
-                (rej.has_meta_selectors() && rej.matches_meta(res))
-                    || (rej.has_id_fields() && ids.iter().any(|id| rej.selects_id(id)))
-            }) {
+            let rejected_by_id = rejects
+                .iter()
+                .any(|rej| rej.has_id_fields() && own.iter().any(|id| rej.selects_id(id)));
+            let res = &resources[i];
+            if (sel_meta && !sel.matches_meta(res))
+                || rejected_by_id
+                || rejects
+                    .iter()
+                    .any(|rej| rej.has_meta_selectors() && rej.matches_meta(res))
+            {
                 continue;
             }
-            if ids.iter().any(|id| sel.selects_id(id)) {
-                copy_to_target(res, &value, &paths, t.options.as_ref())?;
-            }
+            copy_to_target(&mut resources[i], &value, &paths, t.options.as_ref())?;
+            ids.changed(i);
         }
     }
     Ok(())
@@ -610,8 +640,9 @@ fn apply_one(resources: &mut [Resource], r: &Replacement) -> Result<()> {
 
 /// Apply the replacements in order.
 pub fn apply(resources: &mut [Resource], replacements: &[Located]) -> Result<()> {
+    let mut ids = IdCache::new(resources.len());
     for r in replacements {
-        apply_one(resources, &r.spec).map_err(|e| e.moved_to(&r.file, r.pos))?;
+        apply_one(resources, &mut ids, &r.spec).map_err(|e| e.moved_to(&r.file, r.pos))?;
     }
     Ok(())
 }

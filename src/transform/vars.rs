@@ -95,16 +95,21 @@ pub fn merge(into: &mut Vec<BoundVar>, more: &[BoundVar]) -> Result<()> {
 /// `MergeVars`) and add them to the set.
 pub fn bind(resources: &mut [Resource], vars: &[Var], set: &mut Vec<BoundVar>) -> Result<()> {
     let mut mine = Vec::new();
+    // Every id of every object, once (binding changes no id).
+    let ids: Vec<Vec<ResId>> = resources
+        .iter()
+        .map(|r| {
+            std::iter::once(r.cur_id())
+                .chain(r.prev_ids.iter().cloned())
+                .collect()
+        })
+        .collect();
     for v in vars {
         let b = defaulted(v);
-        let hits: Vec<usize> = resources
+        let hits: Vec<usize> = ids
             .iter()
             .enumerate()
-            .filter(|(_, r)| {
-                std::iter::once(r.cur_id())
-                    .chain(r.prev_ids.iter().cloned())
-                    .any(|id| matches(&b, &id))
-            })
+            .filter(|(_, own)| own.iter().any(|id| matches(&b, id)))
             .map(|(i, _)| i)
             .collect();
         if hits.len() > 1 {
@@ -303,8 +308,15 @@ pub fn resolve(
     let mut sorted: Vec<&BoundVar> = vars.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
     let mut values: Vec<(String, VarValue)> = Vec::new();
+    // The first object bound to each var name.
+    let mut bound: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, r) in resources.iter().enumerate() {
+        for name in &r.var_names {
+            bound.entry(name.as_str()).or_insert(i);
+        }
+    }
     for v in sorted {
-        let Some(r) = resources.iter().find(|r| r.var_names.contains(&v.name)) else {
+        let Some(r) = bound.get(v.name.as_str()).map(|&i| &resources[i]) else {
             return Err(Error::msg(format!(
                 "var {} cannot be mapped to a field in the set of known resources; check objref (its apiVersion, kind and name must match an object exactly)",
                 v.describe()
