@@ -299,7 +299,9 @@ fn expand_documents(
                 if strict {
                     check_object(&doc.value, file, Some(doc.start))?;
                 }
-                out.push(Resource::new(doc.value, origin, spans));
+                let mut r = Resource::new(doc.value, origin, spans.clone());
+                r.empty_nulls = spans.empty_nulls().to_vec();
+                out.push(r);
                 continue;
             }
         };
@@ -312,7 +314,20 @@ fn expand_documents(
                 item: Some(j),
                 ..origin.clone()
             };
-            out.push(Resource::new(item, o, spans.clone()));
+            let mut r = Resource::new(item, o, spans.clone());
+            let prefix = format!("/items/{j}/");
+            r.empty_nulls = spans
+                .empty_nulls()
+                .iter()
+                .filter_map(|e| {
+                    let rest = e.pointer.strip_prefix(&prefix)?;
+                    Some(crate::source::EmptyNull {
+                        pointer: format!("/{rest}"),
+                        in_flow: e.in_flow,
+                    })
+                })
+                .collect();
+            out.push(r);
         }
     }
     Ok(())

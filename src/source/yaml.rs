@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use granit_parser::{Event, Parser, ScalarStyle, Span};
+use granit_parser::{Event, Parser, ScalarStyle, Span, StructureStyle};
 use serde_json::{Map, Value};
 
 use super::pointer::push_token;
@@ -139,6 +139,8 @@ struct Builder {
     alias_nodes: usize,
     nodes: usize,
     root: Option<Value>,
+    /// How many flow collections (`{...}`, `[...]`) are open.
+    flow_depth: usize,
 }
 
 fn count_nodes(v: &Value) -> usize {
@@ -155,6 +157,17 @@ fn count_nodes(v: &Value) -> usize {
     n
 }
 
+/// A null scalar with no text in the source: the parser reports such a node as `~` (or as
+/// empty text when it is tagged), but a real `~` has its span on that character.
+fn no_text(text: &str, span: &Span, source: &str) -> bool {
+    text.is_empty()
+        || (text == "~"
+            && span
+                .start
+                .byte_offset()
+                .is_none_or(|at| source.as_bytes().get(at) != Some(&b'~')))
+}
+
 impl Builder {
     fn new(schema: Schema, limits: Limits) -> Self {
         Builder {
@@ -166,6 +179,7 @@ impl Builder {
             alias_nodes: 0,
             nodes: 0,
             root: None,
+            flow_depth: 0,
         }
     }
 
@@ -267,7 +281,8 @@ impl Builder {
         Ok(())
     }
 
-    fn event(&mut self, ev: Event<'_>, span: Span) -> Result<(), YamlError> {
+    /// Handle one event; `source` is the text parsed (spans index into it).
+    fn event(&mut self, ev: Event<'_>, span: Span, source: &str) -> Result<(), YamlError> {
         let pos = Pos::from_span(&span);
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
@@ -291,14 +306,22 @@ impl Builder {
                     let pointer = self.child_pointer();
                     self.spans.push_yaml11(pointer, text.to_string());
                 }
+                if self.schema == Schema::Kyaml && value.is_null() && no_text(&text, &span, source)
+                {
+                    let pointer = self.child_pointer();
+                    self.spans.push_empty_null(pointer, self.flow_depth > 0);
+                }
                 self.record(pos, NodeKind::Leaf);
                 if anchor != 0 {
                     self.anchors.insert(anchor, (value.clone(), 1));
                 }
                 self.attach(value, pos)
             }
-            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
+            Event::SequenceStart(style, anchor, _) | Event::MappingStart(style, anchor, _) => {
                 self.count(pos)?;
+                if style == StructureStyle::Flow {
+                    self.flow_depth += 1;
+                }
                 if self.expecting_key() {
                     return Err(err(
                         pos,
@@ -346,6 +369,8 @@ impl Builder {
                     }
                 };
                 self.spans.close(node);
+                // A flow collection holds only flow collections.
+                self.flow_depth = self.flow_depth.saturating_sub(1);
                 if anchor != 0 {
                     let n = count_nodes(&value);
                     self.anchors.insert(anchor, (value.clone(), n));
@@ -519,6 +544,7 @@ impl Document {
 
 /// One pass of the event parser over the whole stream.
 fn parse_serial(text: &str, schema: Schema, limits: Limits) -> Result<Vec<Document>, YamlError> {
+    let source = text;
     let mut options = granit_parser::Options::default();
     options.flow_nesting_limit = limits.max_depth.min(255);
     options.block_nesting_limit = limits.max_depth.min(255);
@@ -571,7 +597,7 @@ fn parse_serial(text: &str, schema: Schema, limits: Limits) -> Result<Vec<Docume
                 if builder.nodes == 0 {
                     start = Pos::from_span(&span);
                 }
-                builder.event(other, span)?;
+                builder.event(other, span, source)?;
             }
         }
     }
@@ -620,6 +646,32 @@ mod tests {
         assert_eq!(v["g"], "2024-01-01T00:00:00Z");
         assert_eq!(v["h"], 31);
         assert_eq!(v["i"], Value::Null);
+    }
+
+    #[test]
+    fn nulls_without_text_are_recorded() {
+        let d = parse_single(
+            "a:\nb: ~\nc: null\nd: {e: , f: ~}\ng:\n- \n- ~\nh: !!null\n",
+            Schema::Kyaml,
+            Limits::default(),
+        )
+        .unwrap()
+        .unwrap();
+        let got: Vec<(&str, bool)> = d
+            .spans
+            .empty_nulls()
+            .iter()
+            .map(|e| (e.pointer.as_str(), e.in_flow))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/a", false),
+                ("/d/e", true),
+                ("/g/0", false),
+                ("/h", false)
+            ]
+        );
     }
 
     #[test]

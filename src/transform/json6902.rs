@@ -99,6 +99,7 @@ pub fn apply(
         let id = r.cur_id();
         // kustomize re-reads the patched object from JSON: no YAML node is shared any more.
         r.shared_values.clear();
+        r.write_out_empty_nulls();
         super::internal::inject(r);
         let result = json_patch::patch(&mut r.value, &ops.ops);
         super::internal::remove(&mut r.value);
