@@ -9,6 +9,7 @@
 //! * [`Schema::Yaml11`]: how kustomize reads `kustomization.yaml` and YAML-written JSON
 //!   patches (sigs.k8s.io/yaml, YAML 1.1: `yes`/`on`/`y` are booleans, dates stay strings).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use granit_parser::{Event, Parser, ScalarStyle, Span, StructureStyle};
@@ -168,6 +169,28 @@ fn no_text(text: &str, span: &Span, source: &str) -> bool {
                 .is_none_or(|at| source.as_bytes().get(at) != Some(&b'~')))
 }
 
+/// A block scalar (`|`, `>`) whose last line of text ends the source with no line break
+/// after it: the parser gives it a final line break that is not there; yaml.v3 (kustomize)
+/// does not.
+fn block_scalar_at_unterminated_end(
+    text: &str,
+    style: ScalarStyle,
+    span: &Span,
+    source: &str,
+) -> bool {
+    matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+        && text.ends_with('\n')
+        && !source.ends_with('\n')
+        && span
+            .end
+            .byte_offset()
+            .and_then(|at| source.get(at..))
+            .is_some_and(str::is_empty)
+        && !source[source.rfind('\n').map_or(0, |i| i + 1)..]
+            .trim()
+            .is_empty()
+}
+
 impl Builder {
     fn new(schema: Schema, limits: Limits) -> Self {
         Builder {
@@ -295,6 +318,11 @@ impl Builder {
                 let core = tag
                     .as_ref()
                     .and_then(|t| t.core_suffix().map(str::to_owned));
+                let text = if block_scalar_at_unterminated_end(&text, style, &span, source) {
+                    Cow::Owned(text[..text.len() - 1].to_owned())
+                } else {
+                    text
+                };
                 let value = resolve_scalar(&text, style, core.as_deref(), self.schema)
                     .map_err(|m| err(pos, m))?;
                 if self.schema == Schema::Kyaml
@@ -646,6 +674,15 @@ mod tests {
         assert_eq!(v["g"], "2024-01-01T00:00:00Z");
         assert_eq!(v["h"], 31);
         assert_eq!(v["i"], Value::Null);
+    }
+
+    #[test]
+    fn a_block_scalar_ending_the_text_has_no_final_line_break() {
+        assert_eq!(one("a: |\n  x\n  y", Schema::Kyaml)["a"], "x\ny");
+        assert_eq!(one("a: >+\n  x", Schema::Yaml11)["a"], "x");
+        assert_eq!(one("a: |\n  x\n", Schema::Kyaml)["a"], "x\n");
+        assert_eq!(one("a: |\n  x\n  ", Schema::Kyaml)["a"], "x\n");
+        assert_eq!(one("a: |\n  x\n# c", Schema::Kyaml)["a"], "x\n");
     }
 
     #[test]
