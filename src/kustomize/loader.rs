@@ -9,7 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Kustomization, FIELDS};
 use crate::resource::{Origin, Resource};
 use crate::source::pointer::push_token;
-use crate::source::yaml::{parse_single, parse_stream, Document};
+use crate::source::yaml::{parse_single_last_key_wins, parse_stream, Document};
 use crate::source::{Limits, Pos, Schema, SpanIndex};
 use crate::text::did_you_mean;
 
@@ -142,7 +142,7 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
     let display_dir = lexical_join(dir, ".");
     let path = find_kustomization(&display_dir)?;
     let text = read_text(&path, limits)?;
-    let doc = parse_single(&text, Schema::Yaml11, *limits)
+    let doc = parse_single_last_key_wins(&text, Schema::Yaml11, *limits)
         .map_err(|e| Error::at(&path, Some(e.pos), e.message))?;
     let Some(doc) = doc else {
         return Err(Error::at(

@@ -185,13 +185,16 @@ impl SpanIndex {
                 (c < node.end as usize).then_some(c)
             }
             NodeKind::Map => {
+                // The last match: a key written twice counts once, with its last value,
+                // where duplicates are allowed (kustomization files).
+                let mut found = None;
                 while c < node.end as usize {
                     if token_is(token, self.key_of(&self.nodes[c])) {
-                        return Some(c);
+                        found = Some(c);
                     }
                     c = self.nodes[c].end as usize;
                 }
-                None
+                found
             }
         }
     }

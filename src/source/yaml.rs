@@ -131,7 +131,17 @@ fn is_leading_zero_octal(text: &str) -> bool {
     digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// What a key written twice in one mapping does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Duplicates {
+    /// It is an error (yaml.v3 decoding into a map, as kustomize reads resources).
+    Refused,
+    /// The last value counts (go-yaml v2).
+    LastWins,
+}
+
 struct Builder {
+    duplicates: Duplicates,
     schema: Schema,
     limits: Limits,
     stack: Vec<Frame>,
@@ -192,8 +202,9 @@ fn block_scalar_at_unterminated_end(
 }
 
 impl Builder {
-    fn new(schema: Schema, limits: Limits) -> Self {
+    fn new(schema: Schema, limits: Limits, duplicates: Duplicates) -> Self {
         Builder {
+            duplicates,
             schema,
             limits,
             stack: Vec::new(),
@@ -266,7 +277,13 @@ impl Builder {
                         slot.insert(value);
                         return Ok(());
                     }
-                    serde_json::map::Entry::Occupied(taken) => taken.key().clone(),
+                    serde_json::map::Entry::Occupied(mut taken) => {
+                        if self.duplicates == Duplicates::LastWins {
+                            taken.insert(value);
+                            return Ok(());
+                        }
+                        taken.key().clone()
+                    }
                 };
                 let line = spans.key_line(*node, &k).unwrap_or(kpos.line);
                 Err(err(
@@ -468,6 +485,12 @@ pub fn parse_stream(
     schema: Schema,
     limits: Limits,
 ) -> Result<Vec<Document>, YamlError> {
+    let text = within_limit(text, limits)?;
+    parse_pieces(text, schema, limits, PIECE_BYTES)
+}
+
+/// The text without a byte order mark, if it is not larger than the limit.
+fn within_limit(text: &str, limits: Limits) -> Result<&str, YamlError> {
     if text.len() > limits.max_bytes {
         return Err(err(
             Pos { line: 1, col: 1 },
@@ -478,8 +501,7 @@ pub fn parse_stream(
             ),
         ));
     }
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    parse_pieces(text, schema, limits, PIECE_BYTES)
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
 /// Smallest piece of a stream worth a thread of its own.
@@ -504,7 +526,7 @@ pub fn parse_stream_in_one_pass(
     schema: Schema,
     limits: Limits,
 ) -> Result<Vec<Document>, YamlError> {
-    parse_serial(text, schema, limits)
+    parse_serial(text, schema, limits, Duplicates::Refused)
 }
 
 fn parse_pieces(
@@ -516,7 +538,7 @@ fn parse_pieces(
     let pieces = split_documents(text, piece_bytes);
     if pieces.len() > 1 {
         let parsed = crate::parallel::map(&pieces, |&(first_line, piece)| {
-            let mut docs = parse_serial(piece, schema, limits).ok()?;
+            let mut docs = parse_serial(piece, schema, limits, Duplicates::Refused).ok()?;
             for d in &mut docs {
                 d.shift_lines(first_line);
             }
@@ -526,7 +548,7 @@ fn parse_pieces(
             return Ok(parsed.into_iter().flatten().flatten().collect());
         }
     }
-    parse_serial(text, schema, limits)
+    parse_serial(text, schema, limits, Duplicates::Refused)
 }
 
 /// Cut `text` into pieces of about `piece_bytes` (at least), each starting at a `---` line
@@ -571,7 +593,12 @@ impl Document {
 }
 
 /// One pass of the event parser over the whole stream.
-fn parse_serial(text: &str, schema: Schema, limits: Limits) -> Result<Vec<Document>, YamlError> {
+fn parse_serial(
+    text: &str,
+    schema: Schema,
+    limits: Limits,
+    duplicates: Duplicates,
+) -> Result<Vec<Document>, YamlError> {
     let source = text;
     let mut options = granit_parser::Options::default();
     options.flow_nesting_limit = limits.max_depth.min(255);
@@ -602,7 +629,7 @@ fn parse_serial(text: &str, schema: Schema, limits: Limits) -> Result<Vec<Docume
         })?;
         match ev {
             Event::DocumentStart(..) => {
-                b = Some(Builder::new(schema, limits));
+                b = Some(Builder::new(schema, limits, duplicates));
                 start = Pos::from_span(&span);
             }
             Event::DocumentEnd => {
@@ -638,7 +665,26 @@ pub fn parse_single(
     schema: Schema,
     limits: Limits,
 ) -> Result<Option<Document>, YamlError> {
-    let mut docs = parse_stream(text, schema, limits)?;
+    one_document(parse_stream(text, schema, limits)?)
+}
+
+/// [`parse_single`] for a kustomization file, which kustomize reads with sigs.k8s.io/yaml
+/// (go-yaml v2): a key written twice in a mapping is not an error, the last one counts.
+pub fn parse_single_last_key_wins(
+    text: &str,
+    schema: Schema,
+    limits: Limits,
+) -> Result<Option<Document>, YamlError> {
+    let docs = parse_serial(
+        within_limit(text, limits)?,
+        schema,
+        limits,
+        Duplicates::LastWins,
+    )?;
+    one_document(docs)
+}
+
+fn one_document(mut docs: Vec<Document>) -> Result<Option<Document>, YamlError> {
     if docs.len() > 1 {
         return Err(err(
             docs[1].start,
@@ -683,6 +729,17 @@ mod tests {
         assert_eq!(one("a: |\n  x\n", Schema::Kyaml)["a"], "x\n");
         assert_eq!(one("a: |\n  x\n  ", Schema::Kyaml)["a"], "x\n");
         assert_eq!(one("a: |\n  x\n# c", Schema::Kyaml)["a"], "x\n");
+    }
+
+    #[test]
+    fn a_key_written_twice_keeps_its_last_value_where_allowed() {
+        let text = "a: 1\nb: {c: 1}\na: 2\n";
+        assert!(parse_single(text, Schema::Yaml11, Limits::default()).is_err());
+        let d = parse_single_last_key_wins(text, Schema::Yaml11, Limits::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.value["a"], 2);
+        assert_eq!(d.spans.get("/a").unwrap().value.line, 3);
     }
 
     #[test]
