@@ -158,7 +158,12 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
             "a kustomization must be a mapping of fields",
         ));
     };
-    if map.keys().all(|k| k == "apiVersion" || k == "kind") {
+    // Field names are matched ignoring case, as Go's JSON decoding matches them.
+    let known = |k: &str, f: &str| k.eq_ignore_ascii_case(f);
+    if map
+        .keys()
+        .all(|k| known(k, "apiVersion") || known(k, "kind"))
+    {
         return Err(Error::at(
             &path,
             Some(doc.start),
@@ -166,7 +171,7 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
         ));
     }
     for key in map.keys() {
-        if !FIELDS.contains(&key.as_str()) {
+        if !FIELDS.iter().any(|f| known(key, f)) {
             let mut ptr = String::new();
             push_token(&mut ptr, key);
             let pos = doc.spans.get(&ptr).and_then(|s| s.key);
@@ -186,7 +191,8 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
     if let Some(m) = fields.as_object_mut() {
         m.retain(|_, v| !v.is_null());
     }
-    let kustomization: Kustomization = serde_path_to_error::deserialize(&fields).map_err(|e| {
+    let folded = super::field_case::Folded(&fields);
+    let kustomization: Kustomization = serde_path_to_error::deserialize(folded).map_err(|e| {
         let ptr = serde_path_to_pointer(e.path());
         let pos = doc.spans.nearest(&ptr).map(|s| s.key.unwrap_or(s.value));
         let field = e.path().to_string();
