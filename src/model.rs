@@ -453,6 +453,9 @@ pub struct Image {
     /// Replacement tag.
     #[serde(default)]
     pub new_tag: String,
+    /// Appended to the current tag (when neither `newTag` nor `digest` is given).
+    #[serde(default)]
+    pub tag_suffix: String,
     /// Replacement digest.
     #[serde(default)]
     pub digest: String,

@@ -169,6 +169,9 @@ pub struct Resource {
     /// Groups of label/annotation values that kustomize stores as one shared YAML node
     /// (written by one transformer run); a later write to one member changes them all.
     pub shared_values: Vec<Vec<String>>,
+    /// Its nulls written with no text at all (`key:`), which kyaml keeps as empty nodes: a
+    /// strategic merge drops them where it walks (other nulls it keeps).
+    pub empty_nulls: Vec<crate::source::EmptyNull>,
     /// A generated ConfigMap or Secret whose name gets kustomize's content hash at the end.
     pub needs_hash: bool,
     /// Rendered from a helm chart: kustomize's `namespace` transformer skips it.
@@ -201,10 +204,25 @@ impl Resource {
             prefixes: Vec::new(),
             suffixes: Vec::new(),
             shared_values: Vec::new(),
+            empty_nulls: Vec::new(),
             needs_hash: false,
             helm_generated: false,
             written: Vec::new(),
             var_names: Vec::new(),
+        }
+    }
+
+    /// kustomize writes the object out as YAML and reads it back (for a JSON patch, and at
+    /// the end of a build): a null with no text comes back as `null`, or inside a flow
+    /// collection as `''` (yaml.v3 cannot write an empty plain scalar there).
+    pub fn write_out_empty_nulls(&mut self) {
+        for e in std::mem::take(&mut self.empty_nulls) {
+            if !e.in_flow {
+                continue;
+            }
+            if let Some(v @ Value::Null) = self.value.pointer_mut(&e.pointer) {
+                *v = Value::String(String::new());
+            }
         }
     }
 

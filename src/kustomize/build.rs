@@ -189,6 +189,7 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
             != Some("true")
     });
     for r in &mut resources {
+        r.write_out_empty_nulls();
         transform::internal::strip(&mut r.value);
         annotations_as_text(&mut r.value);
     }

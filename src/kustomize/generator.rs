@@ -425,7 +425,9 @@ pub fn generate(
                     .expect("object")
                     .insert("immutable".into(), Value::Bool(true));
             }
-            r.needs_hash |= hash;
+            // kustomize keeps its hash marker only if both the earlier object and this
+            // generator have it: either one disabling the hash disables it.
+            r.needs_hash &= hash;
         }
         (_, None) => {
             return Err(here(format!(

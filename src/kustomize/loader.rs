@@ -9,7 +9,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Kustomization, FIELDS};
 use crate::resource::{Origin, Resource};
 use crate::source::pointer::push_token;
-use crate::source::yaml::{parse_single, parse_stream, Document};
+use crate::source::yaml::{parse_single_last_key_wins, parse_stream, Document};
 use crate::source::{Limits, Pos, Schema, SpanIndex};
 use crate::text::did_you_mean;
 
@@ -142,7 +142,7 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
     let display_dir = lexical_join(dir, ".");
     let path = find_kustomization(&display_dir)?;
     let text = read_text(&path, limits)?;
-    let doc = parse_single(&text, Schema::Yaml11, *limits)
+    let doc = parse_single_last_key_wins(&text, Schema::Yaml11, *limits)
         .map_err(|e| Error::at(&path, Some(e.pos), e.message))?;
     let Some(doc) = doc else {
         return Err(Error::at(
@@ -158,7 +158,12 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
             "a kustomization must be a mapping of fields",
         ));
     };
-    if map.keys().all(|k| k == "apiVersion" || k == "kind") {
+    // Field names are matched ignoring case, as Go's JSON decoding matches them.
+    let known = |k: &str, f: &str| k.eq_ignore_ascii_case(f);
+    if map
+        .keys()
+        .all(|k| known(k, "apiVersion") || known(k, "kind"))
+    {
         return Err(Error::at(
             &path,
             Some(doc.start),
@@ -166,7 +171,7 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
         ));
     }
     for key in map.keys() {
-        if !FIELDS.contains(&key.as_str()) {
+        if !FIELDS.iter().any(|f| known(key, f)) {
             let mut ptr = String::new();
             push_token(&mut ptr, key);
             let pos = doc.spans.get(&ptr).and_then(|s| s.key);
@@ -186,7 +191,8 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
     if let Some(m) = fields.as_object_mut() {
         m.retain(|_, v| !v.is_null());
     }
-    let kustomization: Kustomization = serde_path_to_error::deserialize(&fields).map_err(|e| {
+    let folded = super::field_case::Folded(&fields);
+    let kustomization: Kustomization = serde_path_to_error::deserialize(folded).map_err(|e| {
         let ptr = serde_path_to_pointer(e.path());
         let pos = doc.spans.nearest(&ptr).map(|s| s.key.unwrap_or(s.value));
         let field = e.path().to_string();
@@ -299,7 +305,9 @@ fn expand_documents(
                 if strict {
                     check_object(&doc.value, file, Some(doc.start))?;
                 }
-                out.push(Resource::new(doc.value, origin, spans));
+                let mut r = Resource::new(doc.value, origin, spans.clone());
+                r.empty_nulls = spans.empty_nulls().to_vec();
+                out.push(r);
                 continue;
             }
         };
@@ -312,7 +320,20 @@ fn expand_documents(
                 item: Some(j),
                 ..origin.clone()
             };
-            out.push(Resource::new(item, o, spans.clone()));
+            let mut r = Resource::new(item, o, spans.clone());
+            let prefix = format!("/items/{j}/");
+            r.empty_nulls = spans
+                .empty_nulls()
+                .iter()
+                .filter_map(|e| {
+                    let rest = e.pointer.strip_prefix(&prefix)?;
+                    Some(crate::source::EmptyNull {
+                        pointer: format!("/{rest}"),
+                        in_flow: e.in_flow,
+                    })
+                })
+                .collect();
+            out.push(r);
         }
     }
     Ok(())

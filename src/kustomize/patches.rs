@@ -25,7 +25,11 @@ pub fn load(kfile: &KustomizationFile, opts: &BuildOptions) -> Result<Patches> {
     let k = &kfile.kustomization;
     let mut first = strategic_merge(kfile, opts)?;
     for (i, p) in k.patches.iter().enumerate() {
-        first.push(entry(kfile, p, &format!("/patches/{i}"), opts, false)?);
+        let patch = entry(kfile, p, &format!("/patches/{i}"), opts, false)?;
+        // kustomize skips a `patches` entry whose text holds no document.
+        if !matches!(&patch.body, Body::Smp(docs) if docs.is_empty()) {
+            first.push(patch);
+        }
     }
     let mut json6902 = Vec::new();
     for (i, p) in k.patches_json6902.iter().enumerate() {
@@ -95,6 +99,15 @@ pub(crate) fn entry(
     };
     let body = patches::parse(&source, opts.limits)?;
     match &body {
+        // kustomize trims inline text: blank text is no patch at all.
+        _ if !source.from_file && source.text.trim().is_empty() => {
+            return Err(fail(
+                "a patch needs 'path' (a file) or 'patch' (inline text); this 'patch' is blank",
+            ))
+        }
+        Body::Smp(docs) if docs.is_empty() && deprecated_json => {
+            return Err(Error::at(&source.file, source.pos, "patch is empty"))
+        }
         Body::Smp(_) if deprecated_json => {
             return Err(fail(
                 "a patchesJson6902 entry must be a list of JSON patch operations; put strategic-merge patches under 'patches'",
@@ -174,6 +187,9 @@ pub(crate) fn strategic_merge_entries(
             source(kfile, &as_patch, &pointer, opts)?
         };
         let body = patches::parse(&source, opts.limits)?;
+        if matches!(&body, Body::Smp(docs) if docs.is_empty()) {
+            return Err(Error::at(&source.file, source.pos, "patch is empty"));
+        }
         if !matches!(body, Body::Smp(_)) {
             return Err(Error::at(
                 &kfile.path,

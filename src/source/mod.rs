@@ -6,4 +6,5 @@ pub mod spans;
 pub mod timestamp;
 pub mod yaml;
 
+pub use spans::EmptyNull;
 pub use yaml::{Document, Limits, NodeSpan, Pos, Schema, SpanIndex, YamlError};

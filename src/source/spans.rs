@@ -12,6 +12,17 @@ pub struct NodeSpan {
     pub value: Pos,
 }
 
+/// A null written with no text at all (`key:` with nothing after it). kyaml keeps it as a
+/// node with empty text: a strategic merge drops it where it walks, and inside a flow
+/// collection (`{a: }`) it is written back, and so read again, as `''`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmptyNull {
+    /// Where it is (a JSON pointer).
+    pub pointer: String,
+    /// Inside a flow collection.
+    pub in_flow: bool,
+}
+
 /// Where every node of a document sits in its file, found by JSON pointer (RFC 6901).
 ///
 /// The nodes are kept in document order (a pre-order walk), each with the index just past
@@ -22,6 +33,7 @@ pub struct SpanIndex {
     nodes: Vec<SpanNode>,
     keys: String,
     yaml11: Vec<(String, String)>,
+    empty_nulls: Vec<EmptyNull>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -129,6 +141,11 @@ impl SpanIndex {
         self.yaml11.push((pointer, text));
     }
 
+    /// Record a null written with no text at all (`key:`).
+    pub(super) fn push_empty_null(&mut self, pointer: String, in_flow: bool) {
+        self.empty_nulls.push(EmptyNull { pointer, in_flow });
+    }
+
     /// Move every position down by `lines`.
     pub(super) fn shift_lines(&mut self, lines: u32) {
         for n in &mut self.nodes {
@@ -168,13 +185,16 @@ impl SpanIndex {
                 (c < node.end as usize).then_some(c)
             }
             NodeKind::Map => {
+                // The last match: a key written twice counts once, with its last value,
+                // where duplicates are allowed (kustomization files).
+                let mut found = None;
                 while c < node.end as usize {
                     if token_is(token, self.key_of(&self.nodes[c])) {
-                        return Some(c);
+                        found = Some(c);
                     }
                     c = self.nodes[c].end as usize;
                 }
-                None
+                found
             }
         }
     }
@@ -216,6 +236,11 @@ impl SpanIndex {
     /// from the yaml.v3 rules kustomize uses: `(pointer, text)`, in document order.
     pub fn yaml11_differences(&self) -> &[(String, String)] {
         &self.yaml11
+    }
+
+    /// The nulls written with no text at all, in document order.
+    pub fn empty_nulls(&self) -> &[EmptyNull] {
+        &self.empty_nulls
     }
 
     /// Number of recorded nodes.

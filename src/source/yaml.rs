@@ -9,9 +9,10 @@
 //! * [`Schema::Yaml11`]: how kustomize reads `kustomization.yaml` and YAML-written JSON
 //!   patches (sigs.k8s.io/yaml, YAML 1.1: `yes`/`on`/`y` are booleans, dates stay strings).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use granit_parser::{Event, Parser, ScalarStyle, Span};
+use granit_parser::{Event, Parser, ScalarStyle, Span, StructureStyle};
 use serde_json::{Map, Value};
 
 use super::pointer::push_token;
@@ -130,7 +131,17 @@ fn is_leading_zero_octal(text: &str) -> bool {
     digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// What a key written twice in one mapping does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Duplicates {
+    /// It is an error (yaml.v3 decoding into a map, as kustomize reads resources).
+    Refused,
+    /// The last value counts (go-yaml v2).
+    LastWins,
+}
+
 struct Builder {
+    duplicates: Duplicates,
     schema: Schema,
     limits: Limits,
     stack: Vec<Frame>,
@@ -139,6 +150,8 @@ struct Builder {
     alias_nodes: usize,
     nodes: usize,
     root: Option<Value>,
+    /// How many flow collections (`{...}`, `[...]`) are open.
+    flow_depth: usize,
 }
 
 fn count_nodes(v: &Value) -> usize {
@@ -155,9 +168,43 @@ fn count_nodes(v: &Value) -> usize {
     n
 }
 
+/// A null scalar with no text in the source: the parser reports such a node as `~` (or as
+/// empty text when it is tagged), but a real `~` has its span on that character.
+fn no_text(text: &str, span: &Span, source: &str) -> bool {
+    text.is_empty()
+        || (text == "~"
+            && span
+                .start
+                .byte_offset()
+                .is_none_or(|at| source.as_bytes().get(at) != Some(&b'~')))
+}
+
+/// A block scalar (`|`, `>`) whose last line of text ends the source with no line break
+/// after it: the parser gives it a final line break that is not there; yaml.v3 (kustomize)
+/// does not.
+fn block_scalar_at_unterminated_end(
+    text: &str,
+    style: ScalarStyle,
+    span: &Span,
+    source: &str,
+) -> bool {
+    matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+        && text.ends_with('\n')
+        && !source.ends_with('\n')
+        && span
+            .end
+            .byte_offset()
+            .and_then(|at| source.get(at..))
+            .is_some_and(str::is_empty)
+        && !source[source.rfind('\n').map_or(0, |i| i + 1)..]
+            .trim()
+            .is_empty()
+}
+
 impl Builder {
-    fn new(schema: Schema, limits: Limits) -> Self {
+    fn new(schema: Schema, limits: Limits, duplicates: Duplicates) -> Self {
         Builder {
+            duplicates,
             schema,
             limits,
             stack: Vec::new(),
@@ -166,6 +213,7 @@ impl Builder {
             alias_nodes: 0,
             nodes: 0,
             root: None,
+            flow_depth: 0,
         }
     }
 
@@ -229,7 +277,13 @@ impl Builder {
                         slot.insert(value);
                         return Ok(());
                     }
-                    serde_json::map::Entry::Occupied(taken) => taken.key().clone(),
+                    serde_json::map::Entry::Occupied(mut taken) => {
+                        if self.duplicates == Duplicates::LastWins {
+                            taken.insert(value);
+                            return Ok(());
+                        }
+                        taken.key().clone()
+                    }
                 };
                 let line = spans.key_line(*node, &k).unwrap_or(kpos.line);
                 Err(err(
@@ -267,7 +321,8 @@ impl Builder {
         Ok(())
     }
 
-    fn event(&mut self, ev: Event<'_>, span: Span) -> Result<(), YamlError> {
+    /// Handle one event; `source` is the text parsed (spans index into it).
+    fn event(&mut self, ev: Event<'_>, span: Span, source: &str) -> Result<(), YamlError> {
         let pos = Pos::from_span(&span);
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
@@ -280,6 +335,11 @@ impl Builder {
                 let core = tag
                     .as_ref()
                     .and_then(|t| t.core_suffix().map(str::to_owned));
+                let text = if block_scalar_at_unterminated_end(&text, style, &span, source) {
+                    Cow::Owned(text[..text.len() - 1].to_owned())
+                } else {
+                    text
+                };
                 let value = resolve_scalar(&text, style, core.as_deref(), self.schema)
                     .map_err(|m| err(pos, m))?;
                 if self.schema == Schema::Kyaml
@@ -291,14 +351,22 @@ impl Builder {
                     let pointer = self.child_pointer();
                     self.spans.push_yaml11(pointer, text.to_string());
                 }
+                if self.schema == Schema::Kyaml && value.is_null() && no_text(&text, &span, source)
+                {
+                    let pointer = self.child_pointer();
+                    self.spans.push_empty_null(pointer, self.flow_depth > 0);
+                }
                 self.record(pos, NodeKind::Leaf);
                 if anchor != 0 {
                     self.anchors.insert(anchor, (value.clone(), 1));
                 }
                 self.attach(value, pos)
             }
-            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
+            Event::SequenceStart(style, anchor, _) | Event::MappingStart(style, anchor, _) => {
                 self.count(pos)?;
+                if style == StructureStyle::Flow {
+                    self.flow_depth += 1;
+                }
                 if self.expecting_key() {
                     return Err(err(
                         pos,
@@ -346,6 +414,8 @@ impl Builder {
                     }
                 };
                 self.spans.close(node);
+                // A flow collection holds only flow collections.
+                self.flow_depth = self.flow_depth.saturating_sub(1);
                 if anchor != 0 {
                     let n = count_nodes(&value);
                     self.anchors.insert(anchor, (value.clone(), n));
@@ -415,6 +485,12 @@ pub fn parse_stream(
     schema: Schema,
     limits: Limits,
 ) -> Result<Vec<Document>, YamlError> {
+    let text = within_limit(text, limits)?;
+    parse_pieces(text, schema, limits, PIECE_BYTES)
+}
+
+/// The text without a byte order mark, if it is not larger than the limit.
+fn within_limit(text: &str, limits: Limits) -> Result<&str, YamlError> {
     if text.len() > limits.max_bytes {
         return Err(err(
             Pos { line: 1, col: 1 },
@@ -425,8 +501,7 @@ pub fn parse_stream(
             ),
         ));
     }
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    parse_pieces(text, schema, limits, PIECE_BYTES)
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
 /// Smallest piece of a stream worth a thread of its own.
@@ -451,7 +526,7 @@ pub fn parse_stream_in_one_pass(
     schema: Schema,
     limits: Limits,
 ) -> Result<Vec<Document>, YamlError> {
-    parse_serial(text, schema, limits)
+    parse_serial(text, schema, limits, Duplicates::Refused)
 }
 
 fn parse_pieces(
@@ -463,7 +538,7 @@ fn parse_pieces(
     let pieces = split_documents(text, piece_bytes);
     if pieces.len() > 1 {
         let parsed = crate::parallel::map(&pieces, |&(first_line, piece)| {
-            let mut docs = parse_serial(piece, schema, limits).ok()?;
+            let mut docs = parse_serial(piece, schema, limits, Duplicates::Refused).ok()?;
             for d in &mut docs {
                 d.shift_lines(first_line);
             }
@@ -473,7 +548,7 @@ fn parse_pieces(
             return Ok(parsed.into_iter().flatten().flatten().collect());
         }
     }
-    parse_serial(text, schema, limits)
+    parse_serial(text, schema, limits, Duplicates::Refused)
 }
 
 /// Cut `text` into pieces of about `piece_bytes` (at least), each starting at a `---` line
@@ -518,7 +593,13 @@ impl Document {
 }
 
 /// One pass of the event parser over the whole stream.
-fn parse_serial(text: &str, schema: Schema, limits: Limits) -> Result<Vec<Document>, YamlError> {
+fn parse_serial(
+    text: &str,
+    schema: Schema,
+    limits: Limits,
+    duplicates: Duplicates,
+) -> Result<Vec<Document>, YamlError> {
+    let source = text;
     let mut options = granit_parser::Options::default();
     options.flow_nesting_limit = limits.max_depth.min(255);
     options.block_nesting_limit = limits.max_depth.min(255);
@@ -548,7 +629,7 @@ fn parse_serial(text: &str, schema: Schema, limits: Limits) -> Result<Vec<Docume
         })?;
         match ev {
             Event::DocumentStart(..) => {
-                b = Some(Builder::new(schema, limits));
+                b = Some(Builder::new(schema, limits, duplicates));
                 start = Pos::from_span(&span);
             }
             Event::DocumentEnd => {
@@ -571,7 +652,7 @@ fn parse_serial(text: &str, schema: Schema, limits: Limits) -> Result<Vec<Docume
                 if builder.nodes == 0 {
                     start = Pos::from_span(&span);
                 }
-                builder.event(other, span)?;
+                builder.event(other, span, source)?;
             }
         }
     }
@@ -584,7 +665,26 @@ pub fn parse_single(
     schema: Schema,
     limits: Limits,
 ) -> Result<Option<Document>, YamlError> {
-    let mut docs = parse_stream(text, schema, limits)?;
+    one_document(parse_stream(text, schema, limits)?)
+}
+
+/// [`parse_single`] for a kustomization file, which kustomize reads with sigs.k8s.io/yaml
+/// (go-yaml v2): a key written twice in a mapping is not an error, the last one counts.
+pub fn parse_single_last_key_wins(
+    text: &str,
+    schema: Schema,
+    limits: Limits,
+) -> Result<Option<Document>, YamlError> {
+    let docs = parse_serial(
+        within_limit(text, limits)?,
+        schema,
+        limits,
+        Duplicates::LastWins,
+    )?;
+    one_document(docs)
+}
+
+fn one_document(mut docs: Vec<Document>) -> Result<Option<Document>, YamlError> {
     if docs.len() > 1 {
         return Err(err(
             docs[1].start,
@@ -620,6 +720,52 @@ mod tests {
         assert_eq!(v["g"], "2024-01-01T00:00:00Z");
         assert_eq!(v["h"], 31);
         assert_eq!(v["i"], Value::Null);
+    }
+
+    #[test]
+    fn a_block_scalar_ending_the_text_has_no_final_line_break() {
+        assert_eq!(one("a: |\n  x\n  y", Schema::Kyaml)["a"], "x\ny");
+        assert_eq!(one("a: >+\n  x", Schema::Yaml11)["a"], "x");
+        assert_eq!(one("a: |\n  x\n", Schema::Kyaml)["a"], "x\n");
+        assert_eq!(one("a: |\n  x\n  ", Schema::Kyaml)["a"], "x\n");
+        assert_eq!(one("a: |\n  x\n# c", Schema::Kyaml)["a"], "x\n");
+    }
+
+    #[test]
+    fn a_key_written_twice_keeps_its_last_value_where_allowed() {
+        let text = "a: 1\nb: {c: 1}\na: 2\n";
+        assert!(parse_single(text, Schema::Yaml11, Limits::default()).is_err());
+        let d = parse_single_last_key_wins(text, Schema::Yaml11, Limits::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.value["a"], 2);
+        assert_eq!(d.spans.get("/a").unwrap().value.line, 3);
+    }
+
+    #[test]
+    fn nulls_without_text_are_recorded() {
+        let d = parse_single(
+            "a:\nb: ~\nc: null\nd: {e: , f: ~}\ng:\n- \n- ~\nh: !!null\n",
+            Schema::Kyaml,
+            Limits::default(),
+        )
+        .unwrap()
+        .unwrap();
+        let got: Vec<(&str, bool)> = d
+            .spans
+            .empty_nulls()
+            .iter()
+            .map(|e| (e.pointer.as_str(), e.in_flow))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/a", false),
+                ("/d/e", true),
+                ("/g/0", false),
+                ("/h", false)
+            ]
+        );
     }
 
     #[test]

@@ -72,6 +72,9 @@ impl Rewrite<'_> {
         } else if !img.digest.is_empty() {
             tag.clear();
             digest = img.digest.clone();
+        } else if !img.tag_suffix.is_empty() {
+            tag.push_str(&img.tag_suffix);
+            digest.clear();
         }
         if !tag.is_empty() {
             name = format!("{name}:{tag}");

@@ -99,8 +99,9 @@ pub fn apply(
         let id = r.cur_id();
         // kustomize re-reads the patched object from JSON: no YAML node is shared any more.
         r.shared_values.clear();
+        r.write_out_empty_nulls();
         super::internal::inject(r);
-        let result = json_patch::patch(&mut r.value, &ops.ops);
+        let result = apply_ops(&mut r.value, &ops.ops);
         super::internal::remove(&mut r.value);
         result.map_err(|e| {
             let what = describe(&e.kind);
@@ -171,7 +172,50 @@ pub fn patch_value(
     ops: &Operations,
 ) -> std::result::Result<(), json_patch::PatchError> {
     let before = value.clone();
-    json_patch::patch(value, &ops.ops).inspect_err(|_| *value = before)
+    apply_ops(value, &ops.ops).inspect_err(|_| *value = before)
+}
+
+/// Apply the operations in order, as kustomize's JSON-patch library (evanphx/json-patch
+/// v4) does: where RFC 6902 wants an existing member, v4 reads a missing member of an
+/// existing object as `null`, so `replace` adds it, `copy` copies `null` from it and
+/// `test` of it against `null` passes (a missing array element is still an error, and so
+/// is `remove` or `move` of a missing member). Not atomic: on failure some operations
+/// may have been applied.
+fn apply_ops(
+    value: &mut Value,
+    ops: &json_patch::Patch,
+) -> std::result::Result<(), json_patch::PatchError> {
+    use json_patch::PatchOperation::*;
+    for (i, op) in ops.0.iter().enumerate() {
+        let adjusted = match op {
+            Replace(o) if missing_member(value, &o.path) => Some(Add(json_patch::AddOperation {
+                path: o.path.clone(),
+                value: o.value.clone(),
+            })),
+            Copy(o) if missing_member(value, &o.from) => Some(Add(json_patch::AddOperation {
+                path: o.path.clone(),
+                value: Value::Null,
+            })),
+            Test(o) if o.value.is_null() && missing_member(value, &o.path) => continue,
+            _ => None,
+        };
+        let op = adjusted.as_ref().unwrap_or(op);
+        json_patch::patch(value, std::slice::from_ref(op)).map_err(|mut e| {
+            e.operation = i;
+            e
+        })?;
+    }
+    Ok(())
+}
+
+/// `pointer` names a member that an existing object does not have.
+fn missing_member(doc: &Value, pointer: &json_patch::jsonptr::Pointer) -> bool {
+    let Some((parent, key)) = pointer.split_back() else {
+        return false;
+    };
+    doc.pointer(parent.as_str())
+        .and_then(Value::as_object)
+        .is_some_and(|m| !m.contains_key(key.decoded().as_ref()))
 }
 
 /// Parse `text` (JSON or YAML operations) as an inline patch would be.

@@ -28,7 +28,8 @@ pub struct PatchSource {
 pub enum Body {
     /// RFC 6902 operations.
     Json(Operations),
-    /// Strategic-merge patch documents (at least one).
+    /// Strategic-merge patch documents (none when the text holds no document: only
+    /// whitespace, comments or `---`).
     Smp(Vec<SmpDoc>),
 }
 
@@ -41,11 +42,7 @@ pub fn parse(src: &PatchSource, limits: Limits) -> Result<Body> {
             Error::at(&src.file, pos, format!("invalid patch: {}", e.message))
         })?;
         if !(docs.len() == 1 && docs[0].value.is_array()) {
-            let docs = smp::documents(src, docs)?;
-            if docs.is_empty() {
-                return Err(Error::at(&src.file, src.pos, "patch is empty"));
-            }
-            return Ok(Body::Smp(docs));
+            return Ok(Body::Smp(smp::documents(src, docs)?));
         }
     }
     let ops = json6902::parse_operations(src, limits)?

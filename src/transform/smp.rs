@@ -276,12 +276,22 @@ fn apply_one(
         r.store_previous_id();
     }
     internal::inject(r);
-    let target = merge2::to_tree(&r.value, &r.shared_values);
-    let merged = merge2::merge(target, merge2::to_tree(patch, &[]))?;
+    let target = merge2::to_tree(
+        &r.value,
+        merge2::Extra {
+            shared: &r.shared_values,
+            empty_nulls: &r.empty_nulls,
+        },
+    );
+    let merged = merge2::merge(target, merge2::to_tree(patch, merge2::Extra::default()))?;
     let Some(merged) = merged else {
         return Ok(true);
     };
-    let (mut value, groups) = merge2::from_tree(&merged);
+    let merge2::Unbuilt {
+        mut value,
+        shared,
+        empty_nulls,
+    } = merge2::from_tree(&merged);
     internal::remove(&mut value);
     match &value {
         Value::Object(m) if m.is_empty() => return Ok(true),
@@ -290,7 +300,8 @@ fn apply_one(
         _ => return Err("the patch replaced the object with a non-object".into()),
     }
     r.value = value;
-    r.shared_values = groups;
+    r.shared_values = shared;
+    r.empty_nulls = empty_nulls;
     if !opts.allow_kind_change {
         r.value["kind"] = Value::String(kind);
     }

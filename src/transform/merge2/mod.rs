@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::smp_schema::{self, Sch};
 use node::*;
-pub use node::{from_tree, to_tree, Node, N};
+pub use node::{from_tree, to_tree, Extra, Node, Unbuilt, N};
 
 #[derive(PartialEq, Eq, Clone, Copy, Debug)]
 enum Directive {
@@ -254,7 +254,10 @@ impl Walk<'_> {
 
 fn from_plain(v: Value) -> Node {
     match v {
-        Value::Null => Node::Null { tagged: true },
+        Value::Null => Node::Null {
+            tagged: true,
+            text: NullText::Written,
+        },
         other => Node::Scalar(other),
     }
 }
@@ -265,9 +268,13 @@ fn visit_map(sources: &[Option<N>; 2]) -> R<Option<N>> {
         if directive(origin).unwrap_or(Directive::Unknown) == Directive::Delete {
             return Ok(None);
         }
-        if origin.is_none() && dest.is_some() {
-            // kyaml keeps a target's explicit null the patch does not mention.
-            return Ok(Some(node(Node::Null { tagged: false })));
+        if origin.is_none() && dest.as_ref().is_some_and(|d| !is_empty_null(d)) {
+            // kyaml keeps a target's null the patch does not mention if it has text
+            // (`null`, `~`); one written with no text at all (`key:`) is dropped.
+            return Ok(Some(node(Node::Null {
+                tagged: false,
+                text: NullText::Written,
+            })));
         }
         return Ok(origin.clone());
     }
@@ -468,9 +475,12 @@ mod tests {
     use serde_json::json;
 
     fn run(target: Value, patch: Value) -> Option<Value> {
-        merge(to_tree(&target, &[]), to_tree(&patch, &[]))
-            .unwrap()
-            .map(|n| from_tree(&n).0)
+        merge(
+            to_tree(&target, Extra::default()),
+            to_tree(&patch, Extra::default()),
+        )
+        .unwrap()
+        .map(|n| from_tree(&n).value)
     }
 
     fn dep(containers: Value) -> Value {

@@ -9,6 +9,8 @@ use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
+use crate::source::EmptyNull;
+
 /// A node: a mapping (ordered), a sequence, a scalar or a null.
 #[derive(Clone, Debug)]
 pub enum Node {
@@ -23,6 +25,20 @@ pub enum Node {
     Null {
         /// Whether it carries the null tag (a null read from YAML does).
         tagged: bool,
+        /// Its text: kyaml drops a null with none where it walks.
+        text: NullText,
+    },
+}
+
+/// The text of a null node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NullText {
+    /// `null`, `~` or a null kyaml made.
+    Written,
+    /// None at all (`key:`), possibly inside a flow collection.
+    Empty {
+        /// Inside a flow collection.
+        in_flow: bool,
     },
 }
 
@@ -64,7 +80,18 @@ pub(super) fn missing_or_null(n: &Option<N>) -> bool {
 }
 
 pub(super) fn is_tagged_null(n: &N) -> bool {
-    matches!(&*n.borrow(), Node::Null { tagged: true })
+    matches!(&*n.borrow(), Node::Null { tagged: true, .. })
+}
+
+/// A null written with no text (`key:`).
+pub(super) fn is_empty_null(n: &N) -> bool {
+    matches!(
+        &*n.borrow(),
+        Node::Null {
+            text: NullText::Empty { .. },
+            ..
+        }
+    )
 }
 
 pub(super) fn is_null(n: &N) -> bool {
@@ -259,30 +286,52 @@ pub(super) fn element_list(list: &N, keys: &[String], values: &[String]) -> Opti
     })
 }
 
+/// What a value does not say about its nodes: the pointers whose scalars are one shared
+/// node (in groups), and the nulls written with no text.
+#[derive(Default)]
+pub struct Extra<'a> {
+    /// Groups of pointers whose scalars are one node.
+    pub shared: &'a [Vec<String>],
+    /// Nulls written with no text (`key:`).
+    pub empty_nulls: &'a [EmptyNull],
+}
+
+struct Known<'a> {
+    shared: HashMap<&'a str, N>,
+    empty_nulls: HashMap<&'a str, bool>,
+}
+
 /// Build a node tree from a value. Pointers in the same `shared` group become one node.
-pub fn to_tree(v: &Value, shared: &[Vec<String>]) -> N {
-    let mut by_ptr: HashMap<&str, N> = HashMap::new();
-    for group in shared {
+pub fn to_tree(v: &Value, extra: Extra<'_>) -> N {
+    let mut known = Known {
+        shared: HashMap::new(),
+        empty_nulls: extra
+            .empty_nulls
+            .iter()
+            .map(|e| (e.pointer.as_str(), e.in_flow))
+            .collect(),
+    };
+    for group in extra.shared {
         if let Some(first) = group.first() {
             if let Some(val) = v.pointer(first) {
-                let n = to_tree(val, &[]);
+                let n = to_tree(val, Extra::default());
                 for p in group {
-                    by_ptr.insert(p, n.clone());
+                    known.shared.insert(p, n.clone());
                 }
             }
         }
     }
     let mut ptr = String::new();
-    build(v, &by_ptr, &mut ptr)
+    build(v, &known, &mut ptr)
 }
 
-fn build(v: &Value, shared: &HashMap<&str, N>, ptr: &mut String) -> N {
-    if !shared.is_empty() {
-        if let Some(n) = shared.get(ptr.as_str()) {
+fn build(v: &Value, known: &Known<'_>, ptr: &mut String) -> N {
+    if !known.shared.is_empty() {
+        if let Some(n) = known.shared.get(ptr.as_str()) {
             return n.clone();
         }
     }
-    let track = !shared.is_empty();
+    let track = !known.shared.is_empty() || !known.empty_nulls.is_empty();
     match v {
         Value::Object(m) => {
             let mut out = Vec::with_capacity(m.len());
@@ -291,7 +340,7 @@ fn build(v: &Value, shared: &HashMap<&str, N>, ptr: &mut String) -> N {
                 if track {
                     crate::source::pointer::push_token(ptr, k);
                 }
-                out.push((k.clone(), build(val, shared, ptr)));
+                out.push((k.clone(), build(val, known, ptr)));
                 ptr.truncate(len);
             }
             node(Node::Map(out))
@@ -304,30 +353,51 @@ fn build(v: &Value, shared: &HashMap<&str, N>, ptr: &mut String) -> N {
                     ptr.push('/');
                     ptr.push_str(&i.to_string());
                 }
-                out.push(build(val, shared, ptr));
+                out.push(build(val, known, ptr));
                 ptr.truncate(len);
             }
             node(Node::Seq(out))
         }
-        Value::Null => node(Node::Null { tagged: true }),
+        Value::Null => node(Node::Null {
+            tagged: true,
+            text: match known.empty_nulls.get(ptr.as_str()) {
+                Some(&in_flow) => NullText::Empty { in_flow },
+                None => NullText::Written,
+            },
+        }),
         other => node(Node::Scalar(other.clone())),
     }
 }
 
-/// Turn a tree back into a value, and report the scalar nodes that sit at more than one
-/// pointer (the shared groups after the merge).
-pub fn from_tree(n: &N) -> (Value, Vec<Vec<String>>) {
+/// A tree turned back into a value, with what the value does not say (as [`Extra`]).
+pub struct Unbuilt {
+    /// The value.
+    pub value: Value,
+    /// The scalar nodes that sit at more than one pointer (the shared groups after the merge).
+    pub shared: Vec<Vec<String>>,
+    /// The nulls with no text still in the tree.
+    pub empty_nulls: Vec<EmptyNull>,
+}
+
+/// Turn a tree back into a value.
+pub fn from_tree(n: &N) -> Unbuilt {
     let mut seen: HashMap<*const RefCell<Node>, Vec<String>> = HashMap::new();
+    let mut empty_nulls = Vec::new();
     let mut ptr = String::new();
-    let v = unbuild(n, &mut seen, &mut ptr);
-    let mut groups: Vec<Vec<String>> = seen.into_values().filter(|g| g.len() > 1).collect();
-    groups.sort();
-    (v, groups)
+    let value = unbuild(n, &mut seen, &mut empty_nulls, &mut ptr);
+    let mut shared: Vec<Vec<String>> = seen.into_values().filter(|g| g.len() > 1).collect();
+    shared.sort();
+    Unbuilt {
+        value,
+        shared,
+        empty_nulls,
+    }
 }
 
 fn unbuild(
     n: &N,
     seen: &mut HashMap<*const RefCell<Node>, Vec<String>>,
+    empty_nulls: &mut Vec<EmptyNull>,
     ptr: &mut String,
 ) -> Value {
     match &*n.borrow() {
@@ -336,7 +406,7 @@ fn unbuild(
             for (k, v) in m {
                 let len = ptr.len();
                 crate::source::pointer::push_token(ptr, k);
-                let val = unbuild(v, seen, ptr);
+                let val = unbuild(v, seen, empty_nulls, ptr);
                 out.insert(k.clone(), val);
                 ptr.truncate(len);
             }
@@ -349,7 +419,7 @@ fn unbuild(
                     let len = ptr.len();
                     ptr.push('/');
                     ptr.push_str(&i.to_string());
-                    let val = unbuild(v, seen, ptr);
+                    let val = unbuild(v, seen, empty_nulls, ptr);
                     ptr.truncate(len);
                     val
                 })
@@ -359,6 +429,14 @@ fn unbuild(
             seen.entry(Rc::as_ptr(n)).or_default().push(ptr.clone());
             v.clone()
         }
-        Node::Null { .. } => Value::Null,
+        Node::Null { text, .. } => {
+            if let NullText::Empty { in_flow } = *text {
+                empty_nulls.push(EmptyNull {
+                    pointer: ptr.clone(),
+                    in_flow,
+                });
+            }
+            Value::Null
+        }
     }
 }
