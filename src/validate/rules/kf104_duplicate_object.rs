@@ -45,19 +45,20 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             Some(&j) => {
                 let earlier =
                     crate::validate::sourcemap::locate(cx.objects[j].resource, "", Anchor::Value);
-                out.push(cx.finding(
-                    RULE.meta,
-                    i,
-                    "/metadata/name",
-                    Anchor::Value,
-                    format!(
-                        "{} is defined twice; the first is at {}:{}",
-                        id,
-                        earlier.file.display(),
-                        earlier.line
-                    ),
-                    Some("remove one of them, or give them different names or namespaces".into()),
-                ));
+                out.push(
+                    cx.finding(RULE.meta, i)
+                        .at("/metadata/name")
+                        .message(format!(
+                            "{} is defined twice; the first is at {}:{}",
+                            id,
+                            earlier.file.display(),
+                            earlier.line
+                        ))
+                        .help(
+                            "remove one of them, or give them different names or namespaces".into(),
+                        )
+                        .build(),
+                );
             }
         }
     }

@@ -4,7 +4,6 @@ use serde_json::Value;
 
 use super::Rule;
 use crate::validate::pods::{containers, pod_templates, quantity};
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -39,14 +38,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                         pt.spec_ptr,
                         res.replace('~', "~0").replace('/', "~1")
                     );
-                    out.push(cx.finding(
-                        RULE.meta,
-                        pt.object,
-                        &ptr,
-                        Anchor::Value,
-                        format!("{kind}.{res} = {v} is not a Kubernetes quantity"),
-                        Some("write a number with an optional suffix: 500m, 2, 1.5Gi, 512Mi (no commas, no GB/MB)".into()),
-                    ));
+                    out.push(cx.finding(RULE.meta, pt.object)
+                        .at(&ptr)
+                        .message(format!("{kind}.{res} = {v} is not a Kubernetes quantity"))
+                        .help("write a number with an optional suffix: 500m, 2, 1.5Gi, 512Mi (no commas, no GB/MB)".into())
+                        .build());
                 }
             }
         }

@@ -5,7 +5,6 @@ use serde_json::Value;
 
 use super::Rule;
 use crate::validate::pods::{containers, pod_templates, quantity};
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -41,14 +40,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                         pt.spec_ptr,
                         name.replace('/', "~1")
                     );
-                    out.push(cx.finding(
-                        RULE.meta,
-                        pt.object,
-                        &ptr,
-                        Anchor::Value,
-                        format!("requests.{name} ({rv}) is above limits.{name} ({})", lim[name]),
-                        Some("lower the request or raise the limit; a request may not exceed its limit".into()),
-                    ));
+                    out.push(cx.finding(RULE.meta, pt.object)
+                        .at(&ptr)
+                        .message(format!("requests.{name} ({rv}) is above limits.{name} ({})", lim[name]))
+                        .help("lower the request or raise the limit; a request may not exceed its limit".into())
+                        .build());
                 }
             }
         }

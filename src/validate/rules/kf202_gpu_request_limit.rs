@@ -5,7 +5,6 @@ use serde_json::Value;
 
 use super::Rule;
 use crate::validate::pods::{containers, pod_templates, quantity};
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -37,14 +36,13 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             let lim = res.and_then(|r| r.get("limits")).and_then(Value::as_object);
             let base = format!("{}{cptr}/resources", pt.spec_ptr);
             let mut report = |ptr: String, msg: String, help: &str| {
-                out.push(cx.finding(
-                    RULE.meta,
-                    pt.object,
-                    &ptr,
-                    Anchor::Value,
-                    msg,
-                    Some(help.into()),
-                ));
+                out.push(
+                    cx.finding(RULE.meta, pt.object)
+                        .at(&ptr)
+                        .message(msg)
+                        .help(help.into())
+                        .build(),
+                );
             };
             for (name, v) in lim.into_iter().flatten().filter(|(n, _)| extended(n)) {
                 let q = quantity(v);

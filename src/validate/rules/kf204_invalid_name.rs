@@ -7,7 +7,6 @@ use serde_json::Value;
 use super::Rule;
 use crate::text::{dns_label, dns_subdomain};
 use crate::validate::pods::{containers, pod_templates};
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -60,28 +59,28 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             } else {
                 "a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253)"
             };
-            out.push(cx.finding(
-                RULE.meta,
-                i,
-                "/metadata/name",
-                Anchor::Value,
-                format!("{} name `{name}` is not {rule}", r.kind()),
-                Some("rename it; kustomize prefixes and suffixes count toward the length".into()),
-            ));
+            out.push(
+                cx.finding(RULE.meta, i)
+                    .at("/metadata/name")
+                    .message(format!("{} name `{name}` is not {rule}", r.kind()))
+                    .help(
+                        "rename it; kustomize prefixes and suffixes count toward the length".into(),
+                    )
+                    .build(),
+            );
         }
     }
     for pt in pod_templates(cx) {
         for (cptr, c) in containers(pt.spec) {
             if let Some(n) = c.get("name").and_then(Value::as_str) {
                 if !dns_label(n) {
-                    out.push(cx.finding(
-                        RULE.meta,
-                        pt.object,
-                        &format!("{}{cptr}/name", pt.spec_ptr),
-                        Anchor::Value,
-                        format!("container name `{n}` is not a DNS-1123 label"),
-                        Some("use lowercase letters, digits and '-', at most 63".into()),
-                    ));
+                    out.push(
+                        cx.finding(RULE.meta, pt.object)
+                            .at(&format!("{}{cptr}/name", pt.spec_ptr))
+                            .message(format!("container name `{n}` is not a DNS-1123 label"))
+                            .help("use lowercase letters, digits and '-', at most 63".into())
+                            .build(),
+                    );
                 }
             }
             for (j, p) in c
@@ -93,9 +92,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             {
                 if let Some(n) = p.get("name").and_then(Value::as_str) {
                     if !port_name(n) {
-                        out.push(cx.finding(RULE.meta, pt.object, &format!("{}{cptr}/ports/{j}/name", pt.spec_ptr), Anchor::Value,
-                            format!("port name `{n}` is not an IANA service name (at most 15 characters, lowercase, a letter)"),
-                            Some("shorten it, e.g. `metrics` instead of `prometheus-metrics`".into())));
+                        out.push(cx.finding(RULE.meta, pt.object)
+                            .at(&format!("{}{cptr}/ports/{j}/name", pt.spec_ptr))
+                            .message(format!("port name `{n}` is not an IANA service name (at most 15 characters, lowercase, a letter)"))
+                            .help("shorten it, e.g. `metrics` instead of `prometheus-metrics`".into())
+                            .build());
                     }
                 }
             }

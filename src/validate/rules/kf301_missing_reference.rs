@@ -18,7 +18,6 @@ use crate::resource::Gvk;
 use crate::transform::config::TransformerConfig;
 use crate::transform::fieldspec::FieldSpec;
 use crate::validate::pods::pod_templates;
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
@@ -173,14 +172,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         if optional || have.contains(&(kind.to_owned(), namespace.clone(), name.to_owned())) {
             continue;
         }
-        out.push(cx.finding(
-            RULE.meta,
-            object,
-            &ptr,
-            Anchor::Value,
-            format!("{kind} {name} is not in the output (namespace {namespace})"),
-            Some(format!("add the {kind} (for Secrets, an ExternalSecret whose target is {name}), fix the name, or mark the reference optional")),
-        ));
+        out.push(cx.finding(RULE.meta, object)
+            .at(&ptr)
+            .message(format!("{kind} {name} is not in the output (namespace {namespace})"))
+            .help(format!("add the {kind} (for Secrets, an ExternalSecret whose target is {name}), fix the name, or mark the reference optional"))
+            .build());
     }
 }
 

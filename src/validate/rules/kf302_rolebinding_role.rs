@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
@@ -66,14 +65,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             _ => true,
         };
         if !found {
-            out.push(cx.finding(
-                RULE.meta,
-                i,
-                "/roleRef/name",
-                Anchor::Value,
-                format!("{} {} binds {kind} {name}, which is not in the output", r.kind(), r.name()),
-                Some(format!("add the {kind} or fix roleRef (a RoleBinding's Role must be in the same namespace)")),
-            ));
+            out.push(cx.finding(RULE.meta, i)
+                .at("/roleRef/name")
+                .message(format!("{} {} binds {kind} {name}, which is not in the output", r.kind(), r.name()))
+                .help(format!("add the {kind} or fix roleRef (a RoleBinding's Role must be in the same namespace)"))
+                .build());
         }
     }
 }

@@ -56,9 +56,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     .and_then(Value::as_str)
                     .unwrap_or("");
                 if !have.contains(&(kind.to_owned(), ns.clone(), name.to_owned())) {
-                    out.push(cx.finding(RULE.meta, i, "/spec/scaleTargetRef/name", Anchor::Value,
-                        format!("HPA {} scales {kind} {name}, which is not in the output", r.name()),
-                        Some("fix scaleTargetRef (a namePrefix applies to the target's name too)".into())));
+                    out.push(cx.finding(RULE.meta, i)
+                        .at("/spec/scaleTargetRef/name")
+                        .message(format!("HPA {} scales {kind} {name}, which is not in the output", r.name()))
+                        .help("fix scaleTargetRef (a namePrefix applies to the target's name too)".into())
+                        .build());
                 }
             }
             "PodDisruptionBudget" => {
@@ -66,17 +68,17 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     continue;
                 };
                 if selected_pods(cx, &ns, sel).is_empty() {
-                    out.push(cx.finding(
-                        RULE.meta,
-                        i,
-                        "/spec/selector",
-                        Anchor::Key,
-                        format!(
-                            "PodDisruptionBudget {} selects no pod template in namespace {ns}",
-                            r.name()
-                        ),
-                        Some("align the selector with the workload's template labels".into()),
-                    ));
+                    out.push(
+                        cx.finding(RULE.meta, i)
+                            .at("/spec/selector")
+                            .anchor(Anchor::Key)
+                            .message(format!(
+                                "PodDisruptionBudget {} selects no pod template in namespace {ns}",
+                                r.name()
+                            ))
+                            .help("align the selector with the workload's template labels".into())
+                            .build(),
+                    );
                 }
             }
             _ => {}
@@ -97,16 +99,17 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             if builtin.contains(&name) || cluster(kind, name) {
                 continue;
             }
-            out.push(cx.finding(
-                RULE.meta,
-                pt.object,
-                &format!("{}/{field}", pt.spec_ptr),
-                Anchor::Value,
-                format!("{field} {name} is not in the output and not built in"),
-                Some(format!(
-                    "add the {kind} to the environment or use one the cluster provides"
-                )),
-            ));
+            out.push(
+                cx.finding(RULE.meta, pt.object)
+                    .at(&format!("{}/{field}", pt.spec_ptr))
+                    .message(format!(
+                        "{field} {name} is not in the output and not built in"
+                    ))
+                    .help(format!(
+                        "add the {kind} to the environment or use one the cluster provides"
+                    ))
+                    .build(),
+            );
         }
     }
 }

@@ -5,7 +5,6 @@ use serde_json::Value;
 
 use super::Rule;
 use crate::validate::pods::{containers, services};
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -42,17 +41,18 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 })
             });
             if !declared {
-                out.push(cx.finding(
-                    RULE.meta,
-                    s.object,
-                    &format!("/spec/ports/{j}/targetPort"),
-                    Anchor::Value,
-                    format!(
-                        "targetPort `{name}` is not a port name of the pods Service {} selects",
-                        s.service.name()
-                    ),
-                    Some("name the container port (ports[].name) or use the port number".into()),
-                ));
+                out.push(
+                    cx.finding(RULE.meta, s.object)
+                        .at(&format!("/spec/ports/{j}/targetPort"))
+                        .message(format!(
+                            "targetPort `{name}` is not a port name of the pods Service {} selects",
+                            s.service.name()
+                        ))
+                        .help(
+                            "name the container port (ports[].name) or use the port number".into(),
+                        )
+                        .build(),
+                );
             }
         }
     }

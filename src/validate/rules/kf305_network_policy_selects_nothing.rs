@@ -45,16 +45,16 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         if !selected_pods(cx, &ns, sel).is_empty() {
             continue;
         }
-        out.push(cx.finding(
-            RULE.meta,
-            i,
-            "/spec/podSelector",
-            Anchor::Key,
-            format!(
-                "NetworkPolicy {} selects no pod template in namespace {ns}",
-                r.name()
-            ),
-            Some("check podSelector against the workload's template labels".into()),
-        ));
+        out.push(
+            cx.finding(RULE.meta, i)
+                .at("/spec/podSelector")
+                .anchor(Anchor::Key)
+                .message(format!(
+                    "NetworkPolicy {} selects no pod template in namespace {ns}",
+                    r.name()
+                ))
+                .help("check podSelector against the workload's template labels".into())
+                .build(),
+        );
     }
 }

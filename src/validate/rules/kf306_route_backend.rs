@@ -5,7 +5,6 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
@@ -37,18 +36,20 @@ fn backend(
         s.kind() == "Service" && s.name() == name && s.cur_id().effective_namespace() == ns
     });
     let Some(svc) = svc else {
-        out.push(cx.finding(
-            RULE.meta,
-            i,
-            name_ptr,
-            Anchor::Value,
-            format!(
-                "{} {} sends traffic to Service {name}, which is not in namespace {ns}",
-                r.kind(),
-                r.name()
-            ),
-            Some("fix the backend name (a namePrefix renames Services) or add the Service".into()),
-        ));
+        out.push(
+            cx.finding(RULE.meta, i)
+                .at(name_ptr)
+                .message(format!(
+                    "{} {} sends traffic to Service {name}, which is not in namespace {ns}",
+                    r.kind(),
+                    r.name()
+                ))
+                .help(
+                    "fix the backend name (a namePrefix renames Services) or add the Service"
+                        .into(),
+                )
+                .build(),
+        );
         return;
     };
     let Some((port, port_ptr)) = port else { return };
@@ -84,14 +85,13 @@ fn backend(
         _ => return,
     };
     if !has {
-        out.push(cx.finding(
-            RULE.meta,
-            i,
-            &ptr,
-            Anchor::Value,
-            format!("Service {name} has no port {shown}"),
-            Some("use one of the Service's spec.ports[] (port number or name)".into()),
-        ));
+        out.push(
+            cx.finding(RULE.meta, i)
+                .at(&ptr)
+                .message(format!("Service {name} has no port {shown}"))
+                .help("use one of the Service's spec.ports[] (port number or name)".into())
+                .build(),
+        );
     }
 }
 

@@ -7,7 +7,6 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
@@ -46,13 +45,10 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         if ns.is_empty() || created.contains(ns) || BUILT_IN.contains(&ns) {
             continue;
         }
-        out.push(cx.finding(
-            RULE.meta,
-            i,
-            "/metadata/namespace",
-            Anchor::Value,
-            format!("namespace {ns} is not created by this output and is not built into Kubernetes"),
-            Some(format!("add a Namespace named {ns} (e.g. base/namespace), fix the name, or turn KF307 off in kforge.yaml when another tool creates it")),
-        ));
+        out.push(cx.finding(RULE.meta, i)
+            .at("/metadata/namespace")
+            .message(format!("namespace {ns} is not created by this output and is not built into Kubernetes"))
+            .help(format!("add a Namespace named {ns} (e.g. base/namespace), fix the name, or turn KF307 off in kforge.yaml when another tool creates it"))
+            .build());
     }
 }

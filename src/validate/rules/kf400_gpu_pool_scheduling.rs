@@ -82,14 +82,12 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             })
             .collect();
         if matching.is_empty() {
-            out.push(cx.finding(
-                RULE.meta,
-                pt.object,
-                &format!("{}/nodeSelector", pt.spec_ptr),
-                Anchor::Key,
-                "nodeSelector matches the labels of no NodePool in the output; Karpenter will never provision a node".into(),
-                Some("select a label that a NodePool sets in spec.template.metadata.labels".into()),
-            ));
+            out.push(cx.finding(RULE.meta, pt.object)
+                .at(&format!("{}/nodeSelector", pt.spec_ptr))
+                .anchor(Anchor::Key)
+                .message("nodeSelector matches the labels of no NodePool in the output; Karpenter will never provision a node".into())
+                .help("select a label that a NodePool sets in spec.template.metadata.labels".into())
+                .build());
             continue;
         }
         for pool in matching {
@@ -104,20 +102,23 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let key = taint.get("key").and_then(Value::as_str).unwrap_or("");
-                out.push(cx.finding(
-                    RULE.meta,
-                    pt.object,
-                    &format!("{}/nodeSelector", pt.spec_ptr),
-                    Anchor::Key,
-                    format!(
-                        "selects NodePool {} but does not tolerate its taint {key}",
-                        pool.name()
-                    ),
-                    Some(
-                        format!("add a toleration: {{key: {key}, operator: Exists, effect: {}}}",
-                        taint.get("effect").and_then(Value::as_str).unwrap_or("NoSchedule")),
-                    ),
-                ));
+                out.push(
+                    cx.finding(RULE.meta, pt.object)
+                        .at(&format!("{}/nodeSelector", pt.spec_ptr))
+                        .anchor(Anchor::Key)
+                        .message(format!(
+                            "selects NodePool {} but does not tolerate its taint {key}",
+                            pool.name()
+                        ))
+                        .help(format!(
+                            "add a toleration: {{key: {key}, operator: Exists, effect: {}}}",
+                            taint
+                                .get("effect")
+                                .and_then(Value::as_str)
+                                .unwrap_or("NoSchedule")
+                        ))
+                        .build(),
+                );
             }
         }
     }

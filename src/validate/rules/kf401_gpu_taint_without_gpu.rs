@@ -41,18 +41,20 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             } else {
                 "every taint (operator Exists without a key)"
             };
-            out.push(cx.finding(
-                RULE.meta,
-                pt.object,
-                &format!("{}/tolerations", pt.spec_ptr),
-                Anchor::Key,
-                format!(
-                    "{} {} asks for no GPU but tolerates {what}",
-                    r.kind(),
-                    r.name()
-                ),
-                Some("remove the toleration so that only GPU workloads land on GPU nodes".into()),
-            ));
+            out.push(
+                cx.finding(RULE.meta, pt.object)
+                    .at(&format!("{}/tolerations", pt.spec_ptr))
+                    .anchor(Anchor::Key)
+                    .message(format!(
+                        "{} {} asks for no GPU but tolerates {what}",
+                        r.kind(),
+                        r.name()
+                    ))
+                    .help(
+                        "remove the toleration so that only GPU workloads land on GPU nodes".into(),
+                    )
+                    .build(),
+            );
         }
     }
 }

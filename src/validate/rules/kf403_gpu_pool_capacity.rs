@@ -8,7 +8,6 @@ use serde_json::Value;
 use super::kf400_gpu_pool_scheduling::wants_gpu;
 use super::Rule;
 use crate::validate::pods::{containers, pod_templates, quantity};
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -130,9 +129,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             }
         }
         if need > limit {
-            out.push(cx.finding(RULE.meta, i, "/spec/limits/nvidia.com~1gpu", Anchor::Value,
-                format!("NodePool {} allows {limit} GPUs but its workloads can ask for {need} at once ({})", pool.name(), parts.join(", ")),
-                Some(format!("raise limits.nvidia.com/gpu to at least {need}, or lower HPA maxReplicas / maxSurge"))));
+            out.push(cx.finding(RULE.meta, i)
+                .at("/spec/limits/nvidia.com~1gpu")
+                .message(format!("NodePool {} allows {limit} GPUs but its workloads can ask for {need} at once ({})", pool.name(), parts.join(", ")))
+                .help(format!("raise limits.nvidia.com/gpu to at least {need}, or lower HPA maxReplicas / maxSurge"))
+                .build());
         }
     }
 }

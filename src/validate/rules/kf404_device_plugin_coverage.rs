@@ -11,7 +11,6 @@ use super::kf400_gpu_pool_scheduling::tolerates;
 use super::Rule;
 use crate::resource::Resource;
 use crate::validate::pods::{containers, pod_templates};
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -83,17 +82,14 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     .all(|t| tolerates(pt.spec.get("tolerations"), t))
         });
         if !covered {
-            out.push(cx.finding(
-                RULE.meta,
-                i,
-                "/metadata/name",
-                Anchor::Value,
-                format!(
+            out.push(cx.finding(RULE.meta, i)
+                .at("/metadata/name")
+                .message(format!(
                     "no NVIDIA device plugin DaemonSet runs on the nodes of NodePool {}: none both selects its labels and tolerates its taints",
                     pool.name()
-                ),
-                Some("add the pool to the device plugin chart's values (charts/nvidia-device-plugin) or widen the DaemonSet's nodeSelector and tolerations".into()),
-            ));
+                ))
+                .help("add the pool to the device plugin chart's values (charts/nvidia-device-plugin) or widen the DaemonSet's nodeSelector and tolerations".into())
+                .build());
         }
     }
 }

@@ -41,22 +41,20 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             continue;
         }
         let r = cx.objects[c.pod.object].resource;
-        out.push(cx.finding(
-            RULE.meta,
-            c.pod.object,
-            &c.pointer_to("resources"),
-            Anchor::Key,
-            format!(
+        out.push(cx.finding(RULE.meta, c.pod.object)
+            .at(&c.pointer_to("resources"))
+            .anchor(Anchor::Key)
+            .message(format!(
                 "container '{}' of {} {} sets no resources.{}",
                 c.name(),
                 r.kind(),
                 r.name(),
                 missing.join(", resources.")
-            ),
-            Some(
+            ))
+            .help(
                 "set requests (what the scheduler reserves) and a memory limit (what the kernel enforces)"
                     .into(),
-            ),
-        ));
+            )
+            .build());
     }
 }

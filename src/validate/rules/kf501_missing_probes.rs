@@ -2,7 +2,6 @@
 
 use super::Rule;
 use crate::validate::pods::{all_containers, pod_templates};
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -32,22 +31,19 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         if missing.is_empty() {
             continue;
         }
-        out.push(cx.finding(
-            RULE.meta,
-            c.pod.object,
-            &format!("{}/name", c.ptr),
-            Anchor::Value,
-            format!(
+        out.push(cx.finding(RULE.meta, c.pod.object)
+            .at(&format!("{}/name", c.ptr))
+            .message(format!(
                 "container '{}' of {} {} has no {}",
                 c.name(),
                 r.kind(),
                 r.name(),
                 missing.join(" and no ")
-            ),
-            Some(
+            ))
+            .help(
                 "a readiness probe keeps traffic off pods that cannot serve; a liveness probe restarts a hung process"
                     .into(),
-            ),
-        ));
+            )
+            .build());
     }
 }

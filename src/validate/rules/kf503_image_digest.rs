@@ -3,7 +3,6 @@
 
 use super::Rule;
 use crate::validate::pods::{all_containers, pod_templates};
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 use crate::text::split_image;
@@ -33,19 +32,18 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         }) {
             continue;
         }
-        out.push(cx.finding(
-            RULE.meta,
-            c.pod.object,
-            &format!("{}/image", c.ptr),
-            Anchor::Value,
-            format!(
-                "image '{image}' of container '{}' in {} is not pinned by a sha256 digest",
-                c.name(),
-                c.owner(cx)
-            ),
-            Some(format!(
+        out.push(
+            cx.finding(RULE.meta, c.pod.object)
+                .at(&format!("{}/image", c.ptr))
+                .message(format!(
+                    "image '{image}' of container '{}' in {} is not pinned by a sha256 digest",
+                    c.name(),
+                    c.owner(cx)
+                ))
+                .help(format!(
                 "a tag can be moved; set `digest:` for `{name}` in the overlay's `images:` field"
-            )),
-        ));
+            ))
+                .build(),
+        );
     }
 }

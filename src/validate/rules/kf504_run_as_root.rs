@@ -41,16 +41,14 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         } else {
             continue;
         };
-        out.push(cx.finding(
-            RULE.meta,
-            c.pod.object,
-            &pointer,
-            Anchor::Key,
-            format!("container '{}' of {} {} {message}", c.name(), r.kind(), r.name()),
-            Some(
+        out.push(cx.finding(RULE.meta, c.pod.object)
+            .at(&pointer)
+            .anchor(Anchor::Key)
+            .message(format!("container '{}' of {} {} {message}", c.name(), r.kind(), r.name()))
+            .help(
                 "set `securityContext: {runAsNonRoot: true, runAsUser: <non-zero>}` on the pod; build the image with a numeric non-root USER"
                     .into(),
-            ),
-        ));
+            )
+            .build());
     }
 }

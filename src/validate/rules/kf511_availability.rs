@@ -60,20 +60,21 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 }
                 None => ("/metadata/name", "replicas defaults to 1".to_owned()),
             };
-            out.push(cx.finding(
-                RULE.meta,
-                pt.object,
-                ptr,
-                Anchor::Key,
-                format!(
-                    "{} {} can be taken down by one node drain: {what}",
-                    r.kind(),
-                    r.name()
-                ),
-                Some(
-                    "run at least two replicas (and set the HPA's minReplicas to 2 or more)".into(),
-                ),
-            ));
+            out.push(
+                cx.finding(RULE.meta, pt.object)
+                    .at(ptr)
+                    .anchor(Anchor::Key)
+                    .message(format!(
+                        "{} {} can be taken down by one node drain: {what}",
+                        r.kind(),
+                        r.name()
+                    ))
+                    .help(
+                        "run at least two replicas (and set the HPA's minReplicas to 2 or more)"
+                            .into(),
+                    )
+                    .build(),
+            );
         }
         let covered = cx.objects.iter().map(|o| o.resource).any(|p| {
             p.kind() == "PodDisruptionBudget"
@@ -84,14 +85,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     .is_some_and(|s| !s.is_empty() && selector_matches(s, pt.labels))
         });
         if !covered {
-            out.push(cx.finding(
-                RULE.meta,
-                pt.object,
-                "/metadata/name",
-                Anchor::Value,
-                format!("no PodDisruptionBudget selects the pods of {} {}", r.kind(), r.name()),
-                Some("add a PodDisruptionBudget (e.g. the `pdb` component) so drains keep enough pods serving".into()),
-            ));
+            out.push(cx.finding(RULE.meta, pt.object)
+                .at("/metadata/name")
+                .message(format!("no PodDisruptionBudget selects the pods of {} {}", r.kind(), r.name()))
+                .help("add a PodDisruptionBudget (e.g. the `pdb` component) so drains keep enough pods serving".into())
+                .build());
         }
     }
 }

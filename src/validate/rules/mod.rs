@@ -143,17 +143,17 @@ pub(crate) fn require_security_flag(
             Some(_) => format!("{}/securityContext/{field}", c.ptr),
             None => c.pointer_to("securityContext"),
         };
-        out.push(cx.finding(
-            meta,
-            c.pod.object,
-            &pointer,
-            crate::validate::sourcemap::Anchor::Key,
-            format!(
-                "container '{}' of {} does not set {field}: {want}",
-                c.name(),
-                c.owner(cx)
-            ),
-            Some(help.to_owned()),
-        ));
+        out.push(
+            cx.finding(meta, c.pod.object)
+                .at(&pointer)
+                .anchor(crate::validate::sourcemap::Anchor::Key)
+                .message(format!(
+                    "container '{}' of {} does not set {field}: {want}",
+                    c.name(),
+                    c.owner(cx)
+                ))
+                .help(help.to_owned())
+                .build(),
+        );
     }
 }
