@@ -184,6 +184,28 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// The context of `resources` (in output order), with the CRDs installed by others and
+    /// the pod-template rows beyond the built-in table.
+    pub fn new(
+        resources: &'a [Resource],
+        crds: &'a [Resource],
+        pod_locations: &'a [crate::tables::pod_templates::PodTemplateLocation],
+    ) -> Context<'a> {
+        Context {
+            crds,
+            pod_locations,
+            objects: resources
+                .iter()
+                .map(|resource| Object {
+                    resource,
+                    typed: OnceLock::new(),
+                })
+                .collect(),
+            pods: OnceLock::new(),
+            pod_index: OnceLock::new(),
+        }
+    }
+
     /// Start a finding of `rule` on object `i`: say where with [`FindingBuilder::at`]
     /// (and [`FindingBuilder::anchor`] for the key), what with
     /// [`FindingBuilder::message`], then [`FindingBuilder::build`].
@@ -355,19 +377,7 @@ pub fn validate_with(resources: &[Resource], crds: &[Resource]) -> Vec<Finding> 
 /// their configured severity, and findings suppressed by an object's
 /// `kforge.dev/ignore-<ID>` annotation are dropped ([`suppress`]).
 pub fn validate_policy(resources: &[Resource], crds: &[Resource], policy: &Policy) -> Vec<Finding> {
-    let cx = Context {
-        crds,
-        pod_locations: &policy.pod_templates,
-        objects: resources
-            .iter()
-            .map(|resource| Object {
-                resource,
-                typed: OnceLock::new(),
-            })
-            .collect(),
-        pods: OnceLock::new(),
-        pod_index: OnceLock::new(),
-    };
+    let cx = Context::new(resources, crds, &policy.pod_templates);
     let active: Vec<(&rules::Rule, Severity)> = rules::RULES
         .iter()
         .filter_map(|rule| Some((rule, policy.level(rule.meta.id)?)))

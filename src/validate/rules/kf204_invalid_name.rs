@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::Rule;
 use crate::text::{dns_label, dns_subdomain};
-use crate::validate::pods::{containers, pod_templates};
+use crate::validate::pods::containers;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -70,34 +70,26 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             );
         }
     }
-    for pt in pod_templates(cx) {
-        for (cptr, c) in containers(pt.spec) {
-            if let Some(n) = c.get("name").and_then(Value::as_str) {
-                if !dns_label(n) {
-                    out.push(
-                        cx.finding(RULE.meta, pt.object)
-                            .at(&format!("{}{cptr}/name", pt.spec_ptr))
-                            .message(format!("container name `{n}` is not a DNS-1123 label"))
-                            .help("use lowercase letters, digits and '-', at most 63".into())
-                            .build(),
-                    );
-                }
+    for c in containers(cx) {
+        if let Some(n) = c.spec.get("name").and_then(Value::as_str) {
+            if !dns_label(n) {
+                out.push(
+                    cx.finding(RULE.meta, c.pod.object)
+                        .at(&c.pointer(["name"]))
+                        .message(format!("container name `{n}` is not a DNS-1123 label"))
+                        .help("use lowercase letters, digits and '-', at most 63".into())
+                        .build(),
+                );
             }
-            for (j, p) in c
-                .get("ports")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                if let Some(n) = p.get("name").and_then(Value::as_str) {
-                    if !port_name(n) {
-                        out.push(cx.finding(RULE.meta, pt.object)
-                            .at(&format!("{}{cptr}/ports/{j}/name", pt.spec_ptr))
+        }
+        for (j, p) in c.items("ports") {
+            if let Some(n) = p.get("name").and_then(Value::as_str) {
+                if !port_name(n) {
+                    out.push(cx.finding(RULE.meta, c.pod.object)
+                            .at(&format!("{}/ports/{j}/name", c.ptr))
                             .message(format!("port name `{n}` is not an IANA service name (at most 15 characters, lowercase, a letter)"))
                             .help("shorten it, e.g. `metrics` instead of `prometheus-metrics`".into())
                             .build());
-                    }
                 }
             }
         }

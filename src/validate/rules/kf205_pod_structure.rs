@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{containers, pod_templates};
+use crate::validate::pods::pod_templates;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -39,60 +39,48 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             .collect();
         let mut names = HashSet::new();
         let mut port_names = HashSet::new();
-        for (cptr, c) in containers(pt.spec) {
-            for (j, port) in c
-                .get("ports")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+        for c in pt.containers() {
+            for (j, port) in c.items("ports") {
                 let Some(pname) = port.get("name").and_then(Value::as_str) else {
                     continue;
                 };
                 if !port_names.insert(pname) {
                     out.push(cx.finding(RULE.meta, pt.object)
-                        .at(&format!("{sp}{cptr}/ports/{j}/name"))
+                        .at(&format!("{}/ports/{j}/name", c.ptr))
                         .message(format!("port name `{pname}` is used twice in one pod"))
                         .help("port names must be unique within the pod: a Service's named targetPort would be ambiguous".into())
                         .build());
                 }
             }
-            let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+            let name = c.spec.get("name").and_then(Value::as_str).unwrap_or("");
             if !name.is_empty() && !names.insert(name) {
                 out.push(
                     cx.finding(RULE.meta, pt.object)
-                        .at(&format!("{sp}{cptr}/name"))
+                        .at(&c.pointer(["name"]))
                         .message(format!("container name `{name}` is used twice in one pod"))
                         .help("give every container and init container its own name".into())
                         .build(),
                 );
             }
-            for (j, m) in c
-                .get("volumeMounts")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (j, m) in c.items("volumeMounts") {
                 let v = m.get("name").and_then(Value::as_str).unwrap_or("");
                 if !volumes.contains(v) {
                     out.push(cx.finding(RULE.meta, pt.object)
-                        .at(&format!("{sp}{cptr}/volumeMounts/{j}/name"))
+                        .at(&format!("{}/volumeMounts/{j}/name", c.ptr))
                         .message(format!("container `{name}` mounts volume `{v}`, which the pod does not declare"))
                         .help(format!("add `{v}` to the pod's volumes or fix the name"))
                         .build());
                 }
             }
             for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
-                let Some(p) = c.get(probe).and_then(Value::as_object) else {
+                let Some(p) = c.spec.get(probe).and_then(Value::as_object) else {
                     continue;
                 };
                 let n = HANDLERS.iter().filter(|h| p.contains_key(**h)).count();
                 if n > 1 {
                     out.push(
                         cx.finding(RULE.meta, pt.object)
-                            .at(&format!("{sp}{cptr}/{probe}"))
+                            .at(&c.pointer([probe]))
                             .anchor(Anchor::Key)
                             .message(format!(
                                 "{probe} of `{name}` has {n} handlers; exactly one is allowed"

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{containers, services};
+use crate::validate::pods::services;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -32,12 +32,9 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 continue;
             };
             let declared = s.selected.iter().any(|p| {
-                containers(p.spec).iter().any(|(_, c)| {
-                    c.get("ports")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .any(|cp| cp.get("name").and_then(Value::as_str) == Some(name))
+                p.containers().any(|c| {
+                    c.items("ports")
+                        .any(|(_, cp)| cp.get("name").and_then(Value::as_str) == Some(name))
                 })
             });
             if !declared {

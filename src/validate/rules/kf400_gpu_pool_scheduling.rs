@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{containers, pod_templates};
+use crate::validate::pods::{pod_templates, PodTemplate};
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -21,9 +21,9 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-pub(crate) fn wants_gpu(spec: &serde_json::Map<String, Value>) -> bool {
-    containers(spec).iter().any(|(_, c)| {
-        let res = c.get("resources");
+pub(crate) fn wants_gpu(pt: &PodTemplate) -> bool {
+    pt.containers().any(|c| {
+        let res = c.spec.get("resources");
         ["limits", "requests"].iter().any(|k| {
             res.and_then(|r| r.get(*k))
                 .and_then(|m| m.get("nvidia.com/gpu"))
@@ -63,7 +63,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         return;
     }
     for pt in pod_templates(cx) {
-        if !wants_gpu(pt.spec) {
+        if !wants_gpu(pt) {
             continue;
         }
         let Some(selector) = pt.spec.get("nodeSelector").and_then(Value::as_object) else {

@@ -25,7 +25,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     let taint = serde_json::json!({"key": "nvidia.com/gpu", "effect": "NoSchedule"});
     for pt in pod_templates(cx) {
         let r = cx.objects[pt.object].resource;
-        if r.kind() == "DaemonSet" || wants_gpu(pt.spec) {
+        if r.kind() == "DaemonSet" || wants_gpu(pt) {
             continue;
         }
         if pt.spec.get("tolerations").is_some() && tolerates(pt.spec.get("tolerations"), &taint) {

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::Rule;
+use crate::source::pointer::from_tokens;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -35,7 +36,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     if k == "nvidia.com/gpu" || k == "limits.nvidia.com/gpu" {
                         out.push(
                             cx.finding(RULE.meta, i)
-                                .at(&format!("/spec/hard/{}", k.replace('/', "~1")))
+                                .at(&from_tokens(["spec", "hard", k]))
                                 .anchor(Anchor::Key)
                                 .message(format!(
                                     "ResourceQuota key {k} is not allowed for an extended resource"

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::kf400_gpu_pool_scheduling::wants_gpu;
 use super::Rule;
-use crate::validate::pods::{containers, pod_templates, quantity};
+use crate::validate::pods::{pod_templates, quantity, PodTemplate};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -22,12 +22,12 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-fn gpus_per_pod(spec: &serde_json::Map<String, Value>) -> f64 {
-    containers(spec)
-        .iter()
-        .filter(|(ptr, _)| ptr.starts_with("/containers"))
-        .filter_map(|(_, c)| {
-            c.get("resources")?
+fn gpus_per_pod(pt: &PodTemplate) -> f64 {
+    pt.containers()
+        .filter(|c| !c.init)
+        .filter_map(|c| {
+            c.spec
+                .get("resources")?
                 .get("limits")?
                 .get("nvidia.com/gpu")
                 .and_then(quantity)
@@ -68,7 +68,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         let mut need = 0.0;
         let mut parts = Vec::new();
         for pt in pods {
-            if !wants_gpu(pt.spec) {
+            if !wants_gpu(pt) {
                 continue;
             }
             let Some(sel) = pt.spec.get("nodeSelector").and_then(Value::as_object) else {
@@ -122,7 +122,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 "PodTemplate" => 0.0,
                 _ => replicas,
             };
-            let gpus = peak * gpus_per_pod(pt.spec);
+            let gpus = peak * gpus_per_pod(pt);
             if gpus > 0.0 {
                 parts.push(format!("{} {} {gpus}", w.kind(), w.name()));
                 need += gpus;

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::kf400_gpu_pool_scheduling::tolerates;
 use super::Rule;
 use crate::resource::Resource;
-use crate::validate::pods::{containers, pod_templates};
+use crate::validate::pods::pod_templates;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -42,11 +42,8 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         .iter()
         .filter(|pt| cx.objects[pt.object].resource.kind() == "DaemonSet")
         .filter(|pt| {
-            containers(pt.spec).iter().any(|(_, c)| {
-                c.get("image")
-                    .and_then(Value::as_str)
-                    .is_some_and(|i| i.contains("k8s-device-plugin"))
-            })
+            pt.containers()
+                .any(|c| c.image().is_some_and(|i| i.contains("k8s-device-plugin")))
         })
         .collect();
     if plugins.is_empty() {

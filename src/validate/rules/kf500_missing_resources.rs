@@ -1,7 +1,7 @@
 //! KF500: a container without CPU and memory requests or a memory limit.
 
 use super::Rule;
-use crate::validate::pods::{all_containers, pod_templates};
+use crate::validate::pods::containers;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -18,8 +18,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let pods = pod_templates(cx);
-    for c in all_containers(pods) {
+    for c in containers(cx) {
         let res = c.spec.get("resources");
         let has = |section: &str, key: &str| {
             res.and_then(|r| r.get(section))

@@ -1,7 +1,7 @@
 //! KF501: a long-running container without a readiness or a liveness probe.
 
 use super::Rule;
-use crate::validate::pods::{all_containers, pod_templates};
+use crate::validate::pods::containers;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -17,8 +17,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let pods = pod_templates(cx);
-    for c in all_containers(pods) {
+    for c in containers(cx) {
         let r = cx.objects[c.pod.object].resource;
         // Jobs run to completion; init containers finish before the pod is ready.
         if matches!(r.kind(), "Job" | "CronJob") || !c.long_running() {
@@ -32,7 +31,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             continue;
         }
         out.push(cx.finding(RULE.meta, c.pod.object)
-            .at(&format!("{}/name", c.ptr))
+            .at(&c.pointer(["name"]))
             .message(format!(
                 "container '{}' of {} {} has no {}",
                 c.name(),

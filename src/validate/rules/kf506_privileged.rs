@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{all_containers, pod_templates};
+use crate::validate::pods::containers;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -21,12 +21,11 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let pods = pod_templates(cx);
-    for c in all_containers(pods) {
+    for c in containers(cx) {
         let r = cx.objects[c.pod.object].resource;
         if c.own_security("privileged").and_then(Value::as_bool) == Some(true) {
             out.push(cx.finding(RULE.meta, c.pod.object)
-                .at(&format!("{}/securityContext/privileged", c.ptr))
+                .at(&c.pointer(["securityContext", "privileged"]))
                 .anchor(Anchor::Key)
                 .message(format!(
                     "container '{}' of {} {} is privileged: it has every capability and every host device",

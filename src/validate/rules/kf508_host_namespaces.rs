@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{all_containers, pod_templates};
+use crate::validate::pods::{containers, pod_templates};
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -34,9 +34,8 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             }
         }
     }
-    for c in all_containers(pods) {
-        let ports = c.spec.get("ports").and_then(Value::as_array);
-        for (i, p) in ports.into_iter().flatten().enumerate() {
+    for c in containers(cx) {
+        for (i, p) in c.items("ports") {
             if p.get("hostPort")
                 .and_then(Value::as_i64)
                 .is_some_and(|h| h != 0)

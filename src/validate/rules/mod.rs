@@ -132,9 +132,8 @@ pub(crate) fn require_security_flag(
     want: bool,
     help: &str,
 ) {
-    use crate::validate::pods::{all_containers, pod_templates};
-    let pods = pod_templates(cx);
-    for c in all_containers(pods) {
+    use crate::validate::pods::containers;
+    for c in containers(cx) {
         let set = c.own_security(field);
         if set.and_then(serde_json::Value::as_bool) == Some(want) {
             continue;
