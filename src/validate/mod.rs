@@ -4,6 +4,7 @@
 //! node ([`sourcemap`]).
 
 pub mod crd;
+pub mod lookup;
 pub mod pods;
 pub mod rules;
 pub mod schema;
@@ -181,6 +182,8 @@ pub struct Context<'a> {
     pods: OnceLock<Vec<pods::PodTemplate<'a>>>,
     /// The pod templates by namespace and label ([`pods::selected_pods`]).
     pod_index: OnceLock<pods::PodIndex<'a>>,
+    /// Objects by kind and name, scale targets ([`lookup`]).
+    lookups: OnceLock<lookup::Lookups<'a>>,
 }
 
 impl<'a> Context<'a> {
@@ -203,6 +206,7 @@ impl<'a> Context<'a> {
                 .collect(),
             pods: OnceLock::new(),
             pod_index: OnceLock::new(),
+            lookups: OnceLock::new(),
         }
     }
 

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::Context;
+use super::sourcemap::Anchor;
+use super::{Context, Finding, RuleMeta};
 use crate::source::pointer::push_token;
 use crate::tables::pod_templates::PodTemplateLocation;
 
@@ -20,7 +21,7 @@ pub struct PodTemplate<'a> {
     pub spec: &'a Map<String, Value>,
     /// The pod labels.
     pub labels: Option<&'a Map<String, Value>>,
-    /// The object's namespace (`default` when empty).
+    /// The object's namespace ([`super::lookup::namespace_of`]: `default` when empty).
     pub namespace: String,
     /// The table row that found it (`src/tables/pod_templates.yaml` or `kforge.yaml`).
     pub location: &'a PodTemplateLocation,
@@ -42,7 +43,7 @@ pub fn pod_templates<'c, 'a>(cx: &'c Context<'a>) -> &'c [PodTemplate<'a>] {
                 continue;
             }
             let gvk = r.gvk();
-            let namespace = r.cur_id().effective_namespace().to_owned();
+            let namespace = cx.namespace(i).unwrap_or_default().to_owned();
             for &location in rows.iter().filter(|l| l.applies_to(&gvk.group, kind)) {
                 for found in location.find(&r.value) {
                     out.push(PodTemplate {
@@ -121,6 +122,35 @@ pub fn selected_pods<'c, 'a>(
         .collect()
 }
 
+/// KF303's and KF305's finding on object `i` when its `selector` (at `pointer`) picks no
+/// pod template in its namespace.
+pub fn selects_nothing(
+    cx: &Context,
+    rule: &'static RuleMeta,
+    i: usize,
+    pointer: &str,
+    selector: &Map<String, Value>,
+    help: &str,
+) -> Option<Finding> {
+    let r = cx.objects[i].resource;
+    let ns = cx.namespace(i).unwrap_or_default();
+    if !selected_pods(cx, ns, selector).is_empty() {
+        return None;
+    }
+    Some(
+        cx.finding(rule, i)
+            .at(pointer)
+            .anchor(Anchor::Key)
+            .message(format!(
+                "{} {} selects no pod template in namespace {ns}",
+                r.kind(),
+                r.name()
+            ))
+            .help(help.to_owned())
+            .build(),
+    )
+}
+
 /// A Service with a non-empty selector, and the pod templates it selects in its namespace.
 pub struct SelectingService<'a> {
     /// Index of the Service in the context.
@@ -147,7 +177,7 @@ pub fn services<'c>(cx: &'c Context<'_>) -> Vec<SelectingService<'c>> {
         if sel.is_empty() {
             continue;
         }
-        let namespace = r.cur_id().effective_namespace().to_owned();
+        let namespace = cx.namespace(i).unwrap_or_default().to_owned();
         let selected = selected_pods(cx, &namespace, sel);
         out.push(SelectingService {
             object: i,

@@ -88,22 +88,10 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 .unwrap_or(1.0);
             let peak = match w.kind() {
                 "Deployment" => {
-                    let hpa_max = cx
-                        .objects
-                        .iter()
-                        .map(|o| o.resource)
-                        .find(|h| {
-                            h.kind() == "HorizontalPodAutoscaler"
-                                && h.value
-                                    .pointer("/spec/scaleTargetRef/kind")
-                                    .and_then(Value::as_str)
-                                    == Some("Deployment")
-                                && h.value
-                                    .pointer("/spec/scaleTargetRef/name")
-                                    .and_then(Value::as_str)
-                                    == Some(w.name())
-                        })
-                        .and_then(|h| h.value.pointer("/spec/maxReplicas").and_then(Value::as_f64));
+                    let hpa_max = cx.hpas_for(pt.object).first().and_then(|&h| {
+                        let h = cx.objects[h].resource;
+                        h.value.pointer("/spec/maxReplicas").and_then(Value::as_f64)
+                    });
                     let n = hpa_max.unwrap_or(replicas);
                     n + surge(&w.value, n)
                 }

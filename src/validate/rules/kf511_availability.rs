@@ -35,18 +35,13 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             .pointer("/spec/replicas")
             .and_then(Value::as_i64)
             .unwrap_or(1);
-        let hpa_min = cx.objects.iter().map(|o| o.resource).find_map(|h| {
-            let target = h.value.pointer("/spec/scaleTargetRef")?;
-            (h.kind() == "HorizontalPodAutoscaler"
-                && h.cur_id().effective_namespace() == pt.namespace
-                && target.get("kind").and_then(Value::as_str) == Some(r.kind())
-                && target.get("name").and_then(Value::as_str) == Some(r.name()))
-            .then(|| {
-                h.value
-                    .pointer("/spec/minReplicas")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(1)
-            })
+        let hpa_min = cx.hpas_for(pt.object).first().map(|&h| {
+            cx.objects[h]
+                .resource
+                .value
+                .pointer("/spec/minReplicas")
+                .and_then(Value::as_i64)
+                .unwrap_or(1)
         });
         let floor = hpa_min.unwrap_or(replicas);
         if floor < 2 {
@@ -76,14 +71,16 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     .build(),
             );
         }
-        let covered = cx.objects.iter().map(|o| o.resource).any(|p| {
-            p.kind() == "PodDisruptionBudget"
-                && p.cur_id().effective_namespace() == pt.namespace
-                && p.value
+        let covered = cx
+            .of_kind_in("PodDisruptionBudget", cx.namespace(pt.object))
+            .any(|p| {
+                cx.objects[p]
+                    .resource
+                    .value
                     .pointer("/spec/selector")
                     .and_then(Value::as_object)
                     .is_some_and(|s| !s.is_empty() && selector_matches(s, pt.labels))
-        });
+            });
         if !covered {
             out.push(cx.finding(RULE.meta, pt.object)
                 .at("/metadata/name")
