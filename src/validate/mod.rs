@@ -4,6 +4,7 @@
 //! node ([`sourcemap`]).
 
 pub mod crd;
+pub mod lookup;
 pub mod pods;
 pub mod rules;
 pub mod schema;
@@ -181,22 +182,108 @@ pub struct Context<'a> {
     pods: OnceLock<Vec<pods::PodTemplate<'a>>>,
     /// The pod templates by namespace and label ([`pods::selected_pods`]).
     pod_index: OnceLock<pods::PodIndex<'a>>,
+    /// Objects by kind and name, scale targets ([`lookup`]).
+    lookups: OnceLock<lookup::Lookups<'a>>,
 }
 
-impl Context<'_> {
-    /// A finding of `rule` on object `i` at `pointer`.
-    pub fn finding(
-        &self,
-        rule: &RuleMeta,
-        i: usize,
-        pointer: &str,
-        anchor: Anchor,
-        message: String,
-        help: Option<String>,
-    ) -> Finding {
-        let r = self.objects[i].resource;
-        let Location { file, line, col } = sourcemap::locate(r, pointer, anchor);
-        let redacted = is_secret_value(r, pointer);
+impl<'a> Context<'a> {
+    /// The context of `resources` (in output order), with the CRDs installed by others and
+    /// the pod-template rows beyond the built-in table.
+    pub fn new(
+        resources: &'a [Resource],
+        crds: &'a [Resource],
+        pod_locations: &'a [crate::tables::pod_templates::PodTemplateLocation],
+    ) -> Context<'a> {
+        Context {
+            crds,
+            pod_locations,
+            objects: resources
+                .iter()
+                .map(|resource| Object {
+                    resource,
+                    typed: OnceLock::new(),
+                })
+                .collect(),
+            pods: OnceLock::new(),
+            pod_index: OnceLock::new(),
+            lookups: OnceLock::new(),
+        }
+    }
+
+    /// Start a finding of `rule` on object `i`: say where with [`FindingBuilder::at`]
+    /// (and [`FindingBuilder::anchor`] for the key), what with
+    /// [`FindingBuilder::message`], then [`FindingBuilder::build`].
+    pub fn finding(&self, rule: &'static RuleMeta, i: usize) -> FindingBuilder<'_, 'a> {
+        FindingBuilder {
+            cx: self,
+            rule,
+            object: i,
+            pointer: String::new(),
+            anchor: Anchor::Value,
+            message: String::new(),
+            help: None,
+        }
+    }
+}
+
+/// A finding being described ([`Context::finding`]): the object's root, at its value, with
+/// no message until told otherwise.
+#[must_use = "a finding is made by `build`"]
+pub struct FindingBuilder<'c, 'a> {
+    cx: &'c Context<'a>,
+    rule: &'static RuleMeta,
+    object: usize,
+    pointer: String,
+    anchor: Anchor,
+    message: String,
+    help: Option<String>,
+}
+
+impl FindingBuilder<'_, '_> {
+    /// The node: an escaped JSON pointer into the built object.
+    pub fn at(mut self, pointer: &str) -> Self {
+        pointer.clone_into(&mut self.pointer);
+        self
+    }
+
+    /// Which part of the node's `key: value` to point at ([`Anchor::Value`] unless told).
+    pub fn anchor(mut self, anchor: Anchor) -> Self {
+        self.anchor = anchor;
+        self
+    }
+
+    /// What is wrong.
+    pub fn message(mut self, message: String) -> Self {
+        self.message = message;
+        self
+    }
+
+    /// What to do.
+    pub fn help(mut self, help: String) -> Self {
+        self.help = Some(help);
+        self
+    }
+
+    /// What to do, when known.
+    pub fn help_opt(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+
+    /// The finding, located in the source and with Secret values redacted.
+    pub fn build(self) -> Finding {
+        let FindingBuilder {
+            cx,
+            rule,
+            object,
+            pointer,
+            anchor,
+            message,
+            help,
+        } = self;
+        let r = cx.objects[object].resource;
+        let Location { file, line, col } = sourcemap::locate(r, &pointer, anchor);
+        let redacted = is_secret_value(r, &pointer);
         let (message, help) = if redacted && rule.id == "KF101" {
             // serde's text can describe the value (a symbol, an offset): say nothing of it.
             let field = message.split(": ").next().unwrap_or_default().to_owned();
@@ -211,8 +298,8 @@ impl Context<'_> {
             )
         } else if redacted {
             (
-                redact_message(r, pointer, message),
-                help.map(|h| redact_message(r, pointer, h)),
+                redact_message(r, &pointer, message),
+                help.map(|h| redact_message(r, &pointer, h)),
             )
         } else {
             (message, help)
@@ -224,7 +311,7 @@ impl Context<'_> {
             help,
             redacted,
             object: r.cur_id().to_string(),
-            pointer: pointer.to_owned(),
+            pointer,
             file,
             line,
             column: col,
@@ -294,19 +381,7 @@ pub fn validate_with(resources: &[Resource], crds: &[Resource]) -> Vec<Finding> 
 /// their configured severity, and findings suppressed by an object's
 /// `kforge.dev/ignore-<ID>` annotation are dropped ([`suppress`]).
 pub fn validate_policy(resources: &[Resource], crds: &[Resource], policy: &Policy) -> Vec<Finding> {
-    let cx = Context {
-        crds,
-        pod_locations: &policy.pod_templates,
-        objects: resources
-            .iter()
-            .map(|resource| Object {
-                resource,
-                typed: OnceLock::new(),
-            })
-            .collect(),
-        pods: OnceLock::new(),
-        pod_index: OnceLock::new(),
-    };
+    let cx = Context::new(resources, crds, &policy.pod_templates);
     let active: Vec<(&rules::Rule, Severity)> = rules::RULES
         .iter()
         .filter_map(|rule| Some((rule, policy.level(rule.meta.id)?)))

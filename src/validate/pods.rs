@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::Context;
+use super::sourcemap::Anchor;
+use super::{Context, Finding, RuleMeta};
+use crate::source::pointer::push_token;
 use crate::tables::pod_templates::PodTemplateLocation;
 
 /// A pod template (or a Pod) inside an object.
@@ -19,7 +21,7 @@ pub struct PodTemplate<'a> {
     pub spec: &'a Map<String, Value>,
     /// The pod labels.
     pub labels: Option<&'a Map<String, Value>>,
-    /// The object's namespace (`default` when empty).
+    /// The object's namespace ([`super::lookup::namespace_of`]: `default` when empty).
     pub namespace: String,
     /// The table row that found it (`src/tables/pod_templates.yaml` or `kforge.yaml`).
     pub location: &'a PodTemplateLocation,
@@ -41,7 +43,7 @@ pub fn pod_templates<'c, 'a>(cx: &'c Context<'a>) -> &'c [PodTemplate<'a>] {
                 continue;
             }
             let gvk = r.gvk();
-            let namespace = r.cur_id().effective_namespace().to_owned();
+            let namespace = cx.namespace(i).unwrap_or_default().to_owned();
             for &location in rows.iter().filter(|l| l.applies_to(&gvk.group, kind)) {
                 for found in location.find(&r.value) {
                     out.push(PodTemplate {
@@ -120,6 +122,35 @@ pub fn selected_pods<'c, 'a>(
         .collect()
 }
 
+/// KF303's and KF305's finding on object `i` when its `selector` (at `pointer`) picks no
+/// pod template in its namespace.
+pub fn selects_nothing(
+    cx: &Context,
+    rule: &'static RuleMeta,
+    i: usize,
+    pointer: &str,
+    selector: &Map<String, Value>,
+    help: &str,
+) -> Option<Finding> {
+    let r = cx.objects[i].resource;
+    let ns = cx.namespace(i).unwrap_or_default();
+    if !selected_pods(cx, ns, selector).is_empty() {
+        return None;
+    }
+    Some(
+        cx.finding(rule, i)
+            .at(pointer)
+            .anchor(Anchor::Key)
+            .message(format!(
+                "{} {} selects no pod template in namespace {ns}",
+                r.kind(),
+                r.name()
+            ))
+            .help(help.to_owned())
+            .build(),
+    )
+}
+
 /// A Service with a non-empty selector, and the pod templates it selects in its namespace.
 pub struct SelectingService<'a> {
     /// Index of the Service in the context.
@@ -146,7 +177,7 @@ pub fn services<'c>(cx: &'c Context<'_>) -> Vec<SelectingService<'c>> {
         if sel.is_empty() {
             continue;
         }
-        let namespace = r.cur_id().effective_namespace().to_owned();
+        let namespace = cx.namespace(i).unwrap_or_default().to_owned();
         let selected = selected_pods(cx, &namespace, sel);
         out.push(SelectingService {
             object: i,
@@ -158,30 +189,45 @@ pub fn services<'c>(cx: &'c Context<'_>) -> Vec<SelectingService<'c>> {
     out
 }
 
-/// Every container of a pod spec: (pointer relative to the spec, container).
-pub fn containers(spec: &Map<String, Value>) -> Vec<(String, &Map<String, Value>)> {
-    let mut out = Vec::new();
-    for list in ["initContainers", "containers"] {
-        for (i, c) in spec
-            .get(list)
-            .and_then(Value::as_array)
+impl<'a> PodTemplate<'a> {
+    /// The pod's containers, init containers first (the order Kubernetes starts them), each
+    /// with its escaped pointer. Ephemeral containers are not among them: the API server
+    /// refuses a pod created with any, so no manifest holds them.
+    pub fn containers(&self) -> impl Iterator<Item = ContainerRef<'_>> {
+        ["initContainers", "containers"]
             .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            if let Some(c) = c.as_object() {
-                out.push((format!("/{list}/{i}"), c));
-            }
-        }
+            .flat_map(move |list| {
+                let items = self.spec.get(list).and_then(Value::as_array);
+                items
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                    .filter_map(move |(i, c)| {
+                        let mut ptr = self.spec_ptr.clone();
+                        push_token(&mut ptr, list);
+                        push_token(&mut ptr, &i.to_string());
+                        Some(ContainerRef {
+                            pod: self,
+                            ptr,
+                            spec: c.as_object()?,
+                            init: list == "initContainers",
+                        })
+                    })
+            })
     }
-    out
+}
+
+/// Every container of every pod template of the output ([`PodTemplate::containers`]), in
+/// output order.
+pub fn containers<'c>(cx: &'c Context<'_>) -> impl Iterator<Item = ContainerRef<'c>> {
+    pod_templates(cx).iter().flat_map(PodTemplate::containers)
 }
 
 /// One container of a pod template.
 pub struct ContainerRef<'a> {
     /// The pod template it is in.
     pub pod: &'a PodTemplate<'a>,
-    /// Absolute JSON pointer of the container.
+    /// Absolute, escaped JSON pointer of the container.
     pub ptr: String,
     /// The container.
     pub spec: &'a Map<String, Value>,
@@ -189,7 +235,14 @@ pub struct ContainerRef<'a> {
     pub init: bool,
 }
 
-impl ContainerRef<'_> {
+impl<'a> ContainerRef<'a> {
+    /// The elements of one of the container's lists (`ports`, `volumeMounts`, ...), with
+    /// their indexes; none when the field is missing or not a list.
+    pub fn items(&self, field: &str) -> impl Iterator<Item = (usize, &'a Value)> {
+        let list = self.spec.get(field).and_then(Value::as_array);
+        list.into_iter().flatten().enumerate()
+    }
+
     /// The container's name (empty when missing).
     pub fn name(&self) -> &str {
         self.spec.get("name").and_then(Value::as_str).unwrap_or("")
@@ -224,6 +277,16 @@ impl ContainerRef<'_> {
         self.spec.get("image").and_then(Value::as_str)
     }
 
+    /// The escaped pointer of a node under the container, from unescaped keys
+    /// (`["resources", "limits", "nvidia.com/gpu"]`).
+    pub fn pointer<'t>(&self, keys: impl IntoIterator<Item = &'t str>) -> String {
+        let mut p = self.ptr.clone();
+        for k in keys {
+            push_token(&mut p, k);
+        }
+        p
+    }
+
     /// `Kind name` of the object holding the container, for messages.
     pub fn owner(&self, cx: &Context) -> String {
         let r = cx.objects[self.pod.object].resource;
@@ -233,28 +296,12 @@ impl ContainerRef<'_> {
     /// Where to point for a container-level finding: `field` when the container has it,
     /// else the container's name.
     pub fn pointer_to(&self, field: &str) -> String {
-        if self.spec.contains_key(field) {
-            format!("{}/{field}", self.ptr)
+        self.pointer([if self.spec.contains_key(field) {
+            field
         } else {
-            format!("{}/name", self.ptr)
-        }
+            "name"
+        }])
     }
-}
-
-/// Every container (init containers included) of every pod template.
-pub fn all_containers<'a>(pods: &'a [PodTemplate<'a>]) -> Vec<ContainerRef<'a>> {
-    let mut out = Vec::new();
-    for pod in pods {
-        for (rel, spec) in containers(pod.spec) {
-            out.push(ContainerRef {
-                pod,
-                init: rel.starts_with("/initContainers"),
-                ptr: format!("{}{rel}", pod.spec_ptr),
-                spec,
-            });
-        }
-    }
-    out
 }
 
 /// Whether `labels` satisfy a `matchLabels` map (and `matchExpressions`, when given).
@@ -369,5 +416,47 @@ mod tests {
         assert_eq!(quantity(&json!("1,5Gi")), None);
         assert_eq!(quantity(&json!("lots")), None);
         assert_eq!(quantity(&json!("1GB")), None);
+    }
+
+    /// Keys with `/` and `~` are escaped in container pointers, and the pointers resolve.
+    #[test]
+    fn container_pointers_are_escaped() {
+        let deployment = json!({
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "d"},
+            "spec": {"template": {"spec": {
+                "initContainers": [{"name": "init/one~a"}],
+                "containers": [{
+                    "name": "main/two~b",
+                    "resources": {"limits": {"example.com/gpu~x": 1}},
+                }],
+            }}},
+        });
+        let resources = [crate::resource::Resource::new(
+            deployment,
+            Default::default(),
+            Default::default(),
+        )];
+        let cx = Context::new(&resources, &[], &[]);
+        let found: Vec<ContainerRef> = containers(&cx).collect();
+        let ptrs: Vec<&str> = found.iter().map(|c| c.ptr.as_str()).collect();
+        assert_eq!(
+            ptrs,
+            [
+                "/spec/template/spec/initContainers/0",
+                "/spec/template/spec/containers/0"
+            ]
+        );
+        assert!(found[0].init && !found[1].init);
+        assert_eq!(found[1].name(), "main/two~b");
+        let limit = found[1].pointer(["resources", "limits", "example.com/gpu~x"]);
+        assert_eq!(
+            limit,
+            "/spec/template/spec/containers/0/resources/limits/example.com~1gpu~0x"
+        );
+        assert_eq!(resources[0].value.pointer(&limit), Some(&json!(1)));
+        let by_name = found[0].pointer([found[0].name()]);
+        assert_eq!(by_name, "/spec/template/spec/initContainers/0/init~1one~0a");
     }
 }

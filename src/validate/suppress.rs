@@ -117,17 +117,16 @@ pub fn apply(cx: &Context, policy: &Policy, out: &mut Vec<Finding>) {
         if used || policy.level(s.id).is_none() || !reported.insert((id, s.id)) {
             continue;
         }
-        let mut f = cx.finding(
-            meta,
-            s.object,
-            &s.pointer(),
-            Anchor::Key,
-            format!(
+        let mut f = cx
+            .finding(meta, s.object)
+            .at(&s.pointer())
+            .anchor(Anchor::Key)
+            .message(format!(
                 "`{}` suppresses nothing: {} reports no finding on this object",
                 s.key, s.id
-            ),
-            Some("remove the annotation; it would hide a future finding nobody reviewed".into()),
-        );
+            ))
+            .help("remove the annotation; it would hide a future finding nobody reviewed".into())
+            .build();
         f.severity = severity;
         out.push(f);
     }

@@ -41,13 +41,13 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         } else {
             continue;
         };
-        out.push(cx.finding(
-            RULE.meta,
-            s.object,
-            &s.pointer(),
-            anchor,
-            message,
-            Some(help),
-        ));
+        out.push(
+            cx.finding(RULE.meta, s.object)
+                .at(&s.pointer())
+                .anchor(anchor)
+                .message(message)
+                .help(help)
+                .build(),
+        );
     }
 }

@@ -42,22 +42,22 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             } else {
                 format!("{kind} {}", dotted(parent))
             };
-            out.push(cx.finding(
-                RULE.meta,
-                i,
-                &pointer_of(path),
-                Anchor::Key,
-                format!("unknown field `{field}` in {at}"),
-                Some(match suggestion {
-                    Some(s) => format!(
-                        "did you mean `{s}`? (Kubernetes {} {api} {kind})",
-                        kforge_k8s::KUBERNETES_VERSION
-                    ),
-                    None => format!(
+            out.push(
+                cx.finding(RULE.meta, i)
+                    .at(&pointer_of(path))
+                    .anchor(Anchor::Key)
+                    .message(format!("unknown field `{field}` in {at}"))
+                    .help(match suggestion {
+                        Some(s) => format!(
+                            "did you mean `{s}`? (Kubernetes {} {api} {kind})",
+                            kforge_k8s::KUBERNETES_VERSION
+                        ),
+                        None => format!(
                         "remove it, or check the field name against the {api} {kind} API reference"
                     ),
-                }),
-            ));
+                    })
+                    .build(),
+            );
         }
     }
 }

@@ -4,7 +4,6 @@
 use kforge_k8s::Problem;
 
 use super::Rule;
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{dotted, pointer_of, Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -32,14 +31,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             } else {
                 format!("`{}`", dotted(path))
             };
-            out.push(cx.finding(
-                RULE.meta,
-                i,
-                &pointer_of(path),
-                Anchor::Value,
-                format!("{field}: {message}"),
-                Some("write the value with the type the field expects (quote strings, leave numbers unquoted)".into()),
-            ));
+            out.push(cx.finding(RULE.meta, i)
+                .at(&pointer_of(path))
+                .message(format!("{field}: {message}"))
+                .help("write the value with the type the field expects (quote strings, leave numbers unquoted)".into())
+                .build());
         }
     }
 }

@@ -73,16 +73,16 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             } else {
                 format!("{kind} {}", crate::validate::dotted_pointer(&parent))
             };
-            out.push(cx.finding(
-                RULE.meta,
-                i,
-                &parent,
-                Anchor::Key,
-                format!("required field `{field}` is missing in {at}"),
-                Some(format!(
-                    "add `{field}`; the API server rejects the object without it"
-                )),
-            ));
+            out.push(
+                cx.finding(RULE.meta, i)
+                    .at(&parent)
+                    .anchor(Anchor::Key)
+                    .message(format!("required field `{field}` is missing in {at}"))
+                    .help(format!(
+                        "add `{field}`; the API server rejects the object without it"
+                    ))
+                    .build(),
+            );
         }
     }
 }

@@ -3,7 +3,6 @@
 //! `0755`, `1:30`.
 
 use super::Rule;
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -33,14 +32,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             if r.value.pointer(rel).is_none() {
                 continue;
             }
-            out.push(cx.finding(
-                RULE.meta,
-                i,
-                rel,
-                Anchor::Value,
-                format!("plain `{text}` is read differently by YAML 1.1 tools (kubectl apply, helm) and YAML 1.2 tools (kustomize)"),
-                Some(format!("quote it (\"{text}\") if it is a string, or write the value unambiguously (true/false, a decimal number)")),
-            ));
+            out.push(cx.finding(RULE.meta, i)
+                .at(rel)
+                .message(format!("plain `{text}` is read differently by YAML 1.1 tools (kubectl apply, helm) and YAML 1.2 tools (kustomize)"))
+                .help(format!("quote it (\"{text}\") if it is a string, or write the value unambiguously (true/false, a decimal number)"))
+                .build());
         }
     }
 }

@@ -20,22 +20,17 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let mut first: HashMap<(String, String, String, String), usize> = HashMap::new();
+    let mut first: HashMap<(String, String, Option<&str>, String), usize> = HashMap::new();
     for (i, o) in cx.objects.iter().enumerate() {
         let r = o.resource;
         if r.name().is_empty() || r.kind().is_empty() {
             continue;
         }
         let id = r.cur_id();
-        let ns = if id.gvk.is_cluster_scoped() {
-            String::new()
-        } else {
-            id.effective_namespace().to_owned()
-        };
         let key = (
             id.gvk.group.clone(),
             id.gvk.kind.clone(),
-            ns,
+            cx.namespace(i),
             id.name.clone(),
         );
         match first.get(&key) {
@@ -45,19 +40,20 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             Some(&j) => {
                 let earlier =
                     crate::validate::sourcemap::locate(cx.objects[j].resource, "", Anchor::Value);
-                out.push(cx.finding(
-                    RULE.meta,
-                    i,
-                    "/metadata/name",
-                    Anchor::Value,
-                    format!(
-                        "{} is defined twice; the first is at {}:{}",
-                        id,
-                        earlier.file.display(),
-                        earlier.line
-                    ),
-                    Some("remove one of them, or give them different names or namespaces".into()),
-                ));
+                out.push(
+                    cx.finding(RULE.meta, i)
+                        .at("/metadata/name")
+                        .message(format!(
+                            "{} is defined twice; the first is at {}:{}",
+                            id,
+                            earlier.file.display(),
+                            earlier.line
+                        ))
+                        .help(
+                            "remove one of them, or give them different names or namespaces".into(),
+                        )
+                        .build(),
+                );
             }
         }
     }

@@ -4,7 +4,6 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -40,13 +39,12 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         if absent.is_empty() {
             continue;
         }
-        out.push(cx.finding(
-            RULE.meta,
-            i,
-            "",
-            Anchor::Value,
-            format!("document has no {}", absent.join(", ")),
-            Some("every Kubernetes object needs apiVersion, kind and metadata.name".into()),
-        ));
+        out.push(
+            cx.finding(RULE.meta, i)
+                .at("")
+                .message(format!("document has no {}", absent.join(", ")))
+                .help("every Kubernetes object needs apiVersion, kind and metadata.name".into())
+                .build(),
+        );
     }
 }

@@ -2,7 +2,6 @@
 //! that removed it and the replacement (data: `validate/tables/api_lifecycle.txt`).
 
 use super::{type_meta, Rule};
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{schema, Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -73,16 +72,15 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 row.replacement
             )
         };
-        out.push(cx.finding(
-            RULE.meta,
-            i,
-            "/apiVersion",
-            Anchor::Value,
-            format!(
-                "{api} {kind} was removed in Kubernetes {}; the API server rejects it",
-                row.version
-            ),
-            Some(help),
-        ));
+        out.push(
+            cx.finding(RULE.meta, i)
+                .at("/apiVersion")
+                .message(format!(
+                    "{api} {kind} was removed in Kubernetes {}; the API server rejects it",
+                    row.version
+                ))
+                .help(help)
+                .build(),
+        );
     }
 }

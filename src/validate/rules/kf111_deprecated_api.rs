@@ -2,7 +2,6 @@
 
 use super::kf110_removed_api::lifecycle;
 use super::{type_meta, Rule};
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -30,16 +29,15 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         } else {
             format!("move to {}", row.replacement)
         };
-        out.push(cx.finding(
-            RULE.meta,
-            i,
-            "/apiVersion",
-            Anchor::Value,
-            format!(
-                "{api} {kind} is deprecated since Kubernetes {}",
-                row.version
-            ),
-            Some(help),
-        ));
+        out.push(
+            cx.finding(RULE.meta, i)
+                .at("/apiVersion")
+                .message(format!(
+                    "{api} {kind} is deprecated since Kubernetes {}",
+                    row.version
+                ))
+                .help(help)
+                .build(),
+        );
     }
 }

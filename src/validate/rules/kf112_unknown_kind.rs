@@ -7,7 +7,6 @@ use serde_json::Value;
 
 use super::kf110_removed_api::lifecycle;
 use super::{type_meta, Rule};
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{schema, Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -75,6 +74,12 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 "add the CRD to the output or to a --crd-dir (kforge check reads ci/schemas/crds), or check the apiVersion and kind for typos".to_owned(),
             )
         };
-        out.push(cx.finding(RULE.meta, i, "/kind", Anchor::Value, message, Some(help)));
+        out.push(
+            cx.finding(RULE.meta, i)
+                .at("/kind")
+                .message(message)
+                .help(help)
+                .build(),
+        );
     }
 }

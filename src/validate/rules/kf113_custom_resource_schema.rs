@@ -41,7 +41,14 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         };
         for v in crd::check(schema, &o.resource.value) {
             let anchor = if v.at_key { Anchor::Key } else { Anchor::Value };
-            out.push(cx.finding(RULE.meta, i, &v.pointer, anchor, v.message, v.help));
+            out.push(
+                cx.finding(RULE.meta, i)
+                    .at(&v.pointer)
+                    .anchor(anchor)
+                    .message(v.message)
+                    .help_opt(v.help)
+                    .build(),
+            );
         }
     }
 }

@@ -3,8 +3,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{containers, pod_templates, quantity};
-use crate::validate::sourcemap::Anchor;
+use crate::validate::pods::{containers, quantity};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -20,34 +19,26 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    for pt in pod_templates(cx) {
-        for (cptr, c) in containers(pt.spec) {
-            for kind in ["requests", "limits"] {
-                let Some(m) = c
-                    .get("resources")
-                    .and_then(|r| r.get(kind))
-                    .and_then(Value::as_object)
-                else {
+    for c in containers(cx) {
+        for kind in ["requests", "limits"] {
+            let Some(m) = c
+                .spec
+                .get("resources")
+                .and_then(|r| r.get(kind))
+                .and_then(Value::as_object)
+            else {
+                continue;
+            };
+            for (res, v) in m {
+                if quantity(v).is_some() {
                     continue;
-                };
-                for (res, v) in m {
-                    if quantity(v).is_some() {
-                        continue;
-                    }
-                    let ptr = format!(
-                        "{}{cptr}/resources/{kind}/{}",
-                        pt.spec_ptr,
-                        res.replace('~', "~0").replace('/', "~1")
-                    );
-                    out.push(cx.finding(
-                        RULE.meta,
-                        pt.object,
-                        &ptr,
-                        Anchor::Value,
-                        format!("{kind}.{res} = {v} is not a Kubernetes quantity"),
-                        Some("write a number with an optional suffix: 500m, 2, 1.5Gi, 512Mi (no commas, no GB/MB)".into()),
-                    ));
                 }
+                let ptr = c.pointer(["resources", kind, res]);
+                out.push(cx.finding(RULE.meta, c.pod.object)
+                        .at(&ptr)
+                        .message(format!("{kind}.{res} = {v} is not a Kubernetes quantity"))
+                        .help("write a number with an optional suffix: 500m, 2, 1.5Gi, 512Mi (no commas, no GB/MB)".into())
+                        .build());
             }
         }
     }

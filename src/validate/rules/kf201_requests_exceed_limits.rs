@@ -4,8 +4,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{containers, pod_templates, quantity};
-use crate::validate::sourcemap::Anchor;
+use crate::validate::pods::{containers, quantity};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -21,35 +20,26 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    for pt in pod_templates(cx) {
-        for (cptr, c) in containers(pt.spec) {
-            let res = c.get("resources");
-            let (Some(req), Some(lim)) = (
-                res.and_then(|r| r.get("requests"))
-                    .and_then(Value::as_object),
-                res.and_then(|r| r.get("limits")).and_then(Value::as_object),
-            ) else {
+    for c in containers(cx) {
+        let res = c.spec.get("resources");
+        let (Some(req), Some(lim)) = (
+            res.and_then(|r| r.get("requests"))
+                .and_then(Value::as_object),
+            res.and_then(|r| r.get("limits")).and_then(Value::as_object),
+        ) else {
+            continue;
+        };
+        for (name, rv) in req {
+            let (Some(r), Some(l)) = (quantity(rv), lim.get(name).and_then(quantity)) else {
                 continue;
             };
-            for (name, rv) in req {
-                let (Some(r), Some(l)) = (quantity(rv), lim.get(name).and_then(quantity)) else {
-                    continue;
-                };
-                if r > l {
-                    let ptr = format!(
-                        "{}{cptr}/resources/requests/{}",
-                        pt.spec_ptr,
-                        name.replace('/', "~1")
-                    );
-                    out.push(cx.finding(
-                        RULE.meta,
-                        pt.object,
-                        &ptr,
-                        Anchor::Value,
-                        format!("requests.{name} ({rv}) is above limits.{name} ({})", lim[name]),
-                        Some("lower the request or raise the limit; a request may not exceed its limit".into()),
-                    ));
-                }
+            if r > l {
+                let ptr = c.pointer(["resources", "requests", name]);
+                out.push(cx.finding(RULE.meta, c.pod.object)
+                        .at(&ptr)
+                        .message(format!("requests.{name} ({rv}) is above limits.{name} ({})", lim[name]))
+                        .help("lower the request or raise the limit; a request may not exceed its limit".into())
+                        .build());
             }
         }
     }

@@ -4,8 +4,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{containers, pod_templates, quantity};
-use crate::validate::sourcemap::Anchor;
+use crate::validate::pods::{containers, quantity};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -28,45 +27,41 @@ fn extended(name: &str) -> bool {
 }
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    for pt in pod_templates(cx) {
-        for (cptr, c) in containers(pt.spec) {
-            let res = c.get("resources");
-            let req = res
-                .and_then(|r| r.get("requests"))
-                .and_then(Value::as_object);
-            let lim = res.and_then(|r| r.get("limits")).and_then(Value::as_object);
-            let base = format!("{}{cptr}/resources", pt.spec_ptr);
-            let mut report = |ptr: String, msg: String, help: &str| {
-                out.push(cx.finding(
-                    RULE.meta,
-                    pt.object,
-                    &ptr,
-                    Anchor::Value,
-                    msg,
-                    Some(help.into()),
-                ));
-            };
-            for (name, v) in lim.into_iter().flatten().filter(|(n, _)| extended(n)) {
-                let q = quantity(v);
-                if q.is_some_and(|q| q.fract() != 0.0 || q < 0.0) {
-                    report(format!("{base}/limits/{}", name.replace('/', "~1")),
+    for c in containers(cx) {
+        let res = c.spec.get("resources");
+        let req = res
+            .and_then(|r| r.get("requests"))
+            .and_then(Value::as_object);
+        let lim = res.and_then(|r| r.get("limits")).and_then(Value::as_object);
+        let mut report = |ptr: String, msg: String, help: &str| {
+            out.push(
+                cx.finding(RULE.meta, c.pod.object)
+                    .at(&ptr)
+                    .message(msg)
+                    .help(help.into())
+                    .build(),
+            );
+        };
+        for (name, v) in lim.into_iter().flatten().filter(|(n, _)| extended(n)) {
+            let q = quantity(v);
+            if q.is_some_and(|q| q.fract() != 0.0 || q < 0.0) {
+                report(c.pointer(["resources", "limits", name]),
                         format!("limits.{name} = {v} is not a whole number"),
                         "extended resources are whole devices; share GPUs with time-slicing or MIG instead");
-                }
-                if let Some(r) = req.and_then(|m| m.get(name)) {
-                    if quantity(r) != q {
-                        report(format!("{base}/requests/{}", name.replace('/', "~1")),
+            }
+            if let Some(r) = req.and_then(|m| m.get(name)) {
+                if quantity(r) != q {
+                    report(c.pointer(["resources", "requests", name]),
                             format!("requests.{name} ({r}) differs from limits.{name} ({v})"),
                             "for extended resources the request must equal the limit; set only the limit");
-                    }
                 }
             }
-            for (name, v) in req.into_iter().flatten().filter(|(n, _)| extended(n)) {
-                if lim.is_none_or(|l| !l.contains_key(name.as_str())) {
-                    report(format!("{base}/requests/{}", name.replace('/', "~1")),
+        }
+        for (name, v) in req.into_iter().flatten().filter(|(n, _)| extended(n)) {
+            if lim.is_none_or(|l| !l.contains_key(name.as_str())) {
+                report(c.pointer(["resources", "requests", name]),
                         format!("requests.{name} = {v} without limits.{name}"),
                         "put extended resources such as nvidia.com/gpu in limits (the request defaults to it)");
-                }
             }
         }
     }

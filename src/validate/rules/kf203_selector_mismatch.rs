@@ -33,14 +33,12 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             continue;
         };
         if !selector_matches(sel, pt.labels) {
-            out.push(cx.finding(
-                RULE.meta,
-                pt.object,
-                "/spec/selector",
-                Anchor::Key,
-                format!("{} {} selects labels its pod template does not have", r.kind(), r.name()),
-                Some("make spec.template.metadata.labels include every spec.selector.matchLabels entry".into()),
-            ));
+            out.push(cx.finding(RULE.meta, pt.object)
+                .at("/spec/selector")
+                .anchor(Anchor::Key)
+                .message(format!("{} {} selects labels its pod template does not have", r.kind(), r.name()))
+                .help("make spec.template.metadata.labels include every spec.selector.matchLabels entry".into())
+                .build());
         }
     }
 }

@@ -6,8 +6,7 @@ use serde_json::Value;
 
 use super::Rule;
 use crate::text::{dns_label, dns_subdomain};
-use crate::validate::pods::{containers, pod_templates};
-use crate::validate::sourcemap::Anchor;
+use crate::validate::pods::containers;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -60,43 +59,37 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             } else {
                 "a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253)"
             };
-            out.push(cx.finding(
-                RULE.meta,
-                i,
-                "/metadata/name",
-                Anchor::Value,
-                format!("{} name `{name}` is not {rule}", r.kind()),
-                Some("rename it; kustomize prefixes and suffixes count toward the length".into()),
-            ));
+            out.push(
+                cx.finding(RULE.meta, i)
+                    .at("/metadata/name")
+                    .message(format!("{} name `{name}` is not {rule}", r.kind()))
+                    .help(
+                        "rename it; kustomize prefixes and suffixes count toward the length".into(),
+                    )
+                    .build(),
+            );
         }
     }
-    for pt in pod_templates(cx) {
-        for (cptr, c) in containers(pt.spec) {
-            if let Some(n) = c.get("name").and_then(Value::as_str) {
-                if !dns_label(n) {
-                    out.push(cx.finding(
-                        RULE.meta,
-                        pt.object,
-                        &format!("{}{cptr}/name", pt.spec_ptr),
-                        Anchor::Value,
-                        format!("container name `{n}` is not a DNS-1123 label"),
-                        Some("use lowercase letters, digits and '-', at most 63".into()),
-                    ));
-                }
+    for c in containers(cx) {
+        if let Some(n) = c.spec.get("name").and_then(Value::as_str) {
+            if !dns_label(n) {
+                out.push(
+                    cx.finding(RULE.meta, c.pod.object)
+                        .at(&c.pointer(["name"]))
+                        .message(format!("container name `{n}` is not a DNS-1123 label"))
+                        .help("use lowercase letters, digits and '-', at most 63".into())
+                        .build(),
+                );
             }
-            for (j, p) in c
-                .get("ports")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                if let Some(n) = p.get("name").and_then(Value::as_str) {
-                    if !port_name(n) {
-                        out.push(cx.finding(RULE.meta, pt.object, &format!("{}{cptr}/ports/{j}/name", pt.spec_ptr), Anchor::Value,
-                            format!("port name `{n}` is not an IANA service name (at most 15 characters, lowercase, a letter)"),
-                            Some("shorten it, e.g. `metrics` instead of `prometheus-metrics`".into())));
-                    }
+        }
+        for (j, p) in c.items("ports") {
+            if let Some(n) = p.get("name").and_then(Value::as_str) {
+                if !port_name(n) {
+                    out.push(cx.finding(RULE.meta, c.pod.object)
+                            .at(&format!("{}/ports/{j}/name", c.ptr))
+                            .message(format!("port name `{n}` is not an IANA service name (at most 15 characters, lowercase, a letter)"))
+                            .help("shorten it, e.g. `metrics` instead of `prometheus-metrics`".into())
+                            .build());
                 }
             }
         }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{containers, pod_templates};
+use crate::validate::pods::pod_templates;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -39,66 +39,55 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             .collect();
         let mut names = HashSet::new();
         let mut port_names = HashSet::new();
-        for (cptr, c) in containers(pt.spec) {
-            for (j, port) in c
-                .get("ports")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+        for c in pt.containers() {
+            for (j, port) in c.items("ports") {
                 let Some(pname) = port.get("name").and_then(Value::as_str) else {
                     continue;
                 };
                 if !port_names.insert(pname) {
-                    out.push(cx.finding(
-                        RULE.meta,
-                        pt.object,
-                        &format!("{sp}{cptr}/ports/{j}/name"),
-                        Anchor::Value,
-                        format!("port name `{pname}` is used twice in one pod"),
-                        Some("port names must be unique within the pod: a Service's named targetPort would be ambiguous".into()),
-                    ));
+                    out.push(cx.finding(RULE.meta, pt.object)
+                        .at(&format!("{}/ports/{j}/name", c.ptr))
+                        .message(format!("port name `{pname}` is used twice in one pod"))
+                        .help("port names must be unique within the pod: a Service's named targetPort would be ambiguous".into())
+                        .build());
                 }
             }
-            let name = c.get("name").and_then(Value::as_str).unwrap_or("");
+            let name = c.spec.get("name").and_then(Value::as_str).unwrap_or("");
             if !name.is_empty() && !names.insert(name) {
-                out.push(cx.finding(
-                    RULE.meta,
-                    pt.object,
-                    &format!("{sp}{cptr}/name"),
-                    Anchor::Value,
-                    format!("container name `{name}` is used twice in one pod"),
-                    Some("give every container and init container its own name".into()),
-                ));
+                out.push(
+                    cx.finding(RULE.meta, pt.object)
+                        .at(&c.pointer(["name"]))
+                        .message(format!("container name `{name}` is used twice in one pod"))
+                        .help("give every container and init container its own name".into())
+                        .build(),
+                );
             }
-            for (j, m) in c
-                .get("volumeMounts")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (j, m) in c.items("volumeMounts") {
                 let v = m.get("name").and_then(Value::as_str).unwrap_or("");
                 if !volumes.contains(v) {
-                    out.push(cx.finding(RULE.meta, pt.object, &format!("{sp}{cptr}/volumeMounts/{j}/name"), Anchor::Value,
-                        format!("container `{name}` mounts volume `{v}`, which the pod does not declare"), Some(format!("add `{v}` to the pod's volumes or fix the name"))));
+                    out.push(cx.finding(RULE.meta, pt.object)
+                        .at(&format!("{}/volumeMounts/{j}/name", c.ptr))
+                        .message(format!("container `{name}` mounts volume `{v}`, which the pod does not declare"))
+                        .help(format!("add `{v}` to the pod's volumes or fix the name"))
+                        .build());
                 }
             }
             for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
-                let Some(p) = c.get(probe).and_then(Value::as_object) else {
+                let Some(p) = c.spec.get(probe).and_then(Value::as_object) else {
                     continue;
                 };
                 let n = HANDLERS.iter().filter(|h| p.contains_key(**h)).count();
                 if n > 1 {
-                    out.push(cx.finding(
-                        RULE.meta,
-                        pt.object,
-                        &format!("{sp}{cptr}/{probe}"),
-                        Anchor::Key,
-                        format!("{probe} of `{name}` has {n} handlers; exactly one is allowed"),
-                        Some("keep one of exec, httpGet, tcpSocket, grpc".into()),
-                    ));
+                    out.push(
+                        cx.finding(RULE.meta, pt.object)
+                            .at(&c.pointer([probe]))
+                            .anchor(Anchor::Key)
+                            .message(format!(
+                                "{probe} of `{name}` has {n} handlers; exactly one is allowed"
+                            ))
+                            .help("keep one of exec, httpGet, tcpSocket, grpc".into())
+                            .build(),
+                    );
                 }
             }
         }
@@ -109,14 +98,15 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             allowed,
         ) {
             if !allowed.iter().any(|a| a == policy) {
-                out.push(cx.finding(
-                    RULE.meta,
-                    pt.object,
-                    &format!("{sp}/restartPolicy"),
-                    Anchor::Value,
-                    format!("restartPolicy {policy} is not allowed for a {kind}"),
-                    Some(format!("use {}", allowed.join(" or "))),
-                ));
+                out.push(
+                    cx.finding(RULE.meta, pt.object)
+                        .at(&format!("{sp}/restartPolicy"))
+                        .message(format!(
+                            "restartPolicy {policy} is not allowed for a {kind}"
+                        ))
+                        .help(format!("use {}", allowed.join(" or ")))
+                        .build(),
+                );
             }
         }
     }

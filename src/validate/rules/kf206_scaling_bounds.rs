@@ -35,28 +35,27 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     .and_then(Value::as_i64)
                     .unwrap_or(i64::MAX);
                 if min > max || min < 1 {
-                    out.push(cx.finding(
-                        RULE.meta,
-                        i,
-                        "/spec/minReplicas",
-                        Anchor::Value,
-                        format!("minReplicas {min} must be between 1 and maxReplicas {max}"),
-                        Some("an overlay probably changed one bound without the other".into()),
-                    ));
+                    out.push(
+                        cx.finding(RULE.meta, i)
+                            .at("/spec/minReplicas")
+                            .message(format!(
+                                "minReplicas {min} must be between 1 and maxReplicas {max}"
+                            ))
+                            .help("an overlay probably changed one bound without the other".into())
+                            .build(),
+                    );
                 }
             }
             "PodDisruptionBudget"
                 if v.pointer("/spec/minAvailable").is_some()
                     && v.pointer("/spec/maxUnavailable").is_some() =>
             {
-                out.push(cx.finding(
-                    RULE.meta,
-                    i,
-                    "/spec/maxUnavailable",
-                    Anchor::Key,
-                    "a PodDisruptionBudget may set minAvailable or maxUnavailable, not both".into(),
-                    Some("keep one (maxUnavailable works with autoscaled workloads)".into()),
-                ));
+                out.push(cx.finding(RULE.meta, i)
+                    .at("/spec/maxUnavailable")
+                    .anchor(Anchor::Key)
+                    .message("a PodDisruptionBudget may set minAvailable or maxUnavailable, not both".into())
+                    .help("keep one (maxUnavailable works with autoscaled workloads)".into())
+                    .build());
             }
             _ => {}
         }

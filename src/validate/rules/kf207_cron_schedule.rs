@@ -4,7 +4,6 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -101,14 +100,13 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             continue;
         };
         if let Some(p) = problem(s) {
-            out.push(cx.finding(
-                RULE.meta,
-                i,
-                "/spec/schedule",
-                Anchor::Value,
-                format!("schedule \"{s}\" {p}"),
-                Some("e.g. \"0 2 * * *\" (02:00 daily) or @daily; quote the schedule".into()),
-            ));
+            out.push(
+                cx.finding(RULE.meta, i)
+                    .at("/spec/schedule")
+                    .message(format!("schedule \"{s}\" {p}"))
+                    .help("e.g. \"0 2 * * *\" (02:00 daily) or @daily; quote the schedule".into())
+                    .build(),
+            );
         }
     }
 }

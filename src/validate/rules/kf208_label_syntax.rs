@@ -75,14 +75,19 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     let mut p = format!("{base}/{field}");
                     push_token(&mut p, k);
                     if !key_ok {
-                        out.push(cx.finding(RULE.meta, i, &p, Anchor::Key,
-                            format!("{field} key `{k}` is not a valid qualified name"),
-                            Some("use [prefix/]name: a DNS-subdomain prefix, and a name of at most 63 alphanumerics, '-', '_' or '.'".into())));
+                        out.push(cx.finding(RULE.meta, i)
+                            .at(&p)
+                            .anchor(Anchor::Key)
+                            .message(format!("{field} key `{k}` is not a valid qualified name"))
+                            .help("use [prefix/]name: a DNS-subdomain prefix, and a name of at most 63 alphanumerics, '-', '_' or '.'".into())
+                            .build());
                     }
                     if check_values && !valid_value(s) {
-                        out.push(cx.finding(RULE.meta, i, &p, Anchor::Value,
-                            format!("label value `{s}` of `{k}` is not a valid label value"),
-                            Some("at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric (or empty)".into())));
+                        out.push(cx.finding(RULE.meta, i)
+                            .at(&p)
+                            .message(format!("label value `{s}` of `{k}` is not a valid label value"))
+                            .help("at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric (or empty)".into())
+                            .build());
                     }
                 }
             }

@@ -21,13 +21,11 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     for s in services(cx).into_iter().filter(|s| s.selected.is_empty()) {
-        out.push(cx.finding(
-            RULE.meta,
-            s.object,
-            "/spec/selector",
-            Anchor::Key,
-            format!("Service {} selects no pod template in namespace {}", s.service.name(), s.namespace),
-            Some("check the selector against the workload's template labels (or add the workload)".into()),
-        ));
+        out.push(cx.finding(RULE.meta, s.object)
+            .at("/spec/selector")
+            .anchor(Anchor::Key)
+            .message(format!("Service {} selects no pod template in namespace {}", s.service.name(), s.namespace))
+            .help("check the selector against the workload's template labels (or add the workload)".into())
+            .build());
     }
 }

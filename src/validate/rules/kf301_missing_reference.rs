@@ -18,7 +18,6 @@ use crate::resource::Gvk;
 use crate::transform::config::TransformerConfig;
 use crate::transform::fieldspec::FieldSpec;
 use crate::validate::pods::pod_templates;
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
@@ -112,21 +111,17 @@ fn references() -> &'static [Reference] {
 }
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    // (kind, namespace, name) of everything that exists.
-    let mut have: HashSet<(String, String, String)> = HashSet::new();
-    for o in &cx.objects {
-        let r = o.resource;
-        let ns = r.cur_id().effective_namespace().to_owned();
-        have.insert((r.kind().to_owned(), ns.clone(), r.name().to_owned()));
-        if r.kind() == "ExternalSecret" {
-            let target = r
-                .value
-                .pointer("/spec/target/name")
-                .and_then(Value::as_str)
-                .unwrap_or(r.name());
-            have.insert(("Secret".into(), ns, target.to_owned()));
-        }
-    }
+    // Whether `kind` `name` exists where `namespace` refers to it; an ExternalSecret makes
+    // the Secret its target names (its own name by default).
+    let exists = |kind: &str, namespace: &str, name: &str| {
+        cx.find(kind, Some(namespace), name).is_some()
+            || kind == "Secret"
+                && cx.of_kind_in("ExternalSecret", Some(namespace)).any(|e| {
+                    let r = cx.objects[e].resource;
+                    let target = r.value.pointer("/spec/target/name").and_then(Value::as_str);
+                    target.unwrap_or(r.name()) == name
+                })
+    };
     // (object, namespace, referred kind, pointer of the name)
     let mut refs: Vec<(usize, String, &str, String)> = Vec::new();
     for pt in pod_templates(cx) {
@@ -149,7 +144,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             .filter(|rf| !rf.in_pod && rf.spec.applies_to(&gvk))
         {
             for (ptr, _) in rf.spec.read(&r.value) {
-                let ns = r.cur_id().effective_namespace().to_owned();
+                let ns = cx.namespace(i).unwrap_or_default().to_owned();
                 refs.push((i, ns, rf.target, ptr));
             }
         }
@@ -170,17 +165,14 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             .and_then(|p| p.get("optional"))
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        if optional || have.contains(&(kind.to_owned(), namespace.clone(), name.to_owned())) {
+        if optional || exists(kind, &namespace, name) {
             continue;
         }
-        out.push(cx.finding(
-            RULE.meta,
-            object,
-            &ptr,
-            Anchor::Value,
-            format!("{kind} {name} is not in the output (namespace {namespace})"),
-            Some(format!("add the {kind} (for Secrets, an ExternalSecret whose target is {name}), fix the name, or mark the reference optional")),
-        ));
+        out.push(cx.finding(RULE.meta, object)
+            .at(&ptr)
+            .message(format!("{kind} {name} is not in the output (namespace {namespace})"))
+            .help(format!("add the {kind} (for Secrets, an ExternalSecret whose target is {name}), fix the name, or mark the reference optional"))
+            .build());
     }
 }
 

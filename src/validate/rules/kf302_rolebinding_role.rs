@@ -1,12 +1,9 @@
 //! KF302: a RoleBinding or ClusterRoleBinding whose roleRef names a Role or ClusterRole that
 //! is neither in the output nor one of Kubernetes' built-in ClusterRoles.
 
-use std::collections::HashSet;
-
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
@@ -25,18 +22,6 @@ pub const RULE: Rule = Rule {
 const BUILTIN: &[&str] = &["cluster-admin", "admin", "edit", "view"];
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let mut roles: HashSet<(String, String, String)> = HashSet::new();
-    for o in &cx.objects {
-        let r = o.resource;
-        if matches!(r.kind(), "Role" | "ClusterRole") {
-            let ns = if r.kind() == "Role" {
-                r.cur_id().effective_namespace().to_owned()
-            } else {
-                String::new()
-            };
-            roles.insert((r.kind().to_owned(), ns, r.name().to_owned()));
-        }
-    }
     for (i, o) in cx.objects.iter().enumerate() {
         let r = o.resource;
         if !matches!(r.kind(), "RoleBinding" | "ClusterRoleBinding") {
@@ -53,27 +38,20 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             .and_then(Value::as_str)
             .unwrap_or("");
         let found = match kind {
-            "Role" => roles.contains(&(
-                "Role".into(),
-                r.cur_id().effective_namespace().to_owned(),
-                name.into(),
-            )),
+            "Role" => cx.find("Role", cx.namespace(i), name).is_some(),
             "ClusterRole" => {
-                roles.contains(&("ClusterRole".into(), String::new(), name.into()))
+                cx.find("ClusterRole", None, name).is_some()
                     || BUILTIN.contains(&name)
                     || name.starts_with("system:")
             }
             _ => true,
         };
         if !found {
-            out.push(cx.finding(
-                RULE.meta,
-                i,
-                "/roleRef/name",
-                Anchor::Value,
-                format!("{} {} binds {kind} {name}, which is not in the output", r.kind(), r.name()),
-                Some(format!("add the {kind} or fix roleRef (a RoleBinding's Role must be in the same namespace)")),
-            ));
+            out.push(cx.finding(RULE.meta, i)
+                .at("/roleRef/name")
+                .message(format!("{} {} binds {kind} {name}, which is not in the output", r.kind(), r.name()))
+                .help(format!("add the {kind} or fix roleRef (a RoleBinding's Role must be in the same namespace)"))
+                .build());
         }
     }
 }

@@ -2,13 +2,10 @@
 //! is not in the output, and a priorityClassName or runtimeClassName that is neither in the
 //! output nor built in.
 
-use std::collections::HashSet;
-
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{pod_templates, selected_pods};
-use crate::validate::sourcemap::Anchor;
+use crate::validate::pods::{pod_templates, selects_nothing};
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
@@ -25,24 +22,8 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let mut have: HashSet<(String, String, String)> = HashSet::new();
-    for o in &cx.objects {
-        let r = o.resource;
-        have.insert((
-            r.kind().to_owned(),
-            r.cur_id().effective_namespace().to_owned(),
-            r.name().to_owned(),
-        ));
-    }
-    let cluster = |kind: &str, name: &str| {
-        cx.objects
-            .iter()
-            .any(|o| o.resource.kind() == kind && o.resource.name() == name)
-    };
-    let pods = pod_templates(cx);
     for (i, o) in cx.objects.iter().enumerate() {
         let r = o.resource;
-        let ns = r.cur_id().effective_namespace().to_owned();
         match r.kind() {
             "HorizontalPodAutoscaler" => {
                 let kind = r
@@ -55,34 +36,31 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     .pointer("/spec/scaleTargetRef/name")
                     .and_then(Value::as_str)
                     .unwrap_or("");
-                if !have.contains(&(kind.to_owned(), ns.clone(), name.to_owned())) {
-                    out.push(cx.finding(RULE.meta, i, "/spec/scaleTargetRef/name", Anchor::Value,
-                        format!("HPA {} scales {kind} {name}, which is not in the output", r.name()),
-                        Some("fix scaleTargetRef (a namePrefix applies to the target's name too)".into())));
+                if cx.find(kind, cx.namespace(i), name).is_none() {
+                    out.push(cx.finding(RULE.meta, i)
+                        .at("/spec/scaleTargetRef/name")
+                        .message(format!("HPA {} scales {kind} {name}, which is not in the output", r.name()))
+                        .help("fix scaleTargetRef (a namePrefix applies to the target's name too)".into())
+                        .build());
                 }
             }
             "PodDisruptionBudget" => {
                 let Some(sel) = r.value.pointer("/spec/selector").and_then(Value::as_object) else {
                     continue;
                 };
-                if selected_pods(cx, &ns, sel).is_empty() {
-                    out.push(cx.finding(
-                        RULE.meta,
-                        i,
-                        "/spec/selector",
-                        Anchor::Key,
-                        format!(
-                            "PodDisruptionBudget {} selects no pod template in namespace {ns}",
-                            r.name()
-                        ),
-                        Some("align the selector with the workload's template labels".into()),
-                    ));
-                }
+                out.extend(selects_nothing(
+                    cx,
+                    RULE.meta,
+                    i,
+                    "/spec/selector",
+                    sel,
+                    "align the selector with the workload's template labels",
+                ));
             }
             _ => {}
         }
     }
-    for pt in pods {
+    for pt in pod_templates(cx) {
         for (field, kind, builtin) in [
             (
                 "priorityClassName",
@@ -94,19 +72,20 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             let Some(name) = pt.spec.get(field).and_then(Value::as_str) else {
                 continue;
             };
-            if builtin.contains(&name) || cluster(kind, name) {
+            if builtin.contains(&name) || cx.find(kind, Some(&pt.namespace), name).is_some() {
                 continue;
             }
-            out.push(cx.finding(
-                RULE.meta,
-                pt.object,
-                &format!("{}/{field}", pt.spec_ptr),
-                Anchor::Value,
-                format!("{field} {name} is not in the output and not built in"),
-                Some(format!(
-                    "add the {kind} to the environment or use one the cluster provides"
-                )),
-            ));
+            out.push(
+                cx.finding(RULE.meta, pt.object)
+                    .at(&format!("{}/{field}", pt.spec_ptr))
+                    .message(format!(
+                        "{field} {name} is not in the output and not built in"
+                    ))
+                    .help(format!(
+                        "add the {kind} to the environment or use one the cluster provides"
+                    ))
+                    .build(),
+            );
         }
     }
 }

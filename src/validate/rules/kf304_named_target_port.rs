@@ -4,8 +4,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{containers, services};
-use crate::validate::sourcemap::Anchor;
+use crate::validate::pods::services;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -33,26 +32,24 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 continue;
             };
             let declared = s.selected.iter().any(|p| {
-                containers(p.spec).iter().any(|(_, c)| {
-                    c.get("ports")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .any(|cp| cp.get("name").and_then(Value::as_str) == Some(name))
+                p.containers().any(|c| {
+                    c.items("ports")
+                        .any(|(_, cp)| cp.get("name").and_then(Value::as_str) == Some(name))
                 })
             });
             if !declared {
-                out.push(cx.finding(
-                    RULE.meta,
-                    s.object,
-                    &format!("/spec/ports/{j}/targetPort"),
-                    Anchor::Value,
-                    format!(
-                        "targetPort `{name}` is not a port name of the pods Service {} selects",
-                        s.service.name()
-                    ),
-                    Some("name the container port (ports[].name) or use the port number".into()),
-                ));
+                out.push(
+                    cx.finding(RULE.meta, s.object)
+                        .at(&format!("/spec/ports/{j}/targetPort"))
+                        .message(format!(
+                            "targetPort `{name}` is not a port name of the pods Service {} selects",
+                            s.service.name()
+                        ))
+                        .help(
+                            "name the container port (ports[].name) or use the port number".into(),
+                        )
+                        .build(),
+                );
             }
         }
     }

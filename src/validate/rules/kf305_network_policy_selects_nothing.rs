@@ -4,8 +4,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::selected_pods;
-use crate::validate::sourcemap::Anchor;
+use crate::validate::pods::selects_nothing;
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
@@ -41,20 +40,13 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         {
             continue; // {} selects every pod of the namespace
         }
-        let ns = r.cur_id().effective_namespace().to_owned();
-        if !selected_pods(cx, &ns, sel).is_empty() {
-            continue;
-        }
-        out.push(cx.finding(
+        out.extend(selects_nothing(
+            cx,
             RULE.meta,
             i,
             "/spec/podSelector",
-            Anchor::Key,
-            format!(
-                "NetworkPolicy {} selects no pod template in namespace {ns}",
-                r.name()
-            ),
-            Some("check podSelector against the workload's template labels".into()),
+            sel,
+            "check podSelector against the workload's template labels",
         ));
     }
 }

@@ -5,7 +5,6 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
@@ -33,22 +32,24 @@ fn backend(
     port: Option<(&Value, String)>,
 ) {
     let r = cx.objects[i].resource;
-    let svc = cx.objects.iter().map(|o| o.resource).find(|s| {
-        s.kind() == "Service" && s.name() == name && s.cur_id().effective_namespace() == ns
-    });
+    let svc = cx
+        .find("Service", Some(ns), name)
+        .map(|s| cx.objects[s].resource);
     let Some(svc) = svc else {
-        out.push(cx.finding(
-            RULE.meta,
-            i,
-            name_ptr,
-            Anchor::Value,
-            format!(
-                "{} {} sends traffic to Service {name}, which is not in namespace {ns}",
-                r.kind(),
-                r.name()
-            ),
-            Some("fix the backend name (a namePrefix renames Services) or add the Service".into()),
-        ));
+        out.push(
+            cx.finding(RULE.meta, i)
+                .at(name_ptr)
+                .message(format!(
+                    "{} {} sends traffic to Service {name}, which is not in namespace {ns}",
+                    r.kind(),
+                    r.name()
+                ))
+                .help(
+                    "fix the backend name (a namePrefix renames Services) or add the Service"
+                        .into(),
+                )
+                .build(),
+        );
         return;
     };
     let Some((port, port_ptr)) = port else { return };
@@ -84,21 +85,20 @@ fn backend(
         _ => return,
     };
     if !has {
-        out.push(cx.finding(
-            RULE.meta,
-            i,
-            &ptr,
-            Anchor::Value,
-            format!("Service {name} has no port {shown}"),
-            Some("use one of the Service's spec.ports[] (port number or name)".into()),
-        ));
+        out.push(
+            cx.finding(RULE.meta, i)
+                .at(&ptr)
+                .message(format!("Service {name} has no port {shown}"))
+                .help("use one of the Service's spec.ports[] (port number or name)".into())
+                .build(),
+        );
     }
 }
 
 /// Ingress backends: `spec.defaultBackend` and `spec.rules[].http.paths[].backend`.
 fn ingress(cx: &Context, out: &mut Vec<Finding>, i: usize) {
     let r = cx.objects[i].resource;
-    let ns = r.cur_id().effective_namespace().to_owned();
+    let ns = cx.namespace(i).unwrap_or_default();
     let mut backends = Vec::new();
     if let Some(b) = r.value.pointer("/spec/defaultBackend/service") {
         backends.push(("/spec/defaultBackend/service".to_owned(), b));
@@ -115,7 +115,7 @@ fn ingress(cx: &Context, out: &mut Vec<Finding>, i: usize) {
     for (ptr, b) in backends {
         let name = b.get("name").and_then(Value::as_str).unwrap_or("");
         let port = b.get("port").map(|p| (p, format!("{ptr}/port")));
-        backend(cx, out, i, &ns, name, &format!("{ptr}/name"), port);
+        backend(cx, out, i, ns, name, &format!("{ptr}/name"), port);
     }
 }
 
@@ -129,7 +129,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         if r.kind() != "HTTPRoute" {
             continue;
         }
-        let ns = r.cur_id().effective_namespace().to_owned();
+        let ns = cx.namespace(i).unwrap_or_default();
         for (j, rule) in r
             .value
             .pointer("/spec/rules")
@@ -158,7 +158,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 let name = b.get("name").and_then(Value::as_str).unwrap_or("");
                 let ptr = format!("/spec/rules/{j}/backendRefs/{k}");
                 let port = b.get("port").map(|p| (p, format!("{ptr}/port")));
-                backend(cx, out, i, &ns, name, &format!("{ptr}/name"), port);
+                backend(cx, out, i, ns, name, &format!("{ptr}/name"), port);
             }
         }
     }

@@ -2,12 +2,9 @@
 //! provide, so applying it fails with "namespace not found" (unless something else creates
 //! the namespace first; then say so in kforge.yaml by turning the rule off).
 
-use std::collections::HashSet;
-
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
@@ -27,13 +24,6 @@ pub const RULE: Rule = Rule {
 const BUILT_IN: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let created: HashSet<&str> = cx
-        .objects
-        .iter()
-        .map(|o| o.resource)
-        .filter(|r| r.kind() == "Namespace")
-        .map(|r| r.name())
-        .collect();
     for (i, o) in cx.objects.iter().enumerate() {
         let Some(ns) = o
             .resource
@@ -43,16 +33,13 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        if ns.is_empty() || created.contains(ns) || BUILT_IN.contains(&ns) {
+        if ns.is_empty() || cx.find("Namespace", None, ns).is_some() || BUILT_IN.contains(&ns) {
             continue;
         }
-        out.push(cx.finding(
-            RULE.meta,
-            i,
-            "/metadata/namespace",
-            Anchor::Value,
-            format!("namespace {ns} is not created by this output and is not built into Kubernetes"),
-            Some(format!("add a Namespace named {ns} (e.g. base/namespace), fix the name, or turn KF307 off in kforge.yaml when another tool creates it")),
-        ));
+        out.push(cx.finding(RULE.meta, i)
+            .at("/metadata/namespace")
+            .message(format!("namespace {ns} is not created by this output and is not built into Kubernetes"))
+            .help(format!("add a Namespace named {ns} (e.g. base/namespace), fix the name, or turn KF307 off in kforge.yaml when another tool creates it"))
+            .build());
     }
 }

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{containers, pod_templates};
+use crate::validate::pods::{pod_templates, PodTemplate};
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -21,9 +21,9 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-pub(crate) fn wants_gpu(spec: &serde_json::Map<String, Value>) -> bool {
-    containers(spec).iter().any(|(_, c)| {
-        let res = c.get("resources");
+pub(crate) fn wants_gpu(pt: &PodTemplate) -> bool {
+    pt.containers().any(|c| {
+        let res = c.spec.get("resources");
         ["limits", "requests"].iter().any(|k| {
             res.and_then(|r| r.get(*k))
                 .and_then(|m| m.get("nvidia.com/gpu"))
@@ -63,7 +63,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         return;
     }
     for pt in pod_templates(cx) {
-        if !wants_gpu(pt.spec) {
+        if !wants_gpu(pt) {
             continue;
         }
         let Some(selector) = pt.spec.get("nodeSelector").and_then(Value::as_object) else {
@@ -82,14 +82,12 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             })
             .collect();
         if matching.is_empty() {
-            out.push(cx.finding(
-                RULE.meta,
-                pt.object,
-                &format!("{}/nodeSelector", pt.spec_ptr),
-                Anchor::Key,
-                "nodeSelector matches the labels of no NodePool in the output; Karpenter will never provision a node".into(),
-                Some("select a label that a NodePool sets in spec.template.metadata.labels".into()),
-            ));
+            out.push(cx.finding(RULE.meta, pt.object)
+                .at(&format!("{}/nodeSelector", pt.spec_ptr))
+                .anchor(Anchor::Key)
+                .message("nodeSelector matches the labels of no NodePool in the output; Karpenter will never provision a node".into())
+                .help("select a label that a NodePool sets in spec.template.metadata.labels".into())
+                .build());
             continue;
         }
         for pool in matching {
@@ -104,20 +102,23 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let key = taint.get("key").and_then(Value::as_str).unwrap_or("");
-                out.push(cx.finding(
-                    RULE.meta,
-                    pt.object,
-                    &format!("{}/nodeSelector", pt.spec_ptr),
-                    Anchor::Key,
-                    format!(
-                        "selects NodePool {} but does not tolerate its taint {key}",
-                        pool.name()
-                    ),
-                    Some(
-                        format!("add a toleration: {{key: {key}, operator: Exists, effect: {}}}",
-                        taint.get("effect").and_then(Value::as_str).unwrap_or("NoSchedule")),
-                    ),
-                ));
+                out.push(
+                    cx.finding(RULE.meta, pt.object)
+                        .at(&format!("{}/nodeSelector", pt.spec_ptr))
+                        .anchor(Anchor::Key)
+                        .message(format!(
+                            "selects NodePool {} but does not tolerate its taint {key}",
+                            pool.name()
+                        ))
+                        .help(format!(
+                            "add a toleration: {{key: {key}, operator: Exists, effect: {}}}",
+                            taint
+                                .get("effect")
+                                .and_then(Value::as_str)
+                                .unwrap_or("NoSchedule")
+                        ))
+                        .build(),
+                );
             }
         }
     }

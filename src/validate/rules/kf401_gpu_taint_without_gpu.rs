@@ -25,7 +25,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     let taint = serde_json::json!({"key": "nvidia.com/gpu", "effect": "NoSchedule"});
     for pt in pod_templates(cx) {
         let r = cx.objects[pt.object].resource;
-        if r.kind() == "DaemonSet" || wants_gpu(pt.spec) {
+        if r.kind() == "DaemonSet" || wants_gpu(pt) {
             continue;
         }
         if pt.spec.get("tolerations").is_some() && tolerates(pt.spec.get("tolerations"), &taint) {
@@ -41,18 +41,20 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             } else {
                 "every taint (operator Exists without a key)"
             };
-            out.push(cx.finding(
-                RULE.meta,
-                pt.object,
-                &format!("{}/tolerations", pt.spec_ptr),
-                Anchor::Key,
-                format!(
-                    "{} {} asks for no GPU but tolerates {what}",
-                    r.kind(),
-                    r.name()
-                ),
-                Some("remove the toleration so that only GPU workloads land on GPU nodes".into()),
-            ));
+            out.push(
+                cx.finding(RULE.meta, pt.object)
+                    .at(&format!("{}/tolerations", pt.spec_ptr))
+                    .anchor(Anchor::Key)
+                    .message(format!(
+                        "{} {} asks for no GPU but tolerates {what}",
+                        r.kind(),
+                        r.name()
+                    ))
+                    .help(
+                        "remove the toleration so that only GPU workloads land on GPU nodes".into(),
+                    )
+                    .build(),
+            );
         }
     }
 }

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::Rule;
+use crate::source::pointer::from_tokens;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -33,16 +34,16 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     .flatten()
                 {
                     if k == "nvidia.com/gpu" || k == "limits.nvidia.com/gpu" {
-                        out.push(cx.finding(
-                            RULE.meta,
-                            i,
-                            &format!("/spec/hard/{}", k.replace('/', "~1")),
-                            Anchor::Key,
-                            format!(
-                                "ResourceQuota key {k} is not allowed for an extended resource"
-                            ),
-                            Some("use requests.nvidia.com/gpu".into()),
-                        ));
+                        out.push(
+                            cx.finding(RULE.meta, i)
+                                .at(&from_tokens(["spec", "hard", k]))
+                                .anchor(Anchor::Key)
+                                .message(format!(
+                                    "ResourceQuota key {k} is not allowed for an extended resource"
+                                ))
+                                .help("use requests.nvidia.com/gpu".into())
+                                .build(),
+                        );
                     }
                 }
             }
@@ -57,11 +58,12 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 {
                     for field in ["default", "defaultRequest"] {
                         if l.pointer(&format!("/{field}/nvidia.com~1gpu")).is_some() {
-                            out.push(cx.finding(
-                                RULE.meta, i, &format!("/spec/limits/{j}/{field}/nvidia.com~1gpu"), Anchor::Key,
-                                format!("LimitRange {} gives every container a GPU by default ({field})", r.name()),
-                                Some("remove nvidia.com/gpu from LimitRange defaults; workloads ask for GPUs themselves".into()),
-                            ));
+                            out.push(cx.finding(RULE.meta, i)
+                                .at(&format!("/spec/limits/{j}/{field}/nvidia.com~1gpu"))
+                                .anchor(Anchor::Key)
+                                .message(format!("LimitRange {} gives every container a GPU by default ({field})", r.name()))
+                                .help("remove nvidia.com/gpu from LimitRange defaults; workloads ask for GPUs themselves".into())
+                                .build());
                         }
                     }
                 }

@@ -7,8 +7,7 @@ use serde_json::Value;
 
 use super::kf400_gpu_pool_scheduling::wants_gpu;
 use super::Rule;
-use crate::validate::pods::{containers, pod_templates, quantity};
-use crate::validate::sourcemap::Anchor;
+use crate::validate::pods::{pod_templates, quantity, PodTemplate};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -23,12 +22,12 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-fn gpus_per_pod(spec: &serde_json::Map<String, Value>) -> f64 {
-    containers(spec)
-        .iter()
-        .filter(|(ptr, _)| ptr.starts_with("/containers"))
-        .filter_map(|(_, c)| {
-            c.get("resources")?
+fn gpus_per_pod(pt: &PodTemplate) -> f64 {
+    pt.containers()
+        .filter(|c| !c.init)
+        .filter_map(|c| {
+            c.spec
+                .get("resources")?
                 .get("limits")?
                 .get("nvidia.com/gpu")
                 .and_then(quantity)
@@ -69,7 +68,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         let mut need = 0.0;
         let mut parts = Vec::new();
         for pt in pods {
-            if !wants_gpu(pt.spec) {
+            if !wants_gpu(pt) {
                 continue;
             }
             let Some(sel) = pt.spec.get("nodeSelector").and_then(Value::as_object) else {
@@ -89,22 +88,10 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 .unwrap_or(1.0);
             let peak = match w.kind() {
                 "Deployment" => {
-                    let hpa_max = cx
-                        .objects
-                        .iter()
-                        .map(|o| o.resource)
-                        .find(|h| {
-                            h.kind() == "HorizontalPodAutoscaler"
-                                && h.value
-                                    .pointer("/spec/scaleTargetRef/kind")
-                                    .and_then(Value::as_str)
-                                    == Some("Deployment")
-                                && h.value
-                                    .pointer("/spec/scaleTargetRef/name")
-                                    .and_then(Value::as_str)
-                                    == Some(w.name())
-                        })
-                        .and_then(|h| h.value.pointer("/spec/maxReplicas").and_then(Value::as_f64));
+                    let hpa_max = cx.hpas_for(pt.object).first().and_then(|&h| {
+                        let h = cx.objects[h].resource;
+                        h.value.pointer("/spec/maxReplicas").and_then(Value::as_f64)
+                    });
                     let n = hpa_max.unwrap_or(replicas);
                     n + surge(&w.value, n)
                 }
@@ -123,16 +110,18 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 "PodTemplate" => 0.0,
                 _ => replicas,
             };
-            let gpus = peak * gpus_per_pod(pt.spec);
+            let gpus = peak * gpus_per_pod(pt);
             if gpus > 0.0 {
                 parts.push(format!("{} {} {gpus}", w.kind(), w.name()));
                 need += gpus;
             }
         }
         if need > limit {
-            out.push(cx.finding(RULE.meta, i, "/spec/limits/nvidia.com~1gpu", Anchor::Value,
-                format!("NodePool {} allows {limit} GPUs but its workloads can ask for {need} at once ({})", pool.name(), parts.join(", ")),
-                Some(format!("raise limits.nvidia.com/gpu to at least {need}, or lower HPA maxReplicas / maxSurge"))));
+            out.push(cx.finding(RULE.meta, i)
+                .at("/spec/limits/nvidia.com~1gpu")
+                .message(format!("NodePool {} allows {limit} GPUs but its workloads can ask for {need} at once ({})", pool.name(), parts.join(", ")))
+                .help(format!("raise limits.nvidia.com/gpu to at least {need}, or lower HPA maxReplicas / maxSurge"))
+                .build());
         }
     }
 }

@@ -10,8 +10,7 @@ use serde_json::Value;
 use super::kf400_gpu_pool_scheduling::tolerates;
 use super::Rule;
 use crate::resource::Resource;
-use crate::validate::pods::{containers, pod_templates};
-use crate::validate::sourcemap::Anchor;
+use crate::validate::pods::pod_templates;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -43,11 +42,8 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         .iter()
         .filter(|pt| cx.objects[pt.object].resource.kind() == "DaemonSet")
         .filter(|pt| {
-            containers(pt.spec).iter().any(|(_, c)| {
-                c.get("image")
-                    .and_then(Value::as_str)
-                    .is_some_and(|i| i.contains("k8s-device-plugin"))
-            })
+            pt.containers()
+                .any(|c| c.image().is_some_and(|i| i.contains("k8s-device-plugin")))
         })
         .collect();
     if plugins.is_empty() {
@@ -83,17 +79,14 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     .all(|t| tolerates(pt.spec.get("tolerations"), t))
         });
         if !covered {
-            out.push(cx.finding(
-                RULE.meta,
-                i,
-                "/metadata/name",
-                Anchor::Value,
-                format!(
+            out.push(cx.finding(RULE.meta, i)
+                .at("/metadata/name")
+                .message(format!(
                     "no NVIDIA device plugin DaemonSet runs on the nodes of NodePool {}: none both selects its labels and tolerates its taints",
                     pool.name()
-                ),
-                Some("add the pool to the device plugin chart's values (charts/nvidia-device-plugin) or widen the DaemonSet's nodeSelector and tolerations".into()),
-            ));
+                ))
+                .help("add the pool to the device plugin chart's values (charts/nvidia-device-plugin) or widen the DaemonSet's nodeSelector and tolerations".into())
+                .build());
         }
     }
 }

@@ -1,7 +1,7 @@
 //! KF500: a container without CPU and memory requests or a memory limit.
 
 use super::Rule;
-use crate::validate::pods::{all_containers, pod_templates};
+use crate::validate::pods::containers;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -18,8 +18,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let pods = pod_templates(cx);
-    for c in all_containers(pods) {
+    for c in containers(cx) {
         let res = c.spec.get("resources");
         let has = |section: &str, key: &str| {
             res.and_then(|r| r.get(section))
@@ -41,22 +40,20 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             continue;
         }
         let r = cx.objects[c.pod.object].resource;
-        out.push(cx.finding(
-            RULE.meta,
-            c.pod.object,
-            &c.pointer_to("resources"),
-            Anchor::Key,
-            format!(
+        out.push(cx.finding(RULE.meta, c.pod.object)
+            .at(&c.pointer_to("resources"))
+            .anchor(Anchor::Key)
+            .message(format!(
                 "container '{}' of {} {} sets no resources.{}",
                 c.name(),
                 r.kind(),
                 r.name(),
                 missing.join(", resources.")
-            ),
-            Some(
+            ))
+            .help(
                 "set requests (what the scheduler reserves) and a memory limit (what the kernel enforces)"
                     .into(),
-            ),
-        ));
+            )
+            .build());
     }
 }

@@ -1,8 +1,7 @@
 //! KF501: a long-running container without a readiness or a liveness probe.
 
 use super::Rule;
-use crate::validate::pods::{all_containers, pod_templates};
-use crate::validate::sourcemap::Anchor;
+use crate::validate::pods::containers;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -18,8 +17,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let pods = pod_templates(cx);
-    for c in all_containers(pods) {
+    for c in containers(cx) {
         let r = cx.objects[c.pod.object].resource;
         // Jobs run to completion; init containers finish before the pod is ready.
         if matches!(r.kind(), "Job" | "CronJob") || !c.long_running() {
@@ -32,22 +30,19 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         if missing.is_empty() {
             continue;
         }
-        out.push(cx.finding(
-            RULE.meta,
-            c.pod.object,
-            &format!("{}/name", c.ptr),
-            Anchor::Value,
-            format!(
+        out.push(cx.finding(RULE.meta, c.pod.object)
+            .at(&c.pointer(["name"]))
+            .message(format!(
                 "container '{}' of {} {} has no {}",
                 c.name(),
                 r.kind(),
                 r.name(),
                 missing.join(" and no ")
-            ),
-            Some(
+            ))
+            .help(
                 "a readiness probe keeps traffic off pods that cannot serve; a liveness probe restarts a hung process"
                     .into(),
-            ),
-        ));
+            )
+            .build());
     }
 }

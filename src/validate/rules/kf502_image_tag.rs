@@ -2,8 +2,7 @@
 
 use super::Rule;
 use crate::text::split_image;
-use crate::validate::pods::{all_containers, pod_templates};
-use crate::validate::sourcemap::Anchor;
+use crate::validate::pods::containers;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -19,8 +18,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let pods = pod_templates(cx);
-    for c in all_containers(pods) {
+    for c in containers(cx) {
         let Some(image) = c.image() else { continue };
         let (name, tag, digest) = split_image(image);
         if digest.is_some() {
@@ -31,20 +29,17 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             Some("latest") => "uses the `latest` tag",
             Some(_) => continue,
         };
-        out.push(cx.finding(
-            RULE.meta,
-            c.pod.object,
-            &format!("{}/image", c.ptr),
-            Anchor::Value,
-            format!(
+        out.push(cx.finding(RULE.meta, c.pod.object)
+            .at(&c.pointer(["image"]))
+            .message(format!(
                 "image '{image}' of container '{}' in {} {problem}",
                 c.name(),
                 c.owner(cx)
-            ),
-            Some(format!(
+            ))
+            .help(format!(
                 "pin a version (`{name}:1.2.3`) or a digest (`{name}@sha256:...`), e.g. with kustomize's `images:` field"
-            )),
-        ));
+            ))
+            .build());
     }
 }
 

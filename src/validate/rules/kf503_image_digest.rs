@@ -2,8 +2,7 @@
 //! environments that must run exactly the bytes that were tested (production).
 
 use super::Rule;
-use crate::validate::pods::{all_containers, pod_templates};
-use crate::validate::sourcemap::Anchor;
+use crate::validate::pods::containers;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 use crate::text::split_image;
@@ -22,8 +21,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let pods = pod_templates(cx);
-    for c in all_containers(pods) {
+    for c in containers(cx) {
         let Some(image) = c.image() else { continue };
         let (name, _, digest) = split_image(image);
         if digest.is_some_and(|d| {
@@ -33,19 +31,18 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         }) {
             continue;
         }
-        out.push(cx.finding(
-            RULE.meta,
-            c.pod.object,
-            &format!("{}/image", c.ptr),
-            Anchor::Value,
-            format!(
-                "image '{image}' of container '{}' in {} is not pinned by a sha256 digest",
-                c.name(),
-                c.owner(cx)
-            ),
-            Some(format!(
+        out.push(
+            cx.finding(RULE.meta, c.pod.object)
+                .at(&c.pointer(["image"]))
+                .message(format!(
+                    "image '{image}' of container '{}' in {} is not pinned by a sha256 digest",
+                    c.name(),
+                    c.owner(cx)
+                ))
+                .help(format!(
                 "a tag can be moved; set `digest:` for `{name}` in the overlay's `images:` field"
-            )),
-        ));
+            ))
+                .build(),
+        );
     }
 }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{all_containers, pod_templates};
+use crate::validate::pods::containers;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -21,14 +21,13 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let pods = pod_templates(cx);
-    for c in all_containers(pods) {
+    for c in containers(cx) {
         let r = cx.objects[c.pod.object].resource;
         let root_uid = c.security("runAsUser").and_then(Value::as_i64) == Some(0);
         let non_root = c.security("runAsNonRoot").and_then(Value::as_bool) == Some(true);
         let (message, pointer) = if root_uid {
             let ptr = if c.own_security("runAsUser").is_some() {
-                format!("{}/securityContext/runAsUser", c.ptr)
+                c.pointer(["securityContext", "runAsUser"])
             } else {
                 format!("{}/securityContext/runAsUser", c.pod.spec_ptr)
             };
@@ -41,16 +40,14 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         } else {
             continue;
         };
-        out.push(cx.finding(
-            RULE.meta,
-            c.pod.object,
-            &pointer,
-            Anchor::Key,
-            format!("container '{}' of {} {} {message}", c.name(), r.kind(), r.name()),
-            Some(
+        out.push(cx.finding(RULE.meta, c.pod.object)
+            .at(&pointer)
+            .anchor(Anchor::Key)
+            .message(format!("container '{}' of {} {} {message}", c.name(), r.kind(), r.name()))
+            .help(
                 "set `securityContext: {runAsNonRoot: true, runAsUser: <non-zero>}` on the pod; build the image with a numeric non-root USER"
                     .into(),
-            ),
-        ));
+            )
+            .build());
     }
 }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{all_containers, pod_templates};
+use crate::validate::pods::containers;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -21,23 +21,20 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let pods = pod_templates(cx);
-    for c in all_containers(pods) {
+    for c in containers(cx) {
         let r = cx.objects[c.pod.object].resource;
         if c.own_security("privileged").and_then(Value::as_bool) == Some(true) {
-            out.push(cx.finding(
-                RULE.meta,
-                c.pod.object,
-                &format!("{}/securityContext/privileged", c.ptr),
-                Anchor::Key,
-                format!(
+            out.push(cx.finding(RULE.meta, c.pod.object)
+                .at(&c.pointer(["securityContext", "privileged"]))
+                .anchor(Anchor::Key)
+                .message(format!(
                     "container '{}' of {} {} is privileged: it has every capability and every host device",
                     c.name(),
                     r.kind(),
                     r.name()
-                ),
-                Some("remove `privileged: true`; grant the one capability or device the process needs".into()),
-            ));
+                ))
+                .help("remove `privileged: true`; grant the one capability or device the process needs".into())
+                .build());
         }
         let added = c
             .own_security("capabilities")
@@ -48,19 +45,16 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             if name.trim_start_matches("CAP_") == "NET_BIND_SERVICE" {
                 continue;
             }
-            out.push(cx.finding(
-                RULE.meta,
-                c.pod.object,
-                &format!("{}/securityContext/capabilities/add/{i}", c.ptr),
-                Anchor::Value,
-                format!(
+            out.push(cx.finding(RULE.meta, c.pod.object)
+                .at(&format!("{}/securityContext/capabilities/add/{i}", c.ptr))
+                .message(format!(
                     "container '{}' of {} {} adds the capability {name}",
                     c.name(),
                     r.kind(),
                     r.name()
-                ),
-                Some("drop ALL capabilities and add back only NET_BIND_SERVICE if the process binds a port below 1024".into()),
-            ));
+                ))
+                .help("drop ALL capabilities and add back only NET_BIND_SERVICE if the process binds a port below 1024".into())
+                .build());
         }
     }
 }

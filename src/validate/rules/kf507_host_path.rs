@@ -29,18 +29,16 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             };
             let path = hp.get("path").and_then(Value::as_str).unwrap_or("?");
             let name = v.get("name").and_then(Value::as_str).unwrap_or("");
-            out.push(cx.finding(
-                RULE.meta,
-                pt.object,
-                &format!("{}/volumes/{i}/hostPath", pt.spec_ptr),
-                Anchor::Key,
-                format!(
+            out.push(cx.finding(RULE.meta, pt.object)
+                .at(&format!("{}/volumes/{i}/hostPath", pt.spec_ptr))
+                .anchor(Anchor::Key)
+                .message(format!(
                     "volume '{name}' of {} {} mounts the node's {path}",
                     r.kind(),
                     r.name()
-                ),
-                Some("use an emptyDir, a PVC or a projected volume; node agents that need the host carry a suppression with a reason".into()),
-            ));
+                ))
+                .help("use an emptyDir, a PVC or a projected volume; node agents that need the host carry a suppression with a reason".into())
+                .build());
         }
     }
 }

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::Rule;
-use crate::validate::pods::{all_containers, pod_templates};
+use crate::validate::pods::{containers, pod_templates};
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -25,33 +25,28 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         let r = cx.objects[pt.object].resource;
         for field in ["hostNetwork", "hostPID", "hostIPC"] {
             if pt.spec.get(field).and_then(Value::as_bool) == Some(true) {
-                out.push(cx.finding(
-                    RULE.meta,
-                    pt.object,
-                    &format!("{}/{field}", pt.spec_ptr),
-                    Anchor::Key,
-                    format!("{} {} sets {field}: true and shares the node's namespace", r.kind(), r.name()),
-                    Some(format!("remove `{field}`; a pod in the node's namespaces sees and can reach everything on the node")),
-                ));
+                out.push(cx.finding(RULE.meta, pt.object)
+                    .at(&format!("{}/{field}", pt.spec_ptr))
+                    .anchor(Anchor::Key)
+                    .message(format!("{} {} sets {field}: true and shares the node's namespace", r.kind(), r.name()))
+                    .help(format!("remove `{field}`; a pod in the node's namespaces sees and can reach everything on the node"))
+                    .build());
             }
         }
     }
-    for c in all_containers(pods) {
-        let ports = c.spec.get("ports").and_then(Value::as_array);
-        for (i, p) in ports.into_iter().flatten().enumerate() {
+    for c in containers(cx) {
+        for (i, p) in c.items("ports") {
             if p.get("hostPort")
                 .and_then(Value::as_i64)
                 .is_some_and(|h| h != 0)
             {
                 let r = cx.objects[c.pod.object].resource;
-                out.push(cx.finding(
-                    RULE.meta,
-                    c.pod.object,
-                    &format!("{}/ports/{i}/hostPort", c.ptr),
-                    Anchor::Key,
-                    format!("container '{}' of {} {} binds a port of the node (hostPort)", c.name(), r.kind(), r.name()),
-                    Some("expose the port through a Service instead; a hostPort also limits the pod to one per node".into()),
-                ));
+                out.push(cx.finding(RULE.meta, c.pod.object)
+                    .at(&format!("{}/ports/{i}/hostPort", c.ptr))
+                    .anchor(Anchor::Key)
+                    .message(format!("container '{}' of {} {} binds a port of the node (hostPort)", c.name(), r.kind(), r.name()))
+                    .help("expose the port through a Service instead; a hostPort also limits the pod to one per node".into())
+                    .build());
             }
         }
     }

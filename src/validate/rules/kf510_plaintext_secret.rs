@@ -35,18 +35,16 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             };
             let mut ptr = format!("/{field}");
             push_token(&mut ptr, key);
-            out.push(cx.finding(
-                RULE.meta,
-                i,
-                &ptr,
-                Anchor::Key,
-                format!(
+            out.push(cx.finding(RULE.meta, i)
+                .at(&ptr)
+                .anchor(Anchor::Key)
+                .message(format!(
                     "Secret {} holds {} value(s) in `{field}`: anyone who can read the repository can read them",
                     r.name(),
                     map.len()
-                ),
-                Some("keep the value in a secret store and sync it with an ExternalSecret, or commit a SealedSecret; rotate the values that were committed".into()),
-            ));
+                ))
+                .help("keep the value in a secret store and sync it with an ExternalSecret, or commit a SealedSecret; rotate the values that were committed".into())
+                .build());
             break;
         }
     }

@@ -35,18 +35,13 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             .pointer("/spec/replicas")
             .and_then(Value::as_i64)
             .unwrap_or(1);
-        let hpa_min = cx.objects.iter().map(|o| o.resource).find_map(|h| {
-            let target = h.value.pointer("/spec/scaleTargetRef")?;
-            (h.kind() == "HorizontalPodAutoscaler"
-                && h.cur_id().effective_namespace() == pt.namespace
-                && target.get("kind").and_then(Value::as_str) == Some(r.kind())
-                && target.get("name").and_then(Value::as_str) == Some(r.name()))
-            .then(|| {
-                h.value
-                    .pointer("/spec/minReplicas")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(1)
-            })
+        let hpa_min = cx.hpas_for(pt.object).first().map(|&h| {
+            cx.objects[h]
+                .resource
+                .value
+                .pointer("/spec/minReplicas")
+                .and_then(Value::as_i64)
+                .unwrap_or(1)
         });
         let floor = hpa_min.unwrap_or(replicas);
         if floor < 2 {
@@ -60,38 +55,38 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 }
                 None => ("/metadata/name", "replicas defaults to 1".to_owned()),
             };
-            out.push(cx.finding(
-                RULE.meta,
-                pt.object,
-                ptr,
-                Anchor::Key,
-                format!(
-                    "{} {} can be taken down by one node drain: {what}",
-                    r.kind(),
-                    r.name()
-                ),
-                Some(
-                    "run at least two replicas (and set the HPA's minReplicas to 2 or more)".into(),
-                ),
-            ));
+            out.push(
+                cx.finding(RULE.meta, pt.object)
+                    .at(ptr)
+                    .anchor(Anchor::Key)
+                    .message(format!(
+                        "{} {} can be taken down by one node drain: {what}",
+                        r.kind(),
+                        r.name()
+                    ))
+                    .help(
+                        "run at least two replicas (and set the HPA's minReplicas to 2 or more)"
+                            .into(),
+                    )
+                    .build(),
+            );
         }
-        let covered = cx.objects.iter().map(|o| o.resource).any(|p| {
-            p.kind() == "PodDisruptionBudget"
-                && p.cur_id().effective_namespace() == pt.namespace
-                && p.value
+        let covered = cx
+            .of_kind_in("PodDisruptionBudget", cx.namespace(pt.object))
+            .any(|p| {
+                cx.objects[p]
+                    .resource
+                    .value
                     .pointer("/spec/selector")
                     .and_then(Value::as_object)
                     .is_some_and(|s| !s.is_empty() && selector_matches(s, pt.labels))
-        });
+            });
         if !covered {
-            out.push(cx.finding(
-                RULE.meta,
-                pt.object,
-                "/metadata/name",
-                Anchor::Value,
-                format!("no PodDisruptionBudget selects the pods of {} {}", r.kind(), r.name()),
-                Some("add a PodDisruptionBudget (e.g. the `pdb` component) so drains keep enough pods serving".into()),
-            ));
+            out.push(cx.finding(RULE.meta, pt.object)
+                .at("/metadata/name")
+                .message(format!("no PodDisruptionBudget selects the pods of {} {}", r.kind(), r.name()))
+                .help("add a PodDisruptionBudget (e.g. the `pdb` component) so drains keep enough pods serving".into())
+                .build());
         }
     }
 }

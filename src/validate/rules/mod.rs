@@ -5,52 +5,6 @@
 //! Each rule has a page under `docs/rules/<ID>.md` (what, why, how to fix) and fixtures
 //! under `tests/fixtures/rules/<ID>/{pass,fail}/`.
 
-mod kf001_invalid_suppression;
-mod kf100_unknown_field;
-mod kf101_invalid_value;
-mod kf102_required_field;
-mod kf103_yaml11_scalar;
-mod kf104_duplicate_object;
-mod kf105_missing_identity;
-mod kf110_removed_api;
-mod kf111_deprecated_api;
-mod kf112_unknown_kind;
-mod kf113_custom_resource_schema;
-mod kf200_invalid_quantity;
-mod kf201_requests_exceed_limits;
-mod kf202_gpu_request_limit;
-mod kf203_selector_mismatch;
-mod kf204_invalid_name;
-mod kf205_pod_structure;
-mod kf206_scaling_bounds;
-mod kf207_cron_schedule;
-mod kf208_label_syntax;
-mod kf300_service_selects_nothing;
-mod kf301_missing_reference;
-mod kf302_rolebinding_role;
-mod kf303_dangling_reference;
-mod kf304_named_target_port;
-mod kf305_network_policy_selects_nothing;
-mod kf306_route_backend;
-mod kf307_namespace_missing;
-mod kf400_gpu_pool_scheduling;
-mod kf401_gpu_taint_without_gpu;
-mod kf402_gpu_quota_keys;
-mod kf403_gpu_pool_capacity;
-mod kf404_device_plugin_coverage;
-mod kf500_missing_resources;
-mod kf501_missing_probes;
-mod kf502_image_tag;
-mod kf503_image_digest;
-mod kf504_run_as_root;
-mod kf505_privilege_escalation;
-mod kf506_privileged;
-mod kf507_host_path;
-mod kf508_host_namespaces;
-mod kf509_writable_root;
-mod kf510_plaintext_secret;
-mod kf511_availability;
-
 use super::{Context, Finding, RuleMeta};
 
 /// A rule: its description and its check.
@@ -61,53 +15,63 @@ pub struct Rule {
     pub check: fn(&Context, &mut Vec<Finding>),
 }
 
-/// Every rule, in id order.
-pub const RULES: &[Rule] = &[
-    kf001_invalid_suppression::RULE,
-    kf100_unknown_field::RULE,
-    kf101_invalid_value::RULE,
-    kf102_required_field::RULE,
-    kf103_yaml11_scalar::RULE,
-    kf104_duplicate_object::RULE,
-    kf105_missing_identity::RULE,
-    kf110_removed_api::RULE,
-    kf111_deprecated_api::RULE,
-    kf112_unknown_kind::RULE,
-    kf113_custom_resource_schema::RULE,
-    kf200_invalid_quantity::RULE,
-    kf201_requests_exceed_limits::RULE,
-    kf202_gpu_request_limit::RULE,
-    kf203_selector_mismatch::RULE,
-    kf204_invalid_name::RULE,
-    kf205_pod_structure::RULE,
-    kf206_scaling_bounds::RULE,
-    kf207_cron_schedule::RULE,
-    kf208_label_syntax::RULE,
-    kf300_service_selects_nothing::RULE,
-    kf301_missing_reference::RULE,
-    kf302_rolebinding_role::RULE,
-    kf303_dangling_reference::RULE,
-    kf304_named_target_port::RULE,
-    kf305_network_policy_selects_nothing::RULE,
-    kf306_route_backend::RULE,
-    kf307_namespace_missing::RULE,
-    kf400_gpu_pool_scheduling::RULE,
-    kf401_gpu_taint_without_gpu::RULE,
-    kf402_gpu_quota_keys::RULE,
-    kf403_gpu_pool_capacity::RULE,
-    kf404_device_plugin_coverage::RULE,
-    kf500_missing_resources::RULE,
-    kf501_missing_probes::RULE,
-    kf502_image_tag::RULE,
-    kf503_image_digest::RULE,
-    kf504_run_as_root::RULE,
-    kf505_privilege_escalation::RULE,
-    kf506_privileged::RULE,
-    kf507_host_path::RULE,
-    kf508_host_namespaces::RULE,
-    kf509_writable_root::RULE,
-    kf510_plaintext_secret::RULE,
-    kf511_availability::RULE,
+/// Declares each rule's module and lists its `RULE` in [`RULES`], so that a rule is one
+/// file plus one line here.
+macro_rules! rules {
+    ($($rule:ident),* $(,)?) => {
+        $(mod $rule;)*
+
+        /// Every rule, in id order.
+        pub const RULES: &[Rule] = &[$($rule::RULE),*];
+    };
+}
+
+rules![
+    kf001_invalid_suppression,
+    kf100_unknown_field,
+    kf101_invalid_value,
+    kf102_required_field,
+    kf103_yaml11_scalar,
+    kf104_duplicate_object,
+    kf105_missing_identity,
+    kf110_removed_api,
+    kf111_deprecated_api,
+    kf112_unknown_kind,
+    kf113_custom_resource_schema,
+    kf200_invalid_quantity,
+    kf201_requests_exceed_limits,
+    kf202_gpu_request_limit,
+    kf203_selector_mismatch,
+    kf204_invalid_name,
+    kf205_pod_structure,
+    kf206_scaling_bounds,
+    kf207_cron_schedule,
+    kf208_label_syntax,
+    kf300_service_selects_nothing,
+    kf301_missing_reference,
+    kf302_rolebinding_role,
+    kf303_dangling_reference,
+    kf304_named_target_port,
+    kf305_network_policy_selects_nothing,
+    kf306_route_backend,
+    kf307_namespace_missing,
+    kf400_gpu_pool_scheduling,
+    kf401_gpu_taint_without_gpu,
+    kf402_gpu_quota_keys,
+    kf403_gpu_pool_capacity,
+    kf404_device_plugin_coverage,
+    kf500_missing_resources,
+    kf501_missing_probes,
+    kf502_image_tag,
+    kf503_image_digest,
+    kf504_run_as_root,
+    kf505_privilege_escalation,
+    kf506_privileged,
+    kf507_host_path,
+    kf508_host_namespaces,
+    kf509_writable_root,
+    kf510_plaintext_secret,
+    kf511_availability,
 ];
 
 /// The rule with this id (case-insensitive).
@@ -132,9 +96,8 @@ pub(crate) fn require_security_flag(
     want: bool,
     help: &str,
 ) {
-    use crate::validate::pods::{all_containers, pod_templates};
-    let pods = pod_templates(cx);
-    for c in all_containers(pods) {
+    use crate::validate::pods::containers;
+    for c in containers(cx) {
         let set = c.own_security(field);
         if set.and_then(serde_json::Value::as_bool) == Some(want) {
             continue;
@@ -143,17 +106,17 @@ pub(crate) fn require_security_flag(
             Some(_) => format!("{}/securityContext/{field}", c.ptr),
             None => c.pointer_to("securityContext"),
         };
-        out.push(cx.finding(
-            meta,
-            c.pod.object,
-            &pointer,
-            crate::validate::sourcemap::Anchor::Key,
-            format!(
-                "container '{}' of {} does not set {field}: {want}",
-                c.name(),
-                c.owner(cx)
-            ),
-            Some(help.to_owned()),
-        ));
+        out.push(
+            cx.finding(meta, c.pod.object)
+                .at(&pointer)
+                .anchor(crate::validate::sourcemap::Anchor::Key)
+                .message(format!(
+                    "container '{}' of {} does not set {field}: {want}",
+                    c.name(),
+                    c.owner(cx)
+                ))
+                .help(help.to_owned())
+                .build(),
+        );
     }
 }
