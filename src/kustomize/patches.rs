@@ -1,6 +1,6 @@
 //! Reads every patch of a kustomization (`patchesStrategicMerge`, `patches`,
 //! `patchesJson6902`) under the load restrictor, parses it and checks that each entry is
-//! well formed, so the transformers receive values ([`transform::patches::Patch`]).
+//! well formed, so the transformers receive values ([`crate::transform::patches::Patch`]).
 
 use super::loader::{lexical_join, read_text, resolve_file, KustomizationFile};
 use super::BuildOptions;
