@@ -2,6 +2,8 @@
 //!
 //! ```yaml
 //! kubernetesVersion: "1.37"        # must be the version kforge was built for
+//! overlaysDir: overlays            # one directory per environment (default: overlays)
+//! app: ml-serving                  # the directory each environment renders into
 //! crdDirs: [ci/schemas/crds]       # CRDs installed by others (default: ci/schemas/crds)
 //! exclude: [overlays/sandbox, "legacy/**"]   # overlays not checked, files not reported
 //! rules:                           # severity per rule: error, warning, info or off
@@ -31,6 +33,24 @@ use crate::validate::{rules, Policy, Severity};
 
 /// The file names looked for at the repository root, in order.
 pub const FILE_NAMES: &[&str] = &["kforge.yaml", "kforge.yml"];
+
+/// The overlays directory when `kforge.yaml` names none.
+pub const DEFAULT_OVERLAYS: &str = "overlays";
+/// The CRD directory read when `kforge.yaml` names none (and it exists).
+pub const DEFAULT_CRD_DIR: &str = "ci/schemas/crds";
+/// The application directory each environment renders into when `kforge.yaml` names none.
+pub const DEFAULT_APP: &str = "ml-serving";
+
+/// Where a repository keeps things, relative to its root (from `kforge.yaml`, with defaults).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepoLayout {
+    /// One directory with a kustomization per environment under here.
+    pub overlays: PathBuf,
+    /// CRD directories named by `crdDirs`; `None`: `ci/schemas/crds` when it exists.
+    pub crd_dirs: Option<Vec<PathBuf>>,
+    /// The directory each environment renders into (`OUT/<env>/<app>/`).
+    pub app: String,
+}
 
 /// A rule's configured level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -78,6 +98,8 @@ struct Raw {
     #[serde(default)]
     app: Option<String>,
     #[serde(default)]
+    overlays_dir: Option<String>,
+    #[serde(default)]
     exclude: Vec<String>,
     #[serde(default)]
     rules: BTreeMap<String, Level>,
@@ -97,6 +119,8 @@ pub struct Config {
     /// The directory each environment renders into (`OUT/<env>/<app>/`), the path the
     /// GitOps tools sync; `ml-serving` when not set.
     pub app: Option<String>,
+    /// The directory holding one overlay per environment; `overlays` when not set.
+    pub overlays_dir: Option<PathBuf>,
     exclude: Vec<String>,
     exclude_set: globset::GlobSet,
     rules: BTreeMap<&'static str, Level>,
@@ -145,7 +169,7 @@ impl Config {
             let hint = if inner.contains("unknown variant") {
                 "; a rule's level is one of error, warning, info, off"
             } else if inner.contains("unknown field") && !ptr.starts_with("/podTemplates/") {
-                "; kforge.yaml has kubernetesVersion, app, crdDirs, exclude, rules, environments, podTemplates"
+                "; kforge.yaml has kubernetesVersion, overlaysDir, app, crdDirs, exclude, rules, environments, podTemplates"
             } else {
                 ""
             };
@@ -225,15 +249,29 @@ impl Config {
         let exclude_set = builder
             .build()
             .map_err(|e| Error::at(path, at("/exclude", true), format!("{e}")))?;
-        for (i, dir) in raw.crd_dirs.iter().flatten().enumerate() {
+        let inside = |dir: &str| {
             let p = Path::new(dir);
-            if p.is_absolute() || p.components().any(|c| c.as_os_str() == "..") {
+            !(p.is_absolute() || p.components().any(|c| c.as_os_str() == ".."))
+        };
+        for (i, dir) in raw.crd_dirs.iter().flatten().enumerate() {
+            if !inside(dir) {
                 return Err(Error::at(
                     path,
                     at(&format!("/crdDirs/{i}"), false),
                     format!("crdDirs entry '{dir}' leaves the repository; use a path inside it"),
                 ));
             }
+        }
+        if let Some(dir) = raw
+            .overlays_dir
+            .as_deref()
+            .filter(|d| d.is_empty() || !inside(d))
+        {
+            return Err(Error::at(
+                path,
+                at("/overlaysDir", false),
+                format!("overlaysDir '{dir}' must be a directory inside the repository"),
+            ));
         }
         let pod_templates = raw
             .pod_templates
@@ -267,12 +305,26 @@ impl Config {
                 }
                 other => other,
             },
+            overlays_dir: raw.overlays_dir.map(PathBuf::from),
             exclude: raw.exclude,
             exclude_set,
             rules,
             environments,
             pod_templates,
         })
+    }
+
+    /// Where the repository keeps its environments, CRDs and rendered application: the one
+    /// answer `check`, `render`, `diff`, `init` and [`crate::Repo`] use.
+    pub fn layout(&self) -> RepoLayout {
+        RepoLayout {
+            overlays: self
+                .overlays_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_OVERLAYS)),
+            crd_dirs: self.crd_dirs.clone(),
+            app: self.app.clone().unwrap_or_else(|| DEFAULT_APP.to_owned()),
+        }
     }
 
     /// Whether `rel` (a path relative to the repository root), or a directory above it, is

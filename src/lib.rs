@@ -30,7 +30,7 @@ pub mod text;
 pub mod transform;
 pub mod validate;
 
-pub use config::Config;
+pub use config::{Config, RepoLayout};
 pub use error::{Error, ErrorKind, Result};
 pub use kustomize::helm::HelmConfig;
 pub use kustomize::{BuildOptions, BuildOutput, LoadRestrictor};
@@ -157,7 +157,7 @@ pub fn repo_crds(
     options: &BuildOptions,
 ) -> Result<Vec<Resource>> {
     let mut crds = Vec::new();
-    match &config.crd_dirs {
+    match &config.layout().crd_dirs {
         Some(dirs) => {
             for d in dirs {
                 let dir = root.join(d);
@@ -175,7 +175,7 @@ pub fn repo_crds(
             }
         }
         None => {
-            let dir = root.join("ci/schemas/crds");
+            let dir = root.join(config::DEFAULT_CRD_DIR);
             if dir.is_dir() {
                 crds.extend(load_crds(&dir, options)?);
             }
@@ -208,7 +208,8 @@ pub fn check_repo(
     Ok(targets)
 }
 
-/// The environments of a repository: (name, `overlays/<name>`), in name order.
+/// The environments of a repository: (name, `overlays/<name>`, or the `overlaysDir` of its
+/// `kforge.yaml`), in name order.
 pub fn environments(root: &std::path::Path) -> Result<Vec<(String, std::path::PathBuf)>> {
     Ok(overlays(root)?
         .into_iter()
@@ -222,10 +223,10 @@ pub fn environments(root: &std::path::Path) -> Result<Vec<(String, std::path::Pa
         .collect())
 }
 
-/// The overlays of a repository: every directory under `root/overlays` with a
-/// kustomization, in name order.
+/// The overlays of a repository: every directory under `root/overlays` (or the
+/// `overlaysDir` of its `kforge.yaml`) with a kustomization, in name order.
 pub fn overlays(root: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
-    let dir = root.join("overlays");
+    let dir = root.join(Config::load(root)?.layout().overlays);
     let entries = std::fs::read_dir(&dir).map_err(|e| {
         Error::at(
             &dir,

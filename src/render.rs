@@ -97,11 +97,8 @@ fn render_env(
     opts: &RenderOptions,
     config: &crate::Config,
 ) -> Result<EnvFiles> {
-    let app = opts
-        .app_dir
-        .as_deref()
-        .or(config.app.as_deref())
-        .unwrap_or("ml-serving");
+    let layout = config.layout();
+    let app = opts.app_dir.as_deref().unwrap_or(&layout.app);
     let mut files = Vec::new();
     let out = crate::build_dir(dir, build)?;
     let errors = crate::validate::validate_policy(&out.resources, crds, &config.policy(Some(env)))

@@ -291,3 +291,37 @@ fn bad_pod_template_rows_are_errors_with_a_line() {
     let e = parse_err("podTemplates:\n- kind: K\n  spec: spec\n");
     assert!(e.contains("missing field `group`"), "{e}");
 }
+
+/// `overlaysDir` and `app` make one layout that check, render and the library share.
+#[test]
+fn the_repository_layout_comes_from_kforge_yaml() {
+    let root = repo("layout", Some("overlaysDir: envs\napp: fraud-scoring\n"));
+    std::fs::rename(root.join("overlays"), root.join("envs")).unwrap();
+    let layout = Config::load(&root).unwrap().layout();
+    assert_eq!(layout.overlays, PathBuf::from("envs"));
+    assert_eq!(layout.app, "fraud-scoring");
+    let envs: Vec<String> = kforge::environments(&root)
+        .unwrap()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(envs, ["dev", "sandbox"]);
+    let out = root.join("rendered");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_kforge"))
+        .args([
+            "render",
+            root.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(out.join("dev/fraud-scoring/manifest.yaml").is_file());
+    let e = parse_err("overlaysDir: ../elsewhere\n");
+    assert!(
+        e.starts_with("kforge.yaml:1:") && e.contains("overlaysDir"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
