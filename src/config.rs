@@ -5,6 +5,7 @@
 //! overlaysDir: overlays            # one directory per environment (default: overlays)
 //! app: ml-serving                  # the directory each environment renders into
 //! crdDirs: [ci/schemas/crds]       # CRDs installed by others (default: ci/schemas/crds)
+//! gitopsDirs: [ci/gitops]          # Argo CD / Flux objects for repository rules (default)
 //! exclude: [overlays/sandbox, "legacy/**"]   # overlays not checked, files not reported
 //! rules:                           # severity per rule: error, warning, info or off
 //!   KF509: off
@@ -38,6 +39,9 @@ pub const FILE_NAMES: &[&str] = &["kforge.yaml", "kforge.yml"];
 pub const DEFAULT_OVERLAYS: &str = "overlays";
 /// The CRD directory read when `kforge.yaml` names none (and it exists).
 pub const DEFAULT_CRD_DIR: &str = "ci/schemas/crds";
+/// The GitOps directory the repository-level rules read when `kforge.yaml` names none (and
+/// it exists).
+pub const DEFAULT_GITOPS_DIR: &str = "ci/gitops";
 /// The application directory each environment renders into when `kforge.yaml` names none.
 pub const DEFAULT_APP: &str = "ml-serving";
 
@@ -48,6 +52,9 @@ pub struct RepoLayout {
     pub overlays: PathBuf,
     /// CRD directories named by `crdDirs`; `None`: `ci/schemas/crds` when it exists.
     pub crd_dirs: Option<Vec<PathBuf>>,
+    /// Directories of GitOps objects (Argo CD, Flux) read by the repository-level rules;
+    /// missing ones are skipped.
+    pub gitops_dirs: Vec<PathBuf>,
     /// The directory each environment renders into (`OUT/<env>/<app>/`).
     pub app: String,
 }
@@ -100,6 +107,8 @@ struct Raw {
     #[serde(default)]
     overlays_dir: Option<String>,
     #[serde(default)]
+    gitops_dirs: Option<Vec<String>>,
+    #[serde(default)]
     exclude: Vec<String>,
     #[serde(default)]
     rules: BTreeMap<String, Level>,
@@ -121,6 +130,8 @@ pub struct Config {
     pub app: Option<String>,
     /// The directory holding one overlay per environment; `overlays` when not set.
     pub overlays_dir: Option<PathBuf>,
+    /// Directories of GitOps objects (Argo CD, Flux) for the repository-level rules.
+    pub gitops_dirs: Option<Vec<PathBuf>>,
     exclude: Vec<String>,
     exclude_set: globset::GlobSet,
     rules: BTreeMap<&'static str, Level>,
@@ -169,7 +180,7 @@ impl Config {
             let hint = if inner.contains("unknown variant") {
                 "; a rule's level is one of error, warning, info, off"
             } else if inner.contains("unknown field") && !ptr.starts_with("/podTemplates/") {
-                "; kforge.yaml has kubernetesVersion, overlaysDir, app, crdDirs, exclude, rules, environments, podTemplates"
+                "; kforge.yaml has kubernetesVersion, overlaysDir, app, crdDirs, gitopsDirs, exclude, rules, environments, podTemplates"
             } else {
                 ""
             };
@@ -306,6 +317,9 @@ impl Config {
                 other => other,
             },
             overlays_dir: raw.overlays_dir.map(PathBuf::from),
+            gitops_dirs: raw
+                .gitops_dirs
+                .map(|d| d.into_iter().map(PathBuf::from).collect()),
             exclude: raw.exclude,
             exclude_set,
             rules,
@@ -323,6 +337,10 @@ impl Config {
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_OVERLAYS)),
             crd_dirs: self.crd_dirs.clone(),
+            gitops_dirs: self
+                .gitops_dirs
+                .clone()
+                .unwrap_or_else(|| vec![PathBuf::from(DEFAULT_GITOPS_DIR)]),
             app: self.app.clone().unwrap_or_else(|| DEFAULT_APP.to_owned()),
         }
     }

@@ -201,6 +201,23 @@ pub fn check_repo(
         .map(|(env, dir)| (dir, config.policy(Some(&env))))
         .collect();
     let mut targets = validate_jobs(&jobs, &options.sharing_parses(), &crds)?;
+    // Repository-level rules, once, on the GitOps objects of the layout's directories.
+    let layout = config.layout();
+    let mut gitops = Vec::new();
+    for dir in &layout.gitops_dirs {
+        let dir = root.join(dir);
+        if dir.is_dir() {
+            gitops.extend(kustomize::loader::load_manifests(&dir, &options.limits)?);
+        }
+    }
+    if !gitops.is_empty() {
+        let findings = validate::repo::validate_repository(&gitops, &layout, &config.policy(None));
+        targets.push(report::Target {
+            name: format!("{} (repository)", root.display()),
+            objects: gitops.len(),
+            findings,
+        });
+    }
     for t in &mut targets {
         t.findings
             .retain(|f| !config.excluded(f.file.strip_prefix(root).unwrap_or(&f.file)));

@@ -98,3 +98,22 @@ fn names_must_be_dns_labels() {
     assert!(err.contains("DNS label"), "{err}");
     assert!(!dir.exists());
 }
+
+/// KF600 is the check that would have caught the init/render bug: GitOps objects that sync a
+/// rendered branch at a path the render does not write are an error in `kforge check`.
+#[test]
+fn check_reports_gitops_paths_the_render_does_not_write() {
+    let dir = std::env::temp_dir().join(format!("kforge-init-kf600-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let (code, _, err) = kforge(&["init", d, "--name", "fraud-scoring"]);
+    assert_eq!(code, Some(0), "{err}");
+    let config = dir.join("kforge.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("app: fraud-scoring"), "{text}");
+    std::fs::write(&config, text.replace("app: fraud-scoring", "app: renamed")).unwrap();
+    let (code, out, _) = kforge(&["check", d, "--format", "json"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("\"KF600\""), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -71,6 +71,24 @@ fn on(id: &str) -> kforge::Policy {
     p
 }
 
+/// Validate one fixture for `rule`: the file's objects as an environment, or, for a
+/// repository-level rule, as the GitOps objects of a repository with the default layout.
+fn run(rule: &kforge::validate::rules::Rule, path: &Path) -> Target {
+    let id = rule.meta.id;
+    if rule.meta.scope != kforge::validate::Scope::Repository {
+        return kforge::validate_path_policy(path, &Default::default(), &[], &on(id))
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    let objects = kforge::kustomize::loader::load_manifests(path, &Default::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let layout = kforge::Config::default().layout();
+    Target {
+        name: path.display().to_string(),
+        objects: objects.len(),
+        findings: kforge::validate::repo::validate_repository(&objects, &layout, &on(id)),
+    }
+}
+
 fn expected_line(path: &Path, id: &str) -> u32 {
     let text = std::fs::read_to_string(path).unwrap();
     let first = text.lines().next().unwrap_or("");
@@ -90,8 +108,7 @@ fn fail_fixtures_report_the_rule_at_the_line() {
     for rule in RULES {
         let id = rule.meta.id;
         for path in files(&fixture_root().join(id).join("fail")) {
-            let target = kforge::validate_path_policy(&path, &Default::default(), &[], &on(id))
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let target = run(rule, &path);
             let line = expected_line(&path, id);
             let mine: Vec<_> = target
                 .findings
@@ -129,8 +146,7 @@ fn pass_fixtures_are_clean_for_their_rule() {
     for rule in RULES {
         let id = rule.meta.id;
         for path in files(&fixture_root().join(id).join("pass")) {
-            let target =
-                kforge::validate_path_policy(&path, &Default::default(), &[], &on(id)).unwrap();
+            let target = run(rule, &path);
             let mine: Vec<_> = target.findings.iter().filter(|f| f.rule == id).collect();
             assert!(
                 mine.is_empty(),

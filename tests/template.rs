@@ -24,8 +24,10 @@ fn every_overlay_renders_as_snapshotted() {
 #[test]
 fn every_overlay_passes_every_check() {
     // As `kforge check .` runs it: kforge.yaml's levels per environment and its CRDs.
+    // Three environments, and the repository-level rules on ci/gitops.
     let targets = kforge::check_repo(root(), &Default::default(), &[]).unwrap();
-    assert_eq!(targets.len(), 3);
+    assert_eq!(targets.len(), 4);
+    assert!(targets[3].name.ends_with("(repository)") && targets[3].objects > 0);
     for t in targets {
         assert!(t.findings.is_empty(), "{}: {:#?}", t.name, t.findings);
     }

@@ -6,6 +6,7 @@
 pub mod crd;
 pub mod lookup;
 pub mod pods;
+pub mod repo;
 pub mod rules;
 pub mod schema;
 pub mod sourcemap;
@@ -74,6 +75,9 @@ pub enum Scope {
     /// selecting no pods, a reference to nothing), so it runs on kustomization builds,
     /// `kforge check` and `kforge validate --whole`, never on a loose manifest file.
     Environment,
+    /// The repository as a whole (its layout and its GitOps objects), once per
+    /// `kforge check`; such a rule's check is [`rules::Check::Repository`].
+    Repository,
 }
 
 impl RuleMeta {
@@ -377,30 +381,39 @@ pub fn validate_with(resources: &[Resource], crds: &[Resource]) -> Vec<Finding> 
     validate_policy(resources, crds, &Policy::default())
 }
 
+/// The check of a rule that reads one environment's objects.
+type ObjectCheck = fn(&Context, &mut Vec<Finding>);
+
 /// [`validate_with`] under `policy`: rules that are off do not run, the others report at
 /// their configured severity, and findings suppressed by an object's
 /// `kforge.dev/ignore-<ID>` annotation are dropped ([`suppress`]).
 pub fn validate_policy(resources: &[Resource], crds: &[Resource], policy: &Policy) -> Vec<Finding> {
     let cx = Context::new(resources, crds, &policy.pod_templates);
-    let active: Vec<(&rules::Rule, Severity)> = rules::RULES
+    let active: Vec<(ObjectCheck, &rules::Rule, Severity)> = rules::RULES
         .iter()
-        .filter_map(|rule| Some((rule, policy.level(rule.meta.id)?)))
-        .filter(|(rule, _)| {
+        .filter_map(|rule| match rule.check {
+            rules::Check::Objects(check) => Some((check, rule, policy.level(rule.meta.id)?)),
+            rules::Check::Repository(_) => None,
+        })
+        .filter(|(_, rule, _)| {
             policy.whole_environment != Some(false) || rule.meta.scope != Scope::Environment
         })
         .collect();
     // The typed check is the costliest step and two rules share it: run it for every
     // object on all cores first, so that neither rule waits on the other's object.
-    if active.iter().any(|(rule, _)| rule.meta.needs_typed_check) {
+    if active
+        .iter()
+        .any(|(_, rule, _)| rule.meta.needs_typed_check)
+    {
         crate::parallel::map(&cx.objects, |o| {
             o.typed();
         });
     }
     // The rules are independent: run them on all cores; findings come back in the rules'
     // order (and are sorted below in any case).
-    let mut out: Vec<Finding> = crate::parallel::map(&active, |(rule, severity)| {
+    let mut out: Vec<Finding> = crate::parallel::map(&active, |(check, _, severity)| {
         let mut found = Vec::new();
-        (rule.check)(&cx, &mut found);
+        check(&cx, &mut found);
         for f in &mut found {
             f.severity = *severity;
         }

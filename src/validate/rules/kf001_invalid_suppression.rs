@@ -2,7 +2,7 @@
 //! suppression that silences nothing is reported under this id too, by
 //! [`crate::validate::suppress::apply`] once every other rule has run.)
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::validate::sourcemap::Anchor;
 use crate::validate::suppress::{suppressions, PREFIX, RULE_ID};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF001.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {

@@ -3,7 +3,7 @@
 
 use kforge_k8s::{Problem, Seg};
 
-use super::{type_meta, Rule};
+use super::{type_meta, Check, Rule};
 use crate::text::did_you_mean;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{dotted, pointer_of, schema, Context, Finding, RuleMeta, Severity};
@@ -18,7 +18,7 @@ pub const RULE: Rule = Rule {
         needs_typed_check: true,
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {

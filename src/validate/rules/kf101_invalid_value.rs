@@ -3,7 +3,7 @@
 
 use kforge_k8s::Problem;
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::validate::{dotted, pointer_of, Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
         needs_typed_check: true,
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {

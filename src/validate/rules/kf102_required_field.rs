@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{type_meta, Rule};
+use super::{type_meta, Check, Rule};
 use crate::source::pointer::push_token;
 use crate::validate::schema::{self, Holds};
 use crate::validate::sourcemap::Anchor;
@@ -18,7 +18,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF102.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn walk(t: u32, v: &Value, ptr: &mut String, missing: &mut Vec<(String, String)>) {

@@ -2,7 +2,7 @@
 //! 1.2 readers (kustomize's kyaml, yq) read as different values: `yes`, `on`, `NO`, `y`,
 //! `0755`, `1:30`.
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -14,7 +14,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF103.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {

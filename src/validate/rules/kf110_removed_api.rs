@@ -1,7 +1,7 @@
 //! KF110: an apiVersion that Kubernetes no longer serves for this kind, with the version
 //! that removed it and the replacement (data: `validate/tables/api_lifecycle.txt`).
 
-use super::{type_meta, Rule};
+use super::{type_meta, Check, Rule};
 use crate::validate::{schema, Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -13,7 +13,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF110.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 /// One row of the lifecycle table.

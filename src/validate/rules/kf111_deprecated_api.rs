@@ -1,7 +1,7 @@
 //! KF111: an apiVersion (or kind) that Kubernetes still serves but has deprecated.
 
 use super::kf110_removed_api::lifecycle;
-use super::{type_meta, Rule};
+use super::{type_meta, Check, Rule};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -13,7 +13,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF111.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::kf110_removed_api::lifecycle;
-use super::{type_meta, Rule};
+use super::{type_meta, Check, Rule};
 use crate::validate::{schema, Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -18,7 +18,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF112.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {

@@ -2,7 +2,7 @@
 //! output or the configured CRD directories): unknown fields, wrong types, missing required
 //! fields, values outside enums, patterns and bounds. See [`crate::validate::crd`].
 
-use super::{type_meta, Rule};
+use super::{type_meta, Check, Rule};
 use crate::validate::crd;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
@@ -17,7 +17,7 @@ pub const RULE: Rule = Rule {
         needs_typed_check: true,
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {

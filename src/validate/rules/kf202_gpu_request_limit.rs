@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::validate::pods::{containers, quantity};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF202.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn extended(name: &str) -> bool {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::text::{dns_label, dns_subdomain};
 use crate::validate::pods::containers;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
@@ -18,7 +18,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF204.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 /// IANA service name: 1–15 of [a-z0-9-], at least one letter, no leading/trailing or double '-'.

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::validate::pods::pod_templates;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
@@ -20,7 +20,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF205.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 const HANDLERS: &[&str] = &["exec", "httpGet", "tcpSocket", "grpc"];

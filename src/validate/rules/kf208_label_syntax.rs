@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::source::pointer::push_token;
 use crate::text::dns_label;
 use crate::validate::sourcemap::Anchor;
@@ -20,7 +20,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF208.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn name_part(s: &str) -> bool {

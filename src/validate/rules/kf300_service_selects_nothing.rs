@@ -1,7 +1,7 @@
 //! KF300: a Service whose selector matches no pod template in its namespace; it has no
 //! endpoints, and every request to it fails.
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::validate::pods::services;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
         scope: Scope::Environment,
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::resource::Gvk;
 use crate::transform::config::TransformerConfig;
 use crate::transform::fieldspec::FieldSpec;
@@ -30,7 +30,7 @@ pub const RULE: Rule = Rule {
         scope: Scope::Environment,
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 /// The referred kinds KF301 holds to the output. The table also names Services, Roles,

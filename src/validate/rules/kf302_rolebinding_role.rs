@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
@@ -16,7 +16,7 @@ pub const RULE: Rule = Rule {
         scope: Scope::Environment,
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 const BUILTIN: &[&str] = &["cluster-admin", "admin", "edit", "view"];

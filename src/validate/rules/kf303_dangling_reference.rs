@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::validate::pods::{pod_templates, selects_nothing};
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
@@ -18,7 +18,7 @@ pub const RULE: Rule = Rule {
         scope: Scope::Environment,
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {

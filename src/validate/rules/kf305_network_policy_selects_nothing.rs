@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::validate::pods::selects_nothing;
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
@@ -17,7 +17,7 @@ pub const RULE: Rule = Rule {
         scope: Scope::Environment,
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::kf400_gpu_pool_scheduling::wants_gpu;
-use super::Rule;
+use super::{Check, Rule};
 use crate::validate::pods::{pod_templates, quantity, PodTemplate};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -19,7 +19,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF403.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn gpus_per_pod(pt: &PodTemplate) -> f64 {

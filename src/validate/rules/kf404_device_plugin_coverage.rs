@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::kf400_gpu_pool_scheduling::tolerates;
-use super::Rule;
+use super::{Check, Rule};
 use crate::resource::Resource;
 use crate::validate::pods::pod_templates;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
@@ -22,7 +22,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF404.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 /// A NodePool offering GPUs: a GPU limit or the GPU taint.

@@ -1,6 +1,6 @@
 //! KF500: a container without CPU and memory requests or a memory limit.
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::validate::pods::containers;
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
@@ -14,7 +14,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF500.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {

@@ -1,6 +1,6 @@
 //! KF501: a long-running container without a readiness or a liveness probe.
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::validate::pods::containers;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -13,7 +13,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF501.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {

@@ -1,6 +1,6 @@
 //! KF502: an image with no tag, or the `latest` tag, and no digest.
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::text::split_image;
 use crate::validate::pods::containers;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
@@ -14,7 +14,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF502.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {

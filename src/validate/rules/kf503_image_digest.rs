@@ -1,7 +1,7 @@
 //! KF503: an image not pinned by digest. Off by default; `kforge.yaml` turns it on for the
 //! environments that must run exactly the bytes that were tested (production).
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::validate::pods::containers;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -17,7 +17,7 @@ pub const RULE: Rule = Rule {
         enabled_by_default: false,
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {

@@ -1,6 +1,6 @@
 //! KF509: a container whose root filesystem is writable.
 
-use super::Rule;
+use super::{Check, Rule};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -12,7 +12,7 @@ pub const RULE: Rule = Rule {
         doc: include_str!("../../../docs/rules/KF509.md"),
         ..RuleMeta::DEFAULTS
     },
-    check,
+    check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {

@@ -5,14 +5,25 @@
 //! Each rule has a page under `docs/rules/<ID>.md` (what, why, how to fix) and fixtures
 //! under `tests/fixtures/rules/<ID>/{pass,fail}/`.
 
+use super::repo::RepoContext;
 use super::{Context, Finding, RuleMeta};
 
 /// A rule: its description and its check.
 pub struct Rule {
     /// Id, severity, docs.
     pub meta: &'static RuleMeta,
-    /// Adds the rule's findings for the whole stream of objects.
-    pub check: fn(&Context, &mut Vec<Finding>),
+    /// What the rule looks at, and the function that adds its findings.
+    pub check: Check,
+}
+
+/// A rule's check, by what it looks at (its `RuleMeta::scope` says the same).
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// The objects of one environment (or of the files given to `kforge validate`).
+    Objects(fn(&Context, &mut Vec<Finding>)),
+    /// The repository: its layout and the GitOps objects that deploy its environments
+    /// (run once by `kforge check`).
+    Repository(fn(&RepoContext, &mut Vec<Finding>)),
 }
 
 /// Declares each rule's module and lists its `RULE` in [`RULES`], so that a rule is one
@@ -72,6 +83,7 @@ rules![
     kf509_writable_root,
     kf510_plaintext_secret,
     kf511_availability,
+    kf600_gitops_sync_path,
 ];
 
 /// The rule with this id (case-insensitive).
