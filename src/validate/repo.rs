@@ -1,7 +1,7 @@
 //! Repository-level rules: checks that need the repository as a whole (its layout from
 //! `kforge.yaml` and the GitOps objects that deploy its environments), run once per
 //! `kforge check` rather than per environment. A rule of this kind is a rule file like any
-//! other, whose check is [`Check::Repository`](super::rules::Check::Repository).
+//! other, whose check is [`Check::Repository`].
 
 use super::rules::{Check, RULES};
 use super::{sort, Context, Finding, Policy};
