@@ -1,7 +1,7 @@
 //! kustomize's builtin transformer plugins as values: what a `transformers:` entry of a
 //! builtin kind (`apiVersion: builtin`) asks for, with the field specs it names itself
 //! (a plugin never reads the built-in field-spec tables). The kustomize layer reads and
-//! checks the configurations ([`crate::kustomize::plugins`]); [`apply`] runs one.
+//! checks the configurations (the kustomize layer's `plugins.rs`); [`apply`] runs one.
 
 use std::collections::BTreeMap;
 

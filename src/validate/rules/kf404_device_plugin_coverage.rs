@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::kf400_gpu_pool_scheduling::tolerates;
+use super::kf400_gpu_pod_unschedulable::tolerates;
 use super::{Check, Rule};
 use crate::resource::Resource;
 use crate::validate::pods::pod_templates;
