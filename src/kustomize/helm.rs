@@ -217,30 +217,51 @@ pub fn run(
     inherited_namespace: Option<&str>,
 ) -> Result<()> {
     let k = &kfile.kustomization;
-    if k.helm_charts.is_empty() {
+    let chart_home = k.helm_globals.as_ref().and_then(|g| g.chart_home.clone());
+    inflate(
+        kfile,
+        &k.helm_charts,
+        chart_home,
+        "/helmCharts",
+        set,
+        opts,
+        inherited_namespace,
+    )
+}
+
+/// Render `charts` (listed in `kfile` at `base`/index) with `chart_home` (default
+/// `charts`) and add their objects to `set`: the kustomization's `helmCharts`, or a
+/// builtin `HelmChartInflationGenerator` plugin's one chart.
+pub fn inflate(
+    kfile: &KustomizationFile,
+    charts: &[HelmChart],
+    chart_home: Option<String>,
+    base: &str,
+    set: &mut ResSet,
+    opts: &BuildOptions,
+    inherited_namespace: Option<&str>,
+) -> Result<()> {
+    if charts.is_empty() {
         return Ok(());
     }
     let Some(cfg) = &opts.helm else {
         return Err(Error::at(
             &kfile.path,
-            kfile.spans.get("/helmCharts").and_then(|s| s.key),
-            "helmCharts need --enable-helm: kforge runs `helm template` only when asked to (as kustomize does)",
+            kfile.spans.get(base).and_then(|s| s.key),
+            "helm charts need --enable-helm: kforge runs `helm template` only when asked to (as kustomize does)",
         ));
     };
-    let globals = k.helm_globals.as_ref();
-    let chart_home = globals
-        .and_then(|g| g.chart_home.clone())
-        .unwrap_or_else(|| "charts".into());
+    let chart_home = chart_home.unwrap_or_else(|| "charts".into());
     // Check every entry before running anything.
-    for (i, chart) in k.helm_charts.iter().enumerate() {
-        check_entry(kfile, chart, &format!("/helmCharts/{i}"), &chart_home)?;
+    for (i, chart) in charts.iter().enumerate() {
+        check_entry(kfile, chart, &format!("{base}/{i}"), &chart_home)?;
     }
     let home = TempDir::new()
         .map_err(|e| Error::msg(format!("cannot create a temporary directory for helm: {e}")))?;
     check_version(cfg, &home.0)
-        .map_err(|m| chart_error(kfile, "/helmCharts/0", m).kind(ErrorKind::External))?;
-    for (i, chart) in k.helm_charts.iter().enumerate() {
-        let pointer = format!("/helmCharts/{i}");
+        .map_err(|m| chart_error(kfile, &format!("{base}/0"), m).kind(ErrorKind::External))?;
+    for (i, chart) in charts.iter().enumerate() {
+        let pointer = format!("{base}/{i}");
         let namespace = chart
             .namespace
             .as_deref()

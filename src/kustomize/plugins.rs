@@ -293,10 +293,14 @@ pub fn generate(
         let secret = match kind.as_str() {
             "ConfigMapGenerator" => false,
             "SecretGenerator" => true,
-            "HelmChartInflationGenerator" | "IAMPolicyGenerator" => {
+            "HelmChartInflationGenerator" => {
+                inflate_chart(kfile, config, set, opts).map_err(locate)?;
+                continue;
+            }
+            "IAMPolicyGenerator" => {
                 return Err(locate(
                     Error::msg(format!(
-                        "plugin {kind} is not supported by kforge as a generator; use the kustomization's helmCharts field"
+                        "plugin {kind} is not supported by kforge (it writes cloud-specific ServiceAccounts); write the ServiceAccount as a resource"
                     ))
                     .kind(ErrorKind::Unsupported),
                 ))
@@ -347,4 +351,44 @@ fn builtin_kind(config: &Resource) -> Result<String> {
         .kind(ErrorKind::Unsupported));
     }
     Ok(kind)
+}
+
+/// A `HelmChartInflationGenerator` configuration: the fields of a `helmCharts` entry plus
+/// `chartHome` (kustomize's HelmGlobals inline), rendered like a `helmCharts` entry.
+fn inflate_chart(
+    kfile: &KustomizationFile,
+    config: &Resource,
+    set: &mut super::build::ResSet,
+    opts: &BuildOptions,
+) -> Result<()> {
+    let Some(map) = config.value.as_object() else {
+        return Ok(());
+    };
+    let mut chart = Map::new();
+    let mut chart_home = None;
+    for (k, v) in map {
+        match k.as_str() {
+            "apiVersion" | "kind" | "metadata" => {}
+            "chartHome" => chart_home = v.as_str().map(str::to_owned),
+            "configHome" => {}
+            _ => {
+                chart.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    let chart: model::HelmChart = serde_json::from_value(Value::Object(chart)).map_err(|e| {
+        Error::msg(format!(
+            "HelmChartInflationGenerator '{}': invalid configuration: {e}",
+            config.name()
+        ))
+    })?;
+    super::helm::inflate(
+        kfile,
+        std::slice::from_ref(&chart),
+        chart_home,
+        "/generators",
+        set,
+        opts,
+        None,
+    )
 }
