@@ -55,18 +55,6 @@ fn without_enable_helm() {
 }
 
 #[test]
-fn missing_release_name_would_be_random() {
-    let d = case("resources: []\nhelmCharts:\n- name: app\n", true);
-    // A command that exists, so the refusal comes from the chart entry itself.
-    refused(
-        &d,
-        &["--enable-helm", "--helm-command", "/bin/true"],
-        3,
-        "releaseName",
-    );
-}
-
-#[test]
 fn helm_command_that_does_not_exist() {
     let d = case("helmCharts:\n- name: app\n  releaseName: r\n", true);
     refused(

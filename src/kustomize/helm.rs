@@ -3,8 +3,10 @@
 //!
 //! helm runs without a shell, with a time limit and a bound on its output, in a private
 //! temporary `HELM_CONFIG_HOME`. kforge renders only charts vendored under `chartHome`
-//! (it never pulls from a repository) and needs a `releaseName` (without one, helm makes
-//! up a random name and the output would change on every build).
+//! (it never pulls from a repository). Without a `releaseName` kustomize asks helm for a
+//! random one (`--generate-name`); kforge passes helm's own placeholder, `release-name`,
+//! so its output is the same on every build, and the same as kustomize's whenever the
+//! chart does not print its release name.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -285,7 +287,7 @@ pub fn inflate(
     Ok(())
 }
 
-/// The checks that need no helm: name, release name, values merge mode, a vendored chart.
+/// The checks that need no helm: name, values merge mode, a vendored chart.
 fn check_entry(
     kfile: &KustomizationFile,
     chart: &HelmChart,
@@ -297,12 +299,6 @@ fn check_entry(
         return Err(err(
             "a helm chart needs a 'name' (its directory under chartHome)".into(),
         ));
-    }
-    if chart.release_name.as_deref().is_none_or(str::is_empty) {
-        return Err(err(format!(
-            "helm chart '{}' needs a 'releaseName': without one helm makes up a random name and the output changes on every build",
-            chart.name
-        )));
     }
     let merge = chart.values_merge.as_deref().unwrap_or("override");
     if !matches!(merge, "override" | "merge" | "replace") {
@@ -337,7 +333,12 @@ fn template(
     opts: &BuildOptions,
 ) -> Result<Vec<crate::resource::Resource>> {
     let err = |msg: String| chart_error(kfile, pointer, msg);
-    let release = chart.release_name.as_deref().unwrap_or_default();
+    // kustomize: `--generate-name` (random); kforge: helm's fixed placeholder.
+    let release = chart
+        .release_name
+        .as_deref()
+        .filter(|r| !r.is_empty())
+        .unwrap_or("release-name");
     let merge = chart.values_merge.as_deref().unwrap_or("override");
     let chart_rel = format!("{chart_home}/{}", chart.name);
     let chart_dir = resolve_file(kfile, &chart_rel, pointer, opts.load_restrictor)?;
