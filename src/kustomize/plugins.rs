@@ -16,6 +16,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{self, FieldSpecDef, Image, Replica};
 use crate::resource::Resource;
 use crate::transform::fieldspec::FieldSpec;
+use crate::transform::namespace::{self, Subjects};
 use crate::transform::plugins::Step;
 use crate::transform::replacements::Located;
 
@@ -149,17 +150,24 @@ fn step(
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_owned();
-            let mode = string(map, "setRoleBindingSubjects");
+            let subjects = match string(map, "setRoleBindingSubjects").as_str() {
+                "" | "defaultOnly" => Subjects::NamedDefault,
+                "allServiceAccounts" => Subjects::AllServiceAccounts,
+                "none" => Subjects::None,
+                other => {
+                    return Err(fail(format!(
+                        "invalid value \"{other}\" for setRoleBindingSubjects: must be one of \"defaultOnly\", \"none\" or \"allServiceAccounts\""
+                    )))
+                }
+            };
             let unset_only = matches!(field(map, "unsetOnly"), Some(Value::Bool(true)));
-            if unset_only || !(mode.is_empty() || mode == "defaultOnly") {
-                return Err(fail(
-                    "unsetOnly and setRoleBindingSubjects other than defaultOnly are not supported by kforge yet".into(),
-                )
-                .kind(ErrorKind::Unsupported));
-            }
             Step::Namespace {
                 namespace,
                 specs: needed(specs(map).map_err(fail)?),
+                options: namespace::Options {
+                    unset_only,
+                    subjects,
+                },
             }
         }
         "ImageTagTransformer" => Step::Image {

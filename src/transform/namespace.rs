@@ -12,29 +12,88 @@ use crate::resource::Resource;
 
 /// Apply `namespace` to every object.
 pub fn apply(resources: &mut [Resource], namespace: &str, cfg: &TransformerConfig) -> Result<()> {
+    apply_with(resources, namespace, cfg, Options::default())
+}
+
+/// Which RoleBinding subjects get the namespace (`setRoleBindingSubjects`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Subjects {
+    /// Subjects named `default` (kustomize's default).
+    #[default]
+    NamedDefault,
+    /// Every ServiceAccount subject.
+    AllServiceAccounts,
+    /// None.
+    None,
+}
+
+/// The `NamespaceTransformer` plugin's options (the `namespace:` field uses the defaults).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Set the namespace only where a field is empty or missing.
+    pub unset_only: bool,
+    /// Which RoleBinding subjects get it.
+    pub subjects: Subjects,
+}
+
+/// [`apply`] with the plugin's options.
+pub fn apply_with(
+    resources: &mut [Resource],
+    namespace: &str,
+    cfg: &TransformerConfig,
+    opts: Options,
+) -> Result<()> {
     if namespace.is_empty() {
         return Ok(());
     }
-    let specs = &cfg.namespace;
+    let set = |slot: &mut Value| {
+        let empty = match slot {
+            Value::Null => true,
+            Value::String(s) => s.is_empty(),
+            _ => false,
+        };
+        if !opts.unset_only || empty {
+            *slot = Value::String(namespace.to_owned());
+        }
+    };
+    // As kustomize: metadata.namespace is set by the rule below (namespaced kinds only),
+    // and binding subjects by the subject mode, whatever the field specs say.
+    let specs: Vec<_> = cfg
+        .namespace
+        .iter()
+        .filter(|s| s.path != "metadata/namespace")
+        .filter(|s| {
+            !(matches!(s.gvk.kind.as_str(), "RoleBinding" | "ClusterRoleBinding")
+                && s.path == "subjects/namespace")
+        })
+        .collect();
     for r in resources.iter_mut().filter(|r| !r.helm_generated) {
         r.store_previous_id();
         let gvk = r.gvk();
         if !gvk.is_cluster_scoped() {
-            r.metadata_mut()
-                .insert("namespace".into(), Value::String(namespace.to_owned()));
+            set(r.metadata_mut().entry("namespace").or_insert(Value::Null));
         }
         if gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding" {
             if let Some(subjects) = r.value.get_mut("subjects").and_then(Value::as_array_mut) {
                 for s in subjects {
                     if let Some(m) = s.as_object_mut() {
-                        if m.get("name").and_then(Value::as_str) == Some("default") {
-                            m.insert("namespace".into(), Value::String(namespace.to_owned()));
+                        let picked = match opts.subjects {
+                            Subjects::NamedDefault => {
+                                m.get("name").and_then(Value::as_str) == Some("default")
+                            }
+                            Subjects::AllServiceAccounts => {
+                                m.get("kind").and_then(Value::as_str) == Some("ServiceAccount")
+                            }
+                            Subjects::None => false,
+                        };
+                        if picked {
+                            set(m.entry("namespace").or_insert(Value::Null));
                         }
                     }
                 }
             }
         }
-        for spec in specs {
+        for spec in &specs {
             if !spec.applies_to(&gvk) {
                 continue;
             }
@@ -49,7 +108,7 @@ pub fn apply(resources: &mut [Resource], namespace: &str, cfg: &TransformerConfi
                         if n.is_array() { "list" } else { "map" }
                     )));
                 }
-                *n = Value::String(namespace.to_owned());
+                set(n);
                 Ok(())
             })
             .map_err(|e| e.in_file(&r.origin.file, None))?;

@@ -36,12 +36,14 @@ pub enum Step {
         /// Where to write (the plugin's own `fieldSpecs`).
         specs: Vec<FieldSpec>,
     },
-    /// `NamespaceTransformer` (default role-binding subject mode, not unset-only).
+    /// `NamespaceTransformer`.
     Namespace {
         /// The namespace.
         namespace: String,
         /// Where to write (the plugin's own `fieldSpecs`).
         specs: Vec<FieldSpec>,
+        /// `unsetOnly` and `setRoleBindingSubjects`.
+        options: namespace::Options,
     },
     /// `ImageTagTransformer`.
     Image {
@@ -69,12 +71,16 @@ pub fn apply(resources: &mut Vec<Resource>, step: &Step) -> Result<()> {
         Step::Prefix { text, specs } => name_affix::apply_prefix(resources, text, specs),
         Step::Suffix { text, specs } => name_affix::apply_suffix(resources, text, specs),
         Step::Pairs { pairs, specs } => labels::write_pairs(resources, pairs, specs),
-        Step::Namespace { namespace, specs } => {
+        Step::Namespace {
+            namespace,
+            specs,
+            options,
+        } => {
             let cfg = TransformerConfig {
                 namespace: specs.clone(),
                 ..Default::default()
             };
-            namespace::apply(resources, namespace, &cfg)
+            namespace::apply_with(resources, namespace, &cfg, *options)
         }
         Step::Image { image, specs } => {
             let cfg = TransformerConfig {
