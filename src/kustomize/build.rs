@@ -178,7 +178,7 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
     b.accumulate(&kfile, &mut acc)?;
     let config = acc.config;
     let mut resources = acc.set.into_items();
-    super::generator::apply_hashes(&mut resources);
+    transform::hash::apply(&mut resources);
     transform::nameref::apply(&mut resources, &config).map_err(|e| e.in_file(&kfile.path, None))?;
     transform::vars::resolve(&mut resources, &acc.vars, &config)
         .map_err(|e| e.in_file(&kfile.path, kfile.pos("/vars")))?;

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use base64::Engine;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use super::build::ResSet;
 use super::loader::{lexical_join, resolve_file, KustomizationFile};
@@ -442,76 +441,9 @@ fn opts_immutable(v: &Value) -> bool {
     v.get("immutable").and_then(Value::as_bool) == Some(true)
 }
 
-/// Go `encoding/json` of a value: sorted keys, no spaces, HTML-safe escaping.
-fn go_json(v: &Value) -> String {
-    serde_json::to_string(v)
-        .expect("JSON values serialize")
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029")
-}
-
-/// kustomize's name suffix for a generated ConfigMap or Secret.
-pub fn content_hash(obj: &Value) -> String {
-    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
-    let mut m = Map::new();
-    let data = obj
-        .get("data")
-        .filter(|d| kind == "Secret" || d.as_object().is_some_and(|o| !o.is_empty()));
-    m.insert(
-        "data".into(),
-        data.cloned().unwrap_or(Value::String(String::new())),
-    );
-    m.insert("kind".into(), Value::String(kind.into()));
-    m.insert("name".into(), Value::String(String::new()));
-    if kind == "Secret" {
-        if let Some(sd) = obj.get("stringData") {
-            m.insert("stringData".into(), sd.clone());
-        }
-        let t = obj.get("type").and_then(Value::as_str).unwrap_or("");
-        m.insert("type".into(), Value::String(t.into()));
-    } else if let Some(b) = obj.get("binaryData") {
-        m.insert("binaryData".into(), b.clone());
-    }
-    let digest = Sha256::digest(go_json(&Value::Object(m)).as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    hex[..10]
-        .chars()
-        .map(|c| match c {
-            '0' => 'g',
-            '1' => 'h',
-            '3' => 'k',
-            'a' => 'm',
-            'e' => 't',
-            c => c,
-        })
-        .collect()
-}
-
-/// Append the content hash to every generated object's name (top level, before name references).
-pub fn apply_hashes(resources: &mut [Resource]) {
-    for r in resources.iter_mut().filter(|r| r.needs_hash) {
-        let h = content_hash(&r.value);
-        r.store_previous_id();
-        let name = format!("{}-{h}", r.name());
-        r.set_name(&name);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn hash_vectors() {
-        assert_eq!(
-            content_hash(&json!({"kind": "ConfigMap", "data": {"a": "b"}})),
-            "4h2mbtbbt6"
-        );
-    }
 
     #[test]
     fn literals_and_env() {

@@ -116,6 +116,17 @@ fn step(
     let fail = |m: String| Error::msg(format!("{kind} '{}': {m}", config.name()));
     let needed = |s: Option<Vec<FieldSpec>>| s.unwrap_or_default();
     let step = match kind.as_str() {
+        "PrefixSuffixTransformer" => {
+            let Some(specs) = specs(map).map_err(fail)? else {
+                return Err(fail("fieldSpecs is not expected to be nil".into()));
+            };
+            Step::PrefixSuffix {
+                prefix: string(map, "prefix"),
+                suffix: string(map, "suffix"),
+                specs,
+            }
+        }
+        "HashTransformer" => Step::Hash,
         "PrefixTransformer" | "SuffixTransformer" => {
             let Some(specs) = specs(map).map_err(fail)? else {
                 return Err(fail("fieldSpecs is not expected to be nil".into()));
@@ -257,14 +268,16 @@ fn step(
             }
             Step::Replacements(list)
         }
-        "HashTransformer"
-        | "SortOrderTransformer"
-        | "ValueAddTransformer"
-        | "PrefixSuffixTransformer" => {
+        "SortOrderTransformer" => {
             return Err(fail(
-                "this builtin plugin kind is not supported by kforge as a transformer".into(),
+                "SortOrderTransformer is not a builtin plugin (kustomize wires it only as the top-level sortOptions field); use sortOptions".into(),
+            ))
+        }
+        "ValueAddTransformer" => {
+            return Err(
+                fail("the ValueAddTransformer plugin is not supported by kforge".into())
+                    .kind(ErrorKind::Unsupported),
             )
-            .kind(ErrorKind::Unsupported))
         }
         "ConfigMapGenerator"
         | "SecretGenerator"

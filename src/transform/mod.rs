@@ -17,6 +17,7 @@
 pub mod annotations;
 pub mod config;
 pub mod fieldspec;
+pub mod hash;
 pub mod images;
 pub mod internal;
 pub mod json6902;

@@ -59,6 +59,17 @@ pub enum Step {
         /// Where to write (the plugin's own `fieldSpecs`).
         specs: Vec<FieldSpec>,
     },
+    /// `PrefixSuffixTransformer`: the prefix, then the suffix, on the same field specs.
+    PrefixSuffix {
+        /// The text added before names.
+        prefix: String,
+        /// The text added after names.
+        suffix: String,
+        /// Where to write (the plugin's own `fieldSpecs`).
+        specs: Vec<FieldSpec>,
+    },
+    /// `HashTransformer`: the content-hash suffix on generated objects, here.
+    Hash,
     /// `PatchTransformer`, `PatchJson6902Transformer`, `PatchStrategicMergeTransformer`.
     Patches(Vec<Patch>),
     /// `ReplacementTransformer`.
@@ -95,6 +106,18 @@ pub fn apply(resources: &mut Vec<Resource>, step: &Step) -> Result<()> {
                 ..Default::default()
             };
             replicas::apply(resources, std::slice::from_ref(replica), &cfg)
+        }
+        Step::PrefixSuffix {
+            prefix,
+            suffix,
+            specs,
+        } => {
+            name_affix::apply_prefix(resources, prefix, specs)?;
+            name_affix::apply_suffix(resources, suffix, specs)
+        }
+        Step::Hash => {
+            super::hash::apply(resources);
+            Ok(())
         }
         Step::Patches(list) => super::patches::apply(resources, list),
         Step::Replacements(list) => replacements::apply(resources, list),
