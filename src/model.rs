@@ -76,8 +76,10 @@ pub struct Kustomization {
     pub helm_charts: Vec<HelmChart>,
     /// Settings for every chart of this kustomization.
     pub helm_globals: Option<HelmGlobals>,
-    /// Not supported.
-    pub helm_chart_inflation_generator: Option<Value>,
+    /// Deprecated chart list, converted into `helmCharts`/`helmGlobals` on load
+    /// ([`Kustomization::convert_legacy_helm`]), as kustomize does.
+    #[serde(default)]
+    pub helm_chart_inflation_generator: Vec<HelmChartArgs>,
     /// Values copied from one object's field into others' (inline or `path:` files).
     #[serde(default)]
     pub replacements: Vec<ReplacementEntry>,
@@ -391,6 +393,41 @@ pub struct HelmChart {
     pub kube_version: Option<String>,
 }
 
+/// One deprecated `helmChartInflationGenerator` entry (kustomize's `HelmChartArgs`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HelmChartArgs {
+    /// Becomes `name`.
+    #[serde(default)]
+    pub chart_name: String,
+    /// Becomes `version`.
+    pub chart_version: Option<String>,
+    /// Becomes `repo`.
+    #[serde(rename = "chartRepoUrl")]
+    pub chart_repo_url: Option<String>,
+    /// Becomes `helmGlobals.chartHome`.
+    pub chart_home: Option<String>,
+    /// Ignored by kustomize's conversion.
+    pub chart_repo_name: Option<String>,
+    /// Ignored by kustomize's conversion.
+    pub helm_bin: Option<String>,
+    /// Becomes `helmGlobals.configHome`.
+    pub helm_home: Option<String>,
+    /// Becomes `valuesFile`.
+    pub values: Option<String>,
+    /// Becomes `valuesInline`.
+    pub values_local: Option<serde_json::Map<String, Value>>,
+    /// Becomes `valuesMerge`.
+    pub values_merge: Option<String>,
+    /// Becomes `releaseName`.
+    pub release_name: Option<String>,
+    /// Ignored by kustomize's conversion.
+    pub release_namespace: Option<String>,
+    /// Ignored by kustomize's conversion.
+    #[serde(default)]
+    pub extra_args: Vec<String>,
+}
+
 /// `helmGlobals`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -535,6 +572,37 @@ pub const FIELDS: &[&str] = &[
 ];
 
 impl Kustomization {
+    /// kustomize's conversion of the deprecated `helmChartInflationGenerator`: each entry
+    /// becomes a `helmCharts` entry after the written ones, and its `chartHome`/`helmHome`
+    /// become `helmGlobals` when the kustomization has none (the last entry naming one wins).
+    pub fn convert_legacy_helm(&mut self) {
+        let legacy = std::mem::take(&mut self.helm_chart_inflation_generator);
+        let mut globals = HelmGlobals::default();
+        for old in legacy {
+            if old.helm_home.as_deref().is_some_and(|h| !h.is_empty()) {
+                globals.config_home = old.helm_home.clone();
+            }
+            if old.chart_home.as_deref().is_some_and(|h| !h.is_empty()) {
+                globals.chart_home = old.chart_home.clone();
+            }
+            self.helm_charts.push(HelmChart {
+                name: old.chart_name,
+                version: old.chart_version,
+                repo: old.chart_repo_url,
+                values_file: old.values,
+                values_inline: old.values_local,
+                values_merge: old.values_merge,
+                release_name: old.release_name,
+                ..HelmChart::default()
+            });
+        }
+        if self.helm_globals.is_none()
+            && (globals.chart_home.is_some() || globals.config_home.is_some())
+        {
+            self.helm_globals = Some(globals);
+        }
+    }
+
     /// Fields that are valid kustomize but that kforge does not build, with the reason.
     pub fn refused_fields(&self) -> Vec<(&'static str, &'static str)> {
         let mut out = Vec::new();
@@ -544,11 +612,6 @@ impl Kustomization {
             }
         };
         let never = "outside kforge's supported subset of kustomize (see README)";
-        check(
-            self.helm_chart_inflation_generator.is_some(),
-            "helmChartInflationGenerator",
-            never,
-        );
         check(self.open_api.is_some(), "openapi", never);
         check(self.build_metadata.is_some(), "buildMetadata", never);
         out

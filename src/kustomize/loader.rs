@@ -192,24 +192,26 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
         m.retain(|_, v| !v.is_null());
     }
     let folded = super::field_case::Folded(&fields);
-    let kustomization: Kustomization = serde_path_to_error::deserialize(folded).map_err(|e| {
-        let ptr = serde_path_to_pointer(e.path());
-        let pos = doc.spans.nearest(&ptr).map(|s| s.key.unwrap_or(s.value));
-        let field = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        let hint = if inner.contains("expected a string")
-            || inner.contains("expected a borrowed string")
-        {
-            "; quote the value so it stays a string"
-        } else {
-            ""
-        };
-        Error::at(
-            &path,
-            pos,
-            format!("invalid kustomization field '{field}': {inner}{hint}"),
-        )
-    })?;
+    let mut kustomization: Kustomization =
+        serde_path_to_error::deserialize(folded).map_err(|e| {
+            let ptr = serde_path_to_pointer(e.path());
+            let pos = doc.spans.nearest(&ptr).map(|s| s.key.unwrap_or(s.value));
+            let field = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            let hint = if inner.contains("expected a string")
+                || inner.contains("expected a borrowed string")
+            {
+                "; quote the value so it stays a string"
+            } else {
+                ""
+            };
+            Error::at(
+                &path,
+                pos,
+                format!("invalid kustomization field '{field}': {inner}{hint}"),
+            )
+        })?;
+    kustomization.convert_legacy_helm();
     let canonical = dir
         .canonicalize()
         .map_err(|e| Error::at(dir, None, format!("cannot resolve directory: {e}")))?;
