@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::io::print;
-use super::validation::ValidationArgs;
+use super::validation::InputArgs;
 use super::{Outcome, Status};
 
 #[derive(clap::Args)]
@@ -25,7 +25,7 @@ pub struct RenderArgs {
     #[arg(long)]
     source_commit: Option<String>,
     #[command(flatten)]
-    common: ValidationArgs,
+    input: InputArgs,
 }
 
 pub fn run(args: RenderArgs) -> Outcome {
@@ -35,11 +35,12 @@ pub fn run(args: RenderArgs) -> Outcome {
         check,
         per_object,
         source_commit,
-        common,
+        input,
     } = args;
-    let options = common.build_options();
+    let options = input.build_options();
     let config = kforge::Config::load(&root)?;
-    let crds = kforge::repo_crds(&root, &config, &options)?;
+    let mut crds = kforge::repo_crds(&root, &config, &options)?;
+    crds.extend(input.crds(&options)?);
     let opts = kforge::render::RenderOptions {
         per_object,
         source_commit,

@@ -18,6 +18,14 @@ pub struct ValidationArgs {
     /// Exit 1 when a finding of this severity or higher is reported.
     #[arg(long, value_enum, default_value = "error")]
     fail_on: FailOn,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// What the builds read: the kustomization flags and the CRDs installed by others (shared by
+/// `validate`, `check` and `render`).
+#[derive(clap::Args)]
+pub struct InputArgs {
     /// Which files a kustomization may read.
     #[arg(long, value_enum, default_value = "LoadRestrictionsRootOnly")]
     load_restrictor: Restrictor,
@@ -73,7 +81,7 @@ impl From<FailOn> for kforge::Severity {
     }
 }
 
-impl ValidationArgs {
+impl InputArgs {
     /// The build options the kustomization flags ask for.
     pub fn build_options(&self) -> kforge::BuildOptions {
         build_options(
@@ -81,6 +89,15 @@ impl ValidationArgs {
             self.enable_helm,
             self.helm_command.clone(),
         )
+    }
+
+    /// The CRDs of every `--crd-dir`.
+    pub fn crds(&self, options: &kforge::BuildOptions) -> kforge::Result<Vec<kforge::Resource>> {
+        let mut crds = Vec::new();
+        for dir in &self.crd_dir {
+            crds.extend(kforge::load_crds(dir, options)?);
+        }
+        Ok(crds)
     }
 }
 
@@ -93,11 +110,8 @@ pub fn run_checks(
         &[kforge::Resource],
     ) -> kforge::Result<Vec<kforge::report::Target>>,
 ) -> Outcome {
-    let options = args.build_options();
-    let mut crds = Vec::new();
-    for dir in &args.crd_dir {
-        crds.extend(kforge::load_crds(dir, &options)?);
-    }
+    let options = args.input.build_options();
+    let crds = args.input.crds(&options)?;
     let targets = validate(&options, &crds)?;
     let color = args.format == FormatArg::Human
         && std::io::stdout().is_terminal()
