@@ -30,23 +30,29 @@ enum DiffFormat {
     Markdown,
 }
 
+/// A directory removed when dropped, whatever happened (a failed export included).
+struct TempTree(PathBuf);
+
+impl Drop for TempTree {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 pub fn run(args: DiffArgs) -> Outcome {
     let options = kforge::BuildOptions::default();
-    let mut tmp = None;
+    let mut _tmp = None;
     let base_dir = if Path::new(&args.base).is_dir() {
         PathBuf::from(&args.base)
     } else {
         let dir = std::env::temp_dir().join(format!("kforge-diff-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        let guard = TempTree(dir.clone());
         kforge::diff::export_ref(&args.root, &args.base, &dir)?;
-        tmp = Some(dir.clone());
+        _tmp = Some(guard);
         dir
     };
-    let result = kforge::diff::diff_trees(&base_dir, &args.root, &options);
-    if let Some(t) = tmp {
-        let _ = std::fs::remove_dir_all(t);
-    }
-    let diffs = result?;
+    let diffs = kforge::diff::diff_trees(&base_dir, &args.root, &options)?;
     let text = match args.format {
         DiffFormat::Text => kforge::diff::to_text(&diffs),
         DiffFormat::Markdown => kforge::diff::to_markdown(&diffs, args.limit),
