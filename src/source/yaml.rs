@@ -133,7 +133,7 @@ fn is_leading_zero_octal(text: &str) -> bool {
 
 /// What a key written twice in one mapping does.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Duplicates {
+pub(super) enum Duplicates {
     /// It is an error (yaml.v3 decoding into a map, as kustomize reads resources).
     Refused,
     /// The last value counts (go-yaml v2).
@@ -486,7 +486,7 @@ pub fn parse_stream(
     limits: Limits,
 ) -> Result<Vec<Document>, YamlError> {
     let text = within_limit(text, limits)?;
-    parse_pieces(text, schema, limits, PIECE_BYTES)
+    super::pieces::parse(text, schema, limits, super::pieces::PIECE_BYTES)
 }
 
 /// The text without a byte order mark, if it is not larger than the limit.
@@ -504,20 +504,7 @@ fn within_limit(text: &str, limits: Limits) -> Result<&str, YamlError> {
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
-/// Smallest piece of a stream worth a thread of its own.
-const PIECE_BYTES: usize = 256 * 1024;
-
-/// [`parse_stream`] with pieces of `piece_bytes` (no size limit, no BOM handling), for
-/// tests and fuzzing that compare it with [`parse_stream_in_one_pass`].
-#[doc(hidden)]
-pub fn parse_stream_in_pieces(
-    text: &str,
-    schema: Schema,
-    limits: Limits,
-    piece_bytes: usize,
-) -> Result<Vec<Document>, YamlError> {
-    parse_pieces(text, schema, limits, piece_bytes.max(1))
-}
+pub use super::pieces::parse_stream_in_pieces;
 
 /// The stream in one pass of the event parser (no size limit, no BOM handling).
 #[doc(hidden)]
@@ -529,71 +516,8 @@ pub fn parse_stream_in_one_pass(
     parse_serial(text, schema, limits, Duplicates::Refused)
 }
 
-fn parse_pieces(
-    text: &str,
-    schema: Schema,
-    limits: Limits,
-    piece_bytes: usize,
-) -> Result<Vec<Document>, YamlError> {
-    let pieces = split_documents(text, piece_bytes);
-    if pieces.len() > 1 {
-        let parsed = crate::parallel::map(&pieces, |&(first_line, piece)| {
-            let mut docs = parse_serial(piece, schema, limits, Duplicates::Refused).ok()?;
-            for d in &mut docs {
-                d.shift_lines(first_line);
-            }
-            Some(docs)
-        });
-        if parsed.iter().all(Option::is_some) {
-            return Ok(parsed.into_iter().flatten().flatten().collect());
-        }
-    }
-    parse_serial(text, schema, limits, Duplicates::Refused)
-}
-
-/// Cut `text` into pieces of about `piece_bytes` (at least), each starting at a `---` line
-/// at column 1, which always starts a new document: `(lines before the piece, piece)`.
-/// Streams with directives (`%YAML`, `%TAG`, which reach across a `---`) or with a bare
-/// carriage return (a line break that line counting here would miss) stay whole.
-fn split_documents(text: &str, piece_bytes: usize) -> Vec<(u32, &str)> {
-    let whole = vec![(0, text)];
-    if text.len() < 2 * piece_bytes || text.starts_with('%') || text.contains("\n%") {
-        return whole;
-    }
-    let bytes = text.as_bytes();
-    if memchr::memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
-        return whole;
-    }
-    let mut pieces = Vec::new();
-    let (mut start, mut start_line) = (0usize, 0u32);
-    for (line, nl) in memchr::memchr_iter(b'\n', bytes).enumerate() {
-        let at = nl + 1;
-        let rest = &bytes[at..];
-        let marker = rest.starts_with(b"---")
-            && matches!(rest.get(3), None | Some(b' ' | b'\t' | b'\n' | b'\r'));
-        if marker && at - start >= piece_bytes && text.len() - at >= piece_bytes {
-            // The piece keeps the next `---` (an empty document, dropped) so that the
-            // parser sees how its last document ends exactly as in one pass: some
-            // positions (e.g. of an empty block scalar) are those of the next token.
-            pieces.push((start_line, &text[start..at + 3]));
-            start = at;
-            start_line = line as u32 + 1;
-        }
-    }
-    pieces.push((start_line, &text[start..]));
-    pieces
-}
-
-impl Document {
-    /// Move every position down by `lines` (for a piece parsed on its own).
-    fn shift_lines(&mut self, lines: u32) {
-        self.start.line += lines;
-        self.spans.shift_lines(lines);
-    }
-}
-
 /// One pass of the event parser over the whole stream.
-fn parse_serial(
+pub(super) fn parse_serial(
     text: &str,
     schema: Schema,
     limits: Limits,
@@ -861,7 +785,10 @@ mod tests {
         let text: String = (0..20_000)
             .map(|i| format!("---\n{doc}  i: \"{i}\"\n"))
             .collect();
-        assert!(split_documents(&text, PIECE_BYTES).len() > 1);
+        assert!(
+            crate::source::pieces::split_documents(&text, crate::source::pieces::PIECE_BYTES).len()
+                > 1
+        );
         let docs = parse_stream(&text, Schema::Kyaml, Limits::default()).unwrap();
         assert_eq!(docs.len(), 20_000);
         assert_eq!(docs[19_999].value["data"]["i"], "19999");
