@@ -263,6 +263,13 @@ impl Resource {
             .unwrap_or_else(|| self.cur_id())
     }
 
+    /// Every id it has had: the current one, then the earlier ones.
+    pub fn all_ids(&self) -> Vec<ResId> {
+        let mut ids = vec![self.cur_id()];
+        ids.extend(self.prev_ids.iter().cloned());
+        ids
+    }
+
     /// Remember the current id before it changes.
     pub fn store_previous_id(&mut self) {
         let id = self.cur_id();

@@ -115,11 +115,13 @@ fn step(
     };
     let fail = |m: String| Error::msg(format!("{kind} '{}': {m}", config.name()));
     let needed = |s: Option<Vec<FieldSpec>>| s.unwrap_or_default();
+    // The affix plugins refuse a configuration without fieldSpecs, as kustomize's do.
+    let required = |s: Option<Vec<FieldSpec>>| {
+        s.ok_or_else(|| "fieldSpecs is not expected to be nil".to_owned())
+    };
     let step = match kind.as_str() {
         "PrefixSuffixTransformer" => {
-            let Some(specs) = specs(map).map_err(fail)? else {
-                return Err(fail("fieldSpecs is not expected to be nil".into()));
-            };
+            let specs = required(specs(map).map_err(fail)?).map_err(fail)?;
             Step::PrefixSuffix {
                 prefix: string(map, "prefix"),
                 suffix: string(map, "suffix"),
@@ -128,9 +130,7 @@ fn step(
         }
         "HashTransformer" => Step::Hash,
         "PrefixTransformer" | "SuffixTransformer" => {
-            let Some(specs) = specs(map).map_err(fail)? else {
-                return Err(fail("fieldSpecs is not expected to be nil".into()));
-            };
+            let specs = required(specs(map).map_err(fail)?).map_err(fail)?;
             if kind == "PrefixTransformer" {
                 Step::Prefix {
                     text: string(map, "prefix"),

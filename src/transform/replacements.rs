@@ -155,12 +155,6 @@ struct SourceValue {
     text: String,
 }
 
-fn all_ids(r: &Resource) -> Vec<ResId> {
-    let mut ids = vec![r.cur_id()];
-    ids.extend(r.prev_ids.iter().cloned());
-    ids
-}
-
 /// Every id of each object (current, then earlier), computed once per [`apply`] and again
 /// only for an object a replacement wrote to: a thousand replacements over thousands of
 /// objects would otherwise rebuild the same ids millions of times.
@@ -172,7 +166,7 @@ impl IdCache {
     }
 
     fn get(&mut self, resources: &[Resource], i: usize) -> &[ResId] {
-        self.0[i].get_or_insert_with(|| all_ids(&resources[i]))
+        self.0[i].get_or_insert_with(|| resources[i].all_ids())
     }
 
     fn changed(&mut self, i: usize) {

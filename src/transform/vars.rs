@@ -96,14 +96,7 @@ pub fn merge(into: &mut Vec<BoundVar>, more: &[BoundVar]) -> Result<()> {
 pub fn bind(resources: &mut [Resource], vars: &[Var], set: &mut Vec<BoundVar>) -> Result<()> {
     let mut mine = Vec::new();
     // Every id of every object, once (binding changes no id).
-    let ids: Vec<Vec<ResId>> = resources
-        .iter()
-        .map(|r| {
-            std::iter::once(r.cur_id())
-                .chain(r.prev_ids.iter().cloned())
-                .collect()
-        })
-        .collect();
+    let ids: Vec<Vec<ResId>> = resources.iter().map(Resource::all_ids).collect();
     for v in vars {
         let b = defaulted(v);
         let hits: Vec<usize> = ids
