@@ -195,14 +195,14 @@ pub fn check_repo(
     let config = Config::load(root)?;
     let mut crds = repo_crds(root, &config, options)?;
     crds.extend(extra_crds.iter().cloned());
-    let jobs: Vec<(std::path::PathBuf, Policy)> = environments(root)?
+    let layout = config.layout();
+    let jobs: Vec<(std::path::PathBuf, Policy)> = environments_in(root, &layout)?
         .into_iter()
         .filter(|(_, dir)| !config.excluded(dir.strip_prefix(root).unwrap_or(dir)))
         .map(|(env, dir)| (dir, config.policy(Some(&env))))
         .collect();
     let mut targets = validate_jobs(&jobs, &options.sharing_parses(), &crds)?;
     // Repository-level rules, once, on the GitOps objects of the layout's directories.
-    let layout = config.layout();
     let mut gitops = Vec::new();
     for dir in &layout.gitops_dirs {
         let dir = root.join(dir);
@@ -228,7 +228,15 @@ pub fn check_repo(
 /// The environments of a repository: (name, `overlays/<name>`, or the `overlaysDir` of its
 /// `kforge.yaml`), in name order.
 pub fn environments(root: &std::path::Path) -> Result<Vec<(String, std::path::PathBuf)>> {
-    Ok(overlays(root)?
+    environments_in(root, &Config::load(root)?.layout())
+}
+
+/// [`environments`] for a layout already read.
+pub fn environments_in(
+    root: &std::path::Path,
+    layout: &RepoLayout,
+) -> Result<Vec<(String, std::path::PathBuf)>> {
+    Ok(overlays_in(root, layout)?
         .into_iter()
         .map(|p| {
             let env = p
@@ -243,7 +251,11 @@ pub fn environments(root: &std::path::Path) -> Result<Vec<(String, std::path::Pa
 /// The overlays of a repository: every directory under `root/overlays` (or the
 /// `overlaysDir` of its `kforge.yaml`) with a kustomization, in name order.
 pub fn overlays(root: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
-    let dir = root.join(Config::load(root)?.layout().overlays);
+    overlays_in(root, &Config::load(root)?.layout())
+}
+
+fn overlays_in(root: &std::path::Path, layout: &RepoLayout) -> Result<Vec<std::path::PathBuf>> {
+    let dir = root.join(&layout.overlays);
     let entries = std::fs::read_dir(&dir).map_err(|e| {
         Error::at(
             &dir,
@@ -296,8 +308,8 @@ impl Repo {
     /// Open with build options (load restrictor, helm).
     pub fn open_with(root: impl AsRef<std::path::Path>, options: BuildOptions) -> Result<Repo> {
         let root = root.as_ref().to_path_buf();
-        let envs = environments(&root)?;
         let config = Config::load(&root)?;
+        let envs = environments_in(&root, &config.layout())?;
         let crds = repo_crds(&root, &config, &options)?;
         Ok(Repo {
             root,

@@ -72,7 +72,7 @@ pub fn render_repo(
 ) -> Result<Rendered> {
     let config = crate::Config::load(root)?;
     let build = build.sharing_parses();
-    let envs = crate::environments(root)?;
+    let envs = crate::environments_in(root, &config.layout())?;
     let mut files = BTreeMap::new();
     let mut errors = Vec::new();
     for env in crate::parallel::map(&envs, |(env, dir)| {
