@@ -12,6 +12,11 @@
 //! environments:
 //!   prod:
 //!     rules: {KF503: error, KF511: error}
+//! deployable: [clusters/*, apps/*/overlays/prod]   # kustomizations deployed side by side
+//!                                  # (default: every kustomization no other includes)
+//! platformObjects:                 # what exists without being in the output
+//!   exists:
+//!   - {kind: Secret, namespace: "*", names: [registry-pull], by: the cluster's bootstrap}
 //! podTemplates:                    # pod templates of custom kinds, for the pod rules
 //! - group: jobset.x-k8s.io
 //!   kind: JobSet
@@ -29,6 +34,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::source::yaml::{parse_single, Limits, Schema};
+use crate::tables::platform::PlatformDef;
 use crate::tables::pod_templates::{PodTemplateDef, PodTemplateLocation};
 use crate::validate::{rules, Policy, Severity};
 
@@ -116,6 +122,10 @@ struct Raw {
     environments: BTreeMap<String, RawEnv>,
     #[serde(default)]
     pod_templates: Vec<PodTemplateDef>,
+    #[serde(default)]
+    platform_objects: Option<PlatformDef>,
+    #[serde(default)]
+    deployable: Option<Vec<String>>,
 }
 
 /// A repository's settings; [`Config::default`] when it has no `kforge.yaml`.
@@ -138,6 +148,11 @@ pub struct Config {
     environments: BTreeMap<String, BTreeMap<&'static str, Level>>,
     /// `podTemplates:` rows, read after the built-in table (`src/tables/pod_templates.yaml`).
     pub pod_templates: Vec<PodTemplateLocation>,
+    /// `platformObjects:` rows, read after the built-in table (`src/tables/platform.yaml`).
+    pub platform: Option<PlatformDef>,
+    /// `deployable:` globs (relative to the root) naming the kustomizations deployed to
+    /// the cluster; `None`: every kustomization that no other includes.
+    pub deployable: Option<Vec<String>>,
 }
 
 impl Config {
@@ -301,6 +316,27 @@ impl Config {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        if let Some(def) = &raw.platform_objects {
+            def.check().map_err(|e| {
+                Error::at(
+                    path,
+                    at(
+                        &format!("/platformObjects/{}/{}", e.section, e.index),
+                        false,
+                    ),
+                    format!("platformObjects.{}[{}]: {}", e.section, e.index, e.message),
+                )
+            })?;
+        }
+        for (i, g) in raw.deployable.iter().flatten().enumerate() {
+            if let Err(e) = globset::Glob::new(g) {
+                return Err(Error::at(
+                    path,
+                    at(&format!("/deployable/{i}"), false),
+                    format!("deployable entry '{g}' is not a glob: {e}"),
+                ));
+            }
+        }
         Ok(Config {
             file: Some(path.to_path_buf()),
             crd_dirs: raw
@@ -325,6 +361,8 @@ impl Config {
             rules,
             environments,
             pod_templates,
+            platform: raw.platform_objects,
+            deployable: raw.deployable,
         })
     }
 
@@ -369,6 +407,7 @@ impl Config {
     pub fn policy(&self, env: Option<&str>) -> Policy {
         let mut policy = Policy::default();
         policy.pod_templates.clone_from(&self.pod_templates);
+        policy.platform.extend(self.platform.iter().cloned());
         let env_rules = env.and_then(|e| self.environments.get(e));
         for (id, level) in self.rules.iter().chain(env_rules.into_iter().flatten()) {
             policy.set(id, level.severity());

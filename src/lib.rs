@@ -29,6 +29,7 @@ pub mod tables;
 pub mod text;
 pub mod transform;
 pub mod validate;
+pub mod workspace;
 
 pub use config::{Config, RepoLayout};
 pub use error::{Error, ErrorKind, Result};
@@ -36,6 +37,7 @@ pub use kustomize::helm::HelmConfig;
 pub use kustomize::{BuildOptions, BuildOutput, LoadRestrictor};
 pub use resource::Resource;
 pub use validate::{Finding, Policy, Severity};
+pub use workspace::Surroundings;
 
 /// The Kubernetes version kforge validates against (its k8s-openapi feature).
 pub const KUBERNETES_VERSION: &str = kforge_k8s::KUBERNETES_VERSION;
@@ -104,9 +106,33 @@ pub fn validate_path_policy(
     crds: &[Resource],
     policy: &Policy,
 ) -> Result<report::Target> {
-    let built = path.is_dir() && kustomize::loader::find_kustomization(path).is_ok();
+    validate_path_around(path, options, crds, policy, None)
+}
+
+/// [`validate_path_policy`] within the repository `around` it (when given and `path` is a
+/// kustomization of it): a reference satisfied by a neighbouring deployable kustomization
+/// is not reported, and when `path` is a part of other kustomizations (a base, a
+/// component), references to objects outside it are reported as info.
+pub fn validate_path_around(
+    path: &std::path::Path,
+    options: &BuildOptions,
+    crds: &[Resource],
+    policy: &Policy,
+    around: Option<&Surroundings>,
+) -> Result<report::Target> {
+    let built = is_kustomization_dir(path);
     let resources = if built {
-        build_dir(path, options)?.resources
+        build_dir(path, options)
+            .map_err(|mut e| {
+                if matches!(e.kind, ErrorKind::Unsupported | ErrorKind::External) {
+                    e.message.push_str(&format!(
+                        "; to validate what another tool renders, run `kubectl kustomize {} | kforge validate --rendered -`",
+                        path.display()
+                    ));
+                }
+                e
+            })?
+            .resources
     } else {
         kustomize::loader::load_manifests(path, &options.limits)?
     };
@@ -114,10 +140,70 @@ pub fn validate_path_policy(
     // policy says so.
     let mut policy = policy.clone();
     policy.whole_environment = Some(built || policy.whole_environment == Some(true));
+    let judgement = around.filter(|_| built).map(|s| s.judge(path, &policy));
+    let outside = judgement.as_ref().map(|j| &j.outside);
+    let mut findings = validate::validate_among(
+        &resources,
+        crds,
+        &policy,
+        outside.unwrap_or(validate::outside::Outside::empty()),
+    );
+    if let Some(workspace::Role::Part(_)) = judgement.as_ref().map(|j| &j.role) {
+        // A part is not a whole environment: what it lacks may come from what includes it.
+        for f in &mut findings {
+            if validate::rules::find(f.rule)
+                .is_some_and(|r| r.meta.scope == validate::Scope::Environment)
+            {
+                f.severity = Severity::Info;
+            }
+        }
+    }
     Ok(report::Target {
         name: path.display().to_string(),
         objects: resources.len(),
+        findings,
+        notes: judgement.map(|j| j.notes).unwrap_or_default(),
+    })
+}
+
+/// Whether `path` is a directory with a kustomization (which validation builds first).
+pub fn is_kustomization_dir(path: &std::path::Path) -> bool {
+    path.is_dir() && kustomize::loader::find_kustomization(path).is_ok()
+}
+
+/// Validate plain manifests (files or directories of them; `-` is `stdin`, the text read
+/// from standard input) together, as one target under `policy` (whose
+/// `whole_environment` says whether they are a whole environment; `None`: a part).
+pub fn validate_manifests(
+    paths: &[std::path::PathBuf],
+    stdin: Option<&str>,
+    options: &BuildOptions,
+    crds: &[Resource],
+    policy: &Policy,
+) -> Result<report::Target> {
+    let mut resources = Vec::new();
+    let mut names = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            let display = std::path::Path::new("<stdin>");
+            resources.extend(kustomize::loader::resources_from_text(
+                stdin.unwrap_or_default(),
+                display,
+                &options.limits,
+            )?);
+            names.push(display.display().to_string());
+        } else {
+            resources.extend(kustomize::loader::load_manifests(p, &options.limits)?);
+            names.push(p.display().to_string());
+        }
+    }
+    let mut policy = policy.clone();
+    policy.whole_environment = Some(policy.whole_environment == Some(true));
+    Ok(report::Target {
+        name: names.join(", "),
+        objects: resources.len(),
         findings: validate::validate_policy(&resources, crds, &policy),
+        notes: Vec::new(),
     })
 }
 
@@ -142,8 +228,18 @@ pub fn validate_jobs(
     options: &BuildOptions,
     crds: &[Resource],
 ) -> Result<Vec<report::Target>> {
+    validate_jobs_around(jobs, options, crds, None)
+}
+
+/// [`validate_jobs`] within the repository `around` them ([`validate_path_around`]).
+pub fn validate_jobs_around(
+    jobs: &[(std::path::PathBuf, Policy)],
+    options: &BuildOptions,
+    crds: &[Resource],
+    around: Option<&Surroundings>,
+) -> Result<Vec<report::Target>> {
     parallel::map(jobs, |(p, policy)| {
-        validate_path_policy(p, options, crds, policy)
+        validate_path_around(p, options, crds, policy, around)
     })
     .into_iter()
     .collect()
@@ -201,7 +297,10 @@ pub fn check_repo(
         .filter(|(_, dir)| !config.excluded(dir.strip_prefix(root).unwrap_or(dir)))
         .map(|(env, dir)| (dir, config.policy(Some(&env))))
         .collect();
-    let mut targets = validate_jobs(&jobs, &options.sharing_parses(), &crds)?;
+    let options = options.sharing_parses();
+    let dirs: Vec<std::path::PathBuf> = jobs.iter().map(|(d, _)| d.clone()).collect();
+    let around = Surroundings::new(root, config.deployable.as_deref(), &dirs, &options);
+    let mut targets = validate_jobs_around(&jobs, &options, &crds, Some(&around))?;
     // Repository-level rules, once, on the GitOps objects of the layout's directories.
     let mut gitops = Vec::new();
     for dir in &layout.gitops_dirs {
@@ -216,6 +315,7 @@ pub fn check_repo(
             name: format!("{} (repository)", root.display()),
             objects: gitops.len(),
             findings,
+            notes: Vec::new(),
         });
     }
     for t in &mut targets {

@@ -34,6 +34,9 @@ pub struct Target {
     pub objects: usize,
     /// Findings, sorted.
     pub findings: Vec<Finding>,
+    /// What the reader should know about how the target was judged (a part of other
+    /// kustomizations, the neighbouring kustomizations consulted), in order.
+    pub notes: Vec<String>,
 }
 
 /// The report on `targets` in `format`.
@@ -105,6 +108,11 @@ fn human(targets: &[Target], color: bool) -> String {
             }
             out.push_str(&renderer.render(&[group]));
             out.push_str("\n\n");
+        }
+    }
+    for t in targets {
+        for n in &t.notes {
+            let _ = writeln!(out, "note: {}: {n}", t.name);
         }
     }
     let (e, w, i) = counts(targets);
@@ -186,6 +194,8 @@ struct JsonSummary {
 struct JsonTarget<'a> {
     findings: Vec<JsonFinding<'a>>,
     name: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
     objects: usize,
 }
 
@@ -235,6 +245,7 @@ fn json(targets: &[Target]) -> String {
                     })
                     .collect(),
                 name: &t.name,
+                notes: &t.notes,
                 objects: t.objects,
             })
             .collect(),

@@ -86,6 +86,7 @@ fn run(rule: &kforge::validate::rules::Rule, path: &Path) -> Target {
         name: path.display().to_string(),
         objects: objects.len(),
         findings: kforge::validate::repo::validate_repository(&objects, &layout, &on(id)),
+        notes: Vec::new(),
     }
 }
 
@@ -132,6 +133,7 @@ fn fail_fixtures_report_the_rule_at_the_line() {
                     name: target.name.clone(),
                     objects: target.objects,
                     findings: mine,
+                    notes: Vec::new(),
                 }],
                 false,
             );

@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
             name: "fuzz".into(),
             objects: resources.len(),
             findings,
+            notes: Vec::new(),
         }],
         false,
     );

@@ -52,6 +52,7 @@ pub fn run(args: RenderArgs) -> Outcome {
             name: root.display().to_string(),
             objects: 0,
             findings: rendered.errors,
+            notes: Vec::new(),
         };
         eprint!(
             "{}",

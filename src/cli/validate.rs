@@ -1,5 +1,6 @@
 //! `kforge validate PATH...`: overlays or plain manifests, with an optional kforge.yaml.
 
+use std::io::Read;
 use std::path::PathBuf;
 
 use super::validation::{run_checks, ValidationArgs};
@@ -7,7 +8,8 @@ use super::Outcome;
 
 #[derive(clap::Args)]
 pub struct ValidateArgs {
-    /// What to validate.
+    /// What to validate: kustomization directories (built first), manifest files or
+    /// directories, or `-` for manifests on standard input.
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
     /// Rule levels from this kforge.yaml (`kforge check` reads ROOT/kforge.yaml itself).
@@ -16,12 +18,33 @@ pub struct ValidateArgs {
     /// Apply the configuration's `environments.<ENV>` rule levels.
     #[arg(long, requires = "config")]
     env: Option<String>,
-    /// The plain manifests given are a whole environment: also report references to
-    /// objects missing from them (always on for kustomization directories).
+    /// The plain manifests given are one whole environment: validated together, and
+    /// references to objects missing from them reported (always on for kustomization
+    /// directories).
     #[arg(long)]
     whole: bool,
+    /// The paths hold output rendered by another tool (`kubectl kustomize`, `helm
+    /// template`, `-` for standard input): read as plain manifests, even in a directory
+    /// with a kustomization, and validated together as one whole environment.
+    #[arg(long)]
+    rendered: bool,
+    /// Validate kustomization directories on their own: do not look at the other
+    /// kustomizations of their repository (by default, references satisfied by a
+    /// kustomization deployed beside them are not reported, and a base or component is
+    /// judged as a part).
+    #[arg(long)]
+    isolated: bool,
     #[command(flatten)]
     common: ValidationArgs,
+}
+
+/// Standard input, read once when a path is `-`.
+fn stdin_text() -> kforge::Result<String> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| kforge::Error::msg(format!("cannot read standard input: {e}")))?;
+    Ok(text)
 }
 
 pub fn run(args: ValidateArgs) -> Outcome {
@@ -30,17 +53,57 @@ pub fn run(args: ValidateArgs) -> Outcome {
             Some(file) => {
                 let text = std::fs::read_to_string(file)
                     .map_err(|e| kforge::Error::at(file, None, format!("cannot read: {e}")))?;
-                kforge::Config::parse(file, &text)?
+                Some(kforge::Config::parse(file, &text)?)
             }
-            None => kforge::Config::default(),
+            None => None,
         };
-        let mut policy = config.policy(args.env.as_deref());
-        policy.whole_environment = args.whole.then_some(true);
-        let jobs: Vec<_> = args
+        let mut policy = config
+            .as_ref()
+            .map_or_else(kforge::Policy::default, |c| c.policy(args.env.as_deref()));
+        let stdin = if args.paths.iter().any(|p| p.as_os_str() == "-") {
+            Some(stdin_text()?)
+        } else {
+            None
+        };
+        let together = args.rendered || args.whole;
+        let is_built = |p: &PathBuf| !args.rendered && kforge::is_kustomization_dir(p);
+        let built: Vec<PathBuf> = args.paths.iter().filter(|p| is_built(p)).cloned().collect();
+        let plain: Vec<PathBuf> = args
             .paths
             .iter()
-            .map(|p| (p.clone(), policy.clone()))
+            .filter(|p| !is_built(p))
+            .cloned()
             .collect();
-        kforge::validate_jobs(&jobs, options, crds)
+        let mut built_targets = Vec::new();
+        if !built.is_empty() {
+            let around = if args.isolated {
+                None
+            } else {
+                kforge::Surroundings::discover(&built, config.as_ref(), options)?
+            };
+            let jobs: Vec<_> = built.iter().map(|p| (p.clone(), policy.clone())).collect();
+            built_targets = kforge::validate_jobs_around(&jobs, options, crds, around.as_ref())?;
+        }
+        if together {
+            policy.whole_environment = Some(true);
+        }
+        let validate_plain = |paths: &[PathBuf]| {
+            kforge::validate_manifests(paths, stdin.as_deref(), options, crds, &policy)
+        };
+        // One target per path, in the order given; plain manifests validated together
+        // report once, where the first of them was given.
+        let mut built_targets = built_targets.into_iter();
+        let mut targets = Vec::new();
+        let mut plain_done = false;
+        for p in &args.paths {
+            if is_built(p) {
+                targets.extend(built_targets.next());
+            } else if !together {
+                targets.push(validate_plain(std::slice::from_ref(p))?);
+            } else if !std::mem::replace(&mut plain_done, true) {
+                targets.push(validate_plain(&plain)?);
+            }
+        }
+        Ok(targets)
     })
 }

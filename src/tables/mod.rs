@@ -5,10 +5,14 @@
 //!   [`crate::resource::Gvk::is_cluster_scoped`] by the build, the transformers and the rules.
 //! - `pod_templates.yaml`: where the pod templates of each workload kind are
 //!   ([`pod_templates`]), read by every pod rule and extended by `kforge.yaml`.
+//! - `platform.yaml`: what exists in a cluster without being in the output (bootstrap
+//!   RBAC, `kube-root-ca.crt`, Secrets and pods that controllers make) ([`platform`]), read
+//!   by the reference rules and extended by `kforge.yaml`.
 //!
 //! kustomize's own field-spec tables stay with the transformers that own their format
 //! (`transform/tables/`); validation reads them through `TransformerConfig::builtin()`.
 
+pub mod platform;
 pub mod pod_templates;
 
 use std::collections::HashMap;
@@ -62,4 +66,9 @@ pub fn is_cluster_scoped(group: &str, version: &str, kind: &str) -> bool {
     cluster_scoped_table()
         .get(kind)
         .is_some_and(|gv| gv.iter().any(|(g, v)| g == group && v == version))
+}
+
+/// Whether kustomize treats `kind` as cluster-scoped in some group and version.
+pub fn is_cluster_scoped_kind(kind: &str) -> bool {
+    cluster_scoped_table().contains_key(kind)
 }

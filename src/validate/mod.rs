@@ -5,6 +5,7 @@
 
 pub mod crd;
 pub mod lookup;
+pub mod outside;
 pub mod pods;
 pub mod repo;
 pub mod rules;
@@ -188,6 +189,12 @@ pub struct Context<'a> {
     pod_index: OnceLock<pods::PodIndex<'a>>,
     /// Objects by kind and name, scale targets ([`lookup`]).
     lookups: OnceLock<lookup::Lookups<'a>>,
+    /// Rows beyond the built-in platform table (`platformObjects:` of `kforge.yaml`).
+    pub platform: &'a [crate::tables::platform::PlatformDef],
+    /// The objects of the repository's neighbouring kustomizations ([`outside`]).
+    pub neighbours: &'a outside::Outside,
+    /// What the platform and the output's controllers make ([`outside`]), built once.
+    made: OnceLock<outside::Outside>,
 }
 
 impl<'a> Context<'a> {
@@ -211,7 +218,22 @@ impl<'a> Context<'a> {
             pods: OnceLock::new(),
             pod_index: OnceLock::new(),
             lookups: OnceLock::new(),
+            platform: &[],
+            neighbours: outside::Outside::empty(),
+            made: OnceLock::new(),
         }
+    }
+
+    /// This context, knowing `platform` rows beyond the built-in table and the objects of
+    /// neighbouring kustomizations.
+    pub fn with_outside(
+        mut self,
+        platform: &'a [crate::tables::platform::PlatformDef],
+        neighbours: &'a outside::Outside,
+    ) -> Context<'a> {
+        self.platform = platform;
+        self.neighbours = neighbours;
+        self
     }
 
     /// Start a finding of `rule` on object `i`: say where with [`FindingBuilder::at`]
@@ -338,6 +360,9 @@ pub struct Policy {
     /// Where else pod templates are (kforge.yaml's `podTemplates:`), read by the pod rules
     /// after the built-in rows of `src/tables/pod_templates.yaml`.
     pub pod_templates: Vec<crate::tables::pod_templates::PodTemplateLocation>,
+    /// What else exists without being in the output (kforge.yaml's `platformObjects:`),
+    /// read by the reference rules after `src/tables/platform.yaml`.
+    pub platform: Vec<crate::tables::platform::PlatformDef>,
 }
 
 impl Default for Policy {
@@ -353,6 +378,7 @@ impl Default for Policy {
                 .collect(),
             whole_environment: None,
             pod_templates: Vec::new(),
+            platform: Vec::new(),
         }
     }
 }
@@ -388,7 +414,19 @@ type ObjectCheck = fn(&Context, &mut Vec<Finding>);
 /// their configured severity, and findings suppressed by an object's
 /// `kforge.dev/ignore-<ID>` annotation are dropped ([`suppress`]).
 pub fn validate_policy(resources: &[Resource], crds: &[Resource], policy: &Policy) -> Vec<Finding> {
-    let cx = Context::new(resources, crds, &policy.pod_templates);
+    validate_among(resources, crds, policy, outside::Outside::empty())
+}
+
+/// [`validate_policy`], knowing the objects of the repository's neighbouring
+/// kustomizations: a reference satisfied there is not reported.
+pub fn validate_among(
+    resources: &[Resource],
+    crds: &[Resource],
+    policy: &Policy,
+    neighbours: &outside::Outside,
+) -> Vec<Finding> {
+    let cx = Context::new(resources, crds, &policy.pod_templates)
+        .with_outside(&policy.platform, neighbours);
     let active: Vec<(ObjectCheck, &rules::Rule, Severity)> = rules::RULES
         .iter()
         .filter_map(|rule| match rule.check {

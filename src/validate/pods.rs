@@ -134,7 +134,7 @@ pub fn selects_nothing(
 ) -> Option<Finding> {
     let r = cx.objects[i].resource;
     let ns = cx.namespace(i).unwrap_or_default();
-    if !selected_pods(cx, ns, selector).is_empty() {
+    if !selected_pods(cx, ns, selector).is_empty() || cx.pods_outside(ns, selector).is_some() {
         return None;
     }
     Some(

@@ -21,6 +21,11 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     for s in services(cx).into_iter().filter(|s| s.selected.is_empty()) {
+        // Pods an operator makes from a custom resource, or a neighbouring kustomization's.
+        let sel = s.service.value.pointer("/spec/selector").and_then(|v| v.as_object());
+        if sel.is_some_and(|sel| cx.pods_outside(&s.namespace, sel).is_some()) {
+            continue;
+        }
         out.push(cx.finding(RULE.meta, s.object)
             .at("/spec/selector")
             .anchor(Anchor::Key)

@@ -1,6 +1,8 @@
 //! KF301: a pod refers to a ConfigMap, Secret, PersistentVolumeClaim or ServiceAccount that
-//! is not in the output (Secrets made by an External Secrets `ExternalSecret` count). The
-//! pod would never start.
+//! exists nowhere: not in the output, not made by the platform or a controller
+//! (`src/tables/platform.yaml`: the `default` ServiceAccount, `kube-root-ca.crt`, the
+//! Secrets of ExternalSecrets and Certificates, ...), not in a neighbouring kustomization.
+//! The pod would never start.
 //!
 //! The referring fields are kustomize's name-reference table (`transform/tables/
 //! default_config.yaml`, the one `TransformerConfig::builtin()` reads for the name-reference
@@ -111,17 +113,6 @@ fn references() -> &'static [Reference] {
 }
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    // Whether `kind` `name` exists where `namespace` refers to it; an ExternalSecret makes
-    // the Secret its target names (its own name by default).
-    let exists = |kind: &str, namespace: &str, name: &str| {
-        cx.find(kind, Some(namespace), name).is_some()
-            || kind == "Secret"
-                && cx.of_kind_in("ExternalSecret", Some(namespace)).any(|e| {
-                    let r = cx.objects[e].resource;
-                    let target = r.value.pointer("/spec/target/name").and_then(Value::as_str);
-                    target.unwrap_or(r.name()) == name
-                })
-    };
     // (object, namespace, referred kind, pointer of the name)
     let mut refs: Vec<(usize, String, &str, String)> = Vec::new();
     for pt in pod_templates(cx) {
@@ -154,10 +145,6 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         let Some(name) = value.pointer(&ptr).and_then(Value::as_str) else {
             continue;
         };
-        // Every namespace has its `default` ServiceAccount.
-        if kind == "ServiceAccount" && name == "default" {
-            continue;
-        }
         // `optional: true` beside the name (a volume's configMap/secret, a key or envFrom ref).
         let parent = &ptr[..ptr.rfind('/').unwrap_or(0)];
         let optional = value
@@ -165,7 +152,9 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             .and_then(|p| p.get("optional"))
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        if optional || exists(kind, &namespace, name) {
+        // In the output, made by the platform or a controller (the `default` ServiceAccount,
+        // an ExternalSecret's or a Certificate's Secret), or in a neighbouring kustomization.
+        if optional || cx.exists(kind, Some(&namespace), name).is_some() {
             continue;
         }
         out.push(cx.finding(RULE.meta, object)

@@ -1,5 +1,6 @@
 //! KF302: a RoleBinding or ClusterRoleBinding whose roleRef names a Role or ClusterRole that
-//! is neither in the output nor one of Kubernetes' built-in ClusterRoles.
+//! exists nowhere: not in the output, not one of the API server's bootstrap roles
+//! (`src/tables/platform.yaml`), not in a neighbouring kustomization.
 
 use serde_json::Value;
 
@@ -19,8 +20,6 @@ pub const RULE: Rule = Rule {
     check: Check::Objects(check),
 };
 
-const BUILTIN: &[&str] = &["cluster-admin", "admin", "edit", "view"];
-
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     for (i, o) in cx.objects.iter().enumerate() {
         let r = o.resource;
@@ -38,12 +37,9 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             .and_then(Value::as_str)
             .unwrap_or("");
         let found = match kind {
-            "Role" => cx.find("Role", cx.namespace(i), name).is_some(),
-            "ClusterRole" => {
-                cx.find("ClusterRole", None, name).is_some()
-                    || BUILTIN.contains(&name)
-                    || name.starts_with("system:")
-            }
+            // In the output, bootstrap RBAC (src/tables/platform.yaml) or a neighbour.
+            "Role" => cx.exists("Role", cx.namespace(i), name).is_some(),
+            "ClusterRole" => cx.exists("ClusterRole", None, name).is_some(),
             _ => true,
         };
         if !found {

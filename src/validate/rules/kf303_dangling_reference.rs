@@ -36,7 +36,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     .pointer("/spec/scaleTargetRef/name")
                     .and_then(Value::as_str)
                     .unwrap_or("");
-                if cx.find(kind, cx.namespace(i), name).is_none() {
+                if cx.exists(kind, cx.namespace(i), name).is_none() {
                     out.push(cx.finding(RULE.meta, i)
                         .at("/spec/scaleTargetRef/name")
                         .message(format!("HPA {} scales {kind} {name}, which is not in the output", r.name()))
@@ -61,18 +61,20 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         }
     }
     for pt in pod_templates(cx) {
-        for (field, kind, builtin) in [
-            (
-                "priorityClassName",
-                "PriorityClass",
-                &["system-cluster-critical", "system-node-critical"][..],
-            ),
-            ("runtimeClassName", "RuntimeClass", &[][..]),
+        for (field, kind) in [
+            ("priorityClassName", "PriorityClass"),
+            ("runtimeClassName", "RuntimeClass"),
         ] {
-            let Some(name) = pt.spec.get(field).and_then(Value::as_str) else {
+            // An empty name is no class (the API server accepts it).
+            let Some(name) = pt
+                .spec
+                .get(field)
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+            else {
                 continue;
             };
-            if builtin.contains(&name) || cx.find(kind, Some(&pt.namespace), name).is_some() {
+            if cx.exists(kind, Some(&pt.namespace), name).is_some() {
                 continue;
             }
             out.push(

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::{Check, Rule};
+use crate::validate::outside::Found;
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
@@ -32,9 +33,12 @@ fn backend(
     port: Option<(&Value, String)>,
 ) {
     let r = cx.objects[i].resource;
-    let svc = cx
-        .find("Service", Some(ns), name)
-        .map(|s| cx.objects[s].resource);
+    let svc = match cx.exists("Service", Some(ns), name) {
+        Some(Found::Output(s)) => Some(cx.objects[s].resource),
+        // Made by a controller or in a neighbouring kustomization: its ports are not known.
+        Some(Found::Outside(_)) => return,
+        None => None,
+    };
     let Some(svc) = svc else {
         out.push(
             cx.finding(RULE.meta, i)
