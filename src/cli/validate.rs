@@ -12,11 +12,12 @@ pub struct ValidateArgs {
     /// directories, or `-` for manifests on standard input.
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
-    /// Rule levels from this kforge.yaml (`kforge check` reads ROOT/kforge.yaml itself).
+    /// Rule levels from this kforge.yaml (default: the kforge.yaml at the root of the
+    /// repository holding the first kustomization directory given, unless --isolated).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Apply the configuration's `environments.<ENV>` rule levels.
-    #[arg(long, requires = "config")]
+    #[arg(long)]
     env: Option<String>,
     /// The plain manifests given are one whole environment: validated together, and
     /// references to objects missing from them reported (always on for kustomization
@@ -55,7 +56,16 @@ pub fn run(args: ValidateArgs) -> Outcome {
                     .map_err(|e| kforge::Error::at(file, None, format!("cannot read: {e}")))?;
                 Some(kforge::Config::parse(file, &text)?)
             }
-            None => None,
+            // The kforge.yaml at the root of the repository of the first kustomization.
+            None => match args
+                .paths
+                .iter()
+                .find(|p| kforge::is_kustomization_dir(p))
+                .and_then(|p| kforge::workspace::find_root(p))
+            {
+                Some(root) if !args.isolated => Some(kforge::Config::load(&root)?),
+                _ => None,
+            },
         };
         let mut policy = config
             .as_ref()
