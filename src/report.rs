@@ -161,8 +161,17 @@ fn line_span(source: &Source, line: u32, col: u32) -> Option<(&str, std::ops::Ra
         .map(|(b, _)| *b)
         .unwrap_or(l.len());
     let rest = &l[from..];
+    // A `:` ends the token only as YAML's key indicator (before a space or the line end):
+    // `system:auth-delegator` is one plain scalar.
+    let key_colon = rest
+        .match_indices(':')
+        .map(|(i, _)| i)
+        .find(|&i| rest[i + 1..].chars().next().is_none_or(char::is_whitespace));
     let len = rest
-        .find(|c: char| c == ':' || c.is_whitespace() || c == ',' || c == ']' || c == '}')
+        .find(|c: char| c.is_whitespace() || c == ',' || c == ']' || c == '}')
+        .into_iter()
+        .chain(key_colon)
+        .min()
         .unwrap_or(rest.len())
         .max(1)
         .min(rest.len().max(1));

@@ -70,14 +70,66 @@ pub fn find_schema<'a>(
     None
 }
 
-/// Check a custom resource against its schema. Violations are in document order.
+/// Check a custom resource against its schema, after the schema's `default`s are applied
+/// as the API server applies them before validating. Violations are in document order.
 pub fn check(schema: &Value, object: &Value) -> Vec<Violation> {
     let mut w = Walker {
         out: Vec::new(),
         regexes: HashMap::new(),
     };
-    w.walk(schema, object, "", Mode::Root);
+    let mut object = object.clone();
+    apply_defaults(schema, &mut object);
+    w.walk(schema, &object, "", Mode::Root);
     w.out
+}
+
+/// The API server's structural defaulting: in every object present, a property with a
+/// `default` that is missing (or `null` where the property is not `nullable`) takes the
+/// default, top-down, so defaults inside a defaulted value apply too; lists and
+/// `additionalProperties` maps are defaulted item by item.
+pub fn apply_defaults(schema: &Value, value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+                for (name, prop) in props {
+                    let Some(default) = prop.get("default") else {
+                        continue;
+                    };
+                    let nullable = prop.get("nullable").and_then(Value::as_bool) == Some(true);
+                    match map.get(name) {
+                        None => {
+                            map.insert(name.clone(), default.clone());
+                        }
+                        Some(Value::Null) if !nullable => {
+                            map.insert(name.clone(), default.clone());
+                        }
+                        Some(_) => {}
+                    }
+                }
+                for (name, prop) in props {
+                    if let Some(v) = map.get_mut(name) {
+                        apply_defaults(prop, v);
+                    }
+                }
+            }
+            if let Some(extra) = schema.get("additionalProperties").filter(|a| a.is_object()) {
+                let props = schema.get("properties").and_then(Value::as_object);
+                for (name, v) in map.iter_mut() {
+                    if props.is_none_or(|p| !p.contains_key(name)) {
+                        apply_defaults(extra, v);
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item) = schema.get("items").filter(|i| i.is_object()) {
+                for v in items {
+                    apply_defaults(item, v);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -584,6 +636,26 @@ mod tests {
         assert!(m
             .iter()
             .any(|s| s.starts_with("spec.items[1]: duplicate entry with k=\"a\"")));
+    }
+
+    #[test]
+    fn defaults_apply_before_required_fields_are_checked() {
+        let schema = json!({"type": "object", "properties": {
+            "spec": {"type": "object", "required": ["managementState", "tls"], "properties": {
+                "managementState": {"type": "string", "default": "Managed", "enum": ["Managed", "Removed"]},
+                "tls": {"type": "object", "default": {}, "required": ["mode"],
+                    "properties": {"mode": {"type": "string", "default": "auto"}}},
+                "replicas": {"type": "integer", "default": 1},
+                "name": {"type": "string"}
+            }}
+        }});
+        assert!(messages(schema.clone(), json!({"spec": {}})).is_empty());
+        assert!(messages(schema.clone(), json!({"spec": {"replicas": null}})).is_empty());
+        // A default does not excuse a wrong value.
+        assert_eq!(
+            messages(schema, json!({"spec": {"managementState": "On"}})).len(),
+            1
+        );
     }
 
     #[test]

@@ -169,10 +169,79 @@ impl Object<'_> {
             .get_or_init(|| {
                 let r = self.resource;
                 let api = r.value.get("apiVersion").and_then(|v| v.as_str())?;
-                kforge_k8s::check(api, r.kind(), &r.value)
+                match base64_without_line_breaks(r) {
+                    Some(v) => kforge_k8s::check(api, r.kind(), &v),
+                    None => kforge_k8s::check(api, r.kind(), &r.value),
+                }
             })
             .as_deref()
     }
+}
+
+/// The object with the line breaks removed from its base64 (`[]byte`) fields, when any has
+/// one: the API server decodes them with Go's decoder, which skips `\r` and `\n` (and
+/// kustomize's own generators write 70-column lines), while the typed check's decoder
+/// refuses them. The fields: Secret `data`, ConfigMap `binaryData`, every `caBundle`,
+/// and a CertificateSigningRequest's `spec.request`.
+fn base64_without_line_breaks(r: &Resource) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    fn broken(v: &Value) -> bool {
+        v.as_str().is_some_and(|s| s.contains(['\r', '\n']))
+    }
+    fn fix(v: &mut Value) {
+        if let Value::String(s) = v {
+            s.retain(|c| c != '\r' && c != '\n');
+        }
+    }
+    fn ca_bundles(v: &Value) -> bool {
+        match v {
+            Value::Object(m) => m
+                .iter()
+                .any(|(k, v)| (k == "caBundle" && broken(v)) || ca_bundles(v)),
+            Value::Array(a) => a.iter().any(ca_bundles),
+            _ => false,
+        }
+    }
+    fn fix_ca_bundles(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m.iter_mut() {
+                    if k == "caBundle" {
+                        fix(v);
+                    } else {
+                        fix_ca_bundles(v);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(fix_ca_bundles),
+            _ => {}
+        }
+    }
+    let map_field = match r.kind() {
+        "Secret" => Some("data"),
+        "ConfigMap" => Some("binaryData"),
+        _ => None,
+    };
+    let in_map = map_field
+        .and_then(|f| r.value.get(f))
+        .and_then(Value::as_object)
+        .is_some_and(|m| m.values().any(broken));
+    let request = r.kind() == "CertificateSigningRequest"
+        && r.value.pointer("/spec/request").is_some_and(broken);
+    if !in_map && !request && !ca_bundles(&r.value) {
+        return None;
+    }
+    let mut v = r.value.clone();
+    if let Some(Value::Object(m)) = map_field.and_then(|f| v.get_mut(f)) {
+        m.values_mut().for_each(fix);
+    }
+    if request {
+        if let Some(req) = v.pointer_mut("/spec/request") {
+            fix(req);
+        }
+    }
+    fix_ca_bundles(&mut v);
+    Some(v)
 }
 
 /// Everything the rules see.
