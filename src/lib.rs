@@ -137,8 +137,9 @@ pub fn validate_path_around(
         kustomize::loader::load_manifests(path, &options.limits)?
     };
     // A kustomization build is a whole environment; loose manifests are one only when the
-    // policy says so.
+    // policy says so, and they are applied as written (YAML 1.1 readers).
     let mut policy = policy.clone();
+    policy.applied_as_written = !built;
     policy.whole_environment = Some(built || policy.whole_environment == Some(true));
     let judgement = around.filter(|_| built).map(|s| s.judge(path, &policy));
     let outside = judgement.as_ref().map(|j| &j.outside);
@@ -199,6 +200,7 @@ pub fn validate_manifests(
     }
     let mut policy = policy.clone();
     policy.whole_environment = Some(policy.whole_environment == Some(true));
+    policy.applied_as_written = true;
     Ok(report::Target {
         name: names.join(", "),
         objects: resources.len(),

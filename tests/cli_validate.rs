@@ -4,7 +4,7 @@ mod common;
 use common::kforge;
 
 const BAD: &str = "tests/fixtures/rules/KF100/fail/typo-in-container.yaml";
-const WARN_ONLY: &str = "tests/fixtures/rules/KF103/fail/label-yes.yaml";
+const WARN_ONLY: &str = "tests/fixtures/rules/KF103/fail/octal-mode.yaml";
 const CLEAN: &str = "tests/fixtures/rules/KF100/pass/deployment.yaml";
 
 #[test]

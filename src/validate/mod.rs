@@ -264,6 +264,8 @@ pub struct Context<'a> {
     pub neighbours: &'a outside::Outside,
     /// What the platform and the output's controllers make ([`outside`]), built once.
     made: OnceLock<outside::Outside>,
+    /// The objects are files applied as written ([`Policy::applied_as_written`]).
+    pub applied_as_written: bool,
 }
 
 impl<'a> Context<'a> {
@@ -290,6 +292,7 @@ impl<'a> Context<'a> {
             platform: &[],
             neighbours: outside::Outside::empty(),
             made: OnceLock::new(),
+            applied_as_written: false,
         }
     }
 
@@ -432,6 +435,11 @@ pub struct Policy {
     /// What else exists without being in the output (kforge.yaml's `platformObjects:`),
     /// read by the reference rules after `src/tables/platform.yaml`.
     pub platform: Vec<crate::tables::platform::PlatformDef>,
+    /// The objects are plain manifest files applied as written (`kubectl apply -f`, Argo CD
+    /// or Flux on a plain directory), which read YAML 1.1, rather than sources only
+    /// kustomize reads (YAML 1.2, re-written with quotes). Set for plain manifests by
+    /// [`crate::validate_manifests`] and [`crate::validate_path_policy`].
+    pub applied_as_written: bool,
 }
 
 impl Default for Policy {
@@ -448,6 +456,7 @@ impl Default for Policy {
             whole_environment: None,
             pod_templates: Vec::new(),
             platform: Vec::new(),
+            applied_as_written: false,
         }
     }
 }
@@ -494,8 +503,9 @@ pub fn validate_among(
     policy: &Policy,
     neighbours: &outside::Outside,
 ) -> Vec<Finding> {
-    let cx = Context::new(resources, crds, &policy.pod_templates)
+    let mut cx = Context::new(resources, crds, &policy.pod_templates)
         .with_outside(&policy.platform, neighbours);
+    cx.applied_as_written = policy.applied_as_written;
     let active: Vec<(ObjectCheck, &rules::Rule, Severity)> = rules::RULES
         .iter()
         .filter_map(|rule| match rule.check {
