@@ -14,6 +14,7 @@
 //!     rules: {KF503: error, KF511: error}
 //! deployable: [clusters/*, apps/*/overlays/prod]   # kustomizations deployed side by side
 //!                                  # (default: every kustomization no other includes)
+//! gpuTaint: {key: nvidia.com/gpu, value: present, effect: NoSchedule}   # or `none`
 //! platformObjects:                 # what exists without being in the output
 //!   exists:
 //!   - {kind: Secret, namespace: "*", names: [registry-pull], by: the cluster's bootstrap}
@@ -126,6 +127,8 @@ struct Raw {
     platform_objects: Option<PlatformDef>,
     #[serde(default)]
     deployable: Option<Vec<String>>,
+    #[serde(default)]
+    gpu_taint: Option<serde_json::Value>,
 }
 
 /// A repository's settings; [`Config::default`] when it has no `kforge.yaml`.
@@ -153,6 +156,8 @@ pub struct Config {
     /// `deployable:` globs (relative to the root) naming the kustomizations deployed to
     /// the cluster; `None`: every kustomization that no other includes.
     pub deployable: Option<Vec<String>>,
+    /// `gpuTaint:`, the taint of the cluster's GPU nodes.
+    pub gpu_taint: crate::validate::GpuTaint,
 }
 
 impl Config {
@@ -337,6 +342,27 @@ impl Config {
                 ));
             }
         }
+        let gpu_taint = match &raw.gpu_taint {
+            None => crate::validate::GpuTaint::Unknown,
+            Some(serde_json::Value::String(s)) if s == "none" => {
+                crate::validate::GpuTaint::Untainted
+            }
+            Some(t @ serde_json::Value::Object(m))
+                if m.keys()
+                    .all(|k| ["key", "value", "effect"].contains(&k.as_str()))
+                    && m.get("key")
+                        .and_then(serde_json::Value::as_str)
+                        .is_some_and(|k| !k.is_empty())
+                    && m.values().all(serde_json::Value::is_string) =>
+            {
+                crate::validate::GpuTaint::Taint(t.clone())
+            }
+            Some(_) => return Err(Error::at(
+                path,
+                at("/gpuTaint", false),
+                "gpuTaint must be `none` or a taint {key, value, effect} (strings; key required)",
+            )),
+        };
         Ok(Config {
             file: Some(path.to_path_buf()),
             crd_dirs: raw
@@ -363,6 +389,7 @@ impl Config {
             pod_templates,
             platform: raw.platform_objects,
             deployable: raw.deployable,
+            gpu_taint,
         })
     }
 
@@ -408,6 +435,7 @@ impl Config {
         let mut policy = Policy::default();
         policy.pod_templates.clone_from(&self.pod_templates);
         policy.platform.extend(self.platform.iter().cloned());
+        policy.gpu_taint = self.gpu_taint.clone();
         let env_rules = env.and_then(|e| self.environments.get(e));
         for (id, level) in self.rules.iter().chain(env_rules.into_iter().flatten()) {
             policy.set(id, level.severity());

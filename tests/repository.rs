@@ -348,3 +348,36 @@ fn the_template_repository_is_judged_with_its_neighbours() {
     assert_eq!(code, Some(0), "{out}");
     assert!(notes_of(&out).is_empty(), "{out}");
 }
+
+#[test]
+fn gpu_taint_from_kforge_yaml() {
+    let repo = Repo::new("gputaint");
+    repo.write("app/kustomization.yaml", "resources: [job.yaml]\n").write(
+        "app/job.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: train}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      tolerations: [{key: gpu, operator: Exists}]\n      containers:\n      - {name: t, image: pytorch/pytorch:2.5.1, resources: {limits: {nvidia.com/gpu: 1}}}\n",
+    );
+    let kf405 = |out: &str| out.contains("KF405");
+    // A GPU-like toleration is enough when the taint is not stated...
+    let (_, out, _) = kforge(&["validate", "--format", "json", &repo.path("app")]);
+    assert!(!kf405(&out), "{out}");
+    // ...but not when kforge.yaml states another one.
+    repo.write(
+        "kforge.yaml",
+        "gpuTaint: {key: nvidia.com/gpu, value: present, effect: NoSchedule}\n",
+    );
+    let (_, out, _) = kforge(&["validate", "--format", "json", &repo.path("app")]);
+    assert!(
+        out.contains("does not tolerate the GPU nodes' taint nvidia.com/gpu"),
+        "{out}"
+    );
+    repo.write("kforge.yaml", "gpuTaint: none\n");
+    let (_, out, _) = kforge(&["validate", "--format", "json", &repo.path("app")]);
+    assert!(!kf405(&out), "{out}");
+    repo.write("kforge.yaml", "gpuTaint: [nvidia.com/gpu]\n");
+    let (code, _, err) = kforge(&["validate", &repo.path("app")]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("kforge.yaml:1") && err.contains("gpuTaint"),
+        "{err}"
+    );
+}

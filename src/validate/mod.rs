@@ -266,6 +266,8 @@ pub struct Context<'a> {
     made: OnceLock<outside::Outside>,
     /// The objects are files applied as written ([`Policy::applied_as_written`]).
     pub applied_as_written: bool,
+    /// The taint of the cluster's GPU nodes ([`Policy::gpu_taint`]).
+    pub gpu_taint: GpuTaint,
 }
 
 impl<'a> Context<'a> {
@@ -293,6 +295,7 @@ impl<'a> Context<'a> {
             neighbours: outside::Outside::empty(),
             made: OnceLock::new(),
             applied_as_written: false,
+            gpu_taint: GpuTaint::Unknown,
         }
     }
 
@@ -440,6 +443,21 @@ pub struct Policy {
     /// kustomize reads (YAML 1.2, re-written with quotes). Set for plain manifests by
     /// [`crate::validate_manifests`] and [`crate::validate_path_policy`].
     pub applied_as_written: bool,
+    /// The taint of the cluster's GPU nodes (`gpuTaint:` of `kforge.yaml`), read by KF405.
+    pub gpu_taint: GpuTaint,
+}
+
+/// What `kforge.yaml` says of the taint on the cluster's GPU nodes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum GpuTaint {
+    /// Not stated: most GPU node pools are tainted, with keys that name the GPU.
+    #[default]
+    Unknown,
+    /// `gpuTaint: none`: GPU nodes are not tainted, or an admission plugin
+    /// (ExtendedResourceToleration) adds the toleration to every pod asking for GPUs.
+    Untainted,
+    /// This taint (`{key, value, effect}`).
+    Taint(serde_json::Value),
 }
 
 impl Default for Policy {
@@ -457,6 +475,7 @@ impl Default for Policy {
             pod_templates: Vec::new(),
             platform: Vec::new(),
             applied_as_written: false,
+            gpu_taint: GpuTaint::Unknown,
         }
     }
 }
@@ -506,6 +525,7 @@ pub fn validate_among(
     let mut cx = Context::new(resources, crds, &policy.pod_templates)
         .with_outside(&policy.platform, neighbours);
     cx.applied_as_written = policy.applied_as_written;
+    cx.gpu_taint = policy.gpu_taint.clone();
     let active: Vec<(ObjectCheck, &rules::Rule, Severity)> = rules::RULES
         .iter()
         .filter_map(|rule| match rule.check {

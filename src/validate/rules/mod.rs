@@ -72,6 +72,7 @@ rules![
     kf402_gpu_quota_or_default,
     kf403_gpu_pool_too_small,
     kf404_device_plugin_coverage,
+    kf405_gpu_pod_without_placement,
     kf500_missing_resources,
     kf501_missing_probes,
     kf502_image_not_pinned,
