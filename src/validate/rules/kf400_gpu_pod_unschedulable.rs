@@ -21,13 +21,19 @@ pub const RULE: Rule = Rule {
     check: Check::Objects(check),
 };
 
+/// Whether a container of the pod asks for GPUs (`nvidia.com/gpu` above zero).
 pub(crate) fn wants_gpu(pt: &PodTemplate) -> bool {
+    let zero = |v: &Value| match v {
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.trim().parse::<f64>() == Ok(0.0),
+        _ => false,
+    };
     pt.containers().any(|c| {
         let res = c.spec.get("resources");
         ["limits", "requests"].iter().any(|k| {
             res.and_then(|r| r.get(*k))
                 .and_then(|m| m.get("nvidia.com/gpu"))
-                .is_some()
+                .is_some_and(|v| !zero(v))
         })
     })
 }
