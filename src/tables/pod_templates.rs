@@ -30,6 +30,10 @@ pub struct PodTemplateDef {
     /// The restartPolicy values the owning controller accepts (unchecked when absent).
     #[serde(default)]
     pub restart_policies: Option<Vec<String>>,
+    /// Paths, relative to the pod spec, of single containers beside its `containers` list
+    /// (KServe's `model`), which the controller adds to the pod.
+    #[serde(default)]
+    pub containers: Vec<String>,
 }
 
 /// One step of a path.
@@ -51,6 +55,8 @@ pub struct PodTemplateLocation {
     labels: Option<Vec<Step>>,
     /// The restartPolicy values the owning controller accepts (`None`: not checked).
     pub restart_policies: Option<Vec<String>>,
+    /// Single containers beside the pod spec's `containers` list (paths relative to it).
+    pub single_containers: Vec<Vec<String>>,
 }
 
 /// What is wrong with a row: the field (`spec`, `labels`, ...) and why.
@@ -89,6 +95,7 @@ fn parse_path(field: &'static str, path: &str) -> Result<Vec<Step>, RowError> {
     path.split('/')
         .map(|s| match s {
             "" => Err(refuse("has an empty segment")),
+            // `*` crosses a list's elements or a map's values (replica specs by role).
             "*" => Ok(Step::Each),
             name => Ok(Step::Field(name.to_owned())),
         })
@@ -142,12 +149,32 @@ impl PodTemplateLocation {
                 });
             }
         }
+        let mut single_containers = Vec::new();
+        for c in &def.containers {
+            let steps = parse_path("containers", c)?;
+            let mut fields = Vec::new();
+            for s in steps {
+                match s {
+                    Step::Field(f) => fields.push(f),
+                    Step::Each => {
+                        return Err(RowError {
+                            field: "containers",
+                            message: format!(
+                                "container path '{c}' names one container: no `*` segments"
+                            ),
+                        })
+                    }
+                }
+            }
+            single_containers.push(fields);
+        }
         Ok(PodTemplateLocation {
             group: def.group.clone(),
             kind: def.kind.clone(),
             spec,
             labels,
             restart_policies: def.restart_policies.clone(),
+            single_containers,
         })
     }
 
@@ -189,8 +216,8 @@ fn expand<'v>(
     node: &'v Value,
     steps: &[Step],
     ptr: &mut String,
-    indices: &mut Vec<usize>,
-    out: &mut Vec<(String, Vec<usize>, &'v Value)>,
+    indices: &mut Vec<String>,
+    out: &mut Vec<(String, Vec<String>, &'v Value)>,
 ) {
     let Some((step, rest)) = steps.split_first() else {
         out.push((ptr.clone(), indices.clone(), node));
@@ -205,9 +232,18 @@ fn expand<'v>(
             }
         }
         Step::Each => {
-            for (i, item) in node.as_array().into_iter().flatten().enumerate() {
-                ptr.push_str(&format!("/{i}"));
-                indices.push(i);
+            let items: Vec<(String, &Value)> = match node {
+                Value::Array(a) => a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (i.to_string(), v))
+                    .collect(),
+                Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v)).collect(),
+                _ => Vec::new(),
+            };
+            for (token, item) in items {
+                push_token(ptr, &token);
+                indices.push(token);
                 expand(item, rest, ptr, indices, out);
                 indices.pop();
                 ptr.truncate(len);
@@ -217,13 +253,21 @@ fn expand<'v>(
     ptr.truncate(len);
 }
 
-/// The node at `steps`, its `*` segments taking `indices` in order.
-fn resolve<'v>(mut node: &'v Value, steps: &[Step], indices: &[usize]) -> Option<&'v Value> {
+/// The node at `steps`, its `*` segments taking `indices` (list indexes or map keys) in
+/// order.
+fn resolve<'v>(mut node: &'v Value, steps: &[Step], indices: &[String]) -> Option<&'v Value> {
     let mut indices = indices.iter();
     for step in steps {
         node = match step {
             Step::Field(name) => node.as_object()?.get(name)?,
-            Step::Each => node.as_array()?.get(*indices.next()?)?,
+            Step::Each => {
+                let token = indices.next()?;
+                match node {
+                    Value::Array(a) => a.get(token.parse::<usize>().ok()?)?,
+                    Value::Object(m) => m.get(token)?,
+                    _ => return None,
+                }
+            }
         };
     }
     Some(node)

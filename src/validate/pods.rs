@@ -214,6 +214,27 @@ impl<'a> PodTemplate<'a> {
                         })
                     })
             })
+            .chain(
+                self.location
+                    .single_containers
+                    .iter()
+                    .filter_map(move |path| {
+                        let mut node = self.spec.get(path.first()?)?;
+                        for key in &path[1..] {
+                            node = node.get(key)?;
+                        }
+                        let mut ptr = self.spec_ptr.clone();
+                        for key in path {
+                            push_token(&mut ptr, key);
+                        }
+                        Some(ContainerRef {
+                            pod: self,
+                            ptr,
+                            spec: node.as_object()?,
+                            init: false,
+                        })
+                    }),
+            )
     }
 }
 
