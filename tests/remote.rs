@@ -318,6 +318,76 @@ fn a_remote_base_naming_another_remote_and_a_remote_component() {
 }
 
 #[test]
+fn submodules_are_checked_out_unless_turned_off() {
+    let s = Scratch::new("submodules");
+    let cache = s.path("cache");
+    let lib = s.path("repos/lib");
+    repo(
+        &lib,
+        &[
+            ("base/kustomization.yaml", "resources:\n- cm.yaml\n"),
+            ("base/cm.yaml", &configmap("from-submodule", "m")),
+        ],
+    );
+    let top = s.path("repos/top");
+    repo(&top, &[("README", "top\n")]);
+    let allow = ["-c", "protocol.file.allow=always"];
+    git(
+        &top,
+        &[
+            &allow[..],
+            &["submodule", "--quiet", "add", &url(&lib), "mod"],
+        ]
+        .concat(),
+    );
+    git(&top, &["commit", "--quiet", "-m", "submodule"]);
+    git(&top, &["tag", "v1"]);
+    // git refuses file:// submodules unless told otherwise (kustomize's tests do the same).
+    let env = [
+        ("GIT_CONFIG_COUNT", "1"),
+        ("GIT_CONFIG_KEY_0", "protocol.file.allow"),
+        ("GIT_CONFIG_VALUE_0", "always"),
+    ];
+    let dir = s.kustomization(
+        "with",
+        &format!("resources:\n- {}//mod/base?ref=v1\n", url(&top)),
+    );
+    let out = kforge_env(&cache, &["build", dir.to_str().unwrap()], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("name: from-submodule"),
+        "{}",
+        stdout(&out)
+    );
+    if let Some(exe) = kubectl() {
+        let k = Command::new(exe)
+            .args(["kustomize", dir.to_str().unwrap()])
+            .envs(env)
+            .output()
+            .unwrap();
+        assert_eq!(
+            stdout(&out),
+            String::from_utf8_lossy(&k.stdout),
+            "kforge vs kubectl"
+        );
+    }
+    let dir = s.kustomization(
+        "without",
+        &format!(
+            "resources:\n- {}//mod/base?ref=v1&submodules=false\n",
+            url(&top)
+        ),
+    );
+    let out = kforge_env(&cache, &["build", dir.to_str().unwrap()], &env);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no directory 'mod/base'"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn a_cached_pinned_checkout_needs_neither_the_repository_nor_git() {
     let s = Scratch::new("cache");
     let cache = s.path("cache");

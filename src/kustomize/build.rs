@@ -402,6 +402,14 @@ impl Builder<'_> {
         };
         let opts = self.opts;
         let lock = self.lock()?;
+        // Vendored earlier as a repository: no need to ask the server again.
+        if let (Some(spec), Some(lock)) = (&git, &lock) {
+            if opts.remote.lock != remote::LockUse::Ignore && lock.git(&spec.key).is_some() {
+                return self
+                    .open_git(kfile, entry, pointer, spec, None)
+                    .map(|k| Opened::Base(Box::new(k)));
+            }
+        }
         let vendored = remote::vendored_file(&url, lock.as_deref(), &opts.remote).map_err(at)?;
         let (bytes, display) = match vendored {
             Some(path) => {

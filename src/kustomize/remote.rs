@@ -623,6 +623,7 @@ fn resolve(spec: &GitSpec, lock: Option<&Lock>, opts: &RemoteOptions) -> Result<
             kind,
         });
     }
+    remove_stale(&cache.join("tmp"));
     let tmp = TempDir::new_in(&cache.join("tmp"), "fetch")
         .map_err(|e| format!("cannot create a directory in {}: {e}", cache.display()))?;
     let commit = git.fetch(key, kind, tmp.path())?;
@@ -638,6 +639,24 @@ fn resolve(spec: &GitSpec, lock: Option<&Lock>, opts: &RemoteOptions) -> Result<
     }
     write_index(&index, &commit, kind);
     Ok(Checkout { root, commit, kind })
+}
+
+/// Remove what fetches killed more than an hour ago left in the cache's `tmp/`.
+fn remove_stale(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(3600));
+        if old {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn read_index(path: &Path) -> Option<(String, RefKind)> {
@@ -694,6 +713,15 @@ impl Git {
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("GCM_INTERACTIVE", "never")
             .env("LC_ALL", "C");
+        // A repository the caller is in (a hook, a worktree) must not leak into ours.
+        for var in [
+            "GIT_DIR",
+            "GIT_WORK_TREE",
+            "GIT_INDEX_FILE",
+            "GIT_OBJECT_DIRECTORY",
+        ] {
+            cmd.env_remove(var);
+        }
         if std::env::var_os("GIT_SSH_COMMAND").is_none() && std::env::var_os("GIT_SSH").is_none() {
             cmd.env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
         }
@@ -726,7 +754,11 @@ impl Git {
     /// branches, as git resolves a short name).
     fn ls_remote(&self, repo: &str, git_ref: &str) -> Result<(Option<String>, RefKind), String> {
         let pattern = if git_ref.is_empty() { "HEAD" } else { git_ref };
-        let out = self.run(None, &["ls-remote", "--", repo, pattern])?;
+        let out = self
+            .run(None, &["ls-remote", "--", repo, pattern])
+            .map_err(|e| {
+                format!("{e}; check the URL and your access to the repository (git runs without prompting for credentials)")
+            })?;
         let text = String::from_utf8_lossy(&out);
         let refs: HashMap<&str, &str> = text
             .lines()
