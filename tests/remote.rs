@@ -544,6 +544,37 @@ fn fetch_errors_name_the_kustomization_line() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn a_git_command_past_the_time_limit_is_stopped() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::new("timeout");
+    // A `git` that never answers.
+    let bin = s.write("bin/git", "#!/bin/sh\nexec sleep 30\n");
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = s.kustomization(
+        "overlay",
+        "resources:\n- file:///nowhere/repo//base?ref=main&timeout=1\n",
+    );
+    let path = format!("{}:/usr/bin:/bin", s.path("bin").display());
+    let start = std::time::Instant::now();
+    let out = kforge_env(
+        &s.path("cache"),
+        &["build", dir.to_str().unwrap()],
+        &[("PATH", &path)],
+    );
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "stopped in time"
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("kustomization.yaml:2:3") && err.contains("did not finish within 1s"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_remote_kustomization_reads_only_inside_its_own_directory() {
     let s = Scratch::new("restrict");
@@ -703,6 +734,7 @@ fn vendor_then_build_offline_with_identical_output() {
     );
     s.write("gitops/local.yaml", &configmap("local", "l"));
     let online = build(&cache, &root);
+    same_as_kubectl(&root, &online);
 
     let out = kforge(&cache, &["vendor", root.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
