@@ -20,7 +20,7 @@ pub enum ErrorKind {
     Restricted,
     /// A kustomization field or feature kforge does not support.
     Unsupported,
-    /// An external program (helm) failed or is missing.
+    /// An external program (helm, git) failed or is missing, or a remote fetch failed.
     External,
 }
 

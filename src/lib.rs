@@ -49,6 +49,17 @@ pub fn build_dir(dir: &std::path::Path, options: &BuildOptions) -> Result<BuildO
     kustomize::build(dir, options)
 }
 
+/// Vendor every remote base of the kustomization at `dir` (or of every overlay of the
+/// repository at `dir`) into `dir/vendor/kforge/` and write `dir/kforge.lock`; with
+/// `update`, refs are resolved again instead of kept from the lock file.
+pub fn vendor(
+    dir: &std::path::Path,
+    options: &BuildOptions,
+    update: bool,
+) -> Result<kustomize::vendor::VendorReport> {
+    kustomize::vendor::vendor(dir, options, update)
+}
+
 /// The YAML of `resources`, as `kubectl kustomize` prints them.
 #[deprecated(since = "0.2.0", note = "renamed to `to_yaml`")]
 pub fn render(resources: &[Resource]) -> String {

@@ -12,18 +12,45 @@ pub struct BuildArgs {
     /// Directory holding kustomization.yaml.
     #[arg(default_value = ".")]
     dir: PathBuf,
-    /// Which files a kustomization may read.
-    #[arg(long, value_enum, default_value = "LoadRestrictionsRootOnly")]
-    load_restrictor: Restrictor,
     /// Write the output to this file instead of standard output (atomically).
     #[arg(short, long)]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    kustomize: KustomizeArgs,
+}
+
+/// The flags of every subcommand that builds kustomizations (`build`, `validate`, `check`,
+/// `render`, `vendor`).
+#[derive(clap::Args)]
+pub struct KustomizeArgs {
+    /// Which files a kustomization may read.
+    #[arg(long, value_enum, default_value = "LoadRestrictionsRootOnly")]
+    load_restrictor: Restrictor,
     /// Render `helmCharts` by running `helm template` (off by default, as in kustomize).
     #[arg(long)]
     enable_helm: bool,
     /// The helm executable to run for `helmCharts`.
     #[arg(long, default_value = "helm", requires = "enable_helm")]
     helm_command: PathBuf,
+    /// Refuse a remote Git resource unless its `?ref=` is a tag (listed under refs/tags by
+    /// `git ls-remote`) or a full commit id; no ref, a branch or any other ref is refused.
+    #[arg(long)]
+    require_pinned_remotes: bool,
+}
+
+impl KustomizeArgs {
+    /// The build options these flags ask for.
+    pub fn build_options(&self) -> kforge::BuildOptions {
+        let mut options = kforge::BuildOptions {
+            load_restrictor: self.load_restrictor.into(),
+            helm: self
+                .enable_helm
+                .then(|| kforge::HelmConfig::new(self.helm_command.clone())),
+            ..Default::default()
+        };
+        options.remote.require_pinned = self.require_pinned_remotes;
+        options
+    }
 }
 
 /// `--load-restrictor`, spelled as kustomize spells it.
@@ -45,21 +72,8 @@ impl From<Restrictor> for kforge::LoadRestrictor {
     }
 }
 
-/// The build options the kustomization flags (shared by every subcommand that builds) ask for.
-pub fn build_options(
-    restrictor: Restrictor,
-    enable_helm: bool,
-    helm_command: PathBuf,
-) -> kforge::BuildOptions {
-    kforge::BuildOptions {
-        load_restrictor: restrictor.into(),
-        helm: enable_helm.then(|| kforge::HelmConfig::new(helm_command)),
-        ..Default::default()
-    }
-}
-
 pub fn run(args: BuildArgs) -> Outcome {
-    let options = build_options(args.load_restrictor, args.enable_helm, args.helm_command);
+    let options = args.kustomize.build_options();
     let out = kforge::build_dir(&args.dir, &options)?;
     for w in &out.warnings {
         eprintln!("{w}");

@@ -17,6 +17,7 @@ pub mod render;
 pub mod rules;
 pub mod validate;
 pub mod validation;
+pub mod vendor;
 
 mod outcome;
 
@@ -34,7 +35,12 @@ use clap::{Parser, Subcommand};
         the supported subset of kustomize; unsupported fields are refused with a message, never \
         ignored.\n\n`kforge validate PATH` and `kforge check` validate objects against the Kubernetes 1.37 \
         types and kforge's rules (`kforge rules`, `kforge explain ID`), pointing every finding at \
-        the source line to edit.\n\nExit codes: 0 success, 1 findings, 2 tool failure (bad input)."
+        the source line to edit.\n\nRemote resources (Git URLs such as \
+        `https://github.com/org/repo//dir?ref=v1.2.3`, `git@host:org/repo`, `file://`, and plain \
+        HTTP(S) files) are fetched as kustomize fetches them; Git checkouts are cached in \
+        $KFORGE_CACHE_DIR, else $XDG_CACHE_HOME/kforge, else ~/.cache/kforge. `kforge vendor` \
+        copies them into the repository with a lock file; `--require-pinned-remotes` refuses \
+        refs that are not tags or commits.\n\nExit codes: 0 success, 1 findings, 2 tool failure (bad input)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -55,6 +61,9 @@ pub enum Command {
     Render(render::RenderArgs),
     /// Show what a change does to every environment, object by object (Secret values redacted).
     Diff(diff::DiffArgs),
+    /// Copy every remote (Git or HTTP) base into the repository (vendor/kforge/) and write
+    /// kforge.lock (URL, ref, commit, sha256), so builds run offline with the same output.
+    Vendor(vendor::VendorArgs),
     /// Create a new repository from the template built into kforge.
     Init(init::InitArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).

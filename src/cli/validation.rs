@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::build::{build_options, Restrictor};
+use super::build::KustomizeArgs;
 use super::io::print;
 use super::{Outcome, Status};
 
@@ -26,15 +26,8 @@ pub struct ValidationArgs {
 /// `validate`, `check` and `render`).
 #[derive(clap::Args)]
 pub struct InputArgs {
-    /// Which files a kustomization may read.
-    #[arg(long, value_enum, default_value = "LoadRestrictionsRootOnly")]
-    load_restrictor: Restrictor,
-    /// Render `helmCharts` by running `helm template`.
-    #[arg(long)]
-    enable_helm: bool,
-    /// The helm executable to run for `helmCharts`.
-    #[arg(long, default_value = "helm", requires = "enable_helm")]
-    helm_command: PathBuf,
+    #[command(flatten)]
+    kustomize: KustomizeArgs,
     /// CustomResourceDefinitions installed by others (`kforge check` also reads the
     /// `crdDirs` of kforge.yaml, by default ROOT/ci/schemas/crds when it exists).
     #[arg(long)]
@@ -84,11 +77,7 @@ impl From<FailOn> for kforge::Severity {
 impl InputArgs {
     /// The build options the kustomization flags ask for.
     pub fn build_options(&self) -> kforge::BuildOptions {
-        build_options(
-            self.load_restrictor,
-            self.enable_helm,
-            self.helm_command.clone(),
-        )
+        self.kustomize.build_options()
     }
 
     /// The CRDs of every `--crd-dir`.

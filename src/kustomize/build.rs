@@ -9,6 +9,8 @@ use super::loader::{
     KustomizationFile, LoadRestrictor,
 };
 use super::plugins::PluginConfig;
+use super::remote::{self, RemoteEntry, RemoteOptions};
+use super::vendor::Lock;
 use crate::error::{Error, ErrorKind, Result};
 use crate::resource::{Gvk, Resource};
 use crate::source::Limits;
@@ -36,6 +38,8 @@ pub struct BuildOptions {
     /// Resource files parsed once and shared by the builds using these options; `None`
     /// reads every file on each build. See [`BuildOptions::sharing_parses`].
     pub cache: Option<std::sync::Arc<super::cache::ParseCache>>,
+    /// How remote (Git and HTTP) resources are fetched, cached and pinned.
+    pub remote: RemoteOptions,
 }
 
 impl BuildOptions {
@@ -162,6 +166,18 @@ struct Builder<'a> {
     /// `namespace:` of each kustomization on the stack (helm charts inherit the nearest).
     namespaces: Vec<Option<String>>,
     warnings: Vec<String>,
+    /// The directory built (where the search for `kforge.lock` starts).
+    top: PathBuf,
+    /// The nearest `kforge.lock`, read when the first remote is met.
+    lock: Option<Option<Arc<Lock>>>,
+}
+
+/// What a remote resource entry turned out to be.
+enum Opened {
+    /// A file's objects.
+    Objects(Vec<Resource>),
+    /// A kustomization directory.
+    Base(Box<KustomizationFile>),
 }
 
 /// Build the kustomization in `dir`, as `kubectl kustomize DIR` does.
@@ -171,6 +187,8 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
         stack: Vec::new(),
         namespaces: Vec::new(),
         warnings: Vec::new(),
+        top: dir.to_path_buf(),
+        lock: None,
     };
     // A Component built on its own is built like a Kustomization, as kustomize does.
     let kfile = load_kustomization(dir, &opts.limits)?;
@@ -250,7 +268,7 @@ impl Builder<'_> {
         pointer: &str,
         dir: &Path,
     ) -> Result<KustomizationFile> {
-        load_kustomization(dir, &self.opts.limits).map_err(|e| {
+        let mut sub = load_kustomization(dir, &self.opts.limits).map_err(|e| {
             if e.kind == ErrorKind::NoKustomization {
                 Error::at(
                     &parent.path,
@@ -262,7 +280,193 @@ impl Builder<'_> {
             } else {
                 e
             }
-        })
+        })?;
+        if let Some(root) = &parent.remote_root {
+            if !sub.dir.starts_with(root) {
+                return Err(Error::at(
+                    &parent.path,
+                    parent.pos(pointer),
+                    format!(
+                        "security: base '{entry}' of a remote kustomization is outside its repository '{}'",
+                        root.display()
+                    ),
+                )
+                .kind(ErrorKind::Restricted));
+            }
+            sub.remote_root = Some(root.clone());
+        }
+        Ok(sub)
+    }
+
+    /// The nearest `kforge.lock` above the built directory (read once per build).
+    fn lock(&mut self) -> Result<Option<Arc<Lock>>> {
+        if self.lock.is_none() {
+            self.lock = Some(Lock::find(&self.top)?.map(Arc::new));
+        }
+        Ok(self.lock.clone().flatten())
+    }
+
+    /// The kustomization of a Git URL entry: fetched (or from the cache or the lock
+    /// file's vendored copy), its directory checked, and read with the checkout as its
+    /// load-restrictor bound.
+    fn open_git(
+        &mut self,
+        kfile: &KustomizationFile,
+        entry: &str,
+        pointer: &str,
+        spec: &remote::GitSpec,
+        tried_as_file: Option<String>,
+    ) -> Result<KustomizationFile> {
+        let at = |msg: String| {
+            let msg = match &tried_as_file {
+                Some(file) => format!(
+                    "remote resource '{entry}': as a file: {file}; as a Git repository: {msg}"
+                ),
+                None => format!("remote resource '{entry}': {msg}"),
+            };
+            Error::at(&kfile.path, kfile.pos(pointer), msg).kind(ErrorKind::External)
+        };
+        let lock = self.lock()?;
+        let checkout = remote::checkout(spec, lock.as_deref(), &self.opts.remote).map_err(at)?;
+        let root = checkout.root.canonicalize().map_err(|e| {
+            at(format!(
+                "cannot read the checkout {}: {e}",
+                checkout.root.display()
+            ))
+        })?;
+        let dir = root.join(&spec.subdir);
+        let described = format!(
+            "'{}' at {} (commit {})",
+            spec.key.repo,
+            if spec.key.git_ref.is_empty() {
+                "HEAD"
+            } else {
+                &spec.key.git_ref
+            },
+            checkout.commit
+        );
+        let inside = dir.canonicalize().ok().filter(|d| d.is_dir());
+        let Some(dir) = inside else {
+            return Err(at(format!(
+                "the repository {described} has no directory '{}'; check the path after '//' in the URL",
+                spec.subdir
+            )));
+        };
+        if !dir.starts_with(&root) {
+            return Err(at(format!(
+                "'{}' leaves the repository {described} through a symbolic link",
+                spec.subdir
+            )));
+        }
+        let mut sub = load_kustomization(&dir, &self.opts.limits).map_err(|e| {
+            if e.kind == ErrorKind::NoKustomization {
+                let place = if spec.subdir.is_empty() {
+                    "the root".to_owned()
+                } else {
+                    format!("directory '{}'", spec.subdir)
+                };
+                at(format!(
+                    "{place} of the repository {described} has no kustomization.yaml, kustomization.yml or Kustomization; name a directory with one after '//' in the URL"
+                ))
+            } else {
+                e
+            }
+        })?;
+        sub.remote_root = Some(root);
+        Ok(sub)
+    }
+
+    /// A remote entry of `resources:`: a plain HTTP(S) file, else a Git repository.
+    fn open_remote(
+        &mut self,
+        kfile: &KustomizationFile,
+        entry: &str,
+        pointer: &str,
+        remote: RemoteEntry,
+    ) -> Result<Opened> {
+        let (url, git) = match remote {
+            RemoteEntry::Git(spec) => {
+                return self
+                    .open_git(kfile, entry, pointer, &spec, None)
+                    .map(|k| Opened::Base(Box::new(k)))
+            }
+            RemoteEntry::Http { url, git } => (url, git),
+        };
+        let at = |msg: String| {
+            Error::at(
+                &kfile.path,
+                kfile.pos(pointer),
+                format!("remote resource '{entry}': {msg}"),
+            )
+            .kind(ErrorKind::External)
+        };
+        let opts = self.opts;
+        let lock = self.lock()?;
+        // Vendored earlier as a repository: no need to ask the server again.
+        if let (Some(spec), Some(lock)) = (&git, &lock) {
+            if opts.remote.lock != remote::LockUse::Ignore && lock.git(&spec.key).is_some() {
+                return self
+                    .open_git(kfile, entry, pointer, spec, None)
+                    .map(|k| Opened::Base(Box::new(k)));
+            }
+        }
+        let vendored = remote::vendored_file(&url, lock.as_deref(), &opts.remote).map_err(at)?;
+        let (bytes, display) = match vendored {
+            Some(path) => {
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| Error::io(&path, format!("cannot read: {e}")))?;
+                (Ok(bytes), path)
+            }
+            None => (
+                remote::http_get(&url, opts.limits.max_bytes),
+                PathBuf::from(&url),
+            ),
+        };
+        let failed = match bytes {
+            Ok(bytes) => {
+                let parsed = String::from_utf8(bytes.clone())
+                    .map_err(|_| Error::at(&display, None, "file is not valid UTF-8"))
+                    .and_then(|text| resources_from_text(&text, &display, &opts.limits));
+                match parsed {
+                    Ok(objects) => {
+                        remote::record_http(&opts.remote, &url, &bytes);
+                        return Ok(Opened::Objects(objects));
+                    }
+                    Err(e) if git.is_none() => return Err(e),
+                    Err(e) => e.to_string(),
+                }
+            }
+            Err(e) if git.is_none() => return Err(at(format!("{e}; check the URL"))),
+            Err(e) => e.to_string(),
+        };
+        let spec = git.expect("checked above");
+        self.open_git(kfile, entry, pointer, &spec, Some(failed))
+            .map(|k| Opened::Base(Box::new(k)))
+    }
+
+    /// Append the objects of a base (a kustomization directory named under `resources:`).
+    fn add_base(
+        &mut self,
+        kfile: &KustomizationFile,
+        entry: &str,
+        pointer: &str,
+        sub: KustomizationFile,
+        acc: &mut Accumulator,
+    ) -> Result<()> {
+        if sub.kustomization.kind.as_deref() == Some("Component") {
+            return Err(Error::at(
+                &kfile.path,
+                kfile.pos(pointer),
+                format!("'{entry}' is a Component; list it under 'components', not 'resources'"),
+            ));
+        }
+        let mut sub_acc = Accumulator::default();
+        self.accumulate(&sub, &mut sub_acc)?;
+        acc.set.append_all(sub_acc.set.into_items())?;
+        acc.merge_config(&sub_acc.config)
+            .map_err(|e| e.in_file(&kfile.path, kfile.pos(pointer)))?;
+        transform::vars::merge(&mut acc.vars, &sub_acc.vars)
+            .map_err(|e| e.in_file(&kfile.path, kfile.pos(pointer)))
     }
 
     fn warn_deprecated(&mut self, k: &crate::model::Kustomization) {
@@ -332,20 +536,22 @@ impl Builder<'_> {
         let mut files: Vec<(&String, String)> = Vec::new();
         let mut window = 0u64;
         for (entry, pointer) in entries {
-            if entry.contains("://")
-                || entry.starts_with("github.com/")
-                || entry.starts_with("git@")
-            {
-                self.load_files(kfile, &mut files, &mut acc.set)?;
-                return Err(Error::at(
-                    &kfile.path,
-                    kfile.pos(&pointer),
-                    format!(
-                        "remote resource '{entry}' is not supported; vendor it into the repository"
-                    ),
-                ));
-            }
             let meta = std::fs::metadata(kfile.dir.join(entry));
+            // A local file or directory wins; anything else that reads as a URL is remote.
+            let remote = if meta.is_err() {
+                remote::classify(entry)
+            } else {
+                None
+            };
+            if let Some(remote) = remote {
+                self.load_files(kfile, &mut files, &mut acc.set)?;
+                window = 0;
+                match self.open_remote(kfile, entry, &pointer, remote)? {
+                    Opened::Objects(objects) => acc.set.append_all(objects)?,
+                    Opened::Base(sub) => self.add_base(kfile, entry, &pointer, *sub, acc)?,
+                }
+                continue;
+            }
             if !meta.as_ref().is_ok_and(|m| m.is_dir()) {
                 let size = meta.map_or(0, |m| m.len());
                 if window + size > WINDOW_BYTES && !files.is_empty() {
@@ -360,22 +566,7 @@ impl Builder<'_> {
             window = 0;
             let joined = lexical_join(&kfile.display_dir, entry);
             let sub = self.load_sub(kfile, entry, &pointer, &joined)?;
-            if sub.kustomization.kind.as_deref() == Some("Component") {
-                return Err(Error::at(
-                    &kfile.path,
-                    kfile.pos(&pointer),
-                    format!(
-                        "'{entry}' is a Component; list it under 'components', not 'resources'"
-                    ),
-                ));
-            }
-            let mut sub_acc = Accumulator::default();
-            self.accumulate(&sub, &mut sub_acc)?;
-            acc.set.append_all(sub_acc.set.into_items())?;
-            acc.merge_config(&sub_acc.config)
-                .map_err(|e| e.in_file(&kfile.path, kfile.pos(&pointer)))?;
-            transform::vars::merge(&mut acc.vars, &sub_acc.vars)
-                .map_err(|e| e.in_file(&kfile.path, kfile.pos(&pointer)))?;
+            self.add_base(kfile, entry, &pointer, sub, acc)?;
         }
         self.load_files(kfile, &mut files, &mut acc.set)?;
         Ok(())
@@ -500,14 +691,24 @@ impl Builder<'_> {
         for (i, entry) in k.components.iter().enumerate() {
             let pointer = format!("/components/{i}");
             let joined = lexical_join(&kfile.display_dir, entry);
-            if !kfile.dir.join(entry).is_dir() {
-                return Err(Error::at(
-                    &kfile.path,
-                    kfile.pos(&pointer),
-                    format!("component '{entry}' is not a directory with a kustomization"),
-                ));
-            }
-            let sub = self.load_sub(kfile, entry, &pointer, &joined)?;
+            let sub = if kfile.dir.join(entry).is_dir() {
+                self.load_sub(kfile, entry, &pointer, &joined)?
+            } else {
+                // A component may be a Git URL (never a plain file).
+                match remote::classify(entry) {
+                    Some(RemoteEntry::Git(spec))
+                    | Some(RemoteEntry::Http {
+                        git: Some(spec), ..
+                    }) => self.open_git(kfile, entry, &pointer, &spec, None)?,
+                    _ => {
+                        return Err(Error::at(
+                            &kfile.path,
+                            kfile.pos(&pointer),
+                            format!("component '{entry}' is not a directory with a kustomization"),
+                        ))
+                    }
+                }
+            };
             if sub.kustomization.kind.as_deref() != Some("Component") {
                 return Err(Error::at(
                     &kfile.path,

@@ -8,14 +8,14 @@
 //! so its output is the same on every build, and the same as kustomize's whenever the
 //! chart does not print its release name.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 use super::build::ResSet;
+use super::exec::{self, Ran, RunError, TempDir};
 use super::loader::{
     lexical_join, read_text, resolve_file, resources_from_text, KustomizationFile,
 };
@@ -47,106 +47,26 @@ impl HelmConfig {
     }
 }
 
-/// A private temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> std::io::Result<TempDir> {
-        let base = std::env::temp_dir();
-        for n in 0..1000u32 {
-            let p = base.join(format!("kforge-helm-{}-{n}", std::process::id()));
-            match std::fs::create_dir(&p) {
-                Ok(()) => return Ok(TempDir(p)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        Err(std::io::Error::other("no free temporary directory name"))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// What a finished helm run printed.
-struct Ran {
-    ok: bool,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-}
-
-fn read_bounded(
-    mut r: impl Read + Send + 'static,
-    max: usize,
-) -> std::thread::JoinHandle<(Vec<u8>, bool)> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 64 * 1024];
-        let mut over = false;
-        loop {
-            match r.read(&mut chunk) {
-                Ok(0) | Err(_) => break,
-                Ok(n) if buf.len() + n > max => {
-                    over = true;
-                    break;
-                }
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        }
-        (buf, over)
-    })
-}
-
 /// Run helm (no shell) with the config's time and output limits.
 fn run_helm(cfg: &HelmConfig, args: &[String], home: &Path) -> std::result::Result<Ran, String> {
-    let mut child = Command::new(&cfg.command)
-        .args(args)
+    let mut cmd = Command::new(&cfg.command);
+    cmd.args(args)
         .env("HELM_CONFIG_HOME", home.join("helm"))
         .env("HELM_CACHE_HOME", home.join("helm/.cache"))
-        .env("HELM_DATA_HOME", home.join("helm/.data"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            format!(
-                "cannot run helm command '{}': {e}; install helm or name it with --helm-command",
-                cfg.command.display()
-            )
-        })?;
-    let out = read_bounded(child.stdout.take().expect("piped"), cfg.max_output);
-    let err = read_bounded(child.stderr.take().expect("piped"), cfg.max_output);
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break s,
-            Ok(None) if start.elapsed() > cfg.timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "helm did not finish within {} s and was stopped",
-                    cfg.timeout.as_secs()
-                ));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Err(format!("waiting for helm failed: {e}")),
+        .env("HELM_DATA_HOME", home.join("helm/.data"));
+    exec::run(cmd, cfg.timeout, cfg.max_output).map_err(|e| match e {
+        RunError::Spawn(e) => format!(
+            "cannot run helm command '{}': {e}; install helm or name it with --helm-command",
+            cfg.command.display()
+        ),
+        RunError::Timeout(t) => format!(
+            "helm did not finish within {} s and was stopped",
+            t.as_secs()
+        ),
+        RunError::TooLarge(max) => {
+            format!("helm printed more than {max} bytes; refusing the output")
         }
-    };
-    let (stdout, over_out) = out.join().unwrap_or_default();
-    let (stderr, _) = err.join().unwrap_or_default();
-    if over_out {
-        return Err(format!(
-            "helm printed more than {} bytes; refusing the output",
-            cfg.max_output
-        ));
-    }
-    Ok(Ran {
-        ok: status.success(),
-        stdout,
-        stderr,
+        RunError::Wait(e) => format!("waiting for helm failed: {e}"),
     })
 }
 
@@ -258,9 +178,9 @@ pub fn inflate(
     for (i, chart) in charts.iter().enumerate() {
         check_entry(kfile, chart, &format!("{base}/{i}"), &chart_home)?;
     }
-    let home = TempDir::new()
+    let home = TempDir::new_in(&std::env::temp_dir(), "kforge-helm")
         .map_err(|e| Error::msg(format!("cannot create a temporary directory for helm: {e}")))?;
-    check_version(cfg, &home.0)
+    check_version(cfg, home.path())
         .map_err(|m| chart_error(kfile, &format!("{base}/0"), m).kind(ErrorKind::External))?;
     for (i, chart) in charts.iter().enumerate() {
         let pointer = format!("{base}/{i}");
@@ -276,7 +196,7 @@ pub fn inflate(
             &pointer,
             &chart_home,
             cfg,
-            &home.0,
+            home.path(),
             opts,
         )?;
         for o in &mut objects {

@@ -40,6 +40,10 @@ pub struct KustomizationFile {
     pub kustomization: Kustomization,
     /// Positions of its nodes.
     pub spans: SpanIndex,
+    /// The checkout it was read from, when it came from a remote repository: files it
+    /// names must stay in its directory (whatever `--load-restrictor` says) and bases in
+    /// the checkout, as kustomize restricts remote roots.
+    pub remote_root: Option<PathBuf>,
 }
 
 impl KustomizationFile {
@@ -221,6 +225,7 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
         display_dir,
         kustomization,
         spans: doc.spans,
+        remote_root: None,
     })
 }
 
@@ -233,6 +238,11 @@ pub fn resolve_file(
     pointer: &str,
     restrictor: LoadRestrictor,
 ) -> Result<PathBuf> {
+    let restrictor = if kfile.remote_root.is_some() {
+        LoadRestrictor::RootOnly
+    } else {
+        restrictor
+    };
     let joined = kfile.dir.join(entry);
     let canonical = joined.canonicalize().map_err(|e| {
         Error::at(
@@ -243,11 +253,16 @@ pub fn resolve_file(
         .kind(ErrorKind::Io)
     })?;
     if restrictor == LoadRestrictor::RootOnly && !canonical.starts_with(&kfile.dir) {
+        let fix = if kfile.remote_root.is_some() {
+            "a remote kustomization may read only files in or below its own directory"
+        } else {
+            "move it inside the kustomization directory or build with --load-restrictor=LoadRestrictionsNone"
+        };
         return Err(Error::at(
             &kfile.path,
             kfile.pos(pointer),
             format!(
-                "security: file '{}' is not in or below '{}'; move it inside the kustomization directory or build with --load-restrictor=LoadRestrictionsNone",
+                "security: file '{}' is not in or below '{}'; {fix}",
                 lexical_join(&kfile.display_dir, entry).display(),
                 kfile.display_dir.display()
             ),

@@ -4,13 +4,16 @@ pub mod build;
 pub mod cache;
 pub mod configurations;
 pub mod crds;
+pub mod exec;
 pub mod field_case;
 pub mod generator;
 pub mod helm;
 pub mod loader;
 pub mod patches;
 pub mod plugins;
+pub mod remote;
 pub mod replacements;
+pub mod vendor;
 
 pub use build::{build, BuildOptions, BuildOutput};
 pub use loader::LoadRestrictor;
