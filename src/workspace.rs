@@ -55,6 +55,8 @@ struct Node {
     bases: Vec<usize>,
     /// Kustomizations it names in `components` (indexes).
     components: Vec<usize>,
+    /// It names a remote (URL or Git) resource or component.
+    remote: bool,
 }
 
 /// What a validated kustomization is within its repository.
@@ -173,6 +175,9 @@ impl Workspace {
                 let p = std::fs::canonicalize(dir.join(entry)).ok()?;
                 by_dir.get(&p).copied()
             };
+            let remote = ["resources", "bases", "components"]
+                .iter()
+                .any(|f| entries(&doc, f).into_iter().any(is_remote));
             let mut bases: Vec<usize> = entries(&doc, "resources")
                 .into_iter()
                 .chain(entries(&doc, "bases"))
@@ -192,6 +197,7 @@ impl Workspace {
                 component,
                 bases,
                 components,
+                remote,
             });
         }
         let mut included_by = vec![Vec::new(); nodes.len()];
@@ -310,6 +316,26 @@ impl Workspace {
         tops.into_iter().collect()
     }
 
+    /// Whether building `dir` reads a remote resource (itself or a kustomization it
+    /// includes): its neighbours are not fetched for it.
+    pub fn uses_remote(&self, dir: &Path) -> bool {
+        let Some(i) = self.index(dir) else {
+            return false;
+        };
+        let mut stack = vec![i];
+        let mut seen = vec![false; self.nodes.len()];
+        while let Some(j) = stack.pop() {
+            if std::mem::replace(&mut seen[j], true) {
+                continue;
+            }
+            if self.nodes[j].remote {
+                return true;
+            }
+            stack.extend(self.nodes[j].bases.iter().chain(&self.nodes[j].components));
+        }
+        false
+    }
+
     /// A directory relative to the root, for messages.
     pub fn relative<'p>(&self, dir: &'p Path) -> &'p Path {
         dir.strip_prefix(&self.root).unwrap_or(dir)
@@ -367,7 +393,12 @@ impl Surroundings {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
+        // A neighbour with remote bases is not fetched just to validate another
+        // kustomization (no network behind the user's back).
         let results = crate::parallel::map(&dirs, |d| {
+            if workspace.uses_remote(d) {
+                return Err("it reads remote resources, not fetched for its neighbours".to_owned());
+            }
             crate::build_dir(d, options)
                 .map(|o| o.resources)
                 .map_err(|e| e.to_string())
