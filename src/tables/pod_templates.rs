@@ -304,7 +304,57 @@ mod tests {
             spec: spec.into(),
             labels: labels.map(Into::into),
             restart_policies: None,
+            containers: Vec::new(),
         }
+    }
+
+    #[test]
+    fn wildcards_cross_map_values_and_single_containers_are_fields() {
+        let loc = PodTemplateLocation::new(&row(
+            "kubeflow.org",
+            "PyTorchJob",
+            "spec/pytorchReplicaSpecs/*/template/spec",
+            Some("spec/pytorchReplicaSpecs/*/template/metadata/labels"),
+        ))
+        .unwrap();
+        let v = json!({"spec": {"pytorchReplicaSpecs": {
+            "Master": {"template": {"metadata": {"labels": {"r": "m"}}, "spec": {}}},
+            "Worker": {"template": {"metadata": {"labels": {"r": "w"}}, "spec": {}}}
+        }}});
+        let found = loc.find(&v);
+        let got: Vec<(&str, &Value)> = found
+            .iter()
+            .map(|f| (f.spec_ptr.as_str(), &f.labels.unwrap()["r"]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "/spec/pytorchReplicaSpecs/Master/template/spec",
+                    &json!("m")
+                ),
+                (
+                    "/spec/pytorchReplicaSpecs/Worker/template/spec",
+                    &json!("w")
+                )
+            ]
+        );
+        let mut def = row(
+            "serving.kserve.io",
+            "InferenceService",
+            "spec/predictor",
+            None,
+        );
+        def.containers = vec!["model".into()];
+        assert_eq!(
+            PodTemplateLocation::new(&def).unwrap().single_containers,
+            [vec!["model".to_owned()]]
+        );
+        def.containers = vec!["workers/*".into()];
+        assert_eq!(
+            PodTemplateLocation::new(&def).unwrap_err().field,
+            "containers"
+        );
     }
 
     #[test]
