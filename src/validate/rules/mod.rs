@@ -73,6 +73,7 @@ rules![
     kf403_gpu_pool_too_small,
     kf404_device_plugin_coverage,
     kf405_gpu_pod_without_placement,
+    kf406_gpu_shared_memory,
     kf500_missing_resources,
     kf501_missing_probes,
     kf502_image_not_pinned,
