@@ -5,6 +5,8 @@
 //!   [`crate::resource::Gvk::is_cluster_scoped`] by the build, the transformers and the rules.
 //! - `pod_templates.yaml`: where the pod templates of each workload kind are
 //!   ([`pod_templates`]), read by every pod rule and extended by `kforge.yaml`.
+//! - `kserve_runtimes.yaml`: the ClusterServingRuntimes a KServe installation provides and
+//!   the model formats they serve ([`kserve_runtimes`]), read by KF407.
 //! - `platform.yaml`: what exists in a cluster without being in the output (bootstrap
 //!   RBAC, `kube-root-ca.crt`, Secrets and pods that controllers make) ([`platform`]), read
 //!   by the reference rules and extended by `kforge.yaml`.
@@ -12,6 +14,7 @@
 //! kustomize's own field-spec tables stay with the transformers that own their format
 //! (`transform/tables/`); validation reads them through `TransformerConfig::builtin()`.
 
+pub mod kserve_runtimes;
 pub mod platform;
 pub mod pod_templates;
 

@@ -74,6 +74,7 @@ rules![
     kf404_device_plugin_coverage,
     kf405_gpu_pod_without_placement,
     kf406_gpu_shared_memory,
+    kf407_kserve_runtime_missing,
     kf500_missing_resources,
     kf501_missing_probes,
     kf502_image_not_pinned,
