@@ -75,6 +75,7 @@ rules![
     kf405_gpu_pod_without_placement,
     kf406_gpu_shared_memory,
     kf407_kserve_runtime_missing,
+    kf408_accelerator_resource_name,
     kf500_missing_resources,
     kf501_missing_probes,
     kf502_image_not_pinned,

@@ -1,0 +1,131 @@
+//! KF408: a container asks for an accelerator resource under a name no device plugin
+//! advertises: `nvidia.com/gpus`, `nvidia.com/GPU`, `nvidia/gpu`, `nvidia.com/mig-1g5gb`,
+//! `amd.com/gpus`. The API server accepts any well-formed extended resource name, so the
+//! pod is created and then stays Pending forever (`Insufficient nvidia.com/gpus`) on every
+//! node.
+
+use serde_json::Value;
+
+use super::{Check, Rule};
+use crate::text::did_you_mean;
+use crate::validate::pods::containers;
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF408",
+        name: "accelerator-resource-name",
+        severity: Severity::Error,
+        summary: "an accelerator resource name no device plugin advertises (nvidia.com/gpus, a malformed MIG profile)",
+        doc: include_str!("../../../docs/rules/KF408.md"),
+        ..RuleMeta::DEFAULTS
+    },
+    check: Check::Objects(check),
+};
+
+/// The names the common device plugins advertise (besides MIG profiles, checked by shape).
+const KNOWN: &[&str] = &[
+    "nvidia.com/gpu",
+    "nvidia.com/gpu.shared",
+    "amd.com/gpu",
+    "gpu.intel.com/i915",
+    "gpu.intel.com/xe",
+    "aws.amazon.com/neuron",
+    "aws.amazon.com/neuroncore",
+    "aws.amazon.com/neurondevice",
+    "google.com/tpu",
+    "habana.ai/gaudi",
+];
+
+/// Domains whose resource names KF408 judges (others are left to their plugins).
+const DOMAINS: &[&str] = &[
+    "nvidia.com/",
+    "amd.com/",
+    "gpu.intel.com/",
+    "aws.amazon.com/neuron",
+    "google.com/tpu",
+    "habana.ai/",
+];
+
+/// A MIG profile as the NVIDIA device plugin names it in its `mixed` strategy:
+/// `nvidia.com/mig-<g>g.<memory>gb` (`mig-1g.5gb`, `mig-3g.40gb`, `mig-1g.10gb+me`).
+fn mig_profile(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("nvidia.com/mig-") else {
+        return false;
+    };
+    let rest = rest.strip_suffix("+me").unwrap_or(rest);
+    let Some((g, mem)) = rest.split_once("g.") else {
+        return false;
+    };
+    let Some(mem) = mem.strip_suffix("gb") else {
+        return false;
+    };
+    !g.is_empty()
+        && g.bytes().all(|b| b.is_ascii_digit())
+        && !mem.is_empty()
+        && mem.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `name` is, or looks like a misspelling of, an accelerator resource.
+fn judged(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    DOMAINS.iter().any(|d| lower.starts_with(d))
+        || (!name.contains('/') || !lower.contains('.')) && (lower.contains("gpu") || lower.contains("nvidia"))
+}
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    for c in containers(cx) {
+        for kind in ["limits", "requests"] {
+            let Some(map) = c
+                .spec
+                .get("resources")
+                .and_then(|r| r.get(kind))
+                .and_then(Value::as_object)
+            else {
+                continue;
+            };
+            for name in map.keys() {
+                if KNOWN.contains(&name.as_str()) || mig_profile(name) || !judged(name) {
+                    continue;
+                }
+                let help = if name.starts_with("nvidia.com/mig-") {
+                    "MIG profiles are named nvidia.com/mig-<g>g.<memory>gb, e.g. nvidia.com/mig-1g.5gb (mixed strategy); with the single strategy, ask for nvidia.com/gpu".to_owned()
+                } else {
+                    match did_you_mean(&name.to_ascii_lowercase(), KNOWN) {
+                        Some(s) => format!("did you mean {s}?"),
+                        None => format!("use a name the device plugin advertises: {}", KNOWN.join(", ")),
+                    }
+                };
+                out.push(
+                    cx.finding(RULE.meta, c.pod.object)
+                        .at(&c.pointer(["resources", kind, name]))
+                        .anchor(crate::validate::sourcemap::Anchor::Key)
+                        .message(format!(
+                            "container '{}' of {} asks for {name}, which no device plugin advertises: the pod stays Pending",
+                            c.name(),
+                            c.owner(cx)
+                        ))
+                        .help(help)
+                        .build(),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(mig_profile("nvidia.com/mig-1g.5gb"));
+        assert!(mig_profile("nvidia.com/mig-3g.40gb"));
+        assert!(mig_profile("nvidia.com/mig-1g.10gb+me"));
+        assert!(!mig_profile("nvidia.com/mig-1g5gb"));
+        assert!(!mig_profile("nvidia.com/mig-1g.5GB"));
+        assert!(judged("nvidia.com/gpus") && judged("nvidia/gpu") && judged("gpu"));
+        assert!(!judged("example.com/widget") && !judged("cpu") && !judged("memory"));
+        assert!(!judged("ephemeral-storage"));
+    }
+}
