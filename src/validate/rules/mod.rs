@@ -76,6 +76,7 @@ rules![
     kf406_gpu_shared_memory,
     kf407_kserve_runtime_missing,
     kf408_accelerator_resource_name,
+    kf409_startup_budget,
     kf500_missing_resources,
     kf501_missing_probes,
     kf502_image_not_pinned,
