@@ -77,6 +77,7 @@ rules![
     kf407_kserve_runtime_missing,
     kf408_accelerator_resource_name,
     kf409_startup_budget,
+    kf410_model_storage,
     kf500_missing_resources,
     kf501_missing_probes,
     kf502_image_not_pinned,
