@@ -77,6 +77,8 @@ pub struct Found<'v> {
     pub spec: &'v Map<String, Value>,
     /// The pod labels, when the row names them and they are a map.
     pub labels: Option<&'v Map<String, Value>>,
+    /// Escaped JSON pointer of the pod labels, when the row names them.
+    pub labels_ptr: Option<String>,
 }
 
 const RESTART_POLICIES: &[&str] = &["Always", "Never", "OnFailure"];
@@ -204,6 +206,7 @@ impl PodTemplateLocation {
                         .as_deref()
                         .and_then(|l| resolve(obj, l, &indices))
                         .and_then(Value::as_object),
+                    labels_ptr: self.labels.as_deref().map(|l| pointer_of(l, &indices)),
                     spec_ptr,
                 })
             })
@@ -251,6 +254,19 @@ fn expand<'v>(
         }
     }
     ptr.truncate(len);
+}
+
+/// The escaped pointer of `steps`, its `*` segments taking `indices` in order.
+fn pointer_of(steps: &[Step], indices: &[String]) -> String {
+    let mut indices = indices.iter();
+    let mut ptr = String::new();
+    for step in steps {
+        match step {
+            Step::Field(name) => push_token(&mut ptr, name),
+            Step::Each => push_token(&mut ptr, indices.next().map_or("", String::as_str)),
+        }
+    }
+    ptr
 }
 
 /// The node at `steps`, its `*` segments taking `indices` (list indexes or map keys) in

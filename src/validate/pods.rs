@@ -21,6 +21,8 @@ pub struct PodTemplate<'a> {
     pub spec: &'a Map<String, Value>,
     /// The pod labels.
     pub labels: Option<&'a Map<String, Value>>,
+    /// Escaped JSON pointer of the pod labels (where the table row names them).
+    pub labels_ptr: Option<String>,
     /// The object's namespace ([`super::lookup::namespace_of`]: `default` when empty).
     pub namespace: String,
     /// The table row that found it (`src/tables/pod_templates.yaml` or `kforge.yaml`).
@@ -51,6 +53,7 @@ pub fn pod_templates<'c, 'a>(cx: &'c Context<'a>) -> &'c [PodTemplate<'a>] {
                         spec_ptr: found.spec_ptr,
                         spec: found.spec,
                         labels: found.labels,
+                        labels_ptr: found.labels_ptr,
                         namespace: namespace.clone(),
                         location,
                     });

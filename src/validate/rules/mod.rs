@@ -78,6 +78,7 @@ rules![
     kf408_accelerator_resource_name,
     kf409_startup_budget,
     kf410_model_storage,
+    kf411_kueue_queue,
     kf500_missing_resources,
     kf501_missing_probes,
     kf502_image_not_pinned,
