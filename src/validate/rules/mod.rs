@@ -79,6 +79,7 @@ rules![
     kf409_startup_budget,
     kf410_model_storage,
     kf411_kueue_queue,
+    kf412_gpu_runtime_class,
     kf500_missing_resources,
     kf501_missing_probes,
     kf502_image_not_pinned,
