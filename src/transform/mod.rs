@@ -34,6 +34,7 @@ pub mod replicas;
 pub mod smp;
 pub mod smp_schema;
 pub mod sort;
+pub mod value_add;
 pub mod vars;
 
 use std::path::Path;

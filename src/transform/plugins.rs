@@ -74,6 +74,15 @@ pub enum Step {
     Patches(Vec<Patch>),
     /// `ReplacementTransformer`.
     Replacements(Vec<replacements::Located>),
+    /// `ValueAddTransformer`: one value into fields of the selected objects.
+    ValueAdd {
+        /// The value.
+        value: String,
+        /// Where to write it.
+        targets: Vec<super::value_add::Target>,
+        /// The configuration's file and position, for errors.
+        at: (std::path::PathBuf, Option<crate::source::Pos>),
+    },
 }
 
 /// Run `step` on `resources`.
@@ -121,5 +130,8 @@ pub fn apply(resources: &mut Vec<Resource>, step: &Step) -> Result<()> {
         }
         Step::Patches(list) => super::patches::apply(resources, list),
         Step::Replacements(list) => replacements::apply(resources, list),
+        Step::ValueAdd { value, targets, at } => {
+            super::value_add::apply(resources, value, targets).map_err(|e| e.in_file(&at.0, at.1))
+        }
     }
 }
