@@ -103,8 +103,10 @@ pub struct Kustomization {
     /// Not supported.
     #[serde(rename = "openapi")]
     pub open_api: Option<Value>,
-    /// Not supported.
-    pub build_metadata: Option<Value>,
+    /// `originAnnotations`, `transformerAnnotations`, `managedByLabel` (only the top
+    /// kustomization's list counts).
+    #[serde(default)]
+    pub build_metadata: Vec<String>,
 }
 
 /// One `replacements` entry: a replacement written inline, or `path:` to a file holding
@@ -613,7 +615,6 @@ impl Kustomization {
         };
         let never = "outside kforge's supported subset of kustomize (see README)";
         check(self.open_api.is_some(), "openapi", never);
-        check(self.build_metadata.is_some(), "buildMetadata", never);
         out
     }
 }

@@ -13,6 +13,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::resource::{Gvk, Resource};
 use crate::source::Limits;
 use crate::transform;
+use crate::transform::build_metadata::{self, Provenance};
 use crate::transform::config::TransformerConfig;
 use std::sync::Arc;
 
@@ -173,7 +174,14 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
         warnings: Vec::new(),
     };
     // A Component built on its own is built like a Kustomization, as kustomize does.
-    let kfile = load_kustomization(dir, &opts.limits)?;
+    let mut kfile = load_kustomization(dir, &opts.limits)?;
+    // Only the top kustomization's buildMetadata counts; any non-empty list makes the
+    // whole build track provenance (kept or removed at the end).
+    let metadata = &kfile.kustomization.build_metadata;
+    let tracking = (!metadata.is_empty()).then(|| build_metadata::Options::from_list(metadata));
+    if tracking.is_some() {
+        kfile.origin = Some(String::new());
+    }
     let mut acc = Accumulator::default();
     b.accumulate(&kfile, &mut acc)?;
     let config = acc.config;
@@ -194,6 +202,9 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
         annotations_as_text(&mut r.value);
     }
     transform::sort::apply(&mut resources, kfile.kustomization.sort_options.as_ref());
+    if let Some(m) = tracking {
+        build_metadata::finish(&mut resources, m);
+    }
     Ok(BuildOutput {
         resources,
         warnings: b.warnings,
@@ -250,7 +261,7 @@ impl Builder<'_> {
         pointer: &str,
         dir: &Path,
     ) -> Result<KustomizationFile> {
-        load_kustomization(dir, &self.opts.limits).map_err(|e| {
+        let mut sub = load_kustomization(dir, &self.opts.limits).map_err(|e| {
             if e.kind == ErrorKind::NoKustomization {
                 Error::at(
                     &parent.path,
@@ -262,7 +273,9 @@ impl Builder<'_> {
             } else {
                 e
             }
-        })
+        })?;
+        sub.origin = parent.origin_of(entry);
+        Ok(sub)
     }
 
     fn warn_deprecated(&mut self, k: &crate::model::Kustomization) {
@@ -311,9 +324,15 @@ impl Builder<'_> {
         } else {
             files.iter().map(load).collect()
         };
-        files.clear();
-        for objects in loaded {
-            set.append_all(objects?)?;
+        for (objects, (entry, _)) in loaded.into_iter().zip(files.drain(..)) {
+            let mut objects = objects?;
+            if let Some(path) = kfile.origin_of(entry) {
+                let origin = Provenance::file(path);
+                for r in &mut objects {
+                    build_metadata::set_origin(r, &origin);
+                }
+            }
+            set.append_all(objects)?;
         }
         Ok(())
     }
@@ -389,7 +408,7 @@ impl Builder<'_> {
         field: &str,
         list: &[String],
     ) -> Result<Vec<PluginConfig>> {
-        let mut inline = Vec::new();
+        let mut inline: Vec<PluginConfig> = Vec::new();
         let mut acc = Accumulator::default();
         let mut paths = Vec::new();
         for (i, entry) in list.iter().enumerate() {
@@ -397,9 +416,14 @@ impl Builder<'_> {
             match resources_from_text(entry, &kfile.path, &self.opts.limits) {
                 Ok(objects) if !objects.is_empty() => {
                     let at = kfile.pos(&pointer);
-                    inline.extend(objects.into_iter().map(|object| PluginConfig {
-                        object,
-                        at: Some((kfile.path.clone(), at)),
+                    inline.extend(objects.into_iter().map(|object| {
+                        PluginConfig {
+                            provenance: kfile
+                                .configured_in()
+                                .map(|file| super::plugins::provenance(&object, file)),
+                            object,
+                            at: Some((kfile.path.clone(), at)),
+                        }
                     }));
                 }
                 _ => paths.push((entry, pointer)),
@@ -408,9 +432,19 @@ impl Builder<'_> {
         self.accumulate_entries(kfile, paths.into_iter(), &mut acc)?;
         let from_files = acc.set.into_items().into_iter().map(|object| {
             let at = object.spans.get("").map(|s| s.value);
+            let provenance = kfile.origin.as_ref().map(|_| {
+                let annotation = object
+                    .value
+                    .pointer("/metadata/annotations")
+                    .and_then(|a| a.get(build_metadata::ORIGIN))
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("");
+                super::plugins::provenance(&object, Provenance::path_of(annotation))
+            });
             PluginConfig {
                 at: Some((object.origin.file.clone(), at)),
                 object,
+                provenance,
             }
         });
         Ok(inline.into_iter().chain(from_files).collect())
@@ -491,7 +525,14 @@ impl Builder<'_> {
 
         super::generator::run(kfile, set, self.opts)?;
         let inherited = self.namespaces.iter().rev().flatten().next().cloned();
+        let before = set.items().len();
         super::helm::run(kfile, set, self.opts, inherited.as_deref())?;
+        if let Some(file) = kfile.configured_in() {
+            let by = Provenance::builtin(&file, "HelmChartInflationGenerator");
+            for r in &mut set.items_mut()[before..] {
+                build_metadata::set_origin_if_missing(r, &by);
+            }
+        }
         if !k.generators.is_empty() {
             let configs = self.plugin_configs(kfile, "generators", &k.generators)?;
             super::plugins::generate(kfile, &configs, &mut acc.set, self.opts)?;
@@ -525,6 +566,11 @@ impl Builder<'_> {
         let replacements = super::replacements::load(kfile, self.opts)?;
         let configs = self.plugin_configs(kfile, "transformers", &k.transformers)?;
         let plugins = super::plugins::steps(kfile, "transformers", &configs, self.opts)?;
+        let configured_in = kfile.configured_in();
+        let plugin_origins: Vec<Provenance> = configs
+            .iter()
+            .filter_map(|c| c.provenance.clone())
+            .collect();
         let steps = transform::Steps {
             kustomization: k,
             file: &kfile.path,
@@ -534,6 +580,11 @@ impl Builder<'_> {
             replacements: &replacements,
             config: &config,
             plugins: &plugins,
+            strategic_merge: patches.strategic_merge,
+            trace: configured_in.as_deref().map(|file| transform::Trace {
+                configured_in: file,
+                plugins: &plugin_origins,
+            }),
         };
         transform::run_pipeline(&steps, acc.set.items_mut())?;
         self.validate(kfile, acc.set.items())?;

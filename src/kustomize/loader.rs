@@ -40,9 +40,27 @@ pub struct KustomizationFile {
     pub kustomization: Kustomization,
     /// Positions of its nodes.
     pub spans: SpanIndex,
+    /// With `buildMetadata`: its directory relative to the top kustomization's, as
+    /// kustomize records origins (`""` at the top); `None` when the build tracks none.
+    pub origin: Option<String>,
 }
 
 impl KustomizationFile {
+    /// With `buildMetadata`: this file as the top kustomization sees it (where the
+    /// generators and transformers it configures are recorded as configured).
+    pub fn configured_in(&self) -> Option<String> {
+        let name = self.path.file_name()?.to_string_lossy().into_owned();
+        let dir = self.origin.as_deref()?;
+        Some(crate::transform::build_metadata::join(&[dir, &name]))
+    }
+
+    /// With `buildMetadata`: where an entry of this kustomization (a file or a directory)
+    /// is, as the top kustomization sees it.
+    pub fn origin_of(&self, entry: &str) -> Option<String> {
+        let dir = self.origin.as_deref()?;
+        Some(crate::transform::build_metadata::join(&[dir, entry]))
+    }
+
     /// Position of the node at `pointer`, or the nearest enclosing one.
     pub fn pos(&self, pointer: &str) -> Option<Pos> {
         self.spans.nearest(pointer).map(|s| s.value)
@@ -221,6 +239,7 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
         display_dir,
         kustomization,
         spans: doc.spans,
+        origin: None,
     })
 }
 

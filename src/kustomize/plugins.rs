@@ -15,6 +15,7 @@ use super::BuildOptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{self, FieldSpecDef, Image, Replica};
 use crate::resource::Resource;
+use crate::transform::build_metadata::{self, ConfiguredBy, Provenance};
 use crate::transform::fieldspec::FieldSpec;
 use crate::transform::namespace::{self, Subjects};
 use crate::transform::plugins::Step;
@@ -81,6 +82,30 @@ pub struct PluginConfig {
     pub object: Resource,
     /// File and position for errors.
     pub at: Option<(std::path::PathBuf, Option<crate::source::Pos>)>,
+    /// With `buildMetadata`: the plugin as kustomize records it.
+    pub provenance: Option<Provenance>,
+}
+
+/// How `buildMetadata` records a plugin configured by `config` in `file`.
+pub fn provenance(config: &Resource, file: String) -> Provenance {
+    let text = |p: &str| {
+        config
+            .value
+            .pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    Provenance {
+        path: String::new(),
+        configured_in: file,
+        configured_by: Some(ConfiguredBy {
+            api_version: text("/apiVersion"),
+            kind: text("/kind"),
+            name: text("/metadata/name"),
+            namespace: text("/metadata/namespace"),
+        }),
+    }
 }
 
 /// The steps of the builtin plugin configurations `configs`, listed in `kfile` at
@@ -310,16 +335,26 @@ pub fn generate(
             _ => e,
         };
         let kind = builtin_kind(config).map_err(locate)?;
+        let before = set.items().len();
+        let mark_new = |set: &mut super::build::ResSet| {
+            if let Some(by) = &c.provenance {
+                for r in &mut set.items_mut()[before..] {
+                    build_metadata::set_origin_if_missing(r, by);
+                }
+            }
+        };
         let secret = match kind.as_str() {
             "ConfigMapGenerator" => false,
             "SecretGenerator" => true,
             "HelmChartInflationGenerator" => {
                 inflate_chart(kfile, config, set, opts).map_err(locate)?;
+                mark_new(set);
                 continue;
             }
             "IAMPolicyGenerator" => {
                 let sa = iam_policy(config).map_err(locate)?;
                 set.append_all(vec![sa]).map_err(locate)?;
+                mark_new(set);
                 continue;
             }
             _ => {
@@ -350,8 +385,12 @@ pub fn generate(
             )))
         })?;
         let options = g.options.clone().unwrap_or_default();
-        super::generator::generate(kfile, set, secret, &g, &options, "/generators", i, opts)
-            .map_err(locate)?;
+        let at = super::generator::At {
+            pointer: "/generators",
+            doc: i,
+            origin: c.provenance.as_ref(),
+        };
+        super::generator::generate(kfile, set, secret, &g, &options, &at, opts).map_err(locate)?;
     }
     Ok(())
 }
