@@ -40,32 +40,10 @@ fn split(path: &str) -> Vec<String> {
     fields
 }
 
-/// Go's `filepath.Join` of relative parts, cleaned (`.` and `..` resolved lexically).
+/// Go's `filepath.Join` of relative parts.
 fn clean_join(parts: &[String]) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    let joined = parts
-        .iter()
-        .filter(|p| !p.is_empty())
-        .cloned()
-        .collect::<Vec<_>>()
-        .join("/");
-    if joined.is_empty() {
-        return String::new();
-    }
-    for seg in joined.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." if out.last().is_some_and(|l| *l != "..") => {
-                out.pop();
-            }
-            s => out.push(s),
-        }
-    }
-    if out.is_empty() {
-        ".".to_owned()
-    } else {
-        out.join("/")
-    }
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    super::build_metadata::join(&parts)
 }
 
 /// kustomize's `PathSplit`: the parts of a `/` path, a leading empty part for an absolute
