@@ -163,6 +163,8 @@ struct Builder<'a> {
     /// `namespace:` of each kustomization on the stack (helm charts inherit the nearest).
     namespaces: Vec<Option<String>>,
     warnings: Vec<String>,
+    /// kyaml's process-wide OpenAPI schema, as this build changes it.
+    openapi: super::openapi::OpenApi,
 }
 
 /// Build the kustomization in `dir`, as `kubectl kustomize DIR` does.
@@ -172,6 +174,7 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
         stack: Vec::new(),
         namespaces: Vec::new(),
         warnings: Vec::new(),
+        openapi: Default::default(),
     };
     // A Component built on its own is built like a Kustomization, as kustomize does.
     let mut kfile = load_kustomization(dir, &opts.limits)?;
@@ -302,7 +305,7 @@ impl Builder<'_> {
 
     /// Read the resource files in `files` (then empty it) and append their objects.
     fn load_files(
-        &self,
+        &mut self,
         kfile: &KustomizationFile,
         files: &mut Vec<(&String, String)>,
         set: &mut ResSet,
@@ -326,6 +329,7 @@ impl Builder<'_> {
         };
         for (objects, (entry, _)) in loaded.into_iter().zip(files.drain(..)) {
             let mut objects = objects?;
+            self.openapi.saw(&objects)?;
             if let Some(path) = kfile.origin_of(entry) {
                 let origin = Provenance::file(path);
                 for r in &mut objects {
@@ -460,7 +464,7 @@ impl Builder<'_> {
         let configs = self.plugin_configs(kfile, "validators", list)?;
         for step in super::plugins::steps(kfile, "validators", &configs, self.opts)? {
             let mut copy = objects.to_vec();
-            transform::plugins::apply(&mut copy, &step)?;
+            transform::plugins::apply(&mut copy, &step, &self.openapi.schemas())?;
             let changed = copy
                 .iter()
                 .zip(objects)
@@ -482,22 +486,9 @@ impl Builder<'_> {
     fn accumulate(&mut self, kfile: &KustomizationFile, acc: &mut Accumulator) -> Result<()> {
         self.enter(kfile)?;
         let k = &kfile.kustomization;
-        let refused = k.refused_fields();
-        if let Some((field, why)) = refused.first() {
-            let pos = kfile.spans.get(&format!("/{field}")).and_then(|s| s.key);
-            let message = match refused.as_slice() {
-                [_] => format!("field '{field}' is {why}"),
-                all => format!(
-                    "fields {} are {why}",
-                    all.iter()
-                        .map(|(f, _)| format!("'{f}'"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
-            return Err(Error::at(&kfile.path, pos, message).kind(ErrorKind::Unsupported));
-        }
         self.warn_deprecated(k);
+        let top = self.stack.len() == 1;
+        self.openapi.enter(kfile, top, self.opts)?;
         self.namespaces
             .push(k.namespace.clone().filter(|n| !n.is_empty()));
 
@@ -522,6 +513,7 @@ impl Builder<'_> {
                 .map_err(|e| e.in_file(&kfile.path, kfile.pos("/crds")))?;
         }
         let set = &mut acc.set;
+        let generated_from = set.items().len();
 
         super::generator::run(kfile, set, self.opts)?;
         let inherited = self.namespaces.iter().rev().flatten().next().cloned();
@@ -537,6 +529,7 @@ impl Builder<'_> {
             let configs = self.plugin_configs(kfile, "generators", &k.generators)?;
             super::plugins::generate(kfile, &configs, &mut acc.set, self.opts)?;
         }
+        self.openapi.saw(&acc.set.items()[generated_from..])?;
 
         for (i, entry) in k.components.iter().enumerate() {
             let pointer = format!("/components/{i}");
@@ -567,6 +560,18 @@ impl Builder<'_> {
         let configs = self.plugin_configs(kfile, "transformers", &k.transformers)?;
         let plugins = super::plugins::steps(kfile, "transformers", &configs, self.opts)?;
         let configured_in = kfile.configured_in();
+        // A strategic merge reads the schema (kyaml reads it on first use).
+        let smp =
+            |p: &transform::patches::Patch| matches!(p.body, transform::patches::Body::Smp(_));
+        let merges = patches.first.iter().any(smp)
+            || plugins.iter().any(|s| match s {
+                transform::plugins::Step::Patches(list) => list.iter().any(smp),
+                _ => false,
+            });
+        if merges {
+            self.openapi.init()?;
+        }
+        let schemas = self.openapi.schemas();
         let plugin_origins: Vec<Provenance> = configs
             .iter()
             .filter_map(|c| c.provenance.clone())
@@ -581,6 +586,7 @@ impl Builder<'_> {
             config: &config,
             plugins: &plugins,
             strategic_merge: patches.strategic_merge,
+            schemas: &schemas,
             trace: configured_in.as_deref().map(|file| transform::Trace {
                 configured_in: file,
                 plugins: &plugin_origins,

@@ -68,6 +68,9 @@ pub struct Steps<'a> {
     /// How many of `patches` (the first ones) came from `patchesStrategicMerge:` (one
     /// transformer in kustomize; each `patches:` entry is one of its own).
     pub strategic_merge: usize,
+    /// The OpenAPI documents strategic merges read (kyaml's global schema at this point
+    /// of the build: the builtin one unless `openapi:` chose another).
+    pub schemas: &'a smp_schema::Schemas,
     /// With `buildMetadata`: this kustomization's file as the top sees it (where its
     /// builtin transformers are configured), and the provenance of each plugin step.
     pub trace: Option<Trace<'a>>,
@@ -104,14 +107,14 @@ pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> 
     let (smp, rest) = steps
         .patches
         .split_at(steps.strategic_merge.min(steps.patches.len()));
-    patches::apply(resources, smp)?;
+    patches::apply(resources, smp, steps.schemas)?;
     record(
         resources,
         "PatchStrategicMergeTransformer",
         usize::from(!k.patches_strategic_merge.is_empty()),
     );
     for p in rest {
-        patches::apply(resources, std::slice::from_ref(p))?;
+        patches::apply(resources, std::slice::from_ref(p), steps.schemas)?;
         record(resources, "PatchTransformer", 1);
     }
     if let Some(ns) = &k.namespace {
@@ -146,7 +149,7 @@ pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> 
         "AnnotationsTransformer",
         usize::from(!k.common_annotations.is_empty()),
     );
-    patches::apply(resources, steps.patches_json6902)?;
+    patches::apply(resources, steps.patches_json6902, steps.schemas)?;
     record(
         resources,
         "PatchJson6902Transformer",
@@ -168,7 +171,7 @@ pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> 
         usize::from(!k.replacements.is_empty()),
     );
     for (i, step) in steps.plugins.iter().enumerate() {
-        plugins::apply(resources, step)?;
+        plugins::apply(resources, step, steps.schemas)?;
         if let Some(by) = steps.trace.as_ref().and_then(|t| t.plugins.get(i)) {
             build_metadata::record(resources, by);
         }
