@@ -160,13 +160,9 @@ impl Provenance {
     }
 }
 
-/// A string as yaml.v3 writes a scalar (plain when it reads back as the same string).
+/// A string as kyaml writes a scalar (plain when it reads back as the same string).
 fn scalar(s: &str) -> String {
-    let mut m = Map::new();
-    m.insert("k".into(), Value::String(s.to_owned()));
-    let text = crate::emit::yaml::to_string(&Value::Object(m));
-    let v = text.trim_end_matches('\n');
-    v.strip_prefix("k: ").unwrap_or(v).to_owned()
+    crate::emit::yaml::scalar_text(s)
 }
 
 /// Go's `filepath.Join`: the non-empty parts joined by `/`, cleaned (`.`, `..`, repeated
