@@ -98,18 +98,16 @@ fn find_document(obj: &Value, parts: &[String]) -> Option<(usize, String)> {
         let Ok(Some(node)) = super::replacements::lookup(obj, &parts[..i]) else {
             continue;
         };
+        let parses = |s: &str| {
+            crate::source::yaml::parse_stream(
+                s,
+                crate::source::Schema::Kyaml,
+                crate::source::Limits::default(),
+            )
+            .is_ok()
+        };
         match node {
-            Value::String(s) => {
-                if crate::source::yaml::parse_stream(
-                    s,
-                    crate::source::Schema::Kyaml,
-                    crate::source::Limits::default(),
-                )
-                .is_ok()
-                {
-                    return Some((i, s.clone()));
-                }
-            }
+            Value::String(s) if parses(s) => return Some((i, s.clone())),
             // Numbers, booleans and nulls read as scalar documents, where no path matches.
             Value::Number(_) | Value::Bool(_) | Value::Null => return None,
             _ => {}
