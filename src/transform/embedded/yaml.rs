@@ -992,3 +992,51 @@ impl Doc {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn odd_documents_never_panic() {
+        let inputs = [
+            "",
+            "-",
+            "- ",
+            "a:",
+            ":",
+            "a: b: c",
+            "- - - x",
+            "a:\n  - b\n  -\n",
+            "'x",
+            "\"x",
+            "a: |\n",
+            "a: |-\n\n\n",
+            "a: |+\n  x\n\n",
+            "[",
+            "{a: [1, {b: }]}",
+            "a: 'it''s' # c",
+            "a: \"\\u00e9\\x41\"",
+            "é: ü\n",
+            "a:\n- b\n  c: d",
+            "- a: 1\n  b: 2\n- c",
+            "\t- x",
+            "#only comment\n",
+            "a: b\n\n\n# c\n\n",
+            "? a\n: b",
+            "a: &x 1",
+            "---\n---\n",
+            "a:\n    b: 1\n  c: 2",
+            "- |\n  lit\n- x",
+            "a: [1, 2] # c\nb: {}",
+        ];
+        for text in inputs {
+            if let Ok(doc) = parse(text) {
+                let _ = doc.write();
+                let _ = doc.to_value();
+            }
+        }
+        let doc = parse("# h\n\nx: 1 # c\nl:\n- a\n").unwrap();
+        assert_eq!(doc.write(), "# h\n\nx: 1 # c\nl:\n- a\n");
+    }
+}
