@@ -99,12 +99,13 @@ fn find_document(obj: &Value, parts: &[String]) -> Option<(usize, String)> {
             continue;
         };
         let parses = |s: &str| {
-            crate::source::yaml::parse_stream(
-                s,
-                crate::source::Schema::Kyaml,
-                crate::source::Limits::default(),
-            )
-            .is_ok()
+            v3_escapes_only(s)
+                && crate::source::yaml::parse_stream(
+                    s,
+                    crate::source::Schema::Kyaml,
+                    crate::source::Limits::default(),
+                )
+                .is_ok()
         };
         match node {
             Value::String(s) if parses(s) => return Some((i, s.clone())),
@@ -114,6 +115,45 @@ fn find_document(obj: &Value, parts: &[String]) -> Option<(usize, String)> {
         }
     }
     None
+}
+
+/// Whether every escape in the double-quoted scalars of `text` is one yaml.v3 reads (it
+/// refuses `\/`, which JSON allows; kustomize then fails to read the document).
+fn v3_escapes_only(text: &str) -> bool {
+    const KNOWN: &[u8] = b"0abt\tnvfre \"'\\N_LPxuU";
+    let b = text.as_bytes();
+    let mut i = 0;
+    let opens = |i: usize| i == 0 || b" \t\n[{,:".contains(&b[i - 1]);
+    while i < b.len() {
+        match b[i] {
+            b'"' if opens(i) => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        if !b.get(i + 1).is_some_and(|c| KNOWN.contains(c)) {
+                            return false;
+                        }
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'\'' if opens(i) => {
+                i += 1;
+                while i < b.len() && !(b[i] == b'\'' && b.get(i + 1) != Some(&b'\'')) {
+                    i += if b[i] == b'\'' { 2 } else { 1 };
+                }
+            }
+            b'#' if opens(i) => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Try the replacement of one field path as a write into an embedded document. `Ok(false)`
