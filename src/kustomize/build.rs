@@ -419,6 +419,8 @@ impl Builder<'_> {
             let pointer = format!("/{field}/{i}");
             match resources_from_text(entry, &kfile.path, &self.opts.limits) {
                 Ok(objects) if !objects.is_empty() => {
+                    // kustomize reads inline configurations as objects, as it reads files.
+                    self.openapi.saw(&objects)?;
                     let at = kfile.pos(&pointer);
                     inline.extend(objects.into_iter().map(|object| {
                         PluginConfig {

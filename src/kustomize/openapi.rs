@@ -127,7 +127,8 @@ impl OpenApi {
 
     /// Objects were read: a kind outside the builtin ones makes kyaml look the schema up.
     pub fn saw(&mut self, objects: &[Resource]) -> Result<()> {
-        if self.initialised {
+        // Once read, or once the builtin document is due anyway, nothing more changes.
+        if self.initialised || (self.custom.is_none() && self.builtin != Builtin::NotRead) {
             return Ok(());
         }
         let unknown = objects.iter().any(|r| {
