@@ -100,11 +100,13 @@ pub struct Kustomization {
     /// Builtin plugin configurations run as validators (they must not change anything).
     #[serde(default)]
     pub validators: Vec<String>,
-    /// Not supported.
-    #[serde(rename = "openapi")]
-    pub open_api: Option<Value>,
-    /// Not supported.
-    pub build_metadata: Option<Value>,
+    /// `path:` a custom OpenAPI document, or `version:` a builtin one, for strategic merges.
+    #[serde(rename = "openapi", default)]
+    pub open_api: std::collections::BTreeMap<String, String>,
+    /// `originAnnotations`, `transformerAnnotations`, `managedByLabel` (only the top
+    /// kustomization's list counts).
+    #[serde(default)]
+    pub build_metadata: Vec<String>,
 }
 
 /// One `replacements` entry: a replacement written inline, or `path:` to a file holding
@@ -601,19 +603,5 @@ impl Kustomization {
         {
             self.helm_globals = Some(globals);
         }
-    }
-
-    /// Fields that are valid kustomize but that kforge does not build, with the reason.
-    pub fn refused_fields(&self) -> Vec<(&'static str, &'static str)> {
-        let mut out = Vec::new();
-        let mut check = |present: bool, name: &'static str, why: &'static str| {
-            if present {
-                out.push((name, why));
-            }
-        };
-        let never = "outside kforge's supported subset of kustomize (see README)";
-        check(self.open_api.is_some(), "openapi", never);
-        check(self.build_metadata.is_some(), "buildMetadata", never);
-        out
     }
 }

@@ -36,7 +36,8 @@ fuzz_target!(|data: &[u8]| {
         options: Default::default(),
         store_previous_id: true,
     };
-    if patches::apply(&mut objects, &[patch]).is_ok() {
+    let schemas = kforge::transform::smp_schema::Schemas::builtin();
+    if patches::apply(&mut objects, &[patch], &schemas).is_ok() {
         let _ = kforge::to_yaml(&objects);
     }
 });

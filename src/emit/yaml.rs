@@ -32,6 +32,16 @@ pub fn to_string(doc: &Value) -> String {
     e.out
 }
 
+/// A string as this writer puts it after `key: ` (plain when that reads back as the same
+/// string, else quoted).
+pub fn scalar_text(s: &str) -> String {
+    let mut m = serde_json::Map::new();
+    m.insert("k".into(), Value::String(s.to_owned()));
+    let text = to_string(&Value::Object(m));
+    let v = text.strip_suffix('\n').unwrap_or(&text);
+    v.strip_prefix("k: ").unwrap_or(v).to_owned()
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Ctx {
     Root,

@@ -15,6 +15,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::resource::{Gvk, Resource};
 use crate::source::Limits;
 use crate::transform;
+use crate::transform::build_metadata::{self, Provenance};
 use crate::transform::config::TransformerConfig;
 use std::sync::Arc;
 
@@ -170,6 +171,8 @@ struct Builder<'a> {
     top: PathBuf,
     /// The nearest `kforge.lock`, read when the first remote is met.
     lock: Option<Option<Arc<Lock>>>,
+    /// kyaml's process-wide OpenAPI schema, as this build changes it.
+    openapi: super::openapi::OpenApi,
 }
 
 /// What a remote resource entry turned out to be.
@@ -189,9 +192,17 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
         warnings: Vec::new(),
         top: dir.to_path_buf(),
         lock: None,
+        openapi: Default::default(),
     };
     // A Component built on its own is built like a Kustomization, as kustomize does.
-    let kfile = load_kustomization(dir, &opts.limits)?;
+    let mut kfile = load_kustomization(dir, &opts.limits)?;
+    // Only the top kustomization's buildMetadata counts; any non-empty list makes the
+    // whole build track provenance (kept or removed at the end).
+    let metadata = &kfile.kustomization.build_metadata;
+    let tracking = (!metadata.is_empty()).then(|| build_metadata::Options::from_list(metadata));
+    if tracking.is_some() {
+        kfile.origin = Some(String::new());
+    }
     let mut acc = Accumulator::default();
     b.accumulate(&kfile, &mut acc)?;
     let config = acc.config;
@@ -212,6 +223,9 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
         annotations_as_text(&mut r.value);
     }
     transform::sort::apply(&mut resources, kfile.kustomization.sort_options.as_ref());
+    if let Some(m) = tracking {
+        build_metadata::finish(&mut resources, m);
+    }
     Ok(BuildOutput {
         resources,
         warnings: b.warnings,
@@ -295,6 +309,7 @@ impl Builder<'_> {
             }
             sub.remote_root = Some(root.clone());
         }
+        sub.origin = parent.origin_of(entry);
         Ok(sub)
     }
 
@@ -493,7 +508,7 @@ impl Builder<'_> {
 
     /// Read the resource files in `files` (then empty it) and append their objects.
     fn load_files(
-        &self,
+        &mut self,
         kfile: &KustomizationFile,
         files: &mut Vec<(&String, String)>,
         set: &mut ResSet,
@@ -515,9 +530,16 @@ impl Builder<'_> {
         } else {
             files.iter().map(load).collect()
         };
-        files.clear();
-        for objects in loaded {
-            set.append_all(objects?)?;
+        for (objects, (entry, _)) in loaded.into_iter().zip(files.drain(..)) {
+            let mut objects = objects?;
+            self.openapi.saw(&objects)?;
+            if let Some(path) = kfile.origin_of(entry) {
+                let origin = Provenance::file(path);
+                for r in &mut objects {
+                    build_metadata::set_origin(r, &origin);
+                }
+            }
+            set.append_all(objects)?;
         }
         Ok(())
     }
@@ -580,17 +602,24 @@ impl Builder<'_> {
         field: &str,
         list: &[String],
     ) -> Result<Vec<PluginConfig>> {
-        let mut inline = Vec::new();
+        let mut inline: Vec<PluginConfig> = Vec::new();
         let mut acc = Accumulator::default();
         let mut paths = Vec::new();
         for (i, entry) in list.iter().enumerate() {
             let pointer = format!("/{field}/{i}");
             match resources_from_text(entry, &kfile.path, &self.opts.limits) {
                 Ok(objects) if !objects.is_empty() => {
+                    // kustomize reads inline configurations as objects, as it reads files.
+                    self.openapi.saw(&objects)?;
                     let at = kfile.pos(&pointer);
-                    inline.extend(objects.into_iter().map(|object| PluginConfig {
-                        object,
-                        at: Some((kfile.path.clone(), at)),
+                    inline.extend(objects.into_iter().map(|object| {
+                        PluginConfig {
+                            provenance: kfile
+                                .configured_in()
+                                .map(|file| super::plugins::provenance(&object, file)),
+                            object,
+                            at: Some((kfile.path.clone(), at)),
+                        }
                     }));
                 }
                 _ => paths.push((entry, pointer)),
@@ -599,9 +628,19 @@ impl Builder<'_> {
         self.accumulate_entries(kfile, paths.into_iter(), &mut acc)?;
         let from_files = acc.set.into_items().into_iter().map(|object| {
             let at = object.spans.get("").map(|s| s.value);
+            let provenance = kfile.origin.as_ref().map(|_| {
+                let annotation = object
+                    .value
+                    .pointer("/metadata/annotations")
+                    .and_then(|a| a.get(build_metadata::ORIGIN))
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("");
+                super::plugins::provenance(&object, Provenance::path_of(annotation))
+            });
             PluginConfig {
                 at: Some((object.origin.file.clone(), at)),
                 object,
+                provenance,
             }
         });
         Ok(inline.into_iter().chain(from_files).collect())
@@ -617,7 +656,7 @@ impl Builder<'_> {
         let configs = self.plugin_configs(kfile, "validators", list)?;
         for step in super::plugins::steps(kfile, "validators", &configs, self.opts)? {
             let mut copy = objects.to_vec();
-            transform::plugins::apply(&mut copy, &step)?;
+            transform::plugins::apply(&mut copy, &step, &self.openapi.schemas())?;
             let changed = copy
                 .iter()
                 .zip(objects)
@@ -639,22 +678,9 @@ impl Builder<'_> {
     fn accumulate(&mut self, kfile: &KustomizationFile, acc: &mut Accumulator) -> Result<()> {
         self.enter(kfile)?;
         let k = &kfile.kustomization;
-        let refused = k.refused_fields();
-        if let Some((field, why)) = refused.first() {
-            let pos = kfile.spans.get(&format!("/{field}")).and_then(|s| s.key);
-            let message = match refused.as_slice() {
-                [_] => format!("field '{field}' is {why}"),
-                all => format!(
-                    "fields {} are {why}",
-                    all.iter()
-                        .map(|(f, _)| format!("'{f}'"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
-            return Err(Error::at(&kfile.path, pos, message).kind(ErrorKind::Unsupported));
-        }
         self.warn_deprecated(k);
+        let top = self.stack.len() == 1;
+        self.openapi.enter(kfile, top, self.opts)?;
         self.namespaces
             .push(k.namespace.clone().filter(|n| !n.is_empty()));
 
@@ -679,14 +705,23 @@ impl Builder<'_> {
                 .map_err(|e| e.in_file(&kfile.path, kfile.pos("/crds")))?;
         }
         let set = &mut acc.set;
+        let generated_from = set.items().len();
 
         super::generator::run(kfile, set, self.opts)?;
         let inherited = self.namespaces.iter().rev().flatten().next().cloned();
+        let before = set.items().len();
         super::helm::run(kfile, set, self.opts, inherited.as_deref())?;
+        if let Some(file) = kfile.configured_in() {
+            let by = Provenance::builtin(&file, "HelmChartInflationGenerator");
+            for r in &mut set.items_mut()[before..] {
+                build_metadata::set_origin_if_missing(r, &by);
+            }
+        }
         if !k.generators.is_empty() {
             let configs = self.plugin_configs(kfile, "generators", &k.generators)?;
             super::plugins::generate(kfile, &configs, &mut acc.set, self.opts)?;
         }
+        self.openapi.saw(&acc.set.items()[generated_from..])?;
 
         for (i, entry) in k.components.iter().enumerate() {
             let pointer = format!("/components/{i}");
@@ -726,6 +761,23 @@ impl Builder<'_> {
         let replacements = super::replacements::load(kfile, self.opts)?;
         let configs = self.plugin_configs(kfile, "transformers", &k.transformers)?;
         let plugins = super::plugins::steps(kfile, "transformers", &configs, self.opts)?;
+        let configured_in = kfile.configured_in();
+        // A strategic merge reads the schema (kyaml reads it on first use).
+        let smp =
+            |p: &transform::patches::Patch| matches!(p.body, transform::patches::Body::Smp(_));
+        let merges = patches.first.iter().any(smp)
+            || plugins.iter().any(|s| match s {
+                transform::plugins::Step::Patches(list) => list.iter().any(smp),
+                _ => false,
+            });
+        if merges {
+            self.openapi.init()?;
+        }
+        let schemas = self.openapi.schemas();
+        let plugin_origins: Vec<Provenance> = configs
+            .iter()
+            .filter_map(|c| c.provenance.clone())
+            .collect();
         let steps = transform::Steps {
             kustomization: k,
             file: &kfile.path,
@@ -735,6 +787,12 @@ impl Builder<'_> {
             replacements: &replacements,
             config: &config,
             plugins: &plugins,
+            strategic_merge: patches.strategic_merge,
+            schemas: &schemas,
+            trace: configured_in.as_deref().map(|file| transform::Trace {
+                configured_in: file,
+                plugins: &plugin_origins,
+            }),
         };
         transform::run_pipeline(&steps, acc.set.items_mut())?;
         self.validate(kfile, acc.set.items())?;

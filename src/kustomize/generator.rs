@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::model::{GeneratorArgs, GeneratorOptions};
 use crate::resource::{Gvk, Origin, ResId, Resource};
 use crate::source::SpanIndex;
+use crate::transform::build_metadata::{self, Provenance};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -343,28 +344,46 @@ pub fn run(kfile: &KustomizationFile, set: &mut ResSet, opts: &BuildOptions) -> 
         (Kind::Secret, &k.secret_generator, "secretGenerator"),
     ];
     for (kind, list, field) in lists {
+        let origin = kfile
+            .configured_in()
+            .map(|file| Provenance::builtin(&file, &format!("{}Generator", kind.name())));
         for (i, g) in list.iter().enumerate() {
             let ptr = format!("/{field}/{i}");
             let options = merged_options(k.generator_options.as_ref(), g.options.as_ref());
-            generate(kfile, set, kind == Kind::Secret, g, &options, &ptr, i, opts)?;
+            let at = At {
+                pointer: &ptr,
+                doc: i,
+                origin: origin.as_ref(),
+            };
+            generate(kfile, set, kind == Kind::Secret, g, &options, &at, opts)?;
         }
     }
     Ok(())
 }
 
+/// Where a generator entry is: its pointer in the kustomization and index (for errors),
+/// and with `buildMetadata` the origin its objects get.
+pub struct At<'a> {
+    /// The entry in the kustomization.
+    pub pointer: &'a str,
+    /// Its index.
+    pub doc: usize,
+    /// The generator as `buildMetadata` records it.
+    pub origin: Option<&'a Provenance>,
+}
+
 /// Generate one ConfigMap (or Secret) from `g` with `options` and add it to `set` (or merge
-/// it into the one it names, by its behavior). `ptr` is the entry in `kfile`, for errors.
-#[allow(clippy::too_many_arguments)]
+/// it into the one it names, by its behavior).
 pub fn generate(
     kfile: &KustomizationFile,
     set: &mut ResSet,
     secret: bool,
     g: &GeneratorArgs,
     options: &GeneratorOptions,
-    ptr: &str,
-    doc: usize,
+    at: &At,
     opts: &BuildOptions,
 ) -> Result<()> {
+    let (ptr, doc) = (at.pointer, at.doc);
     let (kind, field) = if secret {
         (Kind::Secret, "secretGenerator")
     } else {
@@ -379,7 +398,12 @@ pub fn generate(
         return Err(here("'type' is only valid in secretGenerator".into()));
     }
     let sources = collect(kfile, g, ptr, opts)?;
-    let value = make_object(kind, g, sources, options).map_err(here)?;
+    let mut value = make_object(kind, g, sources, options).map_err(here)?;
+    if let Some(origin) = at.origin {
+        let mut r = Resource::new(value, Origin::default(), Arc::default());
+        build_metadata::set_origin(&mut r, origin);
+        value = r.value;
+    }
     let hash = !options.disable_name_suffix_hash.unwrap_or(false);
     let id = ResId {
         gvk: Gvk::from_api_version("v1", kind.name()),
@@ -414,10 +438,26 @@ pub fn generate(
         (_, Some(idx)) => {
             let replace = behavior == "replace";
             let r = &mut set.items_mut()[idx];
+            // A merge keeps the earlier object's origin (a replace takes the new one).
+            let kept = r
+                .value
+                .pointer("/metadata/annotations")
+                .and_then(|a| a.get(build_metadata::ORIGIN))
+                .filter(|_| !replace && at.origin.is_some())
+                .cloned();
             merge_map_field(&mut r.value, &value, "data", replace);
             merge_map_field(&mut r.value, &value, "binaryData", replace);
             merge_metadata(r, &value, "labels");
             merge_metadata(r, &value, "annotations");
+            if let Some(origin) = kept {
+                if let Some(a) = r
+                    .value
+                    .pointer_mut("/metadata/annotations")
+                    .and_then(Value::as_object_mut)
+                {
+                    a.insert(build_metadata::ORIGIN.into(), origin);
+                }
+            }
             if opts_immutable(&value) {
                 r.value
                     .as_object_mut()

@@ -44,9 +44,27 @@ pub struct KustomizationFile {
     /// names must stay in its directory (whatever `--load-restrictor` says) and bases in
     /// the checkout, as kustomize restricts remote roots.
     pub remote_root: Option<PathBuf>,
+    /// With `buildMetadata`: its directory relative to the top kustomization's, as
+    /// kustomize records origins (`""` at the top); `None` when the build tracks none.
+    pub origin: Option<String>,
 }
 
 impl KustomizationFile {
+    /// With `buildMetadata`: this file as the top kustomization sees it (where the
+    /// generators and transformers it configures are recorded as configured).
+    pub fn configured_in(&self) -> Option<String> {
+        let name = self.path.file_name()?.to_string_lossy().into_owned();
+        let dir = self.origin.as_deref()?;
+        Some(crate::transform::build_metadata::join(&[dir, &name]))
+    }
+
+    /// With `buildMetadata`: where an entry of this kustomization (a file or a directory)
+    /// is, as the top kustomization sees it.
+    pub fn origin_of(&self, entry: &str) -> Option<String> {
+        let dir = self.origin.as_deref()?;
+        Some(crate::transform::build_metadata::join(&[dir, entry]))
+    }
+
     /// Position of the node at `pointer`, or the nearest enclosing one.
     pub fn pos(&self, pointer: &str) -> Option<Pos> {
         self.spans.nearest(pointer).map(|s| s.value)
@@ -226,6 +244,7 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
         kustomization,
         spans: doc.spans,
         remote_root: None,
+        origin: None,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod field_case;
 pub mod generator;
 pub mod helm;
 pub mod loader;
+pub mod openapi;
 pub mod patches;
 pub mod plugins;
 pub mod remote;

@@ -18,12 +18,15 @@ pub struct Patches {
     pub first: Vec<Patch>,
     /// `patchesJson6902:` (applied after labels and annotations).
     pub json6902: Vec<Patch>,
+    /// How many of `first` came from `patchesStrategicMerge:`.
+    pub strategic_merge: usize,
 }
 
 /// Read and parse every patch of `kfile`.
 pub fn load(kfile: &KustomizationFile, opts: &BuildOptions) -> Result<Patches> {
     let k = &kfile.kustomization;
     let mut first = strategic_merge(kfile, opts)?;
+    let strategic_merge = first.len();
     for (i, p) in k.patches.iter().enumerate() {
         let patch = entry(kfile, p, &format!("/patches/{i}"), opts, false)?;
         // kustomize skips a `patches` entry whose text holds no document.
@@ -41,7 +44,11 @@ pub fn load(kfile: &KustomizationFile, opts: &BuildOptions) -> Result<Patches> {
             true,
         )?);
     }
-    Ok(Patches { first, json6902 })
+    Ok(Patches {
+        first,
+        json6902,
+        strategic_merge,
+    })
 }
 
 /// Read the text of a patch entry (a file under the load restrictor, or inline text).

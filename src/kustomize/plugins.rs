@@ -15,6 +15,7 @@ use super::BuildOptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{self, FieldSpecDef, Image, Replica};
 use crate::resource::Resource;
+use crate::transform::build_metadata::{self, ConfiguredBy, Provenance};
 use crate::transform::fieldspec::FieldSpec;
 use crate::transform::namespace::{self, Subjects};
 use crate::transform::plugins::Step;
@@ -81,6 +82,30 @@ pub struct PluginConfig {
     pub object: Resource,
     /// File and position for errors.
     pub at: Option<(std::path::PathBuf, Option<crate::source::Pos>)>,
+    /// With `buildMetadata`: the plugin as kustomize records it.
+    pub provenance: Option<Provenance>,
+}
+
+/// How `buildMetadata` records a plugin configured by `config` in `file`.
+pub fn provenance(config: &Resource, file: String) -> Provenance {
+    let text = |p: &str| {
+        config
+            .value
+            .pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    Provenance {
+        path: String::new(),
+        configured_in: file,
+        configured_by: Some(ConfiguredBy {
+            api_version: text("/apiVersion"),
+            kind: text("/kind"),
+            name: text("/metadata/name"),
+            namespace: text("/metadata/namespace"),
+        }),
+    }
 }
 
 /// The steps of the builtin plugin configurations `configs`, listed in `kfile` at
@@ -95,7 +120,7 @@ pub fn steps(
     configs
         .iter()
         .map(|c| {
-            step(kfile, &pointer, &c.object, opts).map_err(|e| match &c.at {
+            step(kfile, &pointer, c, opts).map_err(|e| match &c.at {
                 Some((file, pos)) if e.file.is_none() => e.in_file(file, *pos),
                 _ => e,
             })
@@ -106,9 +131,10 @@ pub fn steps(
 fn step(
     kfile: &KustomizationFile,
     pointer: &str,
-    config: &Resource,
+    plugin: &PluginConfig,
     opts: &BuildOptions,
 ) -> Result<Step> {
+    let config = &plugin.object;
     let kind = builtin_kind(config)?;
     let Some(map) = config.value.as_object() else {
         return Err(Error::msg("a plugin configuration must be a mapping"));
@@ -273,12 +299,10 @@ fn step(
                 "SortOrderTransformer is not a builtin plugin (kustomize wires it only as the top-level sortOptions field); use sortOptions".into(),
             ))
         }
-        "ValueAddTransformer" => {
-            return Err(
-                fail("the ValueAddTransformer plugin is not supported by kforge".into())
-                    .kind(ErrorKind::Unsupported),
-            )
-        }
+        "ValueAddTransformer" => value_add(kfile, pointer, map, plugin, opts).map_err(|e| match e {
+            e if e.file.is_some() => e,
+            e => fail(e.message),
+        })?,
         "ConfigMapGenerator"
         | "SecretGenerator"
         | "HelmChartInflationGenerator"
@@ -311,24 +335,31 @@ pub fn generate(
             _ => e,
         };
         let kind = builtin_kind(config).map_err(locate)?;
+        let before = set.items().len();
+        let mark_new = |set: &mut super::build::ResSet| {
+            if let Some(by) = &c.provenance {
+                for r in &mut set.items_mut()[before..] {
+                    build_metadata::set_origin_if_missing(r, by);
+                }
+            }
+        };
         let secret = match kind.as_str() {
             "ConfigMapGenerator" => false,
             "SecretGenerator" => true,
             "HelmChartInflationGenerator" => {
                 inflate_chart(kfile, config, set, opts).map_err(locate)?;
+                mark_new(set);
                 continue;
             }
             "IAMPolicyGenerator" => {
-                return Err(locate(
-                    Error::msg(format!(
-                        "plugin {kind} is not supported by kforge (it writes cloud-specific ServiceAccounts); write the ServiceAccount as a resource"
-                    ))
-                    .kind(ErrorKind::Unsupported),
-                ))
+                let sa = iam_policy(config).map_err(locate)?;
+                set.append_all(vec![sa]).map_err(locate)?;
+                mark_new(set);
+                continue;
             }
             _ => {
                 return Err(locate(Error::msg(format!(
-                    "'{kind}' is not one of kustomize's builtin generators (ConfigMapGenerator, SecretGenerator)"
+                    "'{kind}' is not one of kustomize's builtin generators (ConfigMapGenerator, SecretGenerator, HelmChartInflationGenerator, IAMPolicyGenerator)"
                 ))))
             }
         };
@@ -354,8 +385,12 @@ pub fn generate(
             )))
         })?;
         let options = g.options.clone().unwrap_or_default();
-        super::generator::generate(kfile, set, secret, &g, &options, "/generators", i, opts)
-            .map_err(locate)?;
+        let at = super::generator::At {
+            pointer: "/generators",
+            doc: i,
+            origin: c.provenance.as_ref(),
+        };
+        super::generator::generate(kfile, set, secret, &g, &options, &at, opts).map_err(locate)?;
     }
     Ok(())
 }
@@ -412,4 +447,133 @@ fn inflate_chart(
         opts,
         None,
     )
+}
+
+/// A `ValueAddTransformer` configuration: `value` (the kustomization directory's name when
+/// empty), `targets` plus those of the `targetFilePath` file.
+fn value_add(
+    kfile: &KustomizationFile,
+    pointer: &str,
+    map: &Map<String, Value>,
+    plugin: &PluginConfig,
+    opts: &BuildOptions,
+) -> Result<Step> {
+    use crate::transform::value_add::Target;
+    let mut value = string(map, "value").trim().to_owned();
+    if value.is_empty() {
+        value = kfile
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+    }
+    let target_list = |v: Option<&Value>| -> std::result::Result<Vec<Target>, String> {
+        let Some(Value::Array(items)) = v else {
+            return match v {
+                None | Some(Value::Null) => Ok(Vec::new()),
+                Some(_) => Err("'targets' must be a list".into()),
+            };
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let Some(t) = item.as_object() else {
+                return Err("each target must be a mapping".into());
+            };
+            let selector: Option<model::Selector> = decode(t, "selector")?;
+            let position = match field(t, "filePathPosition") {
+                None | Some(Value::Null) => 0,
+                Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64().unwrap_or(0),
+                Some(_) => return Err("'filePathPosition' must be an integer".into()),
+            };
+            if position < 0 {
+                return Err(format!(
+                    "value of FilePathPosition ({position}) cannot be negative"
+                ));
+            }
+            out.push(Target {
+                selector,
+                field_path: string(t, "fieldPath"),
+                file_path_position: position as usize,
+            });
+        }
+        Ok(out)
+    };
+    let mut targets = target_list(field(map, "targets")).map_err(Error::msg)?;
+    let file = string(map, "targetFilePath");
+    if !file.is_empty() {
+        let path = super::loader::resolve_file(kfile, &file, pointer, opts.load_restrictor)?;
+        let shown = super::loader::lexical_join(&kfile.display_dir, &file);
+        let text = super::loader::read_text(&path, &opts.limits)?;
+        let doc =
+            crate::source::yaml::parse_single(&text, crate::source::Schema::Kyaml, opts.limits)
+                .map_err(|e| {
+                    Error::at(
+                        &shown,
+                        Some(e.pos),
+                        format!("invalid target file: {}", e.message),
+                    )
+                })?;
+        let listed = match doc.as_ref().map(|d| &d.value) {
+            Some(Value::Object(m)) => field(m, "targets"),
+            _ => None,
+        };
+        targets.extend(target_list(listed).map_err(|m| Error::at(&shown, None, m))?);
+    }
+    if targets.is_empty() {
+        return Err(Error::msg("must specify at least one target"));
+    }
+    if targets.iter().any(|t| t.field_path.is_empty()) {
+        return Err(Error::msg("fieldPath cannot be empty"));
+    }
+    let at = plugin
+        .at
+        .clone()
+        .unwrap_or_else(|| (kfile.path.clone(), kfile.pos(pointer)));
+    Ok(Step::ValueAdd { value, targets, at })
+}
+
+/// An `IAMPolicyGenerator` configuration: the GKE workload-identity ServiceAccount it
+/// describes (kustomize knows no other cloud).
+fn iam_policy(config: &Resource) -> Result<Resource> {
+    let kind = "IAMPolicyGenerator";
+    let map = config.value.as_object().cloned().unwrap_or_default();
+    let cloud = string(&map, "cloud");
+    if cloud != "gke" {
+        return Err(Error::msg(format!(
+            "{kind} '{}': cloud provider {cloud} not supported yet (kustomize knows only 'gke')",
+            config.name()
+        )));
+    }
+    let part = |name: &str| match field(&map, name) {
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    let (ksa, gsa) = (part("kubernetesService"), part("serviceAccount"));
+    // kustomize writes the object as YAML text and parses it: values read as plain scalars.
+    let plain = |s: String| crate::source::scalar::plain_value(&s);
+    let mut metadata = Map::new();
+    let mut annotations = Map::new();
+    annotations.insert(
+        "iam.gke.io/gcp-service-account".into(),
+        Value::String(format!(
+            "{}@{}.iam.gserviceaccount.com",
+            string(&gsa, "name"),
+            string(&gsa, "projectId")
+        )),
+    );
+    metadata.insert("annotations".into(), Value::Object(annotations));
+    metadata.insert("name".into(), plain(string(&ksa, "name")));
+    let namespace = string(&ksa, "namespace");
+    if !namespace.is_empty() {
+        metadata.insert("namespace".into(), plain(namespace));
+    }
+    let mut object = Map::new();
+    object.insert("apiVersion".into(), Value::String("v1".into()));
+    object.insert("kind".into(), Value::String("ServiceAccount".into()));
+    object.insert("metadata".into(), Value::Object(metadata));
+    Ok(Resource::new(
+        Value::Object(object),
+        config.origin.clone(),
+        Default::default(),
+    ))
 }

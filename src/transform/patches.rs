@@ -2,6 +2,7 @@
 //! body, the objects it targets, and applying a list of them in order. Nothing here reads
 //! a file.
 
+use super::smp_schema::Schemas;
 use std::path::PathBuf;
 
 use super::json6902::{self, Operations};
@@ -66,12 +67,19 @@ pub struct Patch {
 }
 
 /// Apply `patches` in order.
-pub fn apply(resources: &mut Vec<Resource>, patches: &[Patch]) -> Result<()> {
+pub fn apply(resources: &mut Vec<Resource>, patches: &[Patch], schemas: &Schemas) -> Result<()> {
     for p in patches {
         match &p.body {
             Body::Smp(docs) => {
                 for doc in docs {
-                    smp::apply(resources, &p.source, doc, p.target.as_ref(), p.options)?;
+                    smp::apply(
+                        resources,
+                        &p.source,
+                        doc,
+                        p.target.as_ref(),
+                        p.options,
+                        schemas,
+                    )?;
                 }
             }
             Body::Json(ops) => {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use super::config::TransformerConfig;
 use super::fieldspec::FieldSpec;
 use super::patches::Patch;
+use super::smp_schema::Schemas;
 use super::{images, labels, name_affix, namespace, replacements, replicas};
 use crate::error::Result;
 use crate::model::{Image, Replica};
@@ -74,10 +75,19 @@ pub enum Step {
     Patches(Vec<Patch>),
     /// `ReplacementTransformer`.
     Replacements(Vec<replacements::Located>),
+    /// `ValueAddTransformer`: one value into fields of the selected objects.
+    ValueAdd {
+        /// The value.
+        value: String,
+        /// Where to write it.
+        targets: Vec<super::value_add::Target>,
+        /// The configuration's file and position, for errors.
+        at: (std::path::PathBuf, Option<crate::source::Pos>),
+    },
 }
 
 /// Run `step` on `resources`.
-pub fn apply(resources: &mut Vec<Resource>, step: &Step) -> Result<()> {
+pub fn apply(resources: &mut Vec<Resource>, step: &Step, schemas: &Schemas) -> Result<()> {
     match step {
         Step::Prefix { text, specs } => name_affix::apply_prefix(resources, text, specs),
         Step::Suffix { text, specs } => name_affix::apply_suffix(resources, text, specs),
@@ -119,7 +129,10 @@ pub fn apply(resources: &mut Vec<Resource>, step: &Step) -> Result<()> {
             super::hash::apply(resources);
             Ok(())
         }
-        Step::Patches(list) => super::patches::apply(resources, list),
+        Step::Patches(list) => super::patches::apply(resources, list, schemas),
         Step::Replacements(list) => replacements::apply(resources, list),
+        Step::ValueAdd { value, targets, at } => {
+            super::value_add::apply(resources, value, targets).map_err(|e| e.in_file(&at.0, at.1))
+        }
     }
 }

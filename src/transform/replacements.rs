@@ -117,12 +117,27 @@ fn is_scalar(v: &Value) -> bool {
 }
 
 /// Read the source field (kyaml's `PathGetter` without create).
-fn lookup<'v>(mut node: &'v Value, parts: &[String]) -> Result<Option<&'v Value>> {
+pub(super) fn lookup<'v>(node: &'v Value, parts: &[String]) -> Result<Option<&'v Value>> {
+    lookup_at(node, parts, &mut String::new())
+}
+
+/// [`lookup`], also building the JSON pointer of the field found in `ptr`.
+pub(super) fn lookup_at<'v>(
+    mut node: &'v Value,
+    parts: &[String],
+    ptr: &mut String,
+) -> Result<Option<&'v Value>> {
     for part in parts {
         let next = if let Some(i) = index_number(part) {
+            ptr.push_str(&format!("/{i}"));
             node.as_array().and_then(|a| a.get(i))
         } else if part == "-" {
-            node.as_array().and_then(|a| a.last())
+            let items = node.as_array();
+            ptr.push_str(&format!(
+                "/{}",
+                items.map_or(0, |a| a.len().saturating_sub(1))
+            ));
+            items.and_then(|a| a.last())
         } else if part == "*" {
             return Err(Error::msg(
                 "wildcard is not supported in a replacement source",
@@ -130,12 +145,17 @@ fn lookup<'v>(mut node: &'v Value, parts: &[String]) -> Result<Option<&'v Value>
         } else if is_list_index(part) {
             let (k, v) = split_index(part)?;
             node.as_array().and_then(|items| {
-                items.iter().find(|e| {
-                    let field = if k.is_empty() { Some(*e) } else { e.get(&k) };
-                    field.and_then(scalar_text).is_some_and(|t| t == v)
+                items.iter().enumerate().find_map(|(i, e)| {
+                    let field = if k.is_empty() { Some(e) } else { e.get(&k) };
+                    let hit = field.and_then(scalar_text).is_some_and(|t| t == v);
+                    hit.then(|| {
+                        ptr.push_str(&format!("/{i}"));
+                        e
+                    })
                 })
             })
         } else {
+            push_token(ptr, part);
             node.as_object().and_then(|m| m.get(part))
         };
         match next {
@@ -308,7 +328,7 @@ fn get_value(resources: &[Resource], ids: &mut IdCache, r: &Replacement) -> Resu
 
 /// What to create where a target path is missing.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     Scalar,
     Map,
     Seq,
@@ -460,14 +480,27 @@ fn match_path(
     }
     let child = map.get_mut(part.as_str()).expect("present");
     if is_scalar(child) && !rest.is_empty() && !(made && child.is_null()) {
-        // kustomize looks into a string holding YAML or JSON here; kforge does not yet,
-        // and kustomize fails the same way when the string holds no such document.
+        // A string holding a YAML or JSON document was tried before this walk (`embedded`);
+        // kustomize's walk reaching one here looks into a copy of it, which changes nothing,
+        // so nothing is found.
         return Ok(());
     }
     push_token(ptr, part);
     let r = match_path(child, rest, create, ptr, made, out);
     ptr.truncate(len);
     r
+}
+
+/// The fields `parts` matches under `node` (creating with `create`), as JSON pointers with
+/// whether the match created them.
+pub(super) fn match_pointers(
+    node: &mut Value,
+    parts: &[String],
+    create: Option<Kind>,
+) -> Result<Vec<(String, bool)>> {
+    let mut hits = Vec::new();
+    match_path(node, parts, create, &mut String::new(), false, &mut hits)?;
+    Ok(hits.into_iter().map(|h| (h.pointer, h.created)).collect())
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -549,6 +582,17 @@ fn copy_to_target(
         .is_some_and(|o| o.create)
         .then(|| kind_of(&value.node));
     for fp in paths {
+        let parts = split_path(fp);
+        if parts.len() > 1 {
+            let w = super::embedded::Write {
+                text: &value.text,
+                node: &value.node,
+                create,
+            };
+            if super::embedded::try_write(&mut r.value, &parts, &w)? {
+                continue;
+            }
+        }
         let what = if create.is_some() {
             format!("unable to find or create field \"{fp}\" in replacement target")
         } else {
@@ -557,7 +601,7 @@ fn copy_to_target(
         let mut hits = Vec::new();
         match_path(
             &mut r.value,
-            &split_path(fp),
+            &parts,
             create,
             &mut String::new(),
             false,

@@ -2,6 +2,7 @@
 //! `patchesStrategicMerge:`): which object each patch document applies to, and what
 //! kustomize does around the merge itself ([`super::merge2`]).
 
+use super::smp_schema::Schemas;
 use serde_json::Value;
 
 use super::matcher::Matcher;
@@ -107,6 +108,7 @@ pub fn apply(
     doc: &SmpDoc,
     target: Option<&Matcher>,
     opts: SmpOptions,
+    schemas: &Schemas,
 ) -> Result<()> {
     let fail = |id: &ResId, msg: String| {
         Error::at(
@@ -144,7 +146,7 @@ pub fn apply(
             }
         };
         let id = resources[i].cur_id();
-        if apply_one(&mut resources[i], &doc.value, opts).map_err(|m| fail(&id, m))? {
+        if apply_one(&mut resources[i], &doc.value, opts, schemas).map_err(|m| fail(&id, m))? {
             resources.remove(i);
         } else {
             note_written(&mut resources[i], src, doc);
@@ -166,7 +168,7 @@ pub fn apply(
             );
         }
         let id = resources[i].cur_id();
-        if apply_one(&mut resources[i], &patch, opts).map_err(|m| fail(&id, m))? {
+        if apply_one(&mut resources[i], &patch, opts, schemas).map_err(|m| fail(&id, m))? {
             resources.remove(i);
         } else {
             note_written(&mut resources[i], src, doc);
@@ -266,6 +268,7 @@ fn apply_one(
     r: &mut Resource,
     patch: &Value,
     opts: SmpOptions,
+    schemas: &Schemas,
 ) -> std::result::Result<bool, String> {
     let (name, namespace, kind) = (
         r.name().to_owned(),
@@ -283,7 +286,11 @@ fn apply_one(
             empty_nulls: &r.empty_nulls,
         },
     );
-    let merged = merge2::merge(target, merge2::to_tree(patch, merge2::Extra::default()))?;
+    let merged = merge2::merge(
+        target,
+        merge2::to_tree(patch, merge2::Extra::default()),
+        schemas,
+    )?;
     let Some(merged) = merged else {
         return Ok(true);
     };

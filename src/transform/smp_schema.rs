@@ -7,19 +7,28 @@
 //! replaced whole.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+
+use serde_json::{Map, Value};
 
 const TABLE: &str = include_str!("tables/smp_schema.txt");
 
-/// The schema of one node during a merge.
+/// What a node's schema is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sch {
+enum SchKind {
     /// An object of the type with this index.
     Obj(u32),
     /// A map whose values have the type with this index.
     Map(u32),
     /// A list with merge metadata (index into `Table::lists`).
     List(u32),
+}
+
+/// The schema of one node during a merge, in the table it comes from.
+#[derive(Clone, Copy, Debug)]
+pub struct Sch<'t> {
+    table: &'t Table,
+    kind: SchKind,
 }
 
 /// Merge metadata of one list field.
@@ -33,41 +42,50 @@ pub struct ListMeta {
     pub item: Option<u32>,
 }
 
-struct Table {
+/// One OpenAPI document's merge metadata: top-level kinds, fields and lists by type.
+#[derive(Debug, Default)]
+pub struct Table {
     roots: HashMap<(String, String), u32>,
-    fields: HashMap<(u32, String), Sch>,
+    fields: HashMap<(u32, String), SchKind>,
     lists: Vec<ListMeta>,
+    names: HashMap<String, u32>,
 }
 
-fn table() -> &'static Table {
-    static T: OnceLock<Table> = OnceLock::new();
-    T.get_or_init(|| {
-        let mut names: HashMap<String, u32> = HashMap::new();
-        let mut id = |n: &str| {
-            let next = names.len() as u32;
-            *names.entry(n.to_owned()).or_insert(next)
-        };
-        let mut t = Table {
-            roots: HashMap::new(),
-            fields: HashMap::new(),
-            lists: Vec::new(),
-        };
-        for line in TABLE
+impl Table {
+    fn id(&mut self, name: &str) -> u32 {
+        let next = self.names.len() as u32;
+        *self.names.entry(name.to_owned()).or_insert(next)
+    }
+
+    fn add_list(&mut self, ty: u32, field: &str, meta: ListMeta) {
+        self.lists.push(meta);
+        let idx = (self.lists.len() - 1) as u32;
+        self.fields
+            .insert((ty, field.to_owned()), SchKind::List(idx));
+    }
+
+    /// The Kubernetes 1.21 table kustomize embeds (`tables/smp_schema.txt`).
+    fn from_rows(text: &str) -> Table {
+        let mut t = Table::default();
+        for line in text
             .lines()
             .filter(|l| !l.starts_with('#') && !l.is_empty())
         {
             let p: Vec<&str> = line.split('\t').collect();
             match p.as_slice() {
                 ["root", api, kind, ty] => {
-                    t.roots.insert((api.to_string(), kind.to_string()), id(ty));
+                    let ty = t.id(ty);
+                    t.roots.insert((api.to_string(), kind.to_string()), ty);
                 }
                 ["obj", ty, field, child] => {
+                    let (ty, child) = (t.id(ty), t.id(child));
                     t.fields
-                        .insert((id(ty), field.to_string()), Sch::Obj(id(child)));
+                        .insert((ty, field.to_string()), SchKind::Obj(child));
                 }
                 ["map", ty, field, child] => {
+                    let (ty, child) = (t.id(ty), t.id(child));
                     t.fields
-                        .insert((id(ty), field.to_string()), Sch::Map(id(child)));
+                        .insert((ty, field.to_string()), SchKind::Map(child));
                 }
                 ["list", ty, field, item, strategy, keys] => {
                     let meta = ListMeta {
@@ -77,49 +95,268 @@ fn table() -> &'static Table {
                         } else {
                             keys.split(',').map(str::to_owned).collect()
                         },
-                        item: (*item != "-").then(|| id(item)),
+                        item: (*item != "-").then(|| t.id(item)),
                     };
-                    t.lists.push(meta);
-                    let idx = (t.lists.len() - 1) as u32;
-                    t.fields.insert((id(ty), field.to_string()), Sch::List(idx));
+                    let ty = t.id(ty);
+                    t.add_list(ty, field, meta);
                 }
                 _ => panic!("malformed line in tables/smp_schema.txt: {line}"),
             }
         }
         t
-    })
+    }
+
+    /// The merge metadata of a custom OpenAPI (swagger 2) document, as kyaml reads one:
+    /// definitions named in `x-kubernetes-group-version-kind` are top-level kinds;
+    /// properties (through `$ref`s and `additionalProperties`) lead to lists whose
+    /// `x-kubernetes-patch-strategy` and `x-kubernetes-list-map-keys` (else
+    /// `x-kubernetes-patch-merge-key`) say how they merge.
+    pub fn from_openapi(doc: &Value) -> Result<Table, String> {
+        let Some(root) = doc.as_object() else {
+            return Err("the document is not a mapping".into());
+        };
+        let defs = match root.get("definitions") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(_) => return Err("'definitions' must be a mapping of schemas".into()),
+        };
+        let mut t = Table::default();
+        for (name, def) in &defs {
+            let Some(def) = def.as_object() else {
+                return Err(format!("definition '{name}' must be a mapping"));
+            };
+            let ty = t.id(name);
+            let mut seen = Vec::new();
+            t.add_type(&defs, ty, name, def, &mut seen)?;
+            let gvks = match def.get("x-kubernetes-group-version-kind") {
+                Some(Value::Array(list)) => list.clone(),
+                _ => Vec::new(),
+            };
+            for g in gvks {
+                let text = |k: &str| g.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+                let (group, version, kind) = (text("group"), text("version"), text("kind"));
+                let api = if group.is_empty() {
+                    version
+                } else {
+                    format!("{group}/{version}")
+                };
+                t.roots.insert((api, kind), ty);
+            }
+        }
+        Ok(t)
+    }
+
+    /// The fields of the type `ty` (named `name`), from its schema `def`; inline object
+    /// schemas become types of their own, named after where they are.
+    fn add_type(
+        &mut self,
+        defs: &Map<String, Value>,
+        ty: u32,
+        name: &str,
+        def: &Map<String, Value>,
+        seen: &mut Vec<String>,
+    ) -> Result<(), String> {
+        if seen.iter().any(|s| s == name) {
+            return Ok(());
+        }
+        seen.push(name.to_owned());
+        let props = match def.get("properties") {
+            Some(Value::Object(m)) => m.clone(),
+            None | Some(Value::Null) => Map::new(),
+            Some(_) => return Err(format!("'properties' of '{name}' must be a mapping")),
+        };
+        for (field, schema) in &props {
+            let (child_name, child) = resolve(defs, &format!("{name}.{field}"), schema)?;
+            self.add_field(defs, ty, field, &child_name, &child, seen)?;
+        }
+        // kyaml reads any other field of the object with the `additionalProperties` schema.
+        if let Some(extra) = def.get("additionalProperties").filter(|v| v.is_object()) {
+            let (child_name, child) = resolve(defs, &format!("{name}.*"), extra)?;
+            self.add_field(defs, ty, "*", &child_name, &child, seen)?;
+        }
+        Ok(())
+    }
+
+    fn add_field(
+        &mut self,
+        defs: &Map<String, Value>,
+        ty: u32,
+        field: &str,
+        child_name: &str,
+        child: &Map<String, Value>,
+        seen: &mut Vec<String>,
+    ) -> Result<(), String> {
+        let strategy = child
+            .get("x-kubernetes-patch-strategy")
+            .and_then(Value::as_str);
+        let is_array = child.get("type").is_some_and(|t| {
+            t.as_str() == Some("array")
+                || t.as_array()
+                    .is_some_and(|a| a.len() == 1 && a[0] == "array")
+        });
+        if strategy.is_some() || is_array {
+            let keys = match strategy {
+                None => Vec::new(),
+                Some(_) => match child.get("x-kubernetes-list-map-keys") {
+                    Some(Value::Array(k)) => k
+                        .iter()
+                        .map(|v| v.as_str().unwrap_or("").to_owned())
+                        .collect(),
+                    _ => child
+                        .get("x-kubernetes-patch-merge-key")
+                        .and_then(Value::as_str)
+                        .map(|k| vec![k.to_owned()])
+                        .unwrap_or_default(),
+                },
+            };
+            let mut item = None;
+            if let Some(items) = child.get("items").filter(|_| is_array) {
+                let (item_name, item_schema) = resolve(defs, &format!("{child_name}[]"), items)?;
+                let id = self.id(&item_name);
+                self.add_type(defs, id, &item_name, &item_schema, seen)?;
+                item = Some(id);
+            }
+            let meta = ListMeta {
+                strategy: strategy.unwrap_or("").to_owned(),
+                keys,
+                item,
+            };
+            self.add_list(ty, field, meta);
+            return Ok(());
+        }
+        let id = self.id(child_name);
+        self.fields.insert((ty, field.to_owned()), SchKind::Obj(id));
+        self.add_type(defs, id, child_name, child, seen)
+    }
 }
 
-/// The schema of a top-level object of this apiVersion and kind.
-pub fn root(api_version: &str, kind: &str) -> Option<Sch> {
-    table()
-        .roots
+/// A schema with its `$ref`s followed (kyaml replaces a referring schema with the one it
+/// names), and the type name it has: the definition's, or `inline` for one written in place.
+fn resolve(
+    defs: &Map<String, Value>,
+    inline: &str,
+    schema: &Value,
+) -> Result<(String, Map<String, Value>), String> {
+    let mut name = inline.to_owned();
+    let mut cur = schema;
+    for _ in 0..64 {
+        let Some(r) = cur.get("$ref").and_then(Value::as_str) else {
+            break;
+        };
+        let target = r.strip_prefix("#/definitions/").ok_or_else(|| {
+            format!("unsupported reference '{r}' (only '#/definitions/...' is read)")
+        })?;
+        cur = defs
+            .get(target)
+            .ok_or_else(|| format!("reference '{r}' names no definition"))?;
+        name = target.to_owned();
+    }
+    match cur {
+        Value::Object(m) => Ok((name, m.clone())),
+        _ => Err(format!("the schema of '{inline}' must be a mapping")),
+    }
+}
+
+fn builtin_table() -> &'static Arc<Table> {
+    static T: OnceLock<Arc<Table>> = OnceLock::new();
+    T.get_or_init(|| Arc::new(Table::from_rows(TABLE)))
+}
+
+/// The OpenAPI documents a merge reads (kyaml's global schema): the builtin Kubernetes 1.21
+/// one, a custom one (`openapi: {path: ...}`), or both (a later document's kinds win).
+#[derive(Clone, Debug)]
+pub struct Schemas {
+    tables: Vec<Arc<Table>>,
+}
+
+impl Default for Schemas {
+    fn default() -> Self {
+        Schemas::builtin()
+    }
+}
+
+impl Schemas {
+    /// kustomize's default: the embedded Kubernetes 1.21.2 schema.
+    pub fn builtin() -> Schemas {
+        Schemas {
+            tables: vec![builtin_table().clone()],
+        }
+    }
+
+    /// No document at all.
+    pub fn none() -> Schemas {
+        Schemas { tables: Vec::new() }
+    }
+
+    /// Add a custom document (after the ones already read).
+    pub fn push(&mut self, table: Arc<Table>) {
+        self.tables.push(table);
+    }
+
+    /// Add the builtin document (after the ones already read).
+    pub fn push_builtin(&mut self) {
+        self.tables.push(builtin_table().clone());
+    }
+
+    /// The schema of a top-level object of this apiVersion and kind.
+    pub fn root(&self, api_version: &str, kind: &str) -> Option<Sch<'_>> {
+        let key = (api_version.to_owned(), kind.to_owned());
+        self.tables.iter().rev().find_map(|t| {
+            t.roots.get(&key).map(|&ty| Sch {
+                table: t,
+                kind: SchKind::Obj(ty),
+            })
+        })
+    }
+}
+
+/// The schema of a top-level object of this apiVersion and kind, in the builtin document.
+pub fn root(api_version: &str, kind: &str) -> Option<Sch<'static>> {
+    let t: &'static Table = builtin_table();
+    t.roots
         .get(&(api_version.to_owned(), kind.to_owned()))
-        .map(|&t| Sch::Obj(t))
+        .map(|&ty| Sch {
+            table: t,
+            kind: SchKind::Obj(ty),
+        })
 }
 
-impl Sch {
+impl<'t> Sch<'t> {
+    fn with(self, kind: SchKind) -> Sch<'t> {
+        Sch {
+            table: self.table,
+            kind,
+        }
+    }
+
     /// The schema of field `key` of this node.
-    pub fn field(self, key: &str) -> Option<Sch> {
-        match self {
-            Sch::Obj(t) => table().fields.get(&(t, key.to_owned())).copied(),
-            Sch::Map(t) => Some(Sch::Obj(t)),
-            Sch::List(_) => None,
+    pub fn field(self, key: &str) -> Option<Sch<'t>> {
+        match self.kind {
+            SchKind::Obj(t) => self
+                .table
+                .fields
+                .get(&(t, key.to_owned()))
+                .or_else(|| self.table.fields.get(&(t, "*".to_owned())))
+                .map(|&k| self.with(k)),
+            SchKind::Map(t) => Some(self.with(SchKind::Obj(t))),
+            SchKind::List(_) => None,
         }
     }
 
     /// The schema of this list's elements.
-    pub fn elements(self) -> Option<Sch> {
-        match self {
-            Sch::List(i) => table().lists[i as usize].item.map(Sch::Obj),
+    pub fn elements(self) -> Option<Sch<'t>> {
+        match self.kind {
+            SchKind::List(i) => self.table.lists[i as usize]
+                .item
+                .map(|t| self.with(SchKind::Obj(t))),
             _ => None,
         }
     }
 
     /// Merge metadata, for a list.
-    pub fn list(self) -> Option<&'static ListMeta> {
-        match self {
-            Sch::List(i) => Some(&table().lists[i as usize]),
+    pub fn list(self) -> Option<&'t ListMeta> {
+        match self.kind {
+            SchKind::List(i) => Some(&self.table.lists[i as usize]),
             _ => None,
         }
     }

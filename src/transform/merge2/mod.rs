@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::smp_schema::{self, Sch};
+use super::smp_schema::{Sch, Schemas};
 use node::*;
 pub use node::{from_tree, to_tree, Extra, Node, Unbuilt, N};
 
@@ -74,9 +74,14 @@ fn directive(patch: &Option<N>) -> R<Directive> {
 /// The walk: `sources[0]` is the target (dest), `sources[1]` the patch (origin).
 struct Walk<'p> {
     path: &'p [String],
+    schemas: &'p Schemas,
 }
 
-fn get_schema(schema: Option<Sch>, sources: &[Option<N>; 2]) -> Option<Sch> {
+fn get_schema<'s>(
+    schemas: &'s Schemas,
+    schema: Option<Sch<'s>>,
+    sources: &[Option<N>; 2],
+) -> Option<Sch<'s>> {
     if schema.is_some() {
         return schema;
     }
@@ -96,14 +101,14 @@ fn get_schema(schema: Option<Sch>, sources: &[Option<N>; 2]) -> Option<Sch> {
         if api.is_empty() || kind.is_empty() {
             continue;
         }
-        if let Some(r) = smp_schema::root(&api, &kind) {
+        if let Some(r) = schemas.root(&api, &kind) {
             return Some(r);
         }
     }
     None
 }
 
-impl Walk<'_> {
+impl<'p> Walk<'p> {
     fn here(&self) -> String {
         if self.path.is_empty() {
             "the object".into()
@@ -112,8 +117,8 @@ impl Walk<'_> {
         }
     }
 
-    fn walk(&self, schema: Option<Sch>, sources: [Option<N>; 2]) -> R<Option<N>> {
-        let schema = get_schema(schema, &sources);
+    fn walk(&self, schema: Option<Sch<'p>>, sources: [Option<N>; 2]) -> R<Option<N>> {
+        let schema = get_schema(self.schemas, schema, &sources);
         let kind = sources
             .iter()
             .flatten()
@@ -145,7 +150,7 @@ impl Walk<'_> {
         }
     }
 
-    fn walk_map(&self, schema: Option<Sch>, mut sources: [Option<N>; 2]) -> R<Option<N>> {
+    fn walk_map(&self, schema: Option<Sch<'p>>, mut sources: [Option<N>; 2]) -> R<Option<N>> {
         let Some(dest) = visit_map(&sources)? else {
             return Ok(None);
         };
@@ -166,13 +171,21 @@ impl Walk<'_> {
             ];
             let mut path = self.path.to_vec();
             path.push(key.clone());
-            let val = Walk { path: &path }.walk(sub, fv)?;
+            let val = Walk {
+                path: &path,
+                schemas: self.schemas,
+            }
+            .walk(sub, fv)?;
             set_field(&dest, &key, val)?;
         }
         Ok(Some(dest))
     }
 
-    fn walk_associative(&self, schema: Option<Sch>, mut sources: [Option<N>; 2]) -> R<Option<N>> {
+    fn walk_associative(
+        &self,
+        schema: Option<Sch<'p>>,
+        mut sources: [Option<N>; 2],
+    ) -> R<Option<N>> {
         let Some(dest) = visit_list(&sources, true)? else {
             return Ok(None);
         };
@@ -191,7 +204,7 @@ impl Walk<'_> {
 
     fn set_associative(
         &self,
-        schema: Option<Sch>,
+        schema: Option<Sch<'p>>,
         sources: &[Option<N>; 2],
         mut values_list: Vec<Vec<String>>,
         keys: &[String],
@@ -465,8 +478,8 @@ fn append_list_node(dst: &N, src: &N, keys: &[String]) -> R<()> {
 
 /// Merge `patch` into `target` the way kustomize's strategic merge does. `None` means the
 /// patch deleted the whole object.
-pub fn merge(target: N, patch: N) -> Result<Option<N>, String> {
-    Walk { path: &[] }.walk(None, [Some(target), Some(patch)])
+pub fn merge(target: N, patch: N, schemas: &Schemas) -> Result<Option<N>, String> {
+    Walk { path: &[], schemas }.walk(None, [Some(target), Some(patch)])
 }
 
 #[cfg(test)]
@@ -478,6 +491,7 @@ mod tests {
         merge(
             to_tree(&target, Extra::default()),
             to_tree(&patch, Extra::default()),
+            &Schemas::builtin(),
         )
         .unwrap()
         .map(|n| from_tree(&n).value)
