@@ -206,7 +206,7 @@ fn suppression_silences_one_rule_on_one_object() {
 }
 
 const JOBSET_ROWS: &str = "podTemplates:
-- group: jobset.x-k8s.io
+- group: workloads.example.com
   kind: JobSet
   spec: spec/replicatedJobs/*/template/spec/template/spec
   labels: spec/replicatedJobs/*/template/spec/template/metadata/labels

@@ -262,7 +262,9 @@ pub fn resolve_file(
     } else {
         restrictor
     };
-    let joined = kfile.dir.join(entry);
+    // Joined and cleaned lexically first, as Go's filepath.Join does: `sub/../x.yaml` reads
+    // x.yaml even when `sub` does not exist.
+    let joined = lexical_join(&kfile.dir, entry);
     let canonical = joined.canonicalize().map_err(|e| {
         Error::at(
             &kfile.path,
