@@ -106,8 +106,25 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     .and_then(Value::as_f64)
                     .unwrap_or(1.0),
                 "DaemonSet" => 0.0,
-                // A PodTemplate object runs nothing by itself.
-                "PodTemplate" => 0.0,
+                // Templates run nothing by themselves: a PodTemplate, KServe's serving
+                // runtimes (their pods are the InferenceServices'), Kubeflow's training
+                // runtimes (their pods are the TrainJobs').
+                "PodTemplate" | "ServingRuntime" | "ClusterServingRuntime" | "TrainingRuntime"
+                | "ClusterTrainingRuntime" => 0.0,
+                // KServe scales each component between its min and max replicas.
+                "InferenceService" => {
+                    let component = pt
+                        .spec_ptr
+                        .strip_prefix("/spec/")
+                        .and_then(|p| p.split('/').next())
+                        .unwrap_or("predictor");
+                    let at = |f: &str| {
+                        w.value
+                            .pointer(&format!("/spec/{component}/{f}"))
+                            .and_then(Value::as_f64)
+                    };
+                    at("maxReplicas").or_else(|| at("minReplicas")).unwrap_or(1.0)
+                }
                 _ => replicas,
             };
             let gpus = peak * gpus_per_pod(pt);
