@@ -17,21 +17,29 @@ pub const RULE: Rule = Rule {
     check: Check::Objects(check),
 };
 
+/// The plain scalars of `r` that YAML 1.1 readers type differently: (pointer in the
+/// object, the text as written, the value kforge read), in document order. Shared with KF106.
+pub(crate) fn yaml11_scalars(
+    r: &crate::resource::Resource,
+) -> impl Iterator<Item = (&str, &str, &serde_json::Value)> {
+    // A document that was one item of a `List` has pointers under `/items/<n>`.
+    let prefix = r
+        .origin
+        .item
+        .map(|j| format!("/items/{j}"))
+        .unwrap_or_default();
+    r.spans
+        .yaml11_differences()
+        .iter()
+        .filter_map(move |(pointer, text)| {
+            let rel = pointer.strip_prefix(prefix.as_str())?;
+            Some((rel, text.as_str(), r.value.pointer(rel)?))
+        })
+}
+
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     for (i, o) in cx.objects.iter().enumerate() {
-        let r = o.resource;
-        let prefix = r
-            .origin
-            .item
-            .map(|j| format!("/items/{j}"))
-            .unwrap_or_default();
-        for (pointer, text) in r.spans.yaml11_differences() {
-            let Some(rel) = pointer.strip_prefix(prefix.as_str()) else {
-                continue;
-            };
-            let Some(value) = r.value.pointer(rel) else {
-                continue;
-            };
+        for (rel, text, value) in yaml11_scalars(o.resource) {
             // In a plain manifest applied as written, a string that YAML 1.1 reads as
             // something else is rejected: KF106 reports it.
             if cx.applied_as_written && value.is_string() {

@@ -7,6 +7,7 @@
 //! Sources that only kustomize reads are YAML 1.2 to it (the text stays a string, and its
 //! output quotes it): there the same text is KF103's warning.
 
+use super::kf103_yaml11_ambiguous_scalar::yaml11_scalars;
 use super::{Check, Rule};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -27,17 +28,8 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         return;
     }
     for (i, o) in cx.objects.iter().enumerate() {
-        let r = o.resource;
-        let prefix = r
-            .origin
-            .item
-            .map(|j| format!("/items/{j}"))
-            .unwrap_or_default();
-        for (pointer, text) in r.spans.yaml11_differences() {
-            let Some(rel) = pointer.strip_prefix(prefix.as_str()) else {
-                continue;
-            };
-            if !r.value.pointer(rel).is_some_and(|v| v.is_string()) {
+        for (rel, text, value) in yaml11_scalars(o.resource) {
+            if !value.is_string() {
                 continue;
             }
             out.push(cx.finding(RULE.meta, i)
