@@ -172,6 +172,10 @@ pub struct Resource {
     /// Its nulls written with no text at all (`key:`), which kyaml keeps as empty nodes: a
     /// strategic merge drops them where it walks (other nulls it keeps).
     pub empty_nulls: Vec<crate::source::EmptyNull>,
+    /// Its annotation values that are numbers, booleans, nulls or timestamps, with the text
+    /// they were written as (`(pointer, text)`): kustomize writes them out as that text,
+    /// unless a JSON patch re-read the object from JSON.
+    pub annotation_texts: Vec<(String, String)>,
     /// A generated ConfigMap or Secret whose name gets kustomize's content hash at the end.
     pub needs_hash: bool,
     /// Rendered from a helm chart: kustomize's `namespace` transformer skips it.
@@ -205,6 +209,7 @@ impl Resource {
             suffixes: Vec::new(),
             shared_values: Vec::new(),
             empty_nulls: Vec::new(),
+            annotation_texts: Vec::new(),
             needs_hash: false,
             helm_generated: false,
             written: Vec::new(),

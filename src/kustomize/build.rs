@@ -191,7 +191,7 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
     for r in &mut resources {
         r.write_out_empty_nulls();
         transform::internal::strip(&mut r.value);
-        annotations_as_text(&mut r.value);
+        annotations_as_text(r);
     }
     transform::sort::apply(&mut resources, kfile.kustomization.sort_options.as_ref());
     Ok(BuildOutput {
@@ -201,21 +201,39 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
 }
 
 /// kustomize writes every annotation value as a string (`port: 8080` comes out as
-/// `port: "8080"`); labels are left as they are.
-fn annotations_as_text(value: &mut serde_json::Value) {
+/// `port: "8080"`), spelled as in the file it came from (`0x1F`, `1.50`, `~`, and `""` for
+/// a key with no value); a mapping or list there comes out as `""`. Labels are left as
+/// they are.
+fn annotations_as_text(r: &mut Resource) {
     use serde_json::Value;
-    let Some(annotations) = value
+    let texts = std::mem::take(&mut r.annotation_texts);
+    let Some(annotations) = r
+        .value
         .pointer_mut("/metadata/annotations")
         .and_then(Value::as_object_mut)
     else {
         return;
     };
-    for v in annotations.values_mut() {
+    for (key, v) in annotations.iter_mut() {
         let text = match v {
-            Value::String(_) | Value::Object(_) | Value::Array(_) => continue,
-            Value::Null => "null".to_owned(),
-            Value::Bool(b) => b.to_string(),
-            Value::Number(n) => crate::emit::format::format_number(n),
+            Value::Object(_) | Value::Array(_) => String::new(),
+            _ => {
+                let pointer = crate::source::pointer::from_tokens(["metadata", "annotations", key]);
+                // The latest text written there (a strategic-merge patch adds its own).
+                let spelled = texts
+                    .iter()
+                    .rev()
+                    .find(|(p, _)| *p == pointer)
+                    .map(|(_, t)| t);
+                match (spelled, &*v) {
+                    // The value read from the file, unless something wrote another since.
+                    (Some(t), v) if crate::source::resolves_to(t, v) => t.clone(),
+                    (_, Value::String(_)) => continue,
+                    (_, Value::Bool(b)) => b.to_string(),
+                    (_, Value::Number(n)) => crate::emit::format::format_number(n),
+                    _ => "null".to_owned(),
+                }
+            }
         };
         *v = Value::String(text);
     }

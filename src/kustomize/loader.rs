@@ -309,6 +309,7 @@ fn expand_documents(
                 }
                 let mut r = Resource::new(doc.value, origin, spans.clone());
                 r.empty_nulls = spans.empty_nulls().to_vec();
+                r.annotation_texts = spans.annotation_texts().to_vec();
                 out.push(r);
                 continue;
             }

@@ -7,5 +7,6 @@ pub mod spans;
 pub mod timestamp;
 pub mod yaml;
 
+pub use scalar::resolves_to;
 pub use spans::EmptyNull;
 pub use yaml::{Document, Limits, NodeSpan, Pos, Schema, SpanIndex, YamlError};

@@ -61,6 +61,19 @@ const NON_FINITE: &[&str] = &[
     ".NAN",
 ];
 
+/// `.inf`, `-.Inf`, `.nan`, ...: floats that JSON cannot hold.
+pub(crate) fn is_non_finite(text: &str) -> bool {
+    NON_FINITE.contains(&text)
+}
+
+/// Whether plain `text`, typed as kustomize types resources, is `value`.
+pub fn resolves_to(text: &str, value: &Value) -> bool {
+    if text.is_empty() {
+        return value.is_null();
+    }
+    resolve_v3(text).is_ok_and(|v| v == *value)
+}
+
 fn non_finite(text: &str) -> Result<Value, String> {
     Err(format!(
         "{text} is not representable in JSON (kustomize fails on it too); quote it if you meant a string"

@@ -34,6 +34,7 @@ pub struct SpanIndex {
     keys: String,
     yaml11: Vec<(String, String)>,
     empty_nulls: Vec<EmptyNull>,
+    annotation_texts: Vec<(String, String)>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -146,6 +147,11 @@ impl SpanIndex {
         self.empty_nulls.push(EmptyNull { pointer, in_flow });
     }
 
+    /// Record how a scalar annotation value that is not a string was written.
+    pub(super) fn push_annotation_text(&mut self, pointer: String, text: String) {
+        self.annotation_texts.push((pointer, text));
+    }
+
     /// Move every position down by `lines`.
     pub(super) fn shift_lines(&mut self, lines: u32) {
         for n in &mut self.nodes {
@@ -236,6 +242,13 @@ impl SpanIndex {
     /// from the yaml.v3 rules kustomize uses: `(pointer, text)`, in document order.
     pub fn yaml11_differences(&self) -> &[(String, String)] {
         &self.yaml11
+    }
+
+    /// Annotation values (`metadata.annotations.<key>` of the document's object) that are
+    /// numbers, booleans, nulls or timestamps, with the text they were written as: `(pointer, text)`.
+    /// kustomize writes annotation values as strings spelled as in the file (`0x1F`, `~`).
+    pub fn annotation_texts(&self) -> &[(String, String)] {
+        &self.annotation_texts
     }
 
     /// The nulls written with no text at all, in document order.

@@ -125,6 +125,14 @@ enum Frame {
     },
 }
 
+/// `/metadata/annotations/<key>` (a List's items are re-read from JSON by kustomize, so
+/// their annotations keep no spelling).
+fn is_annotation_value(pointer: &str) -> bool {
+    pointer
+        .strip_prefix("/metadata/annotations/")
+        .is_some_and(|key| !key.contains('/'))
+}
+
 /// `0755`: an octal number for YAML 1.1 and Go readers, the decimal 755 for YAML 1.2 ones.
 fn is_leading_zero_octal(text: &str) -> bool {
     let digits = text.trim_start_matches(['-', '+']);
@@ -340,8 +348,20 @@ impl Builder {
                 } else {
                     text
                 };
-                let value = resolve_scalar(&text, style, core.as_deref(), self.schema)
-                    .map_err(|m| err(pos, m))?;
+                let value = match resolve_scalar(&text, style, core.as_deref(), self.schema) {
+                    Ok(v) => v,
+                    // kustomize writes annotation values out as text before anything
+                    // reads `.inf` or `.nan` as a number.
+                    Err(_)
+                        if self.schema == Schema::Kyaml
+                            && super::scalar::is_non_finite(&text)
+                            && self.stack.len() == 3
+                            && is_annotation_value(&self.child_pointer()) =>
+                    {
+                        Value::String(text.to_string())
+                    }
+                    Err(m) => return Err(err(pos, m)),
+                };
                 if self.schema == Schema::Kyaml
                     && style == ScalarStyle::Plain
                     && tag.is_none()
@@ -355,6 +375,20 @@ impl Builder {
                 {
                     let pointer = self.child_pointer();
                     self.spans.push_empty_null(pointer, self.flow_depth > 0);
+                }
+                if self.schema == Schema::Kyaml
+                    && value.as_str() != Some(&*text)
+                    && self.stack.len() == 3
+                {
+                    let pointer = self.child_pointer();
+                    if is_annotation_value(&pointer) {
+                        let spelled = if no_text(&text, &span, source) {
+                            ""
+                        } else {
+                            &text
+                        };
+                        self.spans.push_annotation_text(pointer, spelled.to_owned());
+                    }
                 }
                 self.record(pos, NodeKind::Leaf);
                 if anchor != 0 {

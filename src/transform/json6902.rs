@@ -100,6 +100,7 @@ pub fn apply(
         // kustomize re-reads the patched object from JSON: no YAML node is shared any more.
         r.shared_values.clear();
         r.write_out_empty_nulls();
+        r.annotation_texts.clear();
         super::internal::inject(r);
         let result = apply_ops(&mut r.value, &ops.ops);
         super::internal::remove(&mut r.value);

@@ -176,11 +176,14 @@ pub fn apply(
     Ok(())
 }
 
-/// Remember which fields the patch wrote, so findings on them point into the patch.
+/// Remember which fields the patch wrote, so findings on them point into the patch, and
+/// how it spelled the annotation values it wrote (kustomize keeps that text).
 /// Maps are followed down to their leaves; list elements with a `name` are matched to the
 /// object's element of the same name (kustomize merges them by key, not by index); other
 /// lists are one entry.
 fn note_written(r: &mut Resource, src: &PatchSource, doc: &SmpDoc) {
+    r.annotation_texts
+        .extend(doc.spans.annotation_texts().iter().cloned());
     struct Leaf {
         target: String,
         source: String,
