@@ -193,6 +193,11 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
         transform::internal::strip(&mut r.value);
         annotations_as_text(r);
     }
+    if let Some(o) = &kfile.kustomization.sort_options {
+        transform::sort::check(o).map_err(|(field, m)| {
+            Error::at(&kfile.path, kfile.pos(&format!("/sortOptions{field}")), m)
+        })?;
+    }
     transform::sort::apply(&mut resources, kfile.kustomization.sort_options.as_ref());
     Ok(BuildOutput {
         resources,

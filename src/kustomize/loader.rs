@@ -211,6 +211,7 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
                 format!("invalid kustomization field '{field}': {inner}{hint}"),
             )
         })?;
+    check_kind_and_version(&kustomization, &path, &doc)?;
     kustomization.convert_legacy_helm();
     let canonical = dir
         .canonicalize()
@@ -223,6 +224,54 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
         spans: doc.spans,
     })
 }
+
+/// kustomize accepts the kinds `Kustomization` and `Component` (none means the first), each
+/// with one apiVersion (none means that one).
+fn check_kind_and_version(k: &Kustomization, path: &Path, doc: &Document) -> Result<()> {
+    // Field names are matched ignoring case: find the key as written (the last one wins).
+    let at = |field: &str| {
+        let key = doc
+            .value
+            .as_object()?
+            .keys()
+            .filter(|key| key.eq_ignore_ascii_case(field))
+            .last()?;
+        let mut ptr = String::new();
+        push_token(&mut ptr, key);
+        doc.spans.get(&ptr).map(|s| s.value)
+    };
+    let kind = k.kind.as_deref().filter(|k| !k.is_empty());
+    let kind = match kind {
+        None | Some("Kustomization") => "Kustomization",
+        Some("Component") => "Component",
+        Some(other) => {
+            return Err(Error::at(
+                path,
+                at("kind"),
+                format!("kind '{other}' is neither 'Kustomization' nor 'Component' (kustomize accepts only these, spelled so)"),
+            ))
+        }
+    };
+    let required = if kind == "Component" {
+        COMPONENT_VERSION
+    } else {
+        KUSTOMIZATION_VERSION
+    };
+    match k.api_version.as_deref() {
+        None | Some("") => Ok(()),
+        Some(v) if v == required => Ok(()),
+        Some(v) => Err(Error::at(
+            path,
+            at("apiVersion"),
+            format!("apiVersion '{v}' is not the one for a {kind}; write 'apiVersion: {required}' (or leave it out)"),
+        )),
+    }
+}
+
+/// The apiVersion of a `kind: Kustomization`.
+const KUSTOMIZATION_VERSION: &str = "kustomize.config.k8s.io/v1beta1";
+/// The apiVersion of a `kind: Component`.
+const COMPONENT_VERSION: &str = "kustomize.config.k8s.io/v1alpha1";
 
 /// Resolve `entry` relative to the kustomization in `kfile`, checking the load restrictor.
 ///
