@@ -117,7 +117,11 @@ fn select<'c>(
     if c.len() == 1 {
         return Ok(Some(c[0]));
     }
-    c.retain(|c| c.prefixes == referrer.prefixes && c.suffixes == referrer.suffixes);
+    // First empty prefixes or suffixes match anything, then (if still several) not.
+    c.retain(|c| affixes_match(c, referrer, true));
+    if c.len() > 1 {
+        c.retain(|c| affixes_match(c, referrer, false));
+    }
     match c.len() {
         0 => Ok(None),
         1 => Ok(Some(c[0])),
@@ -143,6 +147,18 @@ fn select<'c>(
             }
         }
     }
+}
+
+/// kustomize's comparison of the prefixes and suffixes two objects were given, each list
+/// in the order applied: one list must end with the other (`[one-]` matches
+/// `[mid-, one-]`); with `allow_empty`, an empty list on either side matches anything.
+fn affixes_match(c: &Candidate, referrer: &Referrer, allow_empty: bool) -> bool {
+    let ends_alike = |a: &[String], b: &[String]| {
+        let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        ((!short.is_empty() || long.is_empty()) && long.ends_with(short))
+            || (allow_empty && short.is_empty())
+    };
+    ends_alike(&c.prefixes, referrer.prefixes) && ends_alike(&c.suffixes, referrer.suffixes)
 }
 
 /// Candidates that may be referred to under one name (kustomize's sieve starts from the
