@@ -191,7 +191,8 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
     for r in &mut resources {
         r.write_out_empty_nulls();
         transform::internal::strip(&mut r.value);
-        annotations_as_text(r);
+        annotations_as_text(r)?;
+        check_writable(r)?;
     }
     if let Some(o) = &kfile.kustomization.sort_options {
         transform::sort::check(o).map_err(|(field, m)| {
@@ -209,7 +210,10 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
 /// `port: "8080"`), spelled as in the file it came from (`0x1F`, `1.50`, `~`, and `""` for
 /// a key with no value); a mapping or list there comes out as `""`. Labels are left as
 /// they are.
-fn annotations_as_text(r: &mut Resource) {
+///
+/// It writes the keys unquoted too: a key its reader types as a number, boolean, null or
+/// date (`"1"`, even quoted in the file) fails the build.
+fn annotations_as_text(r: &mut Resource) -> Result<()> {
     use serde_json::Value;
     let texts = std::mem::take(&mut r.annotation_texts);
     let Some(annotations) = r
@@ -217,8 +221,21 @@ fn annotations_as_text(r: &mut Resource) {
         .pointer_mut("/metadata/annotations")
         .and_then(Value::as_object_mut)
     else {
-        return;
+        return Ok(());
     };
+    if let Some((key, what)) = crate::source::first_typed_key(annotations.keys()) {
+        let key = key.clone();
+        let pointer = crate::source::pointer::from_tokens(["metadata", "annotations", &key]);
+        let pos = match r.origin.item {
+            None => r.spans.nearest(&pointer).map(|s| s.key.unwrap_or(s.value)),
+            Some(_) => None,
+        };
+        return Err(Error::at(
+            &r.origin.file,
+            pos,
+            crate::source::typed_key_message(&key, what, false),
+        ));
+    }
     for (key, v) in annotations.iter_mut() {
         let text = match v {
             Value::Object(_) | Value::Array(_) => String::new(),
@@ -242,6 +259,60 @@ fn annotations_as_text(r: &mut Resource) {
         };
         *v = Value::String(text);
     }
+    Ok(())
+}
+
+/// Characters that kustomize's YAML round trip cannot read back ("control characters are
+/// not allowed"): DEL, the C1 controls other than NEL, U+FFFE and U+FFFF. Other control
+/// characters are written escaped and survive.
+fn unwritable(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// kustomize fails on an object holding an [`unwritable`] character in a key or a string.
+fn check_writable(r: &Resource) -> Result<()> {
+    fn find(v: &serde_json::Value, ptr: &mut String) -> Option<char> {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => s.chars().find(|&c| unwritable(c)),
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| {
+                let len = ptr.len();
+                ptr.push_str(&format!("/{i}"));
+                let found = find(x, ptr);
+                if found.is_none() {
+                    ptr.truncate(len);
+                }
+                found
+            }),
+            Value::Object(m) => m.iter().find_map(|(k, x)| {
+                let len = ptr.len();
+                crate::source::pointer::push_token(ptr, k);
+                let found = k.chars().find(|&c| unwritable(c)).or_else(|| find(x, ptr));
+                if found.is_none() {
+                    ptr.truncate(len);
+                }
+                found
+            }),
+            _ => None,
+        }
+    }
+    let mut ptr = String::new();
+    let Some(c) = find(&r.value, &mut ptr) else {
+        return Ok(());
+    };
+    let pos = match r.origin.item {
+        None => r.spans.nearest(&ptr).map(|s| s.value),
+        Some(_) => None,
+    };
+    Err(Error::at(
+        &r.origin.file,
+        pos,
+        format!(
+            "{} holds the control character U+{:04X}, which kustomize cannot write out (yaml: control characters are not allowed); remove it, or keep binary content in a Secret or binaryData",
+            if ptr.is_empty() { "the object".to_owned() } else { format!("'{}'", ptr.escape_debug()) },
+            c as u32
+        ),
+    ))
 }
 
 impl Builder<'_> {

@@ -332,6 +332,9 @@ fn expand_documents(
     out: &mut Vec<Resource>,
 ) -> Result<()> {
     for (i, doc) in docs.into_iter().enumerate() {
+        if let (true, Some(k)) = (strict, doc.spans.typed_keys().first()) {
+            return Err(Error::at(file, Some(k.pos), k.message()));
+        }
         let spans = Arc::new(doc.spans);
         let origin = Origin {
             file: file.to_path_buf(),

@@ -66,6 +66,32 @@ pub(crate) fn is_non_finite(text: &str) -> bool {
     NON_FINITE.contains(&text)
 }
 
+/// What yaml.v3 (kustomize's reader) types plain `text` as when it is not a string:
+/// `number`, `boolean`, `null` or `timestamp`. kustomize cannot build an object with such
+/// a mapping key (`1:`, `true:`, `null:`), nor an annotation, label or generated data key
+/// it writes with such text.
+pub fn typed_key(text: &str) -> Option<&'static str> {
+    if text.is_empty() {
+        return None;
+    }
+    match resolve_v3(text) {
+        Err(_) => Some("number"),
+        Ok(Value::Null) => Some("null"),
+        Ok(Value::Bool(_)) => Some("boolean"),
+        Ok(Value::Number(_)) => Some("number"),
+        Ok(Value::String(s)) if s != text => Some("timestamp"),
+        Ok(_) => None,
+    }
+}
+
+/// The first of `keys` that [`typed_key`] types, with what it is read as.
+pub fn first_typed_key<'k>(
+    keys: impl IntoIterator<Item = &'k String>,
+) -> Option<(&'k String, &'static str)> {
+    keys.into_iter()
+        .find_map(|k| typed_key(k).map(|what| (k, what)))
+}
+
 /// Whether plain `text`, typed as kustomize types resources, is `value`.
 pub fn resolves_to(text: &str, value: &Value) -> bool {
     if text.is_empty() {

@@ -337,7 +337,20 @@ impl Builder {
                 self.count(pos)?;
                 if self.expecting_key() {
                     let is_merge = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+                    let typed = if self.schema == Schema::Kyaml
+                        && style == ScalarStyle::Plain
+                        && tag.is_none()
+                        && !is_merge
+                    {
+                        super::scalar::typed_key(&text)
+                    } else {
+                        None
+                    };
                     self.set_key(text.into_owned(), pos, is_merge);
+                    if let Some(what) = typed {
+                        let pointer = self.child_pointer();
+                        self.spans.push_typed_key(pointer, pos, what);
+                    }
                     return Ok(());
                 }
                 let core = tag
@@ -520,11 +533,13 @@ pub fn parse_stream(
     limits: Limits,
 ) -> Result<Vec<Document>, YamlError> {
     let text = within_limit(text, limits)?;
-    super::pieces::parse(text, schema, limits, super::pieces::PIECE_BYTES)
+    super::pieces::parse(&text, schema, limits, super::pieces::PIECE_BYTES)
 }
 
-/// The text without a byte order mark, if it is not larger than the limit.
-fn within_limit(text: &str, limits: Limits) -> Result<&str, YamlError> {
+/// The text without byte order marks, if it is not larger than the limit. A BOM may open
+/// the stream and every document after a `---` line (kustomize reads each document on its
+/// own, and yaml.v3 skips a BOM at the start).
+fn within_limit(text: &str, limits: Limits) -> Result<Cow<'_, str>, YamlError> {
     if text.len() > limits.max_bytes {
         return Err(err(
             Pos { line: 1, col: 1 },
@@ -535,7 +550,22 @@ fn within_limit(text: &str, limits: Limits) -> Result<&str, YamlError> {
             ),
         ));
     }
-    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if !text.contains("\n\u{feff}") {
+        return Ok(Cow::Borrowed(text));
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut after_marker = false;
+    for line in text.split_inclusive('\n') {
+        let line = match line.strip_prefix('\u{feff}') {
+            Some(rest) if after_marker => rest,
+            _ => line,
+        };
+        after_marker =
+            line.starts_with("---") && line[3..].chars().next().is_none_or(char::is_whitespace);
+        out.push_str(line);
+    }
+    Ok(Cow::Owned(out))
 }
 
 pub use super::pieces::parse_stream_in_pieces;
@@ -634,7 +664,7 @@ pub fn parse_single_last_key_wins(
     limits: Limits,
 ) -> Result<Option<Document>, YamlError> {
     let docs = parse_serial(
-        within_limit(text, limits)?,
+        &within_limit(text, limits)?,
         schema,
         limits,
         Duplicates::LastWins,

@@ -87,6 +87,7 @@ pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> 
         name_affix::apply_suffix(resources, s, &cfg.name_suffix)
             .map_err(|e| here(e, "nameSuffix"))?;
     }
+    check_written_keys(steps, resources)?;
     labels::apply(resources, &k.labels, &k.common_labels, cfg).map_err(|e| here(e, "labels"))?;
     annotations::apply(resources, &k.common_annotations, cfg)
         .map_err(|e| here(e, "commonAnnotations"))?;
@@ -97,6 +98,38 @@ pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> 
     replacements::apply(resources, steps.replacements)?;
     for step in steps.plugins {
         plugins::apply(resources, step)?;
+    }
+    Ok(())
+}
+
+/// kustomize writes label and annotation keys as plain YAML text, so a key that its reader
+/// types as a number, boolean, null or date (`"1"`, `"true"`) makes the build fail once it
+/// is on an object.
+fn check_written_keys(steps: &Steps, resources: &[Resource]) -> Result<()> {
+    if resources.is_empty() {
+        return Ok(());
+    }
+    let k = steps.kustomization;
+    let fields = k
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (format!("/labels/{i}/pairs"), &l.pairs))
+        .chain([
+            ("/commonLabels".to_owned(), &k.common_labels),
+            ("/commonAnnotations".to_owned(), &k.common_annotations),
+        ]);
+    for (field, map) in fields {
+        if let Some((key, what)) = crate::source::first_typed_key(map.keys()) {
+            let mut ptr = field.clone();
+            crate::source::pointer::push_token(&mut ptr, key);
+            let pos = steps.spans.nearest(&ptr).map(|s| s.key.unwrap_or(s.value));
+            return Err(Error::at(
+                steps.file,
+                pos,
+                crate::source::typed_key_message(key, what, false),
+            ));
+        }
     }
     Ok(())
 }

@@ -47,6 +47,10 @@ pub fn documents(src: &PatchSource, docs: Vec<Document>) -> Result<Vec<SmpDoc>> 
     let mut out = Vec::new();
     for doc in docs {
         let pos = doc_pos(src, &doc);
+        if let Some(k) = doc.spans.typed_keys().first() {
+            let at = if src.from_file { Some(k.pos) } else { pos };
+            return Err(Error::at(&src.file, at, k.message()));
+        }
         let map = match &doc.value {
             Value::Null => continue,
             Value::Object(m) if m.is_empty() => continue,
