@@ -105,10 +105,14 @@ pub fn validate_path_policy(
     policy: &Policy,
 ) -> Result<report::Target> {
     let built = path.is_dir() && kustomize::loader::find_kustomization(path).is_ok();
-    let resources = if built {
-        build_dir(path, options)?.resources
+    let (resources, notices) = if built {
+        let out = build_dir(path, options)?;
+        (out.resources, out.notices)
     } else {
-        kustomize::loader::load_manifests(path, &options.limits)?
+        (
+            kustomize::loader::load_manifests(path, &options.limits)?,
+            Vec::new(),
+        )
     };
     // A kustomization build is a whole environment; loose manifests are one only when the
     // policy says so.
@@ -117,7 +121,7 @@ pub fn validate_path_policy(
     Ok(report::Target {
         name: path.display().to_string(),
         objects: resources.len(),
-        findings: validate::validate_policy(&resources, crds, &policy),
+        findings: validate::validate_build(&resources, &notices, crds, &policy),
     })
 }
 
@@ -356,8 +360,10 @@ impl Repo {
     /// The findings of one environment, with the repository's CRDs known and its
     /// `kforge.yaml` applied (rule levels for `env`, excluded files dropped).
     pub fn validate(&self, env: &str) -> Result<Vec<Finding>> {
-        let mut findings = validate::validate_policy(
-            &self.build(env)?.resources,
+        let out = self.build(env)?;
+        let mut findings = validate::validate_build(
+            &out.resources,
+            &out.notices,
             &self.crds,
             &self.config.policy(Some(env)),
         );

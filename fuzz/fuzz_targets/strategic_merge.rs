@@ -35,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
         target: None,
         options: Default::default(),
         store_previous_id: true,
+        entry: Default::default(),
     };
     if patches::apply(&mut objects, &[patch]).is_ok() {
         let _ = kforge::to_yaml(&objects);

@@ -56,6 +56,9 @@ pub struct BuildOutput {
     pub resources: Vec<Resource>,
     /// Warnings (deprecated fields), as kustomize prints them on stderr.
     pub warnings: Vec<String>,
+    /// Kustomization entries that had no effect (kustomize says nothing about them):
+    /// `kforge build` prints them as warnings, validation reports them (KF106).
+    pub notices: Vec<crate::model::Ineffective>,
 }
 
 /// An ordered set of objects whose current ids are unique.
@@ -162,6 +165,8 @@ struct Builder<'a> {
     /// `namespace:` of each kustomization on the stack (helm charts inherit the nearest).
     namespaces: Vec<Option<String>>,
     warnings: Vec<String>,
+    /// Entries that had no effect, in build order.
+    notices: Vec<crate::model::Ineffective>,
 }
 
 /// Build the kustomization in `dir`, as `kubectl kustomize DIR` does.
@@ -171,6 +176,7 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
         stack: Vec::new(),
         namespaces: Vec::new(),
         warnings: Vec::new(),
+        notices: Vec::new(),
     };
     // A Component built on its own is built like a Kustomization, as kustomize does.
     let kfile = load_kustomization(dir, &opts.limits)?;
@@ -203,6 +209,7 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
     Ok(BuildOutput {
         resources,
         warnings: b.warnings,
+        notices: b.notices,
     })
 }
 
@@ -629,7 +636,8 @@ impl Builder<'_> {
             config: &config,
             plugins: &plugins,
         };
-        transform::run_pipeline(&steps, acc.set.items_mut())?;
+        let notices = transform::run_pipeline(&steps, acc.set.items_mut())?;
+        self.notices.extend(notices);
         self.validate(kfile, acc.set.items())?;
         if let Some(vars) = &k.vars {
             transform::vars::bind(acc.set.items_mut(), vars, &mut acc.vars)

@@ -234,8 +234,7 @@ fn check_kind_and_version(k: &Kustomization, path: &Path, doc: &Document) -> Res
             .value
             .as_object()?
             .keys()
-            .filter(|key| key.eq_ignore_ascii_case(field))
-            .last()?;
+            .rfind(|key| key.eq_ignore_ascii_case(field))?;
         let mut ptr = String::new();
         push_token(&mut ptr, key);
         doc.spans.get(&ptr).map(|s| s.value)

@@ -39,7 +39,7 @@ pub mod vars;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::model::Kustomization;
+use crate::model::{EntryAt, Ineffective, Kustomization};
 use crate::resource::Resource;
 use crate::source::SpanIndex;
 
@@ -65,8 +65,11 @@ pub struct Steps<'a> {
     pub plugins: &'a [plugins::Step],
 }
 
-/// Apply one kustomization's transformers, in kustomize's order, to `resources`.
-pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> {
+/// Apply one kustomization's transformers, in kustomize's order, to `resources`; returns
+/// the entries that had no effect (a `patches` target, an `images` entry, a
+/// `labels[].fields` spec or a `replacements` target selecting nothing).
+pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<Vec<Ineffective>> {
+    let mut notices = Vec::new();
     let k = steps.kustomization;
     let cfg = steps.config;
     let here = |e: Error, field: &str| {
@@ -75,7 +78,7 @@ pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> 
             steps.spans.get(&format!("/{field}")).and_then(|s| s.key),
         )
     };
-    patches::apply(resources, steps.patches)?;
+    patches::apply_noting(resources, steps.patches, &mut notices)?;
     if let Some(ns) = &k.namespace {
         namespace::apply(resources, ns, cfg).map_err(|e| here(e, "namespace"))?;
     }
@@ -88,18 +91,83 @@ pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> 
             .map_err(|e| here(e, "nameSuffix"))?;
     }
     check_written_keys(steps, resources)?;
+    label_fields_selecting_nothing(steps, resources, &mut notices);
     labels::apply(resources, &k.labels, &k.common_labels, cfg).map_err(|e| here(e, "labels"))?;
     annotations::apply(resources, &k.common_annotations, cfg)
         .map_err(|e| here(e, "commonAnnotations"))?;
-    patches::apply(resources, steps.patches_json6902)?;
+    patches::apply_noting(resources, steps.patches_json6902, &mut notices)?;
     replicas::apply(resources, &k.replicas, cfg).map_err(|e| here(e, "replicas"))?;
-    images::apply(resources, &k.images, cfg).map_err(|e| here(e, "images"))?;
-    images::apply(resources, &k.image_tags, cfg).map_err(|e| here(e, "imageTags"))?;
-    replacements::apply(resources, steps.replacements)?;
+    for (field, list) in [("images", &k.images), ("imageTags", &k.image_tags)] {
+        let unmatched = images::apply(resources, list, cfg).map_err(|e| here(e, field))?;
+        for i in unmatched {
+            let at = EntryAt::in_kustomization(steps.file, steps.spans, &format!("/{field}/{i}"));
+            notices.push(at.ineffective(
+                format!(
+                    "no image is named '{}', so the entry changes nothing",
+                    list[i].name
+                ),
+                "check the name: the image as written in the objects, registry and path included, without tag or digest",
+            ));
+        }
+    }
+    for (i, t) in replacements::apply(resources, steps.replacements)? {
+        let r = &steps.replacements[i];
+        let at = EntryAt {
+            file: r.file.clone(),
+            pos: r.pos,
+            entry: format!("replacement target {t}"),
+        };
+        notices.push(at.ineffective(
+            "its select matches no object (after its reject), so nothing is replaced there",
+            "check the select's kind, group, version, name, namespace and selectors against the objects built so far",
+        ));
+    }
     for step in steps.plugins {
         plugins::apply(resources, step)?;
     }
-    Ok(())
+    Ok(notices)
+}
+
+/// The `fields` specs of `labels` entries that no object's kind matches, or that name a
+/// field no matching object has and may not create: kustomize writes nothing through them.
+fn label_fields_selecting_nothing(
+    steps: &Steps,
+    resources: &[Resource],
+    notices: &mut Vec<Ineffective>,
+) {
+    for (i, label) in steps.kustomization.labels.iter().enumerate() {
+        if label.pairs.is_empty() {
+            continue;
+        }
+        for (j, def) in label.fields.iter().enumerate() {
+            let spec = fieldspec::FieldSpec::from_def(def);
+            let mut matching = resources.iter().filter(|r| spec.applies_to(&r.gvk()));
+            let (message, help) = match matching.next() {
+                None => (
+                    "no object is of the kind this field spec names, so it writes no label",
+                    "check its kind, group and version",
+                ),
+                Some(first)
+                    if !spec.create
+                        && std::iter::once(first)
+                            .chain(matching)
+                            .all(|r| spec.read(&r.value).is_empty()) =>
+                {
+                    (
+                        "no object of its kind has this field, and the spec may not create it, so it writes no label",
+                        "check the path, or set 'create: true'",
+                    )
+                }
+                Some(_) => continue,
+            };
+            let at = EntryAt::in_kustomization(
+                steps.file,
+                steps.spans,
+                &format!("/labels/{i}/fields/{j}"),
+            );
+            notices.push(at.ineffective(message, help));
+        }
+    }
 }
 
 /// kustomize writes label and annotation keys as plain YAML text, so a key that its reader

@@ -98,7 +98,7 @@ pub fn apply(resources: &mut Vec<Resource>, step: &Step) -> Result<()> {
                 images: specs.clone(),
                 ..Default::default()
             };
-            images::apply(resources, std::slice::from_ref(image), &cfg)
+            images::apply(resources, std::slice::from_ref(image), &cfg).map(drop)
         }
         Step::Replicas { replica, specs } => {
             let cfg = TransformerConfig {
@@ -120,6 +120,6 @@ pub fn apply(resources: &mut Vec<Resource>, step: &Step) -> Result<()> {
             Ok(())
         }
         Step::Patches(list) => super::patches::apply(resources, list),
-        Step::Replacements(list) => replacements::apply(resources, list),
+        Step::Replacements(list) => replacements::apply(resources, list).map(drop),
     }
 }

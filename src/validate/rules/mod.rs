@@ -45,6 +45,7 @@ rules![
     kf103_yaml11_ambiguous_scalar,
     kf104_duplicate_object,
     kf105_missing_identity,
+    kf106_ineffective_entry,
     kf110_removed_api,
     kf111_deprecated_api,
     kf112_unknown_kind,
