@@ -197,6 +197,9 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
     for r in &mut resources {
         r.write_out_empty_nulls();
         transform::internal::strip(&mut r.value);
+        // kustomize cannot write out an object that still has a plain key its reader
+        // typed as a non-string (objects dropped as local-config do not matter).
+        r.check_typed_keys()?;
         annotations_as_text(r)?;
         check_writable(r)?;
     }

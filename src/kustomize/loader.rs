@@ -331,9 +331,6 @@ fn expand_documents(
     out: &mut Vec<Resource>,
 ) -> Result<()> {
     for (i, doc) in docs.into_iter().enumerate() {
-        if let (true, Some(k)) = (strict, doc.spans.typed_keys().first()) {
-            return Err(Error::at(file, Some(k.pos), k.message()));
-        }
         let spans = Arc::new(doc.spans);
         let origin = Origin {
             file: file.to_path_buf(),
@@ -361,6 +358,7 @@ fn expand_documents(
                 let mut r = Resource::new(doc.value, origin, spans.clone());
                 r.empty_nulls = spans.empty_nulls().to_vec();
                 r.annotation_texts = spans.annotation_texts().to_vec();
+                r.typed_keys = typed_keys_below(&spans, "", file);
                 out.push(r);
                 continue;
             }
@@ -387,6 +385,7 @@ fn expand_documents(
                     })
                 })
                 .collect();
+            r.typed_keys = typed_keys_below(&spans, &format!("/items/{j}"), file);
             out.push(r);
         }
     }
@@ -426,6 +425,27 @@ fn check_object(v: &Value, file: &Path, pos: Option<Pos>) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The typed plain keys of the document in `spans` under `prefix` (a `List` item), with
+/// pointers relative to that object.
+fn typed_keys_below(
+    spans: &SpanIndex,
+    prefix: &str,
+    file: &Path,
+) -> Vec<(PathBuf, crate::source::TypedKey)> {
+    spans
+        .typed_keys()
+        .iter()
+        .filter_map(|k| {
+            let rest = k.pointer.strip_prefix(prefix)?;
+            rest.starts_with('/').then(|| {
+                let mut k = k.clone();
+                k.pointer = rest.to_owned();
+                (file.to_path_buf(), k)
+            })
+        })
+        .collect()
 }
 
 /// Plain manifests for `kforge validate`: every `.yaml`/`.yml`/`.json` file under `path`
