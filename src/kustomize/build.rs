@@ -571,6 +571,16 @@ impl Builder<'_> {
         self.namespaces
             .push(k.namespace.clone().filter(|n| !n.is_empty()));
 
+        // `~` or '' in the list (Go reads a null entry as ""): kustomize fails on it.
+        for (field, list) in [("resources", &k.resources), ("bases", &k.bases)] {
+            if let Some(i) = list.iter().position(|e| e.trim().is_empty()) {
+                return Err(Error::at(
+                    &kfile.path,
+                    kfile.pos(&format!("/{field}/{i}")),
+                    format!("'{field}' entry {i} is empty (`~` or ''); name a file or directory, or remove the entry"),
+                ));
+            }
+        }
         let entries = k
             .resources
             .iter()
