@@ -209,6 +209,78 @@ fn block_scalar_at_unterminated_end(
             .is_empty()
 }
 
+/// A tab where libyaml (yaml.v3 and go-yaml v2, so kustomize) expects the indentation of a
+/// block scalar (`|`, `>`): right after the leading spaces of its first line of text (or of
+/// a blank line before it), or of a later line indented less than that first line, up to
+/// the first such line with text (which ends the scalar). kustomize fails there ("found a
+/// tab character where an indentation space is expected"; with an indentation indicator
+/// when it writes the text back). Returns the tab's line (1-based) and column (0-based).
+fn tab_in_block_indentation(span: &Span, source: &str) -> Option<(usize, usize)> {
+    // The span starts at the first character of text; the header line (`key: |`) and any
+    // blank lines after it come before.
+    let start = span.start.byte_offset()?;
+    let mut body_start = source.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+    let mut first_line = span.start.line();
+    while body_start > 0 {
+        let prev_start = source[..body_start - 1].rfind('\n').map_or(0, |i| i + 1);
+        if !source[prev_start..body_start - 1].trim().is_empty() {
+            break;
+        }
+        body_start = prev_start;
+        first_line -= 1;
+    }
+    let mut indent: Option<usize> = None;
+    for (i, line) in source[body_start..].split('\n').enumerate() {
+        let spaces = line.len() - line.trim_start_matches(' ').len();
+        let rest = line[spaces..].trim_end_matches('\r');
+        let below = indent.is_none_or(|n| spaces < n);
+        if below && rest.starts_with('\t') {
+            return Some((first_line + i, spaces));
+        }
+        match indent {
+            None if !rest.is_empty() => indent = Some(spaces),
+            Some(_) if below && !rest.is_empty() => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// yaml.v3 (kustomize's reader for resources and patches) folds a `>` block with one more
+/// line break than YAML says before a more-indented line (one starting with a space or tab)
+/// that follows an ordinary line: `one\n  more` reads as `one\n\n  more`. go-yaml v2
+/// (kustomization files) follows YAML. `text` is the block as YAML folds it; the lines of
+/// the result that start with a blank are exactly its more-indented lines.
+fn v3_more_indented(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let blank_led = |l: &str| l.starts_with([' ', '\t']);
+    let mut previous_text: Option<&str> = None;
+    let mut extra = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        if blank_led(line) && previous_text.is_some_and(|p| !blank_led(p)) {
+            extra.push(i);
+        }
+        previous_text = Some(line);
+    }
+    if extra.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + extra.len());
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if extra.contains(&i) {
+            out.push('\n');
+        }
+        out.push_str(line);
+    }
+    Some(out)
+}
+
 impl Builder {
     fn new(schema: Schema, limits: Limits, duplicates: Duplicates) -> Self {
         Builder {
@@ -356,10 +428,28 @@ impl Builder {
                 let core = tag
                     .as_ref()
                     .and_then(|t| t.core_suffix().map(str::to_owned));
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                    if let Some((line, col)) = tab_in_block_indentation(&span, source) {
+                        return Err(err(
+                            Pos {
+                                line: line as u32,
+                                col: col as u32 + 1,
+                            },
+                            "found a tab character where an indentation space is expected (kustomize fails too); indent the block's lines with spaces",
+                        ));
+                    }
+                }
                 let text = if block_scalar_at_unterminated_end(&text, style, &span, source) {
                     Cow::Owned(text[..text.len() - 1].to_owned())
                 } else {
                     text
+                };
+                let text = match (self.schema, style) {
+                    (Schema::Kyaml, ScalarStyle::Folded) => match v3_more_indented(&text) {
+                        Some(t) => Cow::Owned(t),
+                        None => text,
+                    },
+                    _ => text,
                 };
                 let value = match resolve_scalar(&text, style, core.as_deref(), self.schema) {
                     Ok(v) => v,
@@ -691,6 +781,25 @@ mod tests {
             .unwrap()
             .unwrap()
             .value
+    }
+
+    #[test]
+    fn folded_more_indented_lines_as_yaml_v3_and_v2_read_them() {
+        let text = "a: >-\n  one\n    more\n  back\n";
+        assert_eq!(one(text, Schema::Kyaml)["a"], "one\n\n  more\nback");
+        assert_eq!(one(text, Schema::Yaml11)["a"], "one\n  more\nback");
+    }
+
+    #[test]
+    fn tabs_where_a_block_scalar_is_indented_are_errors() {
+        for text in ["a: |\n  \tx\n", "a: |\n  x\n \ty\n", "a: |-\n  x\n\t\n"] {
+            let e = parse_single(text, Schema::Kyaml, Limits::default()).unwrap_err();
+            assert!(e.message.contains("tab character"), "{text:?}: {e}");
+        }
+        assert_eq!(
+            one("a: |\n  x\ty\n  \tz\n", Schema::Kyaml)["a"],
+            "x\ty\n\tz\n"
+        );
     }
 
     #[test]
