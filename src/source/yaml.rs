@@ -246,6 +246,36 @@ fn tab_in_block_indentation(span: &Span, source: &str) -> Option<(usize, usize)>
     None
 }
 
+/// Where a double-quoted scalar uses the escape `\/`: YAML 1.2 has it, libyaml (go-yaml v2
+/// and v3, so kustomize) does not and fails.
+fn escaped_slash(span: &Span, source: &str) -> Option<Pos> {
+    let start = span.start.byte_offset()?;
+    let end = span.end.byte_offset()?.min(source.len());
+    let text = source.get(start..end)?;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        if bytes[i + 1] == b'/' {
+            let before = &text[..i];
+            let line = span.start.line() + before.matches('\n').count();
+            let col = match before.rfind('\n') {
+                Some(nl) => before[nl + 1..].chars().count(),
+                None => span.start.col() + before.chars().count(),
+            };
+            return Some(Pos {
+                line: line as u32,
+                col: col as u32 + 1,
+            });
+        }
+        i += 2;
+    }
+    None
+}
+
 /// yaml.v3 (kustomize's reader for resources and patches) folds a `>` block with one more
 /// line break than YAML says before a more-indented line (one starting with a space or tab)
 /// that follows an ordinary line: `one\n  more` reads as `one\n\n  more`. go-yaml v2
@@ -407,6 +437,14 @@ impl Builder {
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 self.count(pos)?;
+                if style == ScalarStyle::DoubleQuoted {
+                    if let Some(at) = escaped_slash(&span, source) {
+                        return Err(err(
+                            at,
+                            "found unknown escape character '\\/' (kustomize's YAML readers do not know it); write '/'",
+                        ));
+                    }
+                }
                 if self.expecting_key() {
                     let is_merge = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
                     let typed = if self.schema == Schema::Kyaml
