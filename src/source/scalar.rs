@@ -26,6 +26,9 @@ pub(crate) fn resolve_scalar(
 }
 
 fn resolve_tagged(text: &str, tag: &str, schema: Schema) -> Result<Value, String> {
+    if tag == "binary" && schema == Schema::Kyaml {
+        return binary(text);
+    }
     let typed = match schema {
         Schema::Kyaml => resolve_v3(text)?,
         Schema::Yaml11 => resolve_v2(text)?,
@@ -50,6 +53,19 @@ fn resolve_tagged(text: &str, tag: &str, schema: Schema) -> Result<Value, String
     } else {
         Err(format!("cannot decode {text:?} as !!{tag}"))
     }
+}
+
+/// `!!binary`: yaml.v3 decodes the base64 text (white space ignored) into the bytes, which
+/// kustomize then handles as a string.
+fn binary(text: &str) -> Result<Value, String> {
+    use base64::Engine;
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .map_err(|_| "!!binary value contains invalid base64 data".to_owned())?;
+    String::from_utf8(bytes)
+        .map(Value::String)
+        .map_err(|_| "!!binary value is not UTF-8 text once decoded; put binary data in a Secret's data or a ConfigMap's binaryData as plain base64".to_owned())
 }
 
 fn float_value(f: f64) -> Option<Value> {

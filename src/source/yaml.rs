@@ -456,6 +456,11 @@ impl Builder {
                     } else {
                         None
                     };
+                    if anchor != 0 {
+                        // An anchored key may be aliased as a value (`&k key: v`, `*k`).
+                        self.anchors
+                            .insert(anchor, (Value::String(text.to_string()), 1));
+                    }
                     self.set_key(text.into_owned(), pos, is_merge);
                     if let Some(what) = typed {
                         let pointer = self.child_pointer();
@@ -463,9 +468,15 @@ impl Builder {
                     }
                     return Ok(());
                 }
-                let core = tag
-                    .as_ref()
-                    .and_then(|t| t.core_suffix().map(str::to_owned));
+                let core = tag.as_ref().and_then(|t| {
+                    t.core_suffix()
+                        .or_else(|| {
+                            (t.suffix_in_namespace("tag:yaml.org,2002:").as_deref()
+                                == Some("binary"))
+                            .then_some("binary")
+                        })
+                        .map(str::to_owned)
+                });
                 if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
                     if let Some((line, col)) = tab_in_block_indentation(&span, source) {
                         return Err(err(
@@ -661,7 +672,31 @@ pub fn parse_stream(
     limits: Limits,
 ) -> Result<Vec<Document>, YamlError> {
     let text = within_limit(text, limits)?;
+    if schema == Schema::Kyaml {
+        refuse_directives(&text)?;
+    }
     super::pieces::parse(&text, schema, limits, super::pieces::PIECE_BYTES)
+}
+
+/// kustomize reads resources one document at a time, cut at the `---` lines, so a
+/// `%YAML` or `%TAG` directive is a document of its own there, which fails ("did not find
+/// expected <document start>").
+fn refuse_directives(text: &str) -> Result<(), YamlError> {
+    if !text.starts_with('%') && !text.contains("\n%") {
+        return Ok(());
+    }
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with("%YAML") || line.starts_with("%TAG") {
+            return Err(err(
+                Pos {
+                    line: i as u32 + 1,
+                    col: 1,
+                },
+                "a %YAML or %TAG directive fails in kustomize, which reads each document on its own; remove it",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The text without byte order marks, if it is not larger than the limit. A BOM may open
