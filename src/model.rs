@@ -621,7 +621,7 @@ impl Kustomization {
 /// An entry of a kustomization that the build found to have no effect (a `patches` target,
 /// an `images` entry, a `labels[].fields` spec or a `replacements` target that selects
 /// nothing). kustomize builds such a kustomization without a word; kforge prints a warning
-/// and hands the notice to validation (rule KF106), so a mistyped selector can fail CI.
+/// and hands the notice to validation (rule KF002), so a mistyped selector can fail CI.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ineffective {
     /// The file the entry is written in (the kustomization, or a replacements file).

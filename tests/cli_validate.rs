@@ -130,7 +130,7 @@ fn completions_and_man_page_come_from_the_flags() {
 
 /// A kustomization with a `patches` entry whose target selects nothing (the object is a
 /// `v1` ConfigMap, the target asks for `v2`): kustomize builds it in silence; kforge builds
-/// the same bytes, warns on stderr, and validation reports KF106 at the entry's line.
+/// the same bytes, warns on stderr, and validation reports KF002 at the entry's line.
 #[test]
 fn entries_that_change_nothing_warn_and_can_fail_ci() {
     let root = std::env::temp_dir().join(format!("kforge-kf106-{}", std::process::id()));
@@ -164,7 +164,7 @@ fn entries_that_change_nothing_warn_and_can_fail_ci() {
     assert_eq!(code, Some(0), "a warning does not fail by default");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let f = &v["targets"][0]["findings"][0];
-    assert_eq!(f["rule"], "KF106");
+    assert_eq!(f["rule"], "KF002");
     assert_eq!(f["severity"], "warning");
     assert_eq!(f["line"], 4);
     assert!(f["file"].as_str().unwrap().ends_with("kustomization.yaml"));

@@ -14,7 +14,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         // A fixture is a YAML file of objects, or a kustomization directory (for rules on
-        // what a build notices, such as KF106).
+        // what a build notices, such as KF002).
         .filter(|p| {
             p.extension().is_some_and(|x| x == "yaml") || p.join("kustomization.yaml").is_file()
         })

@@ -57,7 +57,7 @@ pub struct BuildOutput {
     /// Warnings (deprecated fields), as kustomize prints them on stderr.
     pub warnings: Vec<String>,
     /// Kustomization entries that had no effect (kustomize says nothing about them):
-    /// `kforge build` prints them as warnings, validation reports them (KF106).
+    /// `kforge build` prints them as warnings, validation reports them (KF002).
     pub notices: Vec<crate::model::Ineffective>,
 }
 

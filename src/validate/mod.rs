@@ -396,7 +396,7 @@ pub fn validate_policy(resources: &[Resource], crds: &[Resource], policy: &Polic
 }
 
 /// [`validate_policy`] of a kustomization build, with the build's notices about entries
-/// that had no effect ([`crate::BuildOutput::notices`], reported by KF106).
+/// that had no effect ([`crate::BuildOutput::notices`], reported by KF002).
 pub fn validate_build(
     resources: &[Resource],
     notices: &[crate::model::Ineffective],

@@ -39,13 +39,13 @@ macro_rules! rules {
 
 rules![
     kf001_invalid_suppression,
+    kf002_ineffective_entry,
     kf100_unknown_field,
     kf101_invalid_value_type,
     kf102_missing_required_field,
     kf103_yaml11_ambiguous_scalar,
     kf104_duplicate_object,
     kf105_missing_identity,
-    kf106_ineffective_entry,
     kf110_removed_api,
     kf111_deprecated_api,
     kf112_unknown_kind,

@@ -1,4 +1,4 @@
-//! KF106: a kustomization entry that changes nothing — a `patches` target, an `images`
+//! KF002: a kustomization entry that changes nothing — a `patches` target, an `images`
 //! entry, a `labels[].fields` spec or a `replacements` target that selects nothing. The
 //! build notices them ([`crate::model::Ineffective`]); this rule reports them at the
 //! entry's line.
@@ -8,11 +8,11 @@ use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
     meta: &RuleMeta {
-        id: "KF106",
+        id: "KF002",
         name: "ineffective-kustomization-entry",
         severity: Severity::Warning,
         summary: "a patch target, image, label field spec or replacement target that selects nothing",
-        doc: include_str!("../../../docs/rules/KF106.md"),
+        doc: include_str!("../../../docs/rules/KF002.md"),
         ..RuleMeta::DEFAULTS
     },
     check: Check::Objects(check),
