@@ -132,8 +132,8 @@ pub fn validate_path_around(
     around: Option<&Surroundings>,
 ) -> Result<report::Target> {
     let built = is_kustomization_dir(path);
-    let resources = if built {
-        build_dir(path, options)
+    let (resources, notices) = if built {
+        let out = build_dir(path, options)
             .map_err(|mut e| {
                 if matches!(e.kind, ErrorKind::Unsupported | ErrorKind::External) {
                     e.message.push_str(&format!(
@@ -142,10 +142,13 @@ pub fn validate_path_around(
                     ));
                 }
                 e
-            })?
-            .resources
+            })?;
+        (out.resources, out.notices)
     } else {
-        kustomize::loader::load_manifests(path, &options.limits)?
+        (
+            kustomize::loader::load_manifests(path, &options.limits)?,
+            Vec::new(),
+        )
     };
     // A kustomization build is a whole environment; loose manifests are one only when the
     // policy says so, and they are applied as written (YAML 1.1 readers).
@@ -156,6 +159,7 @@ pub fn validate_path_around(
     let outside = judgement.as_ref().map(|j| &j.outside);
     let mut findings = validate::validate_among(
         &resources,
+        &notices,
         crds,
         &policy,
         outside.unwrap_or(validate::outside::Outside::empty()),
@@ -469,8 +473,10 @@ impl Repo {
     /// The findings of one environment, with the repository's CRDs known and its
     /// `kforge.yaml` applied (rule levels for `env`, excluded files dropped).
     pub fn validate(&self, env: &str) -> Result<Vec<Finding>> {
-        let mut findings = validate::validate_policy(
-            &self.build(env)?.resources,
+        let out = self.build(env)?;
+        let mut findings = validate::validate_build(
+            &out.resources,
+            &out.notices,
             &self.crds,
             &self.config.policy(Some(env)),
         );

@@ -605,3 +605,80 @@ impl Kustomization {
         }
     }
 }
+
+/// An entry of a kustomization that the build found to have no effect (a `patches` target,
+/// an `images` entry, a `labels[].fields` spec or a `replacements` target that selects
+/// nothing). kustomize builds such a kustomization without a word; kforge prints a warning
+/// and hands the notice to validation (rule KF002), so a mistyped selector can fail CI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ineffective {
+    /// The file the entry is written in (the kustomization, or a replacements file).
+    pub file: std::path::PathBuf,
+    /// The entry's position there, when known.
+    pub pos: Option<crate::source::Pos>,
+    /// The entry, as a field path (`patches[1]`, `images[0]`,
+    /// `replacements[0].targets[2]`).
+    pub entry: String,
+    /// What it fails to do.
+    pub message: String,
+    /// What to check.
+    pub help: String,
+}
+
+/// Where a kustomization entry is written, for a notice about it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EntryAt {
+    /// The file.
+    pub file: std::path::PathBuf,
+    /// The entry's position there, when known.
+    pub pos: Option<crate::source::Pos>,
+    /// The entry, as a field path (`patches[1]`).
+    pub entry: String,
+}
+
+impl EntryAt {
+    /// The entry at JSON `pointer` of a kustomization file (`/patches/1` is `patches[1]`).
+    pub fn in_kustomization(
+        file: &std::path::Path,
+        spans: &crate::source::SpanIndex,
+        pointer: &str,
+    ) -> EntryAt {
+        let mut entry = String::new();
+        for token in pointer.split('/').skip(1) {
+            if !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) {
+                entry.push_str(&format!("[{token}]"));
+            } else {
+                if !entry.is_empty() {
+                    entry.push('.');
+                }
+                entry.push_str(&token.replace("~1", "/").replace("~0", "~"));
+            }
+        }
+        EntryAt {
+            file: file.to_path_buf(),
+            pos: spans.nearest(pointer).map(|s| s.key.unwrap_or(s.value)),
+            entry,
+        }
+    }
+
+    /// A notice that this entry does nothing: why, and what to check.
+    pub fn ineffective(&self, message: impl Into<String>, help: impl Into<String>) -> Ineffective {
+        Ineffective {
+            file: self.file.clone(),
+            pos: self.pos,
+            entry: self.entry.clone(),
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Ineffective {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(pos) = self.pos {
+            write!(f, ":{pos}")?;
+        }
+        write!(f, ": {}: {}; {}", self.entry, self.message, self.help)
+    }
+}

@@ -101,7 +101,8 @@ fn render_env(
     let app = opts.app_dir.as_deref().unwrap_or(&layout.app);
     let mut files = Vec::new();
     let out = crate::build_dir(dir, build)?;
-    let errors = crate::validate::validate_policy(&out.resources, crds, &config.policy(Some(env)))
+    let policy = config.policy(Some(env));
+    let errors = crate::validate::validate_build(&out.resources, &out.notices, crds, &policy)
         .into_iter()
         .filter(|f| {
             f.severity == Severity::Error

@@ -172,6 +172,14 @@ pub struct Resource {
     /// Its nulls written with no text at all (`key:`), which kyaml keeps as empty nodes: a
     /// strategic merge drops them where it walks (other nulls it keeps).
     pub empty_nulls: Vec<crate::source::EmptyNull>,
+    /// Its annotation values that are numbers, booleans, nulls or timestamps, with the text
+    /// they were written as (`(pointer, text)`): kustomize writes them out as that text,
+    /// unless a JSON patch re-read the object from JSON.
+    pub annotation_texts: Vec<(String, String)>,
+    /// Plain keys its source (or a strategic-merge patch, named first) wrote that
+    /// kustomize's reader types as something other than a string (`1:`, `true:`), pointers
+    /// relative to the object: kustomize fails on them if they are still there at the end.
+    pub typed_keys: Vec<(std::path::PathBuf, crate::source::TypedKey)>,
     /// A generated ConfigMap or Secret whose name gets kustomize's content hash at the end.
     pub needs_hash: bool,
     /// Rendered from a helm chart: kustomize's `namespace` transformer skips it.
@@ -205,6 +213,8 @@ impl Resource {
             suffixes: Vec::new(),
             shared_values: Vec::new(),
             empty_nulls: Vec::new(),
+            annotation_texts: Vec::new(),
+            typed_keys: Vec::new(),
             needs_hash: false,
             helm_generated: false,
             written: Vec::new(),
@@ -223,6 +233,23 @@ impl Resource {
             if let Some(v @ Value::Null) = self.value.pointer_mut(&e.pointer) {
                 *v = Value::String(String::new());
             }
+        }
+    }
+
+    /// Fails on a key of [`Resource::typed_keys`] that is still in the object: kustomize
+    /// cannot turn such an object into JSON (at a JSON patch, and at the end of a build).
+    pub fn check_typed_keys(&self) -> crate::error::Result<()> {
+        match self
+            .typed_keys
+            .iter()
+            .find(|(_, k)| self.value.pointer(&k.pointer).is_some())
+        {
+            Some((file, k)) => Err(crate::error::Error::at(
+                file,
+                (k.pos.line > 0).then_some(k.pos),
+                k.message(),
+            )),
+            None => Ok(()),
         }
     }
 

@@ -127,3 +127,60 @@ fn completions_and_man_page_come_from_the_flags() {
     assert_eq!(code, Some(0));
     assert!(out.contains(".TH kforge 1") && out.contains("validate"));
 }
+
+/// A kustomization with a `patches` entry whose target selects nothing (the object is a
+/// `v1` ConfigMap, the target asks for `v2`): kustomize builds it in silence; kforge builds
+/// the same bytes, warns on stderr, and validation reports KF002 at the entry's line.
+#[test]
+fn entries_that_change_nothing_warn_and_can_fail_ci() {
+    let root = std::env::temp_dir().join(format!("kforge-kf106-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: a\n",
+    )
+    .unwrap();
+    let kustomization = |version: &str| {
+        format!(
+            "resources:\n- cm.yaml\npatches:\n- target:\n    kind: ConfigMap\n    version: {version}\n  patch: |-\n    - op: replace\n      path: /data/mode\n      value: b\n"
+        )
+    };
+    let dir = root.to_str().unwrap();
+    std::fs::write(root.join("kustomization.yaml"), kustomization("v2")).unwrap();
+
+    let (code, out, err) = kforge(&["build", dir]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("mode: a"),
+        "the output is unpatched, as kustomize's: {out}"
+    );
+    let warning =
+        format!("warning: {dir}/kustomization.yaml:4:3: patches[0]: the target selects no object");
+    assert!(err.starts_with(&warning), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let (code, out, _) = kforge(&["validate", "--format", "json", dir]);
+    assert_eq!(code, Some(0), "a warning does not fail by default");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let f = &v["targets"][0]["findings"][0];
+    assert_eq!(f["rule"], "KF002");
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["line"], 4);
+    assert!(f["file"].as_str().unwrap().ends_with("kustomization.yaml"));
+    assert_eq!(
+        kforge(&["validate", "--fail-on", "warning", dir]).0,
+        Some(1)
+    );
+
+    // Once the target selects the ConfigMap, nothing is reported.
+    std::fs::write(root.join("kustomization.yaml"), kustomization("v1")).unwrap();
+    let (code, out, err) = kforge(&["build", dir]);
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+    assert!(out.contains("mode: b"));
+    assert_eq!(
+        kforge(&["validate", "--fail-on", "warning", dir]).0,
+        Some(0)
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -1,6 +1,7 @@
 //! Data-driven rule tests. For every registered rule, `tests/fixtures/rules/<ID>/` holds
 //! `pass/` files that must not produce that rule's findings and `fail/` files that must,
-//! each at the line named by its first line (`# expect: <ID> line <N>`). The rendered
+//! each at the line named by its first line (`# expect: <ID> line <N>`). A fixture may also
+//! be a kustomization directory, built first (its `kustomization.yaml` holds that line). The rendered
 //! diagnostics of every fail fixture are insta snapshots (tests/snapshots/).
 
 use std::path::{Path, PathBuf};
@@ -12,7 +13,11 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        // A fixture is a YAML file of objects, or a kustomization directory (for rules on
+        // what a build notices, such as KF002).
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "yaml") || p.join("kustomization.yaml").is_file()
+        })
         .collect();
     out.sort();
     out
@@ -91,7 +96,12 @@ fn run(rule: &kforge::validate::rules::Rule, path: &Path) -> Target {
 }
 
 fn expected_line(path: &Path, id: &str) -> u32 {
-    let text = std::fs::read_to_string(path).unwrap();
+    let file = if path.is_dir() {
+        path.join("kustomization.yaml")
+    } else {
+        path.to_path_buf()
+    };
+    let text = std::fs::read_to_string(file).unwrap();
     let first = text.lines().next().unwrap_or("");
     let rest = first
         .strip_prefix(&format!("# expect: {id} line "))

@@ -35,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
         target: None,
         options: Default::default(),
         store_previous_id: true,
+        entry: Default::default(),
     };
     let schemas = kforge::transform::smp_schema::Schemas::builtin();
     if patches::apply(&mut objects, &[patch], &schemas).is_ok() {

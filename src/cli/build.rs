@@ -78,6 +78,10 @@ pub fn run(args: BuildArgs) -> Outcome {
     for w in &out.warnings {
         eprintln!("{w}");
     }
+    // kforge's own notices (kustomize is silent there), after kustomize's warnings.
+    for n in &out.notices {
+        eprintln!("warning: {n}");
+    }
     let text = kforge::to_yaml(&out.resources);
     // The process ends here: freeing every object one by one would cost more than a tenth
     // of a large build.

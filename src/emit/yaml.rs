@@ -182,10 +182,11 @@ fn analyze(v: &str) -> Analysis {
     a
 }
 
-/// Would go-yaml v2 read this plain text as something other than a string?
+/// Would go-yaml v2 read this plain text as something other than a string? (`<<` is not
+/// quoted: kustomize writes it plain.)
 fn needs_quotes(s: &str) -> bool {
     match s {
-        "" | "~" | "null" | "Null" | "NULL" | "<<" => return true,
+        "" | "~" | "null" | "Null" | "NULL" => return true,
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
             return true
         }
@@ -318,6 +319,17 @@ impl Emitter {
         self.column = 0;
     }
 
+    /// A line break of the text: `\n` as a line break, any other (`\r`, NEL, LS, PS) as
+    /// itself, after which go-yaml counts a new line.
+    fn write_break(&mut self, ch: char) {
+        if ch == '\n' {
+            self.put_break();
+        } else {
+            self.out.push(ch);
+            self.column = 0;
+        }
+    }
+
     fn write_indent(&mut self) {
         let ind = self.indent;
         if !self.indention || self.column > ind || (self.column == ind && !self.whitespace) {
@@ -387,7 +399,7 @@ impl Emitter {
                 if !breaks && ch == '\n' {
                     self.put_break();
                 }
-                self.put_break();
+                self.write_break(ch);
                 self.indention = true;
                 breaks = true;
             } else {
@@ -412,9 +424,18 @@ impl Emitter {
         let mut spaces = false;
         self.indicator("\"", true, false, false);
         let n = v.len();
+        // go-yaml's BOM test looks at the start of the string whatever the position: a
+        // string that starts with a BOM has every character escaped (`"\uFEFF\x61"`).
+        let starts_with_bom = v.first() == Some(&'\u{FEFF}');
         for (i, &ch) in v.iter().enumerate() {
             let o = ch as u32;
-            if !is_printable(ch) || o == 0xFEFF || is_break(ch) || ch == '"' || ch == '\\' {
+            if starts_with_bom
+                || !is_printable(ch)
+                || o == 0xFEFF
+                || is_break(ch)
+                || ch == '"'
+                || ch == '\\'
+            {
                 self.put('\\');
                 let esc = match o {
                     0x00 => Some('0'),
@@ -483,7 +504,7 @@ impl Emitter {
         let mut breaks = true;
         for &ch in v {
             if is_break(ch) {
-                self.put_break();
+                self.write_break(ch);
                 self.indention = true;
                 breaks = true;
             } else {

@@ -61,6 +61,9 @@ pub struct BuildOutput {
     pub resources: Vec<Resource>,
     /// Warnings (deprecated fields), as kustomize prints them on stderr.
     pub warnings: Vec<String>,
+    /// Kustomization entries that had no effect (kustomize says nothing about them):
+    /// `kforge build` prints them as warnings, validation reports them (KF002).
+    pub notices: Vec<crate::model::Ineffective>,
 }
 
 /// An ordered set of objects whose current ids are unique.
@@ -173,6 +176,8 @@ struct Builder<'a> {
     lock: Option<Option<Arc<Lock>>>,
     /// kyaml's process-wide OpenAPI schema, as this build changes it.
     openapi: super::openapi::OpenApi,
+    /// Entries that had no effect, in build order.
+    notices: Vec<crate::model::Ineffective>,
 }
 
 /// What a remote resource entry turned out to be.
@@ -193,6 +198,7 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
         top: dir.to_path_buf(),
         lock: None,
         openapi: Default::default(),
+        notices: Vec::new(),
     };
     // A Component built on its own is built like a Kustomization, as kustomize does.
     let mut kfile = load_kustomization(dir, &opts.limits)?;
@@ -220,7 +226,16 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
     for r in &mut resources {
         r.write_out_empty_nulls();
         transform::internal::strip(&mut r.value);
-        annotations_as_text(&mut r.value);
+        // kustomize cannot write out an object that still has a plain key its reader
+        // typed as a non-string (objects dropped as local-config do not matter).
+        r.check_typed_keys()?;
+        annotations_as_text(r)?;
+        check_writable(r)?;
+    }
+    if let Some(o) = &kfile.kustomization.sort_options {
+        transform::sort::check(o).map_err(|(field, m)| {
+            Error::at(&kfile.path, kfile.pos(&format!("/sortOptions{field}")), m)
+        })?;
     }
     transform::sort::apply(&mut resources, kfile.kustomization.sort_options.as_ref());
     if let Some(m) = tracking {
@@ -229,28 +244,117 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
     Ok(BuildOutput {
         resources,
         warnings: b.warnings,
+        notices: b.notices,
     })
 }
 
 /// kustomize writes every annotation value as a string (`port: 8080` comes out as
-/// `port: "8080"`); labels are left as they are.
-fn annotations_as_text(value: &mut serde_json::Value) {
+/// `port: "8080"`), spelled as in the file it came from (`0x1F`, `1.50`, `~`, and `""` for
+/// a key with no value); a mapping or list there comes out as `""`. Labels are left as
+/// they are.
+///
+/// It writes the keys unquoted too: a key its reader types as a number, boolean, null or
+/// date (`"1"`, even quoted in the file) fails the build.
+fn annotations_as_text(r: &mut Resource) -> Result<()> {
     use serde_json::Value;
-    let Some(annotations) = value
+    let texts = std::mem::take(&mut r.annotation_texts);
+    let Some(annotations) = r
+        .value
         .pointer_mut("/metadata/annotations")
         .and_then(Value::as_object_mut)
     else {
-        return;
+        return Ok(());
     };
-    for v in annotations.values_mut() {
+    if let Some((key, what)) = crate::source::first_typed_key(annotations.keys()) {
+        let key = key.clone();
+        let pointer = crate::source::pointer::from_tokens(["metadata", "annotations", &key]);
+        let pos = match r.origin.item {
+            None => r.spans.nearest(&pointer).map(|s| s.key.unwrap_or(s.value)),
+            Some(_) => None,
+        };
+        return Err(Error::at(
+            &r.origin.file,
+            pos,
+            crate::source::typed_key_message(&key, what, false),
+        ));
+    }
+    for (key, v) in annotations.iter_mut() {
         let text = match v {
-            Value::String(_) | Value::Object(_) | Value::Array(_) => continue,
-            Value::Null => "null".to_owned(),
-            Value::Bool(b) => b.to_string(),
-            Value::Number(n) => crate::emit::format::format_number(n),
+            Value::Object(_) | Value::Array(_) => String::new(),
+            _ => {
+                let pointer = crate::source::pointer::from_tokens(["metadata", "annotations", key]);
+                // The latest text written there (a strategic-merge patch adds its own).
+                let spelled = texts
+                    .iter()
+                    .rev()
+                    .find(|(p, _)| *p == pointer)
+                    .map(|(_, t)| t);
+                match (spelled, &*v) {
+                    // The value read from the file, unless something wrote another since.
+                    (Some(t), v) if crate::source::resolves_to(t, v) => t.clone(),
+                    (_, Value::String(_)) => continue,
+                    (_, Value::Bool(b)) => b.to_string(),
+                    (_, Value::Number(n)) => crate::emit::format::format_number(n),
+                    _ => "null".to_owned(),
+                }
+            }
         };
         *v = Value::String(text);
     }
+    Ok(())
+}
+
+/// Characters that kustomize's YAML round trip cannot read back ("control characters are
+/// not allowed"): DEL, the C1 controls other than NEL, U+FFFE and U+FFFF. Other control
+/// characters are written escaped and survive.
+fn unwritable(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// kustomize fails on an object holding an [`unwritable`] character in a key or a string.
+fn check_writable(r: &Resource) -> Result<()> {
+    fn find(v: &serde_json::Value, ptr: &mut String) -> Option<char> {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => s.chars().find(|&c| unwritable(c)),
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| {
+                let len = ptr.len();
+                ptr.push_str(&format!("/{i}"));
+                let found = find(x, ptr);
+                if found.is_none() {
+                    ptr.truncate(len);
+                }
+                found
+            }),
+            Value::Object(m) => m.iter().find_map(|(k, x)| {
+                let len = ptr.len();
+                crate::source::pointer::push_token(ptr, k);
+                let found = k.chars().find(|&c| unwritable(c)).or_else(|| find(x, ptr));
+                if found.is_none() {
+                    ptr.truncate(len);
+                }
+                found
+            }),
+            _ => None,
+        }
+    }
+    let mut ptr = String::new();
+    let Some(c) = find(&r.value, &mut ptr) else {
+        return Ok(());
+    };
+    let pos = match r.origin.item {
+        None => r.spans.nearest(&ptr).map(|s| s.value),
+        Some(_) => None,
+    };
+    Err(Error::at(
+        &r.origin.file,
+        pos,
+        format!(
+            "{} holds the control character U+{:04X}, which kustomize cannot write out (yaml: control characters are not allowed); remove it, or keep binary content in a Secret or binaryData",
+            if ptr.is_empty() { "the object".to_owned() } else { format!("'{}'", ptr.escape_debug()) },
+            c as u32
+        ),
+    ))
 }
 
 impl Builder<'_> {
@@ -684,6 +788,16 @@ impl Builder<'_> {
         self.namespaces
             .push(k.namespace.clone().filter(|n| !n.is_empty()));
 
+        // `~` or '' in the list (Go reads a null entry as ""): kustomize fails on it.
+        for (field, list) in [("resources", &k.resources), ("bases", &k.bases)] {
+            if let Some(i) = list.iter().position(|e| e.trim().is_empty()) {
+                return Err(Error::at(
+                    &kfile.path,
+                    kfile.pos(&format!("/{field}/{i}")),
+                    format!("'{field}' entry {i} is empty (`~` or ''); name a file or directory, or remove the entry"),
+                ));
+            }
+        }
         let entries = k
             .resources
             .iter()
@@ -794,7 +908,8 @@ impl Builder<'_> {
                 plugins: &plugin_origins,
             }),
         };
-        transform::run_pipeline(&steps, acc.set.items_mut())?;
+        let notices = transform::run_pipeline(&steps, acc.set.items_mut())?;
+        self.notices.extend(notices);
         self.validate(kfile, acc.set.items())?;
         if let Some(vars) = &k.vars {
             transform::vars::bind(acc.set.items_mut(), vars, &mut acc.vars)

@@ -3,7 +3,9 @@
 //! map keys (label names, …) stay as written. [`Folded`] deserializes a JSON value that
 //! way: whenever serde asks for a struct, each key that is not one of its field names but
 //! equals one ignoring ASCII case is read as that field, and of a field written twice (in
-//! any spelling) the last one counts, as in Go.
+//! any spelling) the last one counts, as in Go. A `null` leaves a field at its zero value
+//! (`""`, `0`, `false`, empty), and an integer field accepts a float with no fraction
+//! (sigs.k8s.io/yaml writes YAML's `3.0` to JSON as `3`), as in Go.
 
 use serde::de::value::{MapDeserializer, SeqDeserializer};
 use serde::de::{Deserializer, IntoDeserializer, Visitor};
@@ -96,14 +98,60 @@ macro_rules! scalars_as_json {
     };
 }
 
+/// Go's `encoding/json` leaves a field at its zero value for a JSON `null`: a string reads
+/// as `""`, a number as `0`, a boolean as `false` (so `newTag: ~` or a label value `~` is
+/// not an error there).
+macro_rules! scalars_null_as_zero {
+    ($($method:ident => $visit:ident($zero:expr)),* $(,)?) => {
+        $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.0 {
+                Value::Null => visitor.$visit($zero),
+                other => other.$method(visitor),
+            }
+        })*
+    };
+}
+
+/// Integers as Go reads them from sigs.k8s.io/yaml's JSON: a YAML float with no fraction
+/// (`3.0`, `2e0`) was written to JSON as `3`, which an integer field accepts; `null` is 0.
+macro_rules! integers_as_go {
+    ($($method:ident => $visit:ident as $ty:ty),* $(,)?) => {
+        $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match self.0 {
+                Value::Null => visitor.$visit(0),
+                Value::Number(n) if n.is_f64() => match n.as_f64() {
+                    Some(f) if f.fract() == 0.0 && f >= <$ty>::MIN as f64 && f < <$ty>::MAX as f64 => {
+                        visitor.$visit(f as $ty)
+                    }
+                    _ => self.0.$method(visitor),
+                },
+                other => other.$method(visitor),
+            }
+        })*
+    };
+}
+
 impl<'de> Deserializer<'de> for Folded<'de> {
     type Error = Error;
 
     scalars_as_json! {
-        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
-        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_f32
-        deserialize_f64 deserialize_char deserialize_str deserialize_string deserialize_bytes
-        deserialize_byte_buf deserialize_unit deserialize_identifier
+        deserialize_i8 deserialize_i16 deserialize_u8 deserialize_u16 deserialize_char
+        deserialize_bytes deserialize_byte_buf deserialize_unit deserialize_identifier
+    }
+
+    scalars_null_as_zero! {
+        deserialize_bool => visit_bool(false),
+        deserialize_str => visit_str(""),
+        deserialize_string => visit_str(""),
+        deserialize_f32 => visit_f64(0.0),
+        deserialize_f64 => visit_f64(0.0),
+    }
+
+    integers_as_go! {
+        deserialize_i32 => visit_i64 as i64,
+        deserialize_i64 => visit_i64 as i64,
+        deserialize_u32 => visit_u64 as u64,
+        deserialize_u64 => visit_u64 as u64,
     }
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -134,6 +182,10 @@ impl<'de> Deserializer<'de> for Folded<'de> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        if self.0.is_null() {
+            // Go: a `null` list is an empty (nil) one.
+            return visitor.visit_seq(SeqDeserializer::new(std::iter::empty::<Folded>()));
+        }
         let is_seq = self.0.is_array();
         self.folded_if(is_seq, visitor, |v, visitor| v.deserialize_seq(visitor))
     }
@@ -152,6 +204,10 @@ impl<'de> Deserializer<'de> for Folded<'de> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        if self.0.is_null() {
+            // Go: a `null` map is an empty (nil) one.
+            return visitor.visit_map(entries(Vec::new()));
+        }
         let is_map = self.0.is_object();
         self.folded_if(is_map, visitor, |v, visitor| v.deserialize_map(visitor))
     }
@@ -164,6 +220,8 @@ impl<'de> Deserializer<'de> for Folded<'de> {
     ) -> Result<V::Value, Error> {
         match self.0 {
             Value::Object(m) => visitor.visit_map(entries(struct_entries(m, fields))),
+            // Go: a `null` struct keeps its zero value.
+            Value::Null => visitor.visit_map(entries(Vec::new())),
             other => other.deserialize_struct(name, fields, visitor),
         }
     }
@@ -212,5 +270,29 @@ mod tests {
         assert_eq!(o.items[0].labels["App"], "x");
         let bad = json!({"namePrefix": "a", "items": [], "other": 1});
         assert!(Outer::deserialize(Folded(&bad)).is_err());
+    }
+
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    struct Counted {
+        count: i64,
+        on: bool,
+        items: Vec<String>,
+    }
+
+    #[test]
+    fn nulls_are_zero_values_and_whole_floats_are_integers() {
+        let v = json!({"namePrefix": null, "items": [{"disableNameSuffixHash": null, "labels": {"a": null}}]});
+        let o: Outer = Outer::deserialize(Folded(&v)).unwrap();
+        assert_eq!(o.name_prefix, "");
+        assert_eq!(o.items[0].disable_name_suffix_hash, None);
+        assert_eq!(o.items[0].labels["a"], "");
+        let c: Counted =
+            Counted::deserialize(Folded(&json!({"count": 3.0, "on": null, "items": null})))
+                .unwrap();
+        assert_eq!((c.count, c.on, c.items.len()), (3, false, 0));
+        assert!(
+            Counted::deserialize(Folded(&json!({"count": 3.5, "on": true, "items": []}))).is_err()
+        );
     }
 }

@@ -197,6 +197,15 @@ fn collect(
         };
         entries.push((key, content));
     }
+    // kustomize writes data keys as plain YAML text: one its reader types as a number,
+    // boolean, null or date makes the build fail.
+    if let Some((key, what)) = crate::source::first_typed_key(entries.iter().map(|(k, _)| k)) {
+        return Err(Error::at(
+            &kfile.path,
+            kfile.pos(ptr),
+            crate::source::typed_key_message(key, what, false),
+        ));
+    }
     Ok(Sources { entries })
 }
 
@@ -398,6 +407,10 @@ pub fn generate(
         return Err(here("'type' is only valid in secretGenerator".into()));
     }
     let sources = collect(kfile, g, ptr, opts)?;
+    let option_keys = options.labels.keys().chain(options.annotations.keys());
+    if let Some((key, what)) = crate::source::first_typed_key(option_keys) {
+        return Err(here(crate::source::typed_key_message(key, what, false)));
+    }
     let mut value = make_object(kind, g, sources, options).map_err(here)?;
     if let Some(origin) = at.origin {
         let mut r = Resource::new(value, Origin::default(), Arc::default());

@@ -233,6 +233,7 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
                 format!("invalid kustomization field '{field}': {inner}{hint}"),
             )
         })?;
+    check_kind_and_version(&kustomization, &path, &doc)?;
     kustomization.convert_legacy_helm();
     let canonical = dir
         .canonicalize()
@@ -247,6 +248,53 @@ pub fn load_kustomization(dir: &Path, limits: &Limits) -> Result<KustomizationFi
         origin: None,
     })
 }
+
+/// kustomize accepts the kinds `Kustomization` and `Component` (none means the first), each
+/// with one apiVersion (none means that one).
+fn check_kind_and_version(k: &Kustomization, path: &Path, doc: &Document) -> Result<()> {
+    // Field names are matched ignoring case: find the key as written (the last one wins).
+    let at = |field: &str| {
+        let key = doc
+            .value
+            .as_object()?
+            .keys()
+            .rfind(|key| key.eq_ignore_ascii_case(field))?;
+        let mut ptr = String::new();
+        push_token(&mut ptr, key);
+        doc.spans.get(&ptr).map(|s| s.value)
+    };
+    let kind = k.kind.as_deref().filter(|k| !k.is_empty());
+    let kind = match kind {
+        None | Some("Kustomization") => "Kustomization",
+        Some("Component") => "Component",
+        Some(other) => {
+            return Err(Error::at(
+                path,
+                at("kind"),
+                format!("kind '{other}' is neither 'Kustomization' nor 'Component' (kustomize accepts only these, spelled so)"),
+            ))
+        }
+    };
+    let required = if kind == "Component" {
+        COMPONENT_VERSION
+    } else {
+        KUSTOMIZATION_VERSION
+    };
+    match k.api_version.as_deref() {
+        None | Some("") => Ok(()),
+        Some(v) if v == required => Ok(()),
+        Some(v) => Err(Error::at(
+            path,
+            at("apiVersion"),
+            format!("apiVersion '{v}' is not the one for a {kind}; write 'apiVersion: {required}' (or leave it out)"),
+        )),
+    }
+}
+
+/// The apiVersion of a `kind: Kustomization`.
+const KUSTOMIZATION_VERSION: &str = "kustomize.config.k8s.io/v1beta1";
+/// The apiVersion of a `kind: Component`.
+const COMPONENT_VERSION: &str = "kustomize.config.k8s.io/v1alpha1";
 
 /// Resolve `entry` relative to the kustomization in `kfile`, checking the load restrictor.
 ///
@@ -345,6 +393,8 @@ fn expand_documents(
                 }
                 let mut r = Resource::new(doc.value, origin, spans.clone());
                 r.empty_nulls = spans.empty_nulls().to_vec();
+                r.annotation_texts = spans.annotation_texts().to_vec();
+                r.typed_keys = typed_keys_below(&spans, "", file);
                 out.push(r);
                 continue;
             }
@@ -371,6 +421,7 @@ fn expand_documents(
                     })
                 })
                 .collect();
+            r.typed_keys = typed_keys_below(&spans, &format!("/items/{j}"), file);
             out.push(r);
         }
     }
@@ -410,6 +461,27 @@ fn check_object(v: &Value, file: &Path, pos: Option<Pos>) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The typed plain keys of the document in `spans` under `prefix` (a `List` item), with
+/// pointers relative to that object.
+fn typed_keys_below(
+    spans: &SpanIndex,
+    prefix: &str,
+    file: &Path,
+) -> Vec<(PathBuf, crate::source::TypedKey)> {
+    spans
+        .typed_keys()
+        .iter()
+        .filter_map(|k| {
+            let rest = k.pointer.strip_prefix(prefix)?;
+            rest.starts_with('/').then(|| {
+                let mut k = k.clone();
+                k.pointer = rest.to_owned();
+                (file.to_path_buf(), k)
+            })
+        })
+        .collect()
 }
 
 /// Plain manifests for `kforge validate`: every `.yaml`/`.yml`/`.json` file under `path`

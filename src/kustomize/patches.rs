@@ -148,6 +148,7 @@ pub(crate) fn entry(
             allow_kind_change: patch.options.allow_kind_change,
         },
         store_previous_id: !deprecated_json,
+        entry: crate::model::EntryAt::in_kustomization(&kfile.path, &kfile.spans, pointer),
     })
 }
 
@@ -210,6 +211,7 @@ pub(crate) fn strategic_merge_entries(
             target: None,
             options: SmpOptions::default(),
             store_previous_id: true,
+            entry: crate::model::EntryAt::in_kustomization(&kfile.path, &kfile.spans, &pointer),
         });
     }
     Ok(out)

@@ -7,5 +7,6 @@ pub mod spans;
 pub mod timestamp;
 pub mod yaml;
 
-pub use spans::EmptyNull;
+pub use scalar::{first_typed_key, resolves_to, typed_key};
+pub use spans::{typed_key_message, EmptyNull, TypedKey};
 pub use yaml::{Document, Limits, NodeSpan, Pos, Schema, SpanIndex, YamlError};

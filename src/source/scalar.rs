@@ -26,6 +26,9 @@ pub(crate) fn resolve_scalar(
 }
 
 fn resolve_tagged(text: &str, tag: &str, schema: Schema) -> Result<Value, String> {
+    if tag == "binary" && schema == Schema::Kyaml {
+        return binary(text);
+    }
     let typed = match schema {
         Schema::Kyaml => resolve_v3(text)?,
         Schema::Yaml11 => resolve_v2(text)?,
@@ -52,6 +55,19 @@ fn resolve_tagged(text: &str, tag: &str, schema: Schema) -> Result<Value, String
     }
 }
 
+/// `!!binary`: yaml.v3 decodes the base64 text (white space ignored) into the bytes, which
+/// kustomize then handles as a string.
+fn binary(text: &str) -> Result<Value, String> {
+    use base64::Engine;
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .map_err(|_| "!!binary value contains invalid base64 data".to_owned())?;
+    String::from_utf8(bytes)
+        .map(Value::String)
+        .map_err(|_| "!!binary value is not UTF-8 text once decoded; put binary data in a Secret's data or a ConfigMap's binaryData as plain base64".to_owned())
+}
+
 fn float_value(f: f64) -> Option<Value> {
     Number::from_f64(f).map(Value::Number)
 }
@@ -60,6 +76,45 @@ const NON_FINITE: &[&str] = &[
     ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN",
     ".NAN",
 ];
+
+/// `.inf`, `-.Inf`, `.nan`, ...: floats that JSON cannot hold.
+pub(crate) fn is_non_finite(text: &str) -> bool {
+    NON_FINITE.contains(&text)
+}
+
+/// What yaml.v3 (kustomize's reader) types plain `text` as when it is not a string:
+/// `number`, `boolean`, `null` or `timestamp`. kustomize cannot build an object with such
+/// a mapping key (`1:`, `true:`, `null:`), nor an annotation, label or generated data key
+/// it writes with such text.
+pub fn typed_key(text: &str) -> Option<&'static str> {
+    if text.is_empty() {
+        return None;
+    }
+    match resolve_v3(text) {
+        Err(_) => Some("number"),
+        Ok(Value::Null) => Some("null"),
+        Ok(Value::Bool(_)) => Some("boolean"),
+        Ok(Value::Number(_)) => Some("number"),
+        Ok(Value::String(s)) if s != text => Some("timestamp"),
+        Ok(_) => None,
+    }
+}
+
+/// The first of `keys` that [`typed_key`] types, with what it is read as.
+pub fn first_typed_key<'k>(
+    keys: impl IntoIterator<Item = &'k String>,
+) -> Option<(&'k String, &'static str)> {
+    keys.into_iter()
+        .find_map(|k| typed_key(k).map(|what| (k, what)))
+}
+
+/// Whether plain `text`, typed as kustomize types resources, is `value`.
+pub fn resolves_to(text: &str, value: &Value) -> bool {
+    if text.is_empty() {
+        return value.is_null();
+    }
+    resolve_v3(text).is_ok_and(|v| v == *value)
+}
 
 fn non_finite(text: &str) -> Result<Value, String> {
     Err(format!(

@@ -34,6 +34,47 @@ pub struct SpanIndex {
     keys: String,
     yaml11: Vec<(String, String)>,
     empty_nulls: Vec<EmptyNull>,
+    annotation_texts: Vec<(String, String)>,
+    typed_keys: Vec<TypedKey>,
+}
+
+/// A mapping key written plain that kustomize's YAML reader types as something other than
+/// a string (`1:`, `true:`, `null:`, `2001-12-14:`); kustomize fails on such an object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypedKey {
+    /// The pointer of the value under the key.
+    pub pointer: String,
+    /// Where the key is.
+    pub pos: Pos,
+    /// What the key is read as: `number`, `boolean`, `null` or `timestamp`.
+    pub what: &'static str,
+}
+
+impl TypedKey {
+    /// The key as written.
+    pub fn key(&self) -> String {
+        let last = self.pointer.rsplit('/').next().unwrap_or_default();
+        last.replace("~1", "/").replace("~0", "~")
+    }
+
+    /// Why kustomize cannot build an object with this key, and the fix.
+    pub fn message(&self) -> String {
+        typed_key_message(&self.key(), self.what, true)
+    }
+}
+
+/// Why kustomize fails on a mapping key its YAML reader types as `what`, and the fix:
+/// quoting the key where it is written in a resource or patch (`quotable`), else another key
+/// (kustomize writes label, annotation and generated data keys unquoted).
+pub fn typed_key_message(key: &str, what: &str, quotable: bool) -> String {
+    let fix = if quotable {
+        format!("quote it (\"{key}\")")
+    } else {
+        "kustomize writes it unquoted, so choose a key that does not read as one".to_owned()
+    };
+    format!(
+        "the key '{key}' is read as a {what}, not a string, and kustomize cannot build an object with such a key (json: unsupported type); {fix}"
+    )
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -146,6 +187,16 @@ impl SpanIndex {
         self.empty_nulls.push(EmptyNull { pointer, in_flow });
     }
 
+    /// Record how a scalar annotation value that is not a string was written.
+    pub(super) fn push_annotation_text(&mut self, pointer: String, text: String) {
+        self.annotation_texts.push((pointer, text));
+    }
+
+    /// Record a plain key that is typed as something other than a string.
+    pub(super) fn push_typed_key(&mut self, pointer: String, pos: Pos, what: &'static str) {
+        self.typed_keys.push(TypedKey { pointer, pos, what });
+    }
+
     /// Move every position down by `lines`.
     pub(super) fn shift_lines(&mut self, lines: u32) {
         for n in &mut self.nodes {
@@ -236,6 +287,18 @@ impl SpanIndex {
     /// from the yaml.v3 rules kustomize uses: `(pointer, text)`, in document order.
     pub fn yaml11_differences(&self) -> &[(String, String)] {
         &self.yaml11
+    }
+
+    /// Annotation values (`metadata.annotations.<key>` of the document's object) that are
+    /// numbers, booleans, nulls or timestamps, with the text they were written as: `(pointer, text)`.
+    /// kustomize writes annotation values as strings spelled as in the file (`0x1F`, `~`).
+    pub fn annotation_texts(&self) -> &[(String, String)] {
+        &self.annotation_texts
+    }
+
+    /// Plain mapping keys typed as something other than strings, in document order.
+    pub fn typed_keys(&self) -> &[TypedKey] {
+        &self.typed_keys
     }
 
     /// The nulls written with no text at all, in document order.

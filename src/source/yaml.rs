@@ -125,6 +125,14 @@ enum Frame {
     },
 }
 
+/// `/metadata/annotations/<key>` (a List's items are re-read from JSON by kustomize, so
+/// their annotations keep no spelling).
+fn is_annotation_value(pointer: &str) -> bool {
+    pointer
+        .strip_prefix("/metadata/annotations/")
+        .is_some_and(|key| !key.contains('/'))
+}
+
 /// `0755`: an octal number for YAML 1.1 and Go readers, the decimal 755 for YAML 1.2 ones.
 fn is_leading_zero_octal(text: &str) -> bool {
     let digits = text.trim_start_matches(['-', '+']);
@@ -199,6 +207,108 @@ fn block_scalar_at_unterminated_end(
         && !source[source.rfind('\n').map_or(0, |i| i + 1)..]
             .trim()
             .is_empty()
+}
+
+/// A tab where libyaml (yaml.v3 and go-yaml v2, so kustomize) expects the indentation of a
+/// block scalar (`|`, `>`): right after the leading spaces of its first line of text (or of
+/// a blank line before it), or of a later line indented less than that first line, up to
+/// the first such line with text (which ends the scalar). kustomize fails there ("found a
+/// tab character where an indentation space is expected"; with an indentation indicator
+/// when it writes the text back). Returns the tab's line (1-based) and column (0-based).
+fn tab_in_block_indentation(span: &Span, source: &str) -> Option<(usize, usize)> {
+    // The span starts at the first character of text; the header line (`key: |`) and any
+    // blank lines after it come before.
+    let start = span.start.byte_offset()?;
+    let mut body_start = source.get(..start)?.rfind('\n').map_or(0, |i| i + 1);
+    let mut first_line = span.start.line();
+    while body_start > 0 {
+        let prev_start = source[..body_start - 1].rfind('\n').map_or(0, |i| i + 1);
+        if !source[prev_start..body_start - 1].trim().is_empty() {
+            break;
+        }
+        body_start = prev_start;
+        first_line -= 1;
+    }
+    let mut indent: Option<usize> = None;
+    for (i, line) in source[body_start..].split('\n').enumerate() {
+        let spaces = line.len() - line.trim_start_matches(' ').len();
+        let rest = line[spaces..].trim_end_matches('\r');
+        let below = indent.is_none_or(|n| spaces < n);
+        if below && rest.starts_with('\t') {
+            return Some((first_line + i, spaces));
+        }
+        match indent {
+            None if !rest.is_empty() => indent = Some(spaces),
+            Some(_) if below && !rest.is_empty() => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Where a double-quoted scalar uses the escape `\/`: YAML 1.2 has it, libyaml (go-yaml v2
+/// and v3, so kustomize) does not and fails.
+fn escaped_slash(span: &Span, source: &str) -> Option<Pos> {
+    let start = span.start.byte_offset()?;
+    let end = span.end.byte_offset()?.min(source.len());
+    let text = source.get(start..end)?;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        if bytes[i + 1] == b'/' {
+            let before = &text[..i];
+            let line = span.start.line() + before.matches('\n').count();
+            let col = match before.rfind('\n') {
+                Some(nl) => before[nl + 1..].chars().count(),
+                None => span.start.col() + before.chars().count(),
+            };
+            return Some(Pos {
+                line: line as u32,
+                col: col as u32 + 1,
+            });
+        }
+        i += 2;
+    }
+    None
+}
+
+/// yaml.v3 (kustomize's reader for resources and patches) folds a `>` block with one more
+/// line break than YAML says before a more-indented line (one starting with a space or tab)
+/// that follows an ordinary line: `one\n  more` reads as `one\n\n  more`. go-yaml v2
+/// (kustomization files) follows YAML. `text` is the block as YAML folds it; the lines of
+/// the result that start with a blank are exactly its more-indented lines.
+fn v3_more_indented(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let blank_led = |l: &str| l.starts_with([' ', '\t']);
+    let mut previous_text: Option<&str> = None;
+    let mut extra = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        if blank_led(line) && previous_text.is_some_and(|p| !blank_led(p)) {
+            extra.push(i);
+        }
+        previous_text = Some(line);
+    }
+    if extra.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + extra.len());
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if extra.contains(&i) {
+            out.push('\n');
+        }
+        out.push_str(line);
+    }
+    Some(out)
 }
 
 impl Builder {
@@ -327,21 +437,83 @@ impl Builder {
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 self.count(pos)?;
+                if style == ScalarStyle::DoubleQuoted {
+                    if let Some(at) = escaped_slash(&span, source) {
+                        return Err(err(
+                            at,
+                            "found unknown escape character '\\/' (kustomize's YAML readers do not know it); write '/'",
+                        ));
+                    }
+                }
                 if self.expecting_key() {
                     let is_merge = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
+                    let typed = if self.schema == Schema::Kyaml
+                        && style == ScalarStyle::Plain
+                        && tag.is_none()
+                        && !is_merge
+                    {
+                        super::scalar::typed_key(&text)
+                    } else {
+                        None
+                    };
+                    if anchor != 0 {
+                        // An anchored key may be aliased as a value (`&k key: v`, `*k`).
+                        self.anchors
+                            .insert(anchor, (Value::String(text.to_string()), 1));
+                    }
                     self.set_key(text.into_owned(), pos, is_merge);
+                    if let Some(what) = typed {
+                        let pointer = self.child_pointer();
+                        self.spans.push_typed_key(pointer, pos, what);
+                    }
                     return Ok(());
                 }
-                let core = tag
-                    .as_ref()
-                    .and_then(|t| t.core_suffix().map(str::to_owned));
+                let core = tag.as_ref().and_then(|t| {
+                    t.core_suffix()
+                        .or_else(|| {
+                            (t.suffix_in_namespace("tag:yaml.org,2002:").as_deref()
+                                == Some("binary"))
+                            .then_some("binary")
+                        })
+                        .map(str::to_owned)
+                });
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                    if let Some((line, col)) = tab_in_block_indentation(&span, source) {
+                        return Err(err(
+                            Pos {
+                                line: line as u32,
+                                col: col as u32 + 1,
+                            },
+                            "found a tab character where an indentation space is expected (kustomize fails too); indent the block's lines with spaces",
+                        ));
+                    }
+                }
                 let text = if block_scalar_at_unterminated_end(&text, style, &span, source) {
                     Cow::Owned(text[..text.len() - 1].to_owned())
                 } else {
                     text
                 };
-                let value = resolve_scalar(&text, style, core.as_deref(), self.schema)
-                    .map_err(|m| err(pos, m))?;
+                let text = match (self.schema, style) {
+                    (Schema::Kyaml, ScalarStyle::Folded) => match v3_more_indented(&text) {
+                        Some(t) => Cow::Owned(t),
+                        None => text,
+                    },
+                    _ => text,
+                };
+                let value = match resolve_scalar(&text, style, core.as_deref(), self.schema) {
+                    Ok(v) => v,
+                    // kustomize writes annotation values out as text before anything
+                    // reads `.inf` or `.nan` as a number.
+                    Err(_)
+                        if self.schema == Schema::Kyaml
+                            && super::scalar::is_non_finite(&text)
+                            && self.stack.len() == 3
+                            && is_annotation_value(&self.child_pointer()) =>
+                    {
+                        Value::String(text.to_string())
+                    }
+                    Err(m) => return Err(err(pos, m)),
+                };
                 if self.schema == Schema::Kyaml
                     && style == ScalarStyle::Plain
                     && tag.is_none()
@@ -355,6 +527,20 @@ impl Builder {
                 {
                     let pointer = self.child_pointer();
                     self.spans.push_empty_null(pointer, self.flow_depth > 0);
+                }
+                if self.schema == Schema::Kyaml
+                    && value.as_str() != Some(&*text)
+                    && self.stack.len() == 3
+                {
+                    let pointer = self.child_pointer();
+                    if is_annotation_value(&pointer) {
+                        let spelled = if no_text(&text, &span, source) {
+                            ""
+                        } else {
+                            &text
+                        };
+                        self.spans.push_annotation_text(pointer, spelled.to_owned());
+                    }
                 }
                 self.record(pos, NodeKind::Leaf);
                 if anchor != 0 {
@@ -486,11 +672,37 @@ pub fn parse_stream(
     limits: Limits,
 ) -> Result<Vec<Document>, YamlError> {
     let text = within_limit(text, limits)?;
-    super::pieces::parse(text, schema, limits, super::pieces::PIECE_BYTES)
+    if schema == Schema::Kyaml {
+        refuse_directives(&text)?;
+    }
+    super::pieces::parse(&text, schema, limits, super::pieces::PIECE_BYTES)
 }
 
-/// The text without a byte order mark, if it is not larger than the limit.
-fn within_limit(text: &str, limits: Limits) -> Result<&str, YamlError> {
+/// kustomize reads resources one document at a time, cut at the `---` lines, so a
+/// `%YAML` or `%TAG` directive is a document of its own there, which fails ("did not find
+/// expected <document start>").
+fn refuse_directives(text: &str) -> Result<(), YamlError> {
+    if !text.starts_with('%') && !text.contains("\n%") {
+        return Ok(());
+    }
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with("%YAML") || line.starts_with("%TAG") {
+            return Err(err(
+                Pos {
+                    line: i as u32 + 1,
+                    col: 1,
+                },
+                "a %YAML or %TAG directive fails in kustomize, which reads each document on its own; remove it",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The text without byte order marks, if it is not larger than the limit. A BOM may open
+/// the stream and every document after a `---` line (kustomize reads each document on its
+/// own, and yaml.v3 skips a BOM at the start).
+fn within_limit(text: &str, limits: Limits) -> Result<Cow<'_, str>, YamlError> {
     if text.len() > limits.max_bytes {
         return Err(err(
             Pos { line: 1, col: 1 },
@@ -501,7 +713,22 @@ fn within_limit(text: &str, limits: Limits) -> Result<&str, YamlError> {
             ),
         ));
     }
-    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if !text.contains("\n\u{feff}") {
+        return Ok(Cow::Borrowed(text));
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut after_marker = false;
+    for line in text.split_inclusive('\n') {
+        let line = match line.strip_prefix('\u{feff}') {
+            Some(rest) if after_marker => rest,
+            _ => line,
+        };
+        after_marker =
+            line.starts_with("---") && line[3..].chars().next().is_none_or(char::is_whitespace);
+        out.push_str(line);
+    }
+    Ok(Cow::Owned(out))
 }
 
 pub use super::pieces::parse_stream_in_pieces;
@@ -600,7 +827,7 @@ pub fn parse_single_last_key_wins(
     limits: Limits,
 ) -> Result<Option<Document>, YamlError> {
     let docs = parse_serial(
-        within_limit(text, limits)?,
+        &within_limit(text, limits)?,
         schema,
         limits,
         Duplicates::LastWins,
@@ -627,6 +854,25 @@ mod tests {
             .unwrap()
             .unwrap()
             .value
+    }
+
+    #[test]
+    fn folded_more_indented_lines_as_yaml_v3_and_v2_read_them() {
+        let text = "a: >-\n  one\n    more\n  back\n";
+        assert_eq!(one(text, Schema::Kyaml)["a"], "one\n\n  more\nback");
+        assert_eq!(one(text, Schema::Yaml11)["a"], "one\n  more\nback");
+    }
+
+    #[test]
+    fn tabs_where_a_block_scalar_is_indented_are_errors() {
+        for text in ["a: |\n  \tx\n", "a: |\n  x\n \ty\n", "a: |-\n  x\n\t\n"] {
+            let e = parse_single(text, Schema::Kyaml, Limits::default()).unwrap_err();
+            assert!(e.message.contains("tab character"), "{text:?}: {e}");
+        }
+        assert_eq!(
+            one("a: |\n  x\ty\n  \tz\n", Schema::Kyaml)["a"],
+            "x\ty\n\tz\n"
+        );
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub fn split(image: &str) -> (String, String, String) {
 struct Rewrite<'a> {
     image: &'a Image,
     matcher: Regex,
+    /// Set once an image matched.
+    matched: std::cell::Cell<bool>,
 }
 
 impl Rewrite<'_> {
@@ -58,6 +60,7 @@ impl Rewrite<'_> {
         if !self.matcher.is_match(current) {
             return Ok(());
         }
+        self.matched.set(true);
         let (mut name, mut tag, mut digest) = split(current);
         let img = self.image;
         if !img.new_name.is_empty() {
@@ -113,8 +116,14 @@ impl Rewrite<'_> {
 ///
 /// As kustomize does, every `containers`/`initContainers` list anywhere in an object is
 /// rewritten first, then every field of the configuration's `images` table (never created).
-pub fn apply(resources: &mut [Resource], images: &[Image], cfg: &TransformerConfig) -> Result<()> {
-    for img in images {
+/// Returns the indices of the entries that matched no image.
+pub fn apply(
+    resources: &mut [Resource],
+    images: &[Image],
+    cfg: &TransformerConfig,
+) -> Result<Vec<usize>> {
+    let mut unmatched = Vec::new();
+    for (i, img) in images.iter().enumerate() {
         let pattern = format!(
             "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
             img.name
@@ -128,6 +137,7 @@ pub fn apply(resources: &mut [Resource], images: &[Image], cfg: &TransformerConf
         let rw = Rewrite {
             image: img,
             matcher,
+            matched: std::cell::Cell::new(false),
         };
         for r in resources.iter_mut() {
             if r.kind() == "CustomResourceDefinition" {
@@ -141,8 +151,11 @@ pub fn apply(resources: &mut [Resource], images: &[Image], cfg: &TransformerConf
                     .map_err(|e| e.in_file(&r.origin.file, None))?;
             }
         }
+        if !rw.matched.get() {
+            unmatched.push(i);
+        }
     }
-    Ok(())
+    Ok(unmatched)
 }
 
 #[cfg(test)]

@@ -97,9 +97,13 @@ pub fn apply(
             r.store_previous_id();
         }
         let id = r.cur_id();
+        // kustomize turns the object into JSON first, which fails on a key typed as
+        // something other than a string.
+        r.check_typed_keys()?;
         // kustomize re-reads the patched object from JSON: no YAML node is shared any more.
         r.shared_values.clear();
         r.write_out_empty_nulls();
+        r.annotation_texts.clear();
         super::internal::inject(r);
         let result = apply_ops(&mut r.value, &ops.ops);
         super::internal::remove(&mut r.value);

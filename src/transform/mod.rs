@@ -42,7 +42,7 @@ pub mod vars;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::model::Kustomization;
+use crate::model::{EntryAt, Ineffective, Kustomization};
 use crate::resource::Resource;
 use crate::source::SpanIndex;
 
@@ -85,8 +85,11 @@ pub struct Trace<'a> {
     pub plugins: &'a [build_metadata::Provenance],
 }
 
-/// Apply one kustomization's transformers, in kustomize's order, to `resources`.
-pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> {
+/// Apply one kustomization's transformers, in kustomize's order, to `resources`; returns
+/// the entries that had no effect (a `patches` target, an `images` entry, a
+/// `labels[].fields` spec or a `replacements` target selecting nothing).
+pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<Vec<Ineffective>> {
+    let mut notices = Vec::new();
     let k = steps.kustomization;
     let cfg = steps.config;
     let here = |e: Error, field: &str| {
@@ -108,14 +111,19 @@ pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> 
     let (smp, rest) = steps
         .patches
         .split_at(steps.strategic_merge.min(steps.patches.len()));
-    patches::apply(resources, smp, steps.schemas)?;
+    patches::apply_noting(resources, smp, steps.schemas, &mut notices)?;
     record(
         resources,
         "PatchStrategicMergeTransformer",
         usize::from(!k.patches_strategic_merge.is_empty()),
     );
     for p in rest {
-        patches::apply(resources, std::slice::from_ref(p), steps.schemas)?;
+        patches::apply_noting(
+            resources,
+            std::slice::from_ref(p),
+            steps.schemas,
+            &mut notices,
+        )?;
         record(resources, "PatchTransformer", 1);
     }
     if let Some(ns) = &k.namespace {
@@ -136,6 +144,8 @@ pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> 
             .map_err(|e| here(e, "nameSuffix"))?;
         record(resources, "SuffixTransformer", usize::from(!s.is_empty()));
     }
+    check_written_keys(steps, resources)?;
+    label_fields_selecting_nothing(steps, resources, &mut notices);
     labels::apply(resources, &k.labels, &k.common_labels, cfg).map_err(|e| here(e, "labels"))?;
     let label_runs = if k.labels.is_empty() && k.common_labels.is_empty() {
         0
@@ -150,7 +160,12 @@ pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> 
         "AnnotationsTransformer",
         usize::from(!k.common_annotations.is_empty()),
     );
-    patches::apply(resources, steps.patches_json6902, steps.schemas)?;
+    patches::apply_noting(
+        resources,
+        steps.patches_json6902,
+        steps.schemas,
+        &mut notices,
+    )?;
     record(
         resources,
         "PatchJson6902Transformer",
@@ -158,14 +173,36 @@ pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> 
     );
     replicas::apply(resources, &k.replicas, cfg).map_err(|e| here(e, "replicas"))?;
     record(resources, "ReplicaCountTransformer", k.replicas.len());
-    images::apply(resources, &k.images, cfg).map_err(|e| here(e, "images"))?;
-    images::apply(resources, &k.image_tags, cfg).map_err(|e| here(e, "imageTags"))?;
+    for (field, list) in [("images", &k.images), ("imageTags", &k.image_tags)] {
+        let unmatched = images::apply(resources, list, cfg).map_err(|e| here(e, field))?;
+        for i in unmatched {
+            let at = EntryAt::in_kustomization(steps.file, steps.spans, &format!("/{field}/{i}"));
+            notices.push(at.ineffective(
+                format!(
+                    "no image is named '{}', so the entry changes nothing",
+                    list[i].name
+                ),
+                "check the name: the image as written in the objects, registry and path included, without tag or digest",
+            ));
+        }
+    }
     record(
         resources,
         "ImageTagTransformer",
         k.images.len() + k.image_tags.len(),
     );
-    replacements::apply(resources, steps.replacements)?;
+    for (i, t) in replacements::apply(resources, steps.replacements)? {
+        let r = &steps.replacements[i];
+        let at = EntryAt {
+            file: r.file.clone(),
+            pos: r.pos,
+            entry: format!("replacement target {t}"),
+        };
+        notices.push(at.ineffective(
+            "its select matches no object (after its reject), so nothing is replaced there",
+            "check the select's kind, group, version, name, namespace and selectors against the objects built so far",
+        ));
+    }
     record(
         resources,
         "ReplacementTransformer",
@@ -175,6 +212,80 @@ pub fn run_pipeline(steps: &Steps, resources: &mut Vec<Resource>) -> Result<()> 
         plugins::apply(resources, step, steps.schemas)?;
         if let Some(by) = steps.trace.as_ref().and_then(|t| t.plugins.get(i)) {
             build_metadata::record(resources, by);
+        }
+    }
+    Ok(notices)
+}
+
+/// The `fields` specs of `labels` entries that no object's kind matches, or that name a
+/// field no matching object has and may not create: kustomize writes nothing through them.
+fn label_fields_selecting_nothing(
+    steps: &Steps,
+    resources: &[Resource],
+    notices: &mut Vec<Ineffective>,
+) {
+    for (i, label) in steps.kustomization.labels.iter().enumerate() {
+        if label.pairs.is_empty() {
+            continue;
+        }
+        for (j, def) in label.fields.iter().enumerate() {
+            let spec = fieldspec::FieldSpec::from_def(def);
+            let mut matching = resources.iter().filter(|r| spec.applies_to(&r.gvk()));
+            let (message, help) = match matching.next() {
+                None => (
+                    "no object is of the kind this field spec names, so it writes no label",
+                    "check its kind, group and version",
+                ),
+                Some(first)
+                    if !spec.create
+                        && std::iter::once(first)
+                            .chain(matching)
+                            .all(|r| spec.read(&r.value).is_empty()) =>
+                {
+                    (
+                        "no object of its kind has this field, and the spec may not create it, so it writes no label",
+                        "check the path, or set 'create: true'",
+                    )
+                }
+                Some(_) => continue,
+            };
+            let at = EntryAt::in_kustomization(
+                steps.file,
+                steps.spans,
+                &format!("/labels/{i}/fields/{j}"),
+            );
+            notices.push(at.ineffective(message, help));
+        }
+    }
+}
+
+/// kustomize writes label and annotation keys as plain YAML text, so a key that its reader
+/// types as a number, boolean, null or date (`"1"`, `"true"`) makes the build fail once it
+/// is on an object.
+fn check_written_keys(steps: &Steps, resources: &[Resource]) -> Result<()> {
+    if resources.is_empty() {
+        return Ok(());
+    }
+    let k = steps.kustomization;
+    let fields = k
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (format!("/labels/{i}/pairs"), &l.pairs))
+        .chain([
+            ("/commonLabels".to_owned(), &k.common_labels),
+            ("/commonAnnotations".to_owned(), &k.common_annotations),
+        ]);
+    for (field, map) in fields {
+        if let Some((key, what)) = crate::source::first_typed_key(map.keys()) {
+            let mut ptr = field.clone();
+            crate::source::pointer::push_token(&mut ptr, key);
+            let pos = steps.spans.nearest(&ptr).map(|s| s.key.unwrap_or(s.value));
+            return Err(Error::at(
+                steps.file,
+                pos,
+                crate::source::typed_key_message(key, what, false),
+            ));
         }
     }
     Ok(())

@@ -45,23 +45,40 @@ fn role_ref_gvk(v: &Value) -> Option<Gvk> {
 }
 
 /// Namespaces of the ServiceAccount subjects of a RoleBinding: a RoleBinding may refer to
-/// objects there as well as in its own namespace.
-fn role_binding_sa_namespaces(referrer: &ResId, value: &Value) -> Vec<String> {
+/// objects there as well as in its own namespace. kustomize fails on such a subject whose
+/// `namespace` is there but not a string (`namespace:` with no value); the error is the
+/// index of that subject.
+fn role_binding_sa_namespaces(
+    referrer: &ResId,
+    value: &Value,
+) -> std::result::Result<Vec<String>, usize> {
+    let mut out = Vec::new();
     if referrer.gvk.kind != "RoleBinding" {
-        return Vec::new();
+        return Ok(out);
     }
-    value
-        .get("subjects")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter(|s| s.get("kind").and_then(Value::as_str) == Some("ServiceAccount"))
-        .filter_map(|s| {
-            s.get("namespace")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
-        .collect()
+    let subjects = value.get("subjects").and_then(Value::as_array);
+    for (i, s) in subjects.into_iter().flatten().enumerate() {
+        if s.get("kind").and_then(Value::as_str) != Some("ServiceAccount") {
+            continue;
+        }
+        match s.get("namespace") {
+            None => {}
+            Some(Value::String(ns)) => out.push(ns.clone()),
+            Some(_) => return Err(i),
+        }
+    }
+    Ok(out)
+}
+
+/// Where `pointer` (relative to the object) is in the object's file: the node, or its
+/// nearest ancestor that is there.
+fn pos_in_object(r: &Resource, pointer: &str) -> Option<crate::source::Pos> {
+    let base = match r.origin.item {
+        Some(j) => format!("/items/{j}"),
+        None => String::new(),
+    };
+    let s = r.spans.nearest(&format!("{base}{pointer}"))?;
+    Some(s.key.unwrap_or(s.value))
 }
 
 /// Objects that a referrer may point to (kustomize's SubsetThatCouldBeReferencedByResource).
@@ -100,7 +117,11 @@ fn select<'c>(
     if c.len() == 1 {
         return Ok(Some(c[0]));
     }
-    c.retain(|c| c.prefixes == referrer.prefixes && c.suffixes == referrer.suffixes);
+    // First empty prefixes or suffixes match anything, then (if still several) not.
+    c.retain(|c| affixes_match(c, referrer, true));
+    if c.len() > 1 {
+        c.retain(|c| affixes_match(c, referrer, false));
+    }
     match c.len() {
         0 => Ok(None),
         1 => Ok(Some(c[0])),
@@ -113,14 +134,31 @@ fn select<'c>(
                 Ok(Some(c[0]))
             } else {
                 let ids: Vec<String> = c.iter().map(|x| x.cur.to_string()).collect();
+                let fix = if with_namespace {
+                    "give the reference a 'namespace', or rename one of them"
+                } else {
+                    "rename one of them, or give them different prefixes or suffixes"
+                };
                 Err(Error::msg(format!(
-                    "found multiple possible referrals for name '{old_name}' in {}: {}",
+                    "found multiple possible referrals for name '{old_name}' in {}: {}; {fix}",
                     referrer.cur,
                     ids.join(", ")
                 )))
             }
         }
     }
+}
+
+/// kustomize's comparison of the prefixes and suffixes two objects were given, each list
+/// in the order applied: one list must end with the other (`[one-]` matches
+/// `[mid-, one-]`); with `allow_empty`, an empty list on either side matches anything.
+fn affixes_match(c: &Candidate, referrer: &Referrer, allow_empty: bool) -> bool {
+    let ends_alike = |a: &[String], b: &[String]| {
+        let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        ((!short.is_empty() || long.is_empty()) && long.ends_with(short))
+            || (allow_empty && short.is_empty())
+    };
+    ends_alike(&c.prefixes, referrer.prefixes) && ends_alike(&c.suffixes, referrer.suffixes)
 }
 
 /// Candidates that may be referred to under one name (kustomize's sieve starts from the
@@ -188,6 +226,7 @@ pub fn apply(resources: &mut [Resource], cfg: &TransformerConfig) -> Result<()> 
             suffixes: r.suffixes.clone(),
         })
         .collect();
+    check_role_binding_subjects(resources, table)?;
     let index = Index::new(&candidates);
     if index.by_prev_name.is_empty() {
         return Ok(());
@@ -205,7 +244,9 @@ pub fn apply(resources: &mut [Resource], cfg: &TransformerConfig) -> Result<()> 
         let scope = Scope {
             index: &index,
             referrer: candidates[ri].cur.clone(),
-            rb_namespaces: role_binding_sa_namespaces(&candidates[ri].cur, &r.value),
+            // checked by `check_role_binding_subjects`
+            rb_namespaces: role_binding_sa_namespaces(&candidates[ri].cur, &r.value)
+                .unwrap_or_default(),
         };
         let referrer = Referrer {
             cur: candidates[ri].cur.clone(),
@@ -219,12 +260,41 @@ pub fn apply(resources: &mut [Resource], cfg: &TransformerConfig) -> Result<()> 
                 set_reference(node, &scope, &back.target, &referrer, is_role_ref)
             };
             spec.apply(&mut r.value, None, &mut set).map_err(|e| {
+                let field = spec.path.split('/').next().unwrap_or_default();
                 Error::msg(format!(
                     "updating name reference in '{}' field of '{}': {}",
                     spec.path, referrer.cur, e.message
                 ))
-                .in_file(&r.origin.file, None)
+                .in_file(&r.origin.file, pos_in_object(r, &format!("/{field}")))
             })?;
+        }
+    }
+    Ok(())
+}
+
+/// kustomize looks at the ServiceAccount subjects of every RoleBinding that its name
+/// reference table lists as a referrer, whether or not any name changed.
+fn check_role_binding_subjects(resources: &[Resource], table: &[BackRef]) -> Result<()> {
+    for r in resources {
+        let cur = r.cur_id();
+        let org_gvk = r.org_id().gvk;
+        if cur.gvk.kind != "RoleBinding"
+            || cur.gvk.is_cluster_scoped()
+            || !table
+                .iter()
+                .any(|b| b.referrers.iter().any(|s| org_gvk.is_selected(&s.gvk)))
+        {
+            continue;
+        }
+        if let Err(i) = role_binding_sa_namespaces(&cur, &r.value) {
+            return Err(Error::at(
+                &r.origin.file,
+                pos_in_object(r, &format!("/subjects/{i}/namespace")),
+                format!(
+                    "the ServiceAccount subject '{}' of {cur} has a 'namespace' with no value or one that is not text (kustomize: \"namespace is blank\"); write the namespace, or remove the key for the RoleBinding's own",
+                    r.value["subjects"][i]["name"].as_str().unwrap_or_default(),
+                ),
+            ));
         }
     }
     Ok(())
@@ -294,7 +364,14 @@ fn set_mapping(
         return Ok(());
     };
     let named = subset.named(&old);
-    let pool: Vec<&Candidate> = match map.get("namespace").and_then(Value::as_str) {
+    // A `namespace` that is there but not text is looked for as its text (`namespace:`
+    // with no value as the empty namespace, which no object is in).
+    let namespace = map.get("namespace").map(|ns| match ns {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    });
+    let pool: Vec<&Candidate> = match namespace.as_deref() {
         None => named,
         Some(ns) => {
             let by_org: Vec<&Candidate> =

@@ -64,6 +64,31 @@ pub struct Patch {
     /// Whether a JSON patch records the objects' previous ids (`patches:` does,
     /// the deprecated `patchesJson6902:` does not).
     pub store_previous_id: bool,
+    /// The kustomization entry it comes from (for a notice when its target selects
+    /// nothing).
+    pub entry: crate::model::EntryAt,
+}
+
+/// Apply `patches` in order; a patch whose `target` selects no object (which kustomize
+/// passes over in silence) adds a notice to `notices`.
+pub fn apply_noting(
+    resources: &mut Vec<Resource>,
+    patches: &[Patch],
+    schemas: &Schemas,
+    notices: &mut Vec<crate::model::Ineffective>,
+) -> Result<()> {
+    for p in patches {
+        if let Some(target) = &p.target {
+            if !resources.iter().any(|r| target.matches(r)) {
+                notices.push(p.entry.ineffective(
+                    "the target selects no object, so the patch changes nothing",
+                    "check the target's kind, group, version, name, namespace and selectors against the objects built so far",
+                ));
+            }
+        }
+        apply(resources, std::slice::from_ref(p), schemas)?;
+    }
+    Ok(())
 }
 
 /// Apply `patches` in order.

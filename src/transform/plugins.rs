@@ -108,7 +108,7 @@ pub fn apply(resources: &mut Vec<Resource>, step: &Step, schemas: &Schemas) -> R
                 images: specs.clone(),
                 ..Default::default()
             };
-            images::apply(resources, std::slice::from_ref(image), &cfg)
+            images::apply(resources, std::slice::from_ref(image), &cfg).map(drop)
         }
         Step::Replicas { replica, specs } => {
             let cfg = TransformerConfig {
@@ -130,7 +130,7 @@ pub fn apply(resources: &mut Vec<Resource>, step: &Step, schemas: &Schemas) -> R
             Ok(())
         }
         Step::Patches(list) => super::patches::apply(resources, list, schemas),
-        Step::Replacements(list) => replacements::apply(resources, list),
+        Step::Replacements(list) => replacements::apply(resources, list).map(drop),
         Step::ValueAdd { value, targets, at } => {
             super::value_add::apply(resources, value, targets).map_err(|e| e.in_file(&at.0, at.1))
         }

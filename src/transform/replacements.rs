@@ -626,7 +626,8 @@ fn copy_to_target(
     Ok(())
 }
 
-fn apply_one(resources: &mut [Resource], ids: &mut IdCache, r: &Replacement) -> Result<()> {
+/// Apply one replacement; returns the indices of its targets that selected no object.
+fn apply_one(resources: &mut [Resource], ids: &mut IdCache, r: &Replacement) -> Result<Vec<usize>> {
     let Some(targets) = r
         .targets
         .as_ref()
@@ -637,7 +638,9 @@ fn apply_one(resources: &mut [Resource], ids: &mut IdCache, r: &Replacement) -> 
         ));
     };
     let value = get_value(resources, ids, r)?;
-    for t in targets {
+    let mut unselected = Vec::new();
+    for (ti, t) in targets.iter().enumerate() {
+        let mut selected = false;
         let Some(select) = &t.select else {
             return Err(Error::msg("target must specify resources to select"));
         };
@@ -671,18 +674,26 @@ fn apply_one(resources: &mut [Resource], ids: &mut IdCache, r: &Replacement) -> 
             }
             copy_to_target(&mut resources[i], &value, &paths, t.options.as_ref())?;
             ids.changed(i);
+            selected = true;
+        }
+        if !selected {
+            unselected.push(ti);
         }
     }
-    Ok(())
+    Ok(unselected)
 }
 
-/// Apply the replacements in order.
-pub fn apply(resources: &mut [Resource], replacements: &[Located]) -> Result<()> {
+/// Apply the replacements in order; returns `(replacement, target)` index pairs of the
+/// targets that selected no object.
+pub fn apply(resources: &mut [Resource], replacements: &[Located]) -> Result<Vec<(usize, usize)>> {
     let mut ids = IdCache::new(resources.len());
-    for r in replacements {
-        apply_one(resources, &mut ids, &r.spec).map_err(|e| e.moved_to(&r.file, r.pos))?;
+    let mut unselected = Vec::new();
+    for (i, r) in replacements.iter().enumerate() {
+        let targets =
+            apply_one(resources, &mut ids, &r.spec).map_err(|e| e.moved_to(&r.file, r.pos))?;
+        unselected.extend(targets.into_iter().map(|t| (i, t)));
     }
-    Ok(())
+    Ok(unselected)
 }
 
 #[cfg(test)]

@@ -178,11 +178,23 @@ pub fn apply(
     Ok(())
 }
 
-/// Remember which fields the patch wrote, so findings on them point into the patch.
+/// Remember which fields the patch wrote, so findings on them point into the patch, how
+/// it spelled the annotation values it wrote (kustomize keeps that text), and the keys it
+/// wrote that kustomize types as non-strings.
 /// Maps are followed down to their leaves; list elements with a `name` are matched to the
 /// object's element of the same name (kustomize merges them by key, not by index); other
 /// lists are one entry.
 fn note_written(r: &mut Resource, src: &PatchSource, doc: &SmpDoc) {
+    r.annotation_texts
+        .extend(doc.spans.annotation_texts().iter().cloned());
+    // Where the patch wrote such a key, kustomize fails on it at the end as on the object's own.
+    r.typed_keys.extend(doc.spans.typed_keys().iter().map(|k| {
+        let mut k = k.clone();
+        if !src.from_file {
+            k.pos = doc.pos.unwrap_or_default();
+        }
+        (src.file.clone(), k)
+    }));
     struct Leaf {
         target: String,
         source: String,

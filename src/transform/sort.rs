@@ -116,6 +116,30 @@ impl Key {
     }
 }
 
+/// kustomize's checks of a `sortOptions` field: an `order` of `legacy` or `fifo` (there is
+/// no default once the field is there), and `legacySortOptions` only with `legacy`. The
+/// error names the field below `sortOptions` (a JSON pointer) and what to write.
+pub fn check(o: &SortOptions) -> Result<(), (&'static str, String)> {
+    if o.order != "legacy" && o.order != "fifo" {
+        let found = if o.order.is_empty() {
+            "is missing".to_owned()
+        } else {
+            format!("is '{}'", o.order)
+        };
+        return Err((
+            "/order",
+            format!("sortOptions.order {found}; write 'order: legacy' or 'order: fifo' (kustomize requires one of them)"),
+        ));
+    }
+    if o.order == "fifo" && o.legacy_sort_options.is_some() {
+        return Err((
+            "/legacySortOptions",
+            "sortOptions.legacySortOptions applies only to 'order: legacy', and the order is 'fifo'; remove legacySortOptions or write 'order: legacy'".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 /// Sort `resources` as the top-level kustomization's `sortOptions` ask.
 pub fn apply(resources: &mut [Resource], options: Option<&SortOptions>) {
     let (first, last): (Vec<&str>, Vec<&str>) = match options {

@@ -252,6 +252,9 @@ pub struct Context<'a> {
     pub crds: &'a [Resource],
     /// Pod-template rows beyond the built-in table (`podTemplates:` of `kforge.yaml`).
     pub pod_locations: &'a [crate::tables::pod_templates::PodTemplateLocation],
+    /// The build's notices about kustomization entries that had no effect (none for loose
+    /// manifests).
+    pub notices: &'a [crate::model::Ineffective],
     /// The pod templates, found once ([`pods::pod_templates`]).
     pods: OnceLock<Vec<pods::PodTemplate<'a>>>,
     /// The pod templates by namespace and label ([`pods::selected_pods`]).
@@ -281,6 +284,7 @@ impl<'a> Context<'a> {
         Context {
             crds,
             pod_locations,
+            notices: &[],
             objects: resources
                 .iter()
                 .map(|resource| Object {
@@ -511,19 +515,32 @@ type ObjectCheck = fn(&Context, &mut Vec<Finding>);
 /// their configured severity, and findings suppressed by an object's
 /// `kforge.dev/ignore-<ID>` annotation are dropped ([`suppress`]).
 pub fn validate_policy(resources: &[Resource], crds: &[Resource], policy: &Policy) -> Vec<Finding> {
-    validate_among(resources, crds, policy, outside::Outside::empty())
+    validate_build(resources, &[], crds, policy)
 }
 
-/// [`validate_policy`], knowing the objects of the repository's neighbouring
+/// [`validate_policy`] of a kustomization build, with the build's notices about entries
+/// that had no effect ([`crate::BuildOutput::notices`], reported by KF002).
+pub fn validate_build(
+    resources: &[Resource],
+    notices: &[crate::model::Ineffective],
+    crds: &[Resource],
+    policy: &Policy,
+) -> Vec<Finding> {
+    validate_among(resources, notices, crds, policy, outside::Outside::empty())
+}
+
+/// [`validate_build`], knowing the objects of the repository's neighbouring
 /// kustomizations: a reference satisfied there is not reported.
 pub fn validate_among(
     resources: &[Resource],
+    notices: &[crate::model::Ineffective],
     crds: &[Resource],
     policy: &Policy,
     neighbours: &outside::Outside,
 ) -> Vec<Finding> {
     let mut cx = Context::new(resources, crds, &policy.pod_templates)
         .with_outside(&policy.platform, neighbours);
+    cx.notices = notices;
     cx.applied_as_written = policy.applied_as_written;
     cx.gpu_taint = policy.gpu_taint.clone();
     let active: Vec<(ObjectCheck, &rules::Rule, Severity)> = rules::RULES

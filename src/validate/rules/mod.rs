@@ -39,6 +39,7 @@ macro_rules! rules {
 
 rules![
     kf001_invalid_suppression,
+    kf002_ineffective_entry,
     kf100_unknown_field,
     kf101_invalid_value_type,
     kf102_missing_required_field,
