@@ -170,3 +170,58 @@ fn shared_parses_build_the_same_bytes() {
         "the builds read their files through the cache"
     );
 }
+
+/// What a review of the template asked for: GPU training mounts a memory-backed
+/// `/dev/shm` below its memory limit, the model server's rollout deadline covers its
+/// startup budget, the Flux Kustomizations wait at least as long, and the `nvidia`
+/// RuntimeClass is rendered only where a component asks for it.
+#[test]
+fn the_template_review_fixes_hold() {
+    let prod = kforge::build_dir(&root().join("overlays/prod"), &Default::default()).unwrap();
+    let find = |kind: &str, name: &str| {
+        prod.resources
+            .iter()
+            .find(|r| r.kind() == kind && r.name() == name)
+            .unwrap_or_else(|| panic!("{kind} {name}"))
+    };
+    let retrain =
+        &find("CronJob", "retrain").value["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    let shm = retrain["containers"][0]["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["mountPath"] == "/dev/shm")
+        .expect("retrain mounts /dev/shm");
+    let volume = retrain["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == shm["name"])
+        .unwrap();
+    assert_eq!(volume["emptyDir"]["medium"], "Memory");
+    for name in ["tf-serving", "tf-serving-b"] {
+        let d = &find("Deployment", name).value;
+        let probe = &d["spec"]["template"]["spec"]["containers"][0]["startupProbe"];
+        let budget =
+            probe["periodSeconds"].as_u64().unwrap() * probe["failureThreshold"].as_u64().unwrap();
+        let deadline = d["spec"]["progressDeadlineSeconds"].as_u64().unwrap_or(600);
+        assert!(
+            deadline > budget,
+            "{name}: deadline {deadline} <= startup budget {budget}"
+        );
+    }
+    for env in ["dev", "staging", "prod"] {
+        let text = std::fs::read_to_string(
+            root().join(format!("ci/gitops/flux/{env}/flux-kustomization.yaml")),
+        )
+        .unwrap();
+        assert!(
+            text.contains("timeout: 15m"),
+            "{env}: Flux waits for the startup budget"
+        );
+    }
+    assert!(
+        !prod.resources.iter().any(|r| r.kind() == "RuntimeClass"),
+        "the nvidia RuntimeClass comes only with components/runtimeclass-nvidia"
+    );
+}
