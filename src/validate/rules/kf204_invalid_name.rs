@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::{Check, Rule};
 use crate::text::{dns_label, dns_subdomain};
+use crate::validate::api::port_name;
 use crate::validate::pods::containers;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -21,18 +22,6 @@ pub const RULE: Rule = Rule {
     },
     check: Check::Objects(check),
 };
-
-/// IANA service name: 1–15 of [a-z0-9-], at least one letter, no leading/trailing or double '-'.
-fn port_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 15
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && s.bytes().any(|b| b.is_ascii_lowercase())
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-        && !s.contains("--")
-}
 
 /// The name rule of a kind (core/apps/batch validation): what it requires, or `None` when
 /// `name` meets it.
