@@ -238,7 +238,7 @@ pub fn label_selector(rep: &mut Report, i: usize, at: &str, sel: &Map<String, Va
             }
         }
     }
-    let exprs = sel.get("matchExpressions").map(|v| items_of(v));
+    let exprs = sel.get("matchExpressions").map(items_of);
     for (j, e) in exprs.into_iter().flatten() {
         let p = ptr(at, ["matchExpressions", &j.to_string()]);
         let key = str_of(e, "key").unwrap_or("");

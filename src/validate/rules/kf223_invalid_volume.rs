@@ -82,7 +82,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         let i = pt.object;
         let sp = &pt.spec_ptr;
         let mut names = HashSet::new();
-        for (j, v) in pt.spec.get("volumes").map(|v| items_of(v)).into_iter().flatten() {
+        for (j, v) in pt.spec.get("volumes").map(items_of).into_iter().flatten() {
             let at = ptr(sp, ["volumes", &j.to_string()]);
             let Some(obj) = v.as_object() else { continue };
             if let Some(n) = str_of(v, "name") {
@@ -146,11 +146,10 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             for (j, m) in c.items("volumeMounts") {
                 let at = c.pointer(["volumeMounts", &j.to_string()]);
                 match str_of(m, "mountPath") {
-                    Some(p) if !p.is_empty() => {
-                        if !paths.insert(p) {
-                            rep.at(i, &ptr(&at, ["mountPath"]), format!("mountPath `{p}` is used by two mounts of container `{}` (must be unique)", c.name()), "mount each path once; use subPath to place several files in one directory");
-                        }
+                    Some(p) if !p.is_empty() && !paths.insert(p) => {
+                        rep.at(i, &ptr(&at, ["mountPath"]), format!("mountPath `{p}` is used by two mounts of container `{}` (must be unique)", c.name()), "mount each path once; use subPath to place several files in one directory");
                     }
+                    Some(p) if !p.is_empty() => {}
                     _ if m.is_object() => rep.key(i, &at, "volume mount without mountPath (Required value)".into(), "set where the volume appears in the container"),
                     _ => {}
                 }

@@ -119,10 +119,10 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 }
             }
             let sp = ptr(&at, [*field]);
-            if matches!(ty, "Pods" | "Object" | "External") {
-                if src.pointer("/metric/name").and_then(Value::as_str).is_none_or(str::is_empty) {
-                    rep.key(i, &sp, format!("a {ty} metric needs metric.name (Required value)"), "");
-                }
+            if matches!(ty, "Pods" | "Object" | "External")
+                && src.pointer("/metric/name").and_then(Value::as_str).is_none_or(str::is_empty)
+            {
+                rep.key(i, &sp, format!("a {ty} metric needs metric.name (Required value)"), "");
             }
             if let Some(t) = src.get("target").filter(|t| t.is_object()) {
                 target(&mut rep, i, &ptr(&sp, ["target"]), ty, t);

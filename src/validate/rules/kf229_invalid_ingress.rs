@@ -79,7 +79,7 @@ fn backend(rep: &mut Report, i: usize, at: &str, b: &Value) {
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let mut rep = Report::new(cx, RULE.meta, out);
     for (i, v) in objects(cx, "networking.k8s.io", "Ingress") {
-        if !v.get("apiVersion").and_then(Value::as_str).is_some_and(|a| a == "networking.k8s.io/v1") {
+        if v.get("apiVersion").and_then(Value::as_str) != Some("networking.k8s.io/v1") {
             continue;
         }
         let Some(spec) = v.get("spec") else { continue };
