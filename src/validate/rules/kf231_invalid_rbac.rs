@@ -54,7 +54,17 @@ fn rules(rep: &mut Report, i: usize, v: &Value, namespaced: bool) {
     }
 }
 
-fn binding(rep: &mut Report, i: usize, v: &Value, cluster: bool) {
+/// Whether some namespaced object of the output names its namespace. When none does, the
+/// output is a base for overlays that set one, and kustomize's namespace transformer fills
+/// ServiceAccount subjects then: a subject without namespace is not reported.
+fn namespaced_output(cx: &Context) -> bool {
+    cx.objects.iter().any(|o| {
+        let r = o.resource;
+        !r.gvk().is_cluster_scoped() && !r.namespace().is_empty()
+    })
+}
+
+fn binding(rep: &mut Report, i: usize, v: &Value, cluster: bool, namespaced: bool) {
     if let Some(r) = v.get("roleRef").filter(|r| r.is_object()) {
         if let Some(g) = str_of(r, "apiGroup") {
             if g != GROUP {
@@ -77,12 +87,13 @@ fn binding(rep: &mut Report, i: usize, v: &Value, cluster: bool) {
                 if !group.is_empty() {
                     rep.at(i, &ptr(&at, ["apiGroup"]), format!("a ServiceAccount subject takes no apiGroup (got `{group}`)"), "remove apiGroup (or set it to \"\")");
                 }
-                if let Some(n) = str_of(s, "name").filter(|n| !n.is_empty()) {
+                // `$(VAR)` is a kustomize var an overlay resolves.
+                if let Some(n) = str_of(s, "name").filter(|n| !n.is_empty() && !n.contains("$(")) {
                     if !dns_subdomain(n) {
                         rep.at(i, &ptr(&at, ["name"]), format!("ServiceAccount name `{n}` is not a DNS-1123 subdomain"), "");
                     }
                 }
-                if cluster && str_of(s, "namespace").is_none_or(str::is_empty) {
+                if cluster && namespaced && str_of(s, "namespace").is_none_or(str::is_empty) {
                     rep.key(i, &at, "a ServiceAccount subject of a ClusterRoleBinding needs a namespace (Required value)".into(), "set the ServiceAccount's namespace");
                 }
             }
@@ -109,10 +120,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             }
         }
     }
+    let namespaced = namespaced_output(cx);
     for (i, v) in objects(cx, GROUP, "RoleBinding") {
-        binding(&mut rep, i, v, false);
+        binding(&mut rep, i, v, false, namespaced);
     }
     for (i, v) in objects(cx, GROUP, "ClusterRoleBinding") {
-        binding(&mut rep, i, v, true);
+        binding(&mut rep, i, v, true, namespaced);
     }
 }
