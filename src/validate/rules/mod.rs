@@ -78,6 +78,7 @@ rules![
     kf237_invalid_security_context,
     kf238_invalid_pod_fields,
     kf239_invalid_class,
+    kf240_invalid_quota,
     kf249_api_warning,
     kf300_service_selects_nothing,
     kf301_missing_reference,
