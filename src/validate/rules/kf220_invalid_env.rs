@@ -3,7 +3,7 @@
 //! character, `value` together with `valueFrom`, `valueFrom` with no source or several, a
 //! `configMapKeyRef`/`secretKeyRef` whose key or name cannot exist, a `fieldRef` path the
 //! downward API does not offer, a `resourceFieldRef` resource it does not offer, and an
-//! `envFrom` entry without exactly one source.
+//! `envFrom` entry without exactly one source or with an invalid prefix.
 
 use serde_json::Value;
 
@@ -114,6 +114,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         }
         for (j, e) in c.items("envFrom") {
             let at = c.pointer(["envFrom", &j.to_string()]);
+            if let Some(p) = str_of(e, "prefix") {
+                if p.contains('=') || p.chars().any(|ch| !(' '..='~').contains(&ch)) {
+                    rep.at(i, &ptr(&at, ["prefix"]), format!("envFrom prefix `{p}` has '=' or a character that is not printable ASCII"), "the prefix becomes part of each variable's name");
+                }
+            }
             let n = ["configMapRef", "secretRef"].iter().filter(|k| e.get(**k).is_some()).count();
             if n != 1 {
                 rep.key(i, &at, format!("envFrom entry has {n} sources; exactly one of configMapRef and secretRef is required"), "split it into one envFrom entry per ConfigMap or Secret");

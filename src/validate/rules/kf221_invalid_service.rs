@@ -3,12 +3,15 @@
 //! or repeated port name, a repeated (protocol, port) or (protocol, nodePort), a nodePort on
 //! a ClusterIP Service, a targetPort that is neither a port number nor a port name,
 //! `clusterIP: None` on a NodePort or LoadBalancer Service, an ExternalName Service without
-//! `externalName`, and fields only externally reachable or LoadBalancer Services take.
+//! `externalName`, fields only externally reachable or LoadBalancer Services take, session
+//! affinity settings, traffic and IP-family policies, external IPs and appProtocols.
 
 use std::collections::HashSet;
 
 use super::{Check, Rule};
-use crate::validate::api::{cidr, dns_label, int_of, items, objects, port_number, port_problem, ptr, str_of, Report};
+use std::net::IpAddr;
+
+use crate::validate::api::{cidr, dns_label, int_of, ip, items, objects, port_number, port_problem, ptr, qualified_name, str_of, Report};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -25,6 +28,14 @@ pub const RULE: Rule = Rule {
 
 const TYPES: &[&str] = &["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"];
 const PROTOCOLS: &[&str] = &["TCP", "UDP", "SCTP"];
+
+/// Link-local unicast or multicast (169.254/16, 224.0.0/24, fe80::/10, ff02::/16).
+fn is_link_local(a: IpAddr) -> bool {
+    match a {
+        IpAddr::V4(v) => v.is_link_local() || (v.octets()[..3] == [224, 0, 0]),
+        IpAddr::V6(v) => (v.segments()[0] & 0xffc0) == 0xfe80 || (v.segments()[0] & 0xff0f) == 0xff02,
+    }
+}
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let mut rep = Report::new(cx, RULE.meta, out);
@@ -60,9 +71,48 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 }
             }
         }
-        if let Some(a) = str_of(spec, "sessionAffinity") {
-            if a != "None" && a != "ClientIP" {
-                rep.at(i, "/spec/sessionAffinity", format!("sessionAffinity `{a}` is not supported"), "use None or ClientIP");
+        let affinity = str_of(spec, "sessionAffinity").unwrap_or("None");
+        if affinity != "None" && affinity != "ClientIP" {
+            rep.at(i, "/spec/sessionAffinity", format!("sessionAffinity `{affinity}` is not supported"), "use None or ClientIP");
+        }
+        if let Some(c) = spec.get("sessionAffinityConfig").filter(|c| !c.is_null()) {
+            if affinity == "None" {
+                rep.key(i, "/spec/sessionAffinityConfig", "sessionAffinityConfig must not be set when sessionAffinity is None".into(), "set sessionAffinity: ClientIP, or drop the config");
+            }
+            if let Some(t) = c.pointer("/clientIP/timeoutSeconds").and_then(serde_json::Value::as_i64) {
+                if !(1..=86400).contains(&t) {
+                    rep.at(i, "/spec/sessionAffinityConfig/clientIP/timeoutSeconds", format!("timeoutSeconds {t} must be greater than 0 and less than or equal to 86400"), "");
+                }
+            }
+        }
+        for (f, allowed) in [("internalTrafficPolicy", &["Cluster", "Local"][..]), ("externalTrafficPolicy", &["Cluster", "Local"][..]), ("ipFamilyPolicy", &["SingleStack", "PreferDualStack", "RequireDualStack"][..])] {
+            if let Some(v) = str_of(spec, f) {
+                if !allowed.contains(&v) {
+                    rep.at(i, &format!("/spec/{f}"), format!("{f} `{v}` is not supported"), &format!("use {}", allowed.join(" or ")));
+                }
+            }
+        }
+        let mut families = HashSet::new();
+        for (j, f) in items(spec, "ipFamilies") {
+            if let Some(f) = f.as_str() {
+                if f != "IPv4" && f != "IPv6" {
+                    rep.at(i, &format!("/spec/ipFamilies/{j}"), format!("ip family `{f}` is not supported"), "use IPv4 or IPv6");
+                } else if !families.insert(f) {
+                    rep.at(i, &format!("/spec/ipFamilies/{j}"), format!("ip family `{f}` is listed twice (Duplicate value)"), "");
+                }
+            }
+        }
+        for f in ["allocateLoadBalancerNodePorts", "loadBalancerClass"] {
+            if spec.get(f).is_some_and(|v| !v.is_null()) && ty != "LoadBalancer" {
+                rep.key(i, &format!("/spec/{f}"), format!("{f} may only be used when `type` is 'LoadBalancer'"), "remove it, or make the Service a LoadBalancer");
+            }
+        }
+        for (j, a) in items(spec, "externalIPs") {
+            if let Some(a) = a.as_str() {
+                let special = ip(a).map(|x| x.is_unspecified() || x.is_loopback() || is_link_local(x));
+                if special != Some(false) {
+                    rep.at(i, &format!("/spec/externalIPs/{j}"), format!("externalIP `{a}` is not a usable IP address (unspecified, loopback and link-local ones are refused)"), "");
+                }
             }
         }
         let mut names = HashSet::new();
@@ -90,6 +140,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     rep.at(i, &ptr(&at, ["port"]), format!("port {n} is not between 1 and 65535"), "");
                 } else if !pairs.insert((proto, n)) {
                     rep.at(i, &ptr(&at, ["port"]), format!("{proto} port {n} is listed twice (Duplicate value)"), "merge the two entries or change one's port or protocol");
+                }
+            }
+            if let Some(a) = str_of(p, "appProtocol") {
+                if !qualified_name(a) {
+                    rep.at(i, &ptr(&at, ["appProtocol"]), format!("appProtocol `{a}` is not a qualified name"), "e.g. http, kubernetes.io/h2c or example.com/custom");
                 }
             }
             if let Some(t) = p.get("targetPort") {

@@ -2,7 +2,8 @@
 //! `validateVolumeSource`, `ValidateVolumeMounts`): a volume name that is not a DNS label or
 //! is used twice, several sources in one volume, a configMap/secret/claim/hostPath source
 //! without its name or path, an unknown hostPath type, a file mode above 0777, an item path
-//! that is absolute or climbs out with `..`; a mount without mountPath, two mounts at one
+//! that is absolute or climbs out with `..`, two projected sources writing one path, a negative
+//! emptyDir sizeLimit; a mount without mountPath, two mounts at one
 //! path, an absolute or climbing subPath, subPath with subPathExpr, an unknown
 //! mountPropagation, Bidirectional propagation in an unprivileged container, and
 //! recursiveReadOnly on a writable mount.
@@ -13,7 +14,7 @@ use serde_json::Value;
 
 use super::{Check, Rule};
 use crate::validate::api::{dns_label, int_of, items, items_of, ptr, relative_path_problem, str_of, Report};
-use crate::validate::pods::pod_templates;
+use crate::validate::pods::{pod_templates, quantity};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -110,6 +111,9 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     }
                 }
             }
+            if let Some(q) = v.pointer("/emptyDir/sizeLimit").and_then(quantity).filter(|q| *q < 0.0) {
+                rep.at(i, &ptr(&at, ["emptyDir", "sizeLimit"]), format!("emptyDir sizeLimit {q} must be a valid resource quantity of 0 or more"), "");
+            }
             if let Some(p) = v.get("nfs").and_then(|n| str_of(n, "path")) {
                 if !p.is_empty() && !p.starts_with('/') {
                     rep.at(i, &ptr(&at, ["nfs", "path"]), format!("nfs path `{p}` must be an absolute path"), "");
@@ -125,8 +129,26 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 if let Some(m) = p.get("defaultMode") {
                     mode(&mut rep, i, &ptr(&pp, ["defaultMode"]), m);
                 }
+                let mut paths = HashSet::new();
                 for (k, s) in items(p, "sources") {
                     let sp2 = ptr(&pp, ["sources", &k.to_string()]);
+                    // Every file the source names: its items' paths, or the token's path.
+                    let mut named: Vec<(String, &str)> = Vec::new();
+                    for src in ["configMap", "secret", "downwardAPI"] {
+                        for (n, it) in s.get(src).map(|x| items(x, "items")).into_iter().flatten() {
+                            if let Some(path) = str_of(it, "path") {
+                                named.push((ptr(&sp2, [src, "items", &n.to_string(), "path"]), path));
+                            }
+                        }
+                    }
+                    if let Some(path) = s.get("serviceAccountToken").and_then(|t| str_of(t, "path")) {
+                        named.push((ptr(&sp2, ["serviceAccountToken", "path"]), path));
+                    }
+                    for (at_path, path) in named {
+                        if !paths.insert(path) {
+                            rep.at(i, &at_path, format!("projected path `{path}` is written by two sources (conflicting duplicate paths)"), "give each projected file its own path");
+                        }
+                    }
                     for src in ["configMap", "secret", "downwardAPI"] {
                         if let Some(s) = s.get(src) {
                             file_items(&mut rep, i, &ptr(&sp2, [src]), s);

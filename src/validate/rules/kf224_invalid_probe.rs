@@ -3,7 +3,7 @@
 //! negative timing field, a liveness or startup probe with successThreshold other than 1,
 //! a probe-level terminationGracePeriodSeconds that is not positive or is on a readiness
 //! probe, an exec handler without a command, a port that is neither a number nor a port
-//! name, an unknown httpGet scheme, a lifecycle hook with no handler or several, a negative
+//! name, an unknown httpGet scheme or an invalid header name, a lifecycle hook with no handler or several, a negative
 //! sleep; probes or lifecycle on an init container that is not a sidecar, and an init
 //! container restartPolicy other than Always.
 
@@ -50,6 +50,14 @@ fn action(rep: &mut Report, i: usize, at: &str, h: &Map<String, Value>) {
             };
             if let Some(p) = problem {
                 rep.at(i, &ptr(at, [kind, "port"]), format!("{kind}.{p}"), "a container port number or the name of a container port");
+            }
+        }
+    }
+    for (j, hd) in h.get("httpGet").map(|g| crate::validate::api::items(g, "httpHeaders")).into_iter().flatten() {
+        if let Some(n) = str_of(hd, "name") {
+            let token = !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if !token {
+                rep.at(i, &ptr(at, ["httpGet", "httpHeaders", &j.to_string(), "name"]), format!("HTTP header name `{n}` is not a valid header field name"), "letters, digits and !#$%&'*+-.^_`|~, no spaces or colons");
             }
         }
     }

@@ -3,13 +3,15 @@
 //! without `manualSelector: true` (a CronJob may not set one at all), an unknown
 //! completionMode, an Indexed Job without completions, per-index backoff options on a
 //! NonIndexed Job, maxFailedIndexes without backoffLimitPerIndex, a podFailurePolicy with a
-//! restartPolicy other than Never, an unknown concurrencyPolicy, and a timeZone that is
+//! restartPolicy other than Never, podFailurePolicy rules and podReplacementPolicy values the
+//! API refuses, an Indexed Job whose pod hostnames are not DNS labels, an unknown
+//! concurrencyPolicy, and a timeZone that is
 //! empty, `Local` or not shaped like a tz database name.
 
 use serde_json::Value;
 
 use super::{Check, Rule};
-use crate::validate::api::{int_of, objects, ptr, str_of, Report};
+use crate::validate::api::{dns_label, int_of, items, objects, ptr, str_of, Report};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -72,7 +74,41 @@ fn job_spec(rep: &mut Report, i: usize, at: &str, spec: &Value, in_cronjob: bool
             rep.at(i, &ptr(at, ["maxFailedIndexes"]), format!("maxFailedIndexes {m} must be less than or equal to completions {c}"), "");
         }
     }
-    if spec.get("podFailurePolicy").is_some_and(|v| !v.is_null()) {
+    let failure_policy = spec.get("podFailurePolicy").filter(|v| !v.is_null());
+    if let Some(r) = str_of(spec, "podReplacementPolicy") {
+        if r != "Failed" && r != "TerminatingOrFailed" {
+            rep.at(i, &ptr(at, ["podReplacementPolicy"]), format!("podReplacementPolicy `{r}` is not supported"), "use Failed or TerminatingOrFailed");
+        } else if r != "Failed" && failure_policy.is_some() {
+            rep.at(i, &ptr(at, ["podReplacementPolicy"]), "podReplacementPolicy must be Failed when podFailurePolicy is specified".into(), "");
+        }
+    }
+    for (j, r) in failure_policy.map(|p| items(p, "rules")).into_iter().flatten() {
+        let rp = ptr(at, ["podFailurePolicy", "rules", &j.to_string()]);
+        let action = str_of(r, "action").unwrap_or("");
+        if !["FailJob", "Ignore", "Count", "FailIndex"].contains(&action) {
+            rep.at(i, &ptr(&rp, ["action"]), format!("podFailurePolicy action `{action}` is not supported"), "use FailJob, FailIndex, Ignore or Count");
+        } else if action == "FailIndex" && spec.get("backoffLimitPerIndex").is_none_or(Value::is_null) {
+            rep.at(i, &ptr(&rp, ["action"]), "action FailIndex requires backoffLimitPerIndex".into(), "set backoffLimitPerIndex on an Indexed Job");
+        }
+        let codes = r.get("onExitCodes").is_some_and(|v| !v.is_null());
+        let conditions = r.get("onPodConditions").is_some_and(|v| !v.is_null());
+        if codes == conditions {
+            rep.key(i, &rp, "a podFailurePolicy rule needs exactly one of onExitCodes and onPodConditions".into(), "");
+        }
+        if let Some(op) = r.get("onExitCodes").and_then(|c| str_of(c, "operator")) {
+            if op != "In" && op != "NotIn" {
+                rep.at(i, &ptr(&rp, ["onExitCodes", "operator"]), format!("onExitCodes operator `{op}` is not supported"), "use In or NotIn");
+            }
+        }
+        for (k, c) in r.get("onPodConditions").map(crate::validate::api::items_of).into_iter().flatten() {
+            if let Some(s) = str_of(c, "status") {
+                if !["True", "False", "Unknown"].contains(&s) {
+                    rep.at(i, &ptr(&rp, ["onPodConditions", &k.to_string(), "status"]), format!("condition status `{s}` is not supported"), "use True, False or Unknown");
+                }
+            }
+        }
+    }
+    if failure_policy.is_some() {
         let policy = spec.pointer("/template/spec/restartPolicy").and_then(Value::as_str);
         if policy.is_some_and(|p| p != "Never") {
             rep.at(i, &ptr(at, ["template", "spec", "restartPolicy"]), "only `Never` is supported when podFailurePolicy is specified".into(), "set restartPolicy: Never");
@@ -102,8 +138,18 @@ fn time_zone_problem(tz: &str) -> Option<&'static str> {
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let mut rep = Report::new(cx, RULE.meta, out);
     for (i, v) in objects(cx, "batch", "Job") {
-        if let Some(spec) = v.get("spec") {
-            job_spec(&mut rep, i, "/spec", spec, false);
+        let Some(spec) = v.get("spec") else { continue };
+        job_spec(&mut rep, i, "/spec", spec, false);
+        // An Indexed Job's pods are named `<job>-<index>-<suffix>`, their hostname
+        // `<job>-<index>`: the last one must be a DNS label.
+        if str_of(spec, "completionMode") == Some("Indexed") {
+            let name = v.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+            if let Some(c) = int_of(spec, "completions").filter(|c| *c > 0) {
+                let host = format!("{name}-{}", c - 1);
+                if !name.is_empty() && !dns_label(&host) {
+                    rep.at(i, "/metadata/name", format!("will not able to create pod with invalid DNS label: {host}"), "shorten the Job name (at most 63 characters with the index)");
+                }
+            }
         }
     }
     for (i, v) in objects(cx, "batch", "CronJob") {

@@ -1,6 +1,6 @@
 //! KF226: Deployment, ReplicaSet, StatefulSet and DaemonSet specs the API server rejects
 //! (`ValidateDeploymentSpec`, `ValidateStatefulSetSpec`, `ValidateDaemonSetSpec` and their
-//! update-strategy checks): an empty selector, negative replicas, minReadySeconds or
+//! update-strategy checks): an empty selector, a template with activeDeadlineSeconds, negative replicas, minReadySeconds or
 //! revisionHistoryLimit; a Deployment strategy with an unknown type, `rollingUpdate` under
 //! Recreate, maxSurge/maxUnavailable that are not a count or percentage, both zero, or
 //! above 100%, and progressDeadlineSeconds not above minReadySeconds; a DaemonSet rolling
@@ -48,6 +48,9 @@ fn common(rep: &mut Report, i: usize, kind: &str, spec: &Value) {
         if selector_is_empty(sel) {
             rep.key(i, "/spec/selector", format!("empty selector is invalid for {kind}"), "select the pod template's labels with matchLabels");
         }
+    }
+    if spec.pointer("/template/spec/activeDeadlineSeconds").is_some_and(|v| !v.is_null()) {
+        rep.key(i, "/spec/template/spec/activeDeadlineSeconds", format!("activeDeadlineSeconds in {kind} is not Supported"), "a controller's pods run until replaced: remove it (Jobs take activeDeadlineSeconds)");
     }
     for f in ["replicas", "minReadySeconds", "revisionHistoryLimit"] {
         if let Some(n) = int_of(spec, f).filter(|n| *n < 0) {

@@ -5,7 +5,7 @@
 //! Unmasked without `hostUsers: false`, `hostUsers: false` with host namespaces,
 //! shareProcessNamespace with hostPID, a seccomp or AppArmor profile whose type and
 //! localhostProfile disagree, an invalid or repeated sysctl name, and an unknown
-//! fsGroupChangePolicy.
+//! fsGroupChangePolicy, supplementalGroupsPolicy or seLinuxChangePolicy.
 
 use std::collections::HashSet;
 
@@ -98,9 +98,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             for (j, g) in sc.get("supplementalGroups").map(items_of).into_iter().flatten() {
                 id(&mut rep, i, &ptr(&at, ["supplementalGroups", &j.to_string()]), Some(g));
             }
-            if let Some(p) = sc.get("fsGroupChangePolicy").and_then(Value::as_str) {
-                if p != "OnRootMismatch" && p != "Always" {
-                    rep.at(i, &ptr(&at, ["fsGroupChangePolicy"]), format!("fsGroupChangePolicy `{p}` is not supported"), "use OnRootMismatch or Always");
+            for (f, allowed) in [("fsGroupChangePolicy", ["OnRootMismatch", "Always"]), ("supplementalGroupsPolicy", ["Merge", "Strict"]), ("seLinuxChangePolicy", ["Recursive", "MountOption"])] {
+                if let Some(p) = sc.get(f).and_then(Value::as_str) {
+                    if !allowed.contains(&p) {
+                        rep.at(i, &ptr(&at, [f]), format!("{f} `{p}` is not supported"), &format!("use {} or {}", allowed[0], allowed[1]));
+                    }
                 }
             }
             let mut seen = HashSet::new();

@@ -2,7 +2,9 @@
 //! (`validateDNSPolicy`, `validatePodDNSConfig`, `ValidatePodSpec`'s name and range checks,
 //! `validateHostAliases`, `validatePullPolicy`, `validateReadinessGates`): an unknown
 //! dnsPolicy, `dnsPolicy: None` without nameservers, more than 3 nameservers or one that is
-//! not an IP, more than 32 searches; a hostname or subdomain that is not a DNS label; a host
+//! not an IP, more than 32 searches, an option without a name; an unknown restartPolicy where
+//! no controller rule judges it, an unknown os.name, a serviceAccountName or nodeName that is
+//! not a DNS subdomain, an invalid or repeated scheduling gate; a hostname or subdomain that is not a DNS label; a host
 //! alias with a bad IP or hostname; activeDeadlineSeconds outside 1–2147483647; a
 //! priorityClassName or runtimeClassName that is not a DNS subdomain; an unknown
 //! preemptionPolicy, imagePullPolicy or terminationMessagePolicy; a readiness gate whose
@@ -61,6 +63,34 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         let searches = config.and_then(|c| c.get("searches")).map(items_of).into_iter().flatten().count();
         if searches > 32 {
             rep.key(i, &ptr(&cp, ["searches"]), format!("{searches} search domains; must not have more than 32 search paths"), "");
+        }
+        for (j, o) in config.and_then(|c| c.get("options")).map(items_of).into_iter().flatten() {
+            if str_of(o, "name").is_none_or(str::is_empty) {
+                rep.key(i, &ptr(&cp, ["options", &j.to_string()]), "a DNS option without a name (Required value)".into(), "");
+            }
+        }
+        // Without a restartPolicies row no controller rule (KF205) judges the value.
+        if pt.location.restart_policies.is_none() {
+            one_of(&mut rep, i, &ptr(sp, ["restartPolicy"]), spec.get("restartPolicy"), "restartPolicy", &["Always", "OnFailure", "Never"]);
+        }
+        one_of(&mut rep, i, &ptr(sp, ["os", "name"]), spec.get("os").and_then(|o| o.get("name")), "os.name", &["linux", "windows"]);
+        for f in ["serviceAccountName", "nodeName"] {
+            if let Some(n) = spec.get(f).and_then(Value::as_str).filter(|n| !n.is_empty()) {
+                if !dns_subdomain(n) {
+                    rep.at(i, &ptr(sp, [f]), format!("{f} `{n}` is not a DNS-1123 subdomain"), "");
+                }
+            }
+        }
+        let mut gates = std::collections::HashSet::new();
+        for (j, g) in spec.get("schedulingGates").map(items_of).into_iter().flatten() {
+            if let Some(n) = str_of(g, "name") {
+                let at = ptr(sp, ["schedulingGates", &j.to_string(), "name"]);
+                if !qualified_name(n) {
+                    rep.at(i, &at, format!("scheduling gate `{n}` is not a qualified name"), "");
+                } else if !gates.insert(n) {
+                    rep.at(i, &at, format!("scheduling gate `{n}` is listed twice (Duplicate value)"), "");
+                }
+            }
         }
         for f in ["hostname", "subdomain"] {
             if let Some(h) = spec.get(f).and_then(Value::as_str).filter(|h| !h.is_empty()) {
