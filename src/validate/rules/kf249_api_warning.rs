@@ -10,7 +10,8 @@
 //! a workload name that is not a DNS label. Services: the topology-aware-hints annotation,
 //! externalIPs, externalName on a non-ExternalName Service, fields a headless Service
 //! ignores, `trafficDistribution: PreferClose`. Ingresses: the `kubernetes.io/ingress.class`
-//! annotation. PVCs: the beta storage-class annotation.
+//! annotation. PVCs (and StatefulSet claim templates): the beta storage-class annotation, a
+//! storage request or limit with a fractional byte count.
 
 use std::collections::HashSet;
 
@@ -243,6 +244,17 @@ fn service(rep: &mut Report, i: usize, v: &Value) {
     }
 }
 
+/// `GetWarningsForPersistentVolumeClaimSpec`: a storage request or limit with a fractional
+/// byte count.
+fn claim_storage(rep: &mut Report, i: usize, at: &str, spec: &Value) {
+    for kind in ["requests", "limits"] {
+        let Some(q) = spec.get("resources").and_then(|r| r.get(kind)).and_then(|m| m.get("storage")) else { continue };
+        if quantity(q).is_some_and(|x| x >= 0.0 && x.fract() != 0.0) {
+            rep.at(i, &ptr(at, ["resources", kind, "storage"]), format!("fractional byte value {q} is invalid, must be an integer"), "write storage in whole bytes, e.g. 1536Mi instead of 1.5001Gi");
+        }
+    }
+}
+
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let mut rep = Report::new(cx, RULE.meta, out);
     for pt in pod_templates(cx) {
@@ -263,13 +275,23 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     for (i, v) in objects(cx, "networking.k8s.io", "Ingress") {
         let at = "/metadata/annotations/kubernetes.io~1ingress.class";
         if v.pointer(at).is_some() {
-            rep.key(i, at, "annotation kubernetes.io/ingress.class is deprecated, please use 'spec.ingressClassName' instead".into(), "set spec.ingressClassName and drop the annotation");
+            rep.key(i, at, "annotation \"kubernetes.io/ingress.class\" is deprecated, please use 'spec.ingressClassName' instead".into(), "set spec.ingressClassName and drop the annotation");
         }
     }
     for (i, v) in objects(cx, "", "PersistentVolumeClaim") {
         let at = "/metadata/annotations/volume.beta.kubernetes.io~1storage-class";
         if v.pointer(at).is_some() {
             rep.key(i, at, "annotation volume.beta.kubernetes.io/storage-class is deprecated, please use spec.storageClassName instead".into(), "");
+        }
+        if let Some(spec) = v.get("spec") {
+            claim_storage(&mut rep, i, "/spec", spec);
+        }
+    }
+    for (i, v) in objects(cx, "apps", "StatefulSet") {
+        for (j, t) in v.pointer("/spec/volumeClaimTemplates").map(items_of).into_iter().flatten() {
+            if let Some(spec) = t.get("spec") {
+                claim_storage(&mut rep, i, &format!("/spec/volumeClaimTemplates/{j}/spec"), spec);
+            }
         }
     }
 }
