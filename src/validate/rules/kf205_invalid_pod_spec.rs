@@ -115,11 +115,15 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             }
         }
         // The values the owning controller accepts: a column of the pod-template table.
-        // An absent (or empty) restartPolicy is defaulted to Always before validation.
+        // The API server defaults an absent (or empty) restartPolicy of a built-in kind's
+        // template to Always before validation; a custom kind's operator decides for itself.
         let allowed = pt.location.restart_policies.as_deref();
         let written = pt.spec.get("restartPolicy").and_then(Value::as_str);
+        let defaulted = matches!(pt.location.group.as_str(), "" | "apps" | "batch" | "extensions");
         if let Some(allowed) = allowed {
-            let policy = written.filter(|p| !p.is_empty()).unwrap_or("Always");
+            let Some(policy) = written.filter(|p| !p.is_empty()).or(defaulted.then_some("Always")) else {
+                continue;
+            };
             if !allowed.iter().any(|a| a == policy) {
                 let (at, message) = match written {
                     Some(_) => (

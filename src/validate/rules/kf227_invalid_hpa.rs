@@ -95,7 +95,8 @@ fn behavior(rep: &mut Report, i: usize, b: &Value) {
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let mut rep = Report::new(cx, RULE.meta, out);
     for (i, v) in objects(cx, "autoscaling", "HorizontalPodAutoscaler") {
-        if !v.get("apiVersion").and_then(Value::as_str).is_some_and(|a| a.starts_with("autoscaling/v2")) {
+        // v2beta2 has v2's shape; v1 and v2beta1 spell metrics differently.
+        if !matches!(v.get("apiVersion").and_then(Value::as_str), Some("autoscaling/v2" | "autoscaling/v2beta2")) {
             continue;
         }
         let Some(spec) = v.get("spec") else { continue };
