@@ -81,7 +81,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             }
             if let Some(t) = c.pointer("/clientIP/timeoutSeconds").and_then(serde_json::Value::as_i64) {
                 if !(1..=86400).contains(&t) {
-                    rep.at(i, "/spec/sessionAffinityConfig/clientIP/timeoutSeconds", format!("timeoutSeconds {t} must be greater than 0 and less than or equal to 86400"), "");
+                    rep.at(i, "/spec/sessionAffinityConfig/clientIP/timeoutSeconds", format!("timeoutSeconds {t} must be greater than 0 and less than or equal to 86400"), "use 1 to 86400 seconds (the default is 10800)");
                 }
             }
         }
@@ -98,7 +98,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 if f != "IPv4" && f != "IPv6" {
                     rep.at(i, &format!("/spec/ipFamilies/{j}"), format!("ip family `{f}` is not supported"), "use IPv4 or IPv6");
                 } else if !families.insert(f) {
-                    rep.at(i, &format!("/spec/ipFamilies/{j}"), format!("ip family `{f}` is listed twice (Duplicate value)"), "");
+                    rep.at(i, &format!("/spec/ipFamilies/{j}"), format!("ip family `{f}` is listed twice (Duplicate value)"), "keep one entry");
                 }
             }
         }
@@ -111,7 +111,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             if let Some(a) = a.as_str() {
                 let special = ip(a).map(|x| x.is_unspecified() || x.is_loopback() || is_link_local(x));
                 if special != Some(false) {
-                    rep.at(i, &format!("/spec/externalIPs/{j}"), format!("externalIP `{a}` is not a usable IP address (unspecified, loopback and link-local ones are refused)"), "");
+                    rep.at(i, &format!("/spec/externalIPs/{j}"), format!("externalIP `{a}` is not a usable IP address (unspecified, loopback and link-local ones are refused)"), "write a routable IPv4 or IPv6 address, e.g. 10.0.0.10");
                 }
             }
         }
@@ -137,7 +137,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             }
             if let Some(n) = int_of(p, "port") {
                 if !port_number(n) {
-                    rep.at(i, &ptr(&at, ["port"]), format!("port {n} is not between 1 and 65535"), "");
+                    rep.at(i, &ptr(&at, ["port"]), format!("port {n} is not between 1 and 65535"), "use a port number from 1 to 65535");
                 } else if !pairs.insert((proto, n)) {
                     rep.at(i, &ptr(&at, ["port"]), format!("{proto} port {n} is listed twice (Duplicate value)"), "merge the two entries or change one's port or protocol");
                 }
@@ -156,9 +156,9 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 if ty == "ClusterIP" || ty == "ExternalName" {
                     rep.at(i, &ptr(&at, ["nodePort"]), format!("nodePort may not be used when `type` is '{ty}'"), "remove nodePort, or make the Service a NodePort or LoadBalancer");
                 } else if !port_number(n) {
-                    rep.at(i, &ptr(&at, ["nodePort"]), format!("nodePort {n} is not between 1 and 65535"), "");
+                    rep.at(i, &ptr(&at, ["nodePort"]), format!("nodePort {n} is not between 1 and 65535"), "use a port number from 1 to 65535");
                 } else if !node_pairs.insert((proto, n)) {
-                    rep.at(i, &ptr(&at, ["nodePort"]), format!("{proto} nodePort {n} is listed twice (Duplicate value)"), "");
+                    rep.at(i, &ptr(&at, ["nodePort"]), format!("{proto} nodePort {n} is listed twice (Duplicate value)"), "keep one entry");
                 }
             }
         }

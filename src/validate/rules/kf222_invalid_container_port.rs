@@ -39,7 +39,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 let at = c.pointer(["ports", &j.to_string()]);
                 let container_port = int_of(p, "containerPort");
                 match container_port {
-                    Some(n) if !port_number(n) => rep.at(i, &ptr(&at, ["containerPort"]), format!("containerPort {n} is not between 1 and 65535"), ""),
+                    Some(n) if !port_number(n) => rep.at(i, &ptr(&at, ["containerPort"]), format!("containerPort {n} is not between 1 and 65535"), "use a port number from 1 to 65535"),
                     None if p.get("containerPort").is_none() => rep.key(i, &at, "port without containerPort (Required value)".into(), "set containerPort to the port the process listens on"),
                     _ => {}
                 }
@@ -52,7 +52,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     continue;
                 }
                 if !port_number(host_port) {
-                    rep.at(i, &ptr(&at, ["hostPort"]), format!("hostPort {host_port} is not between 1 and 65535"), "");
+                    rep.at(i, &ptr(&at, ["hostPort"]), format!("hostPort {host_port} is not between 1 and 65535"), "use a port number from 1 to 65535");
                     continue;
                 }
                 if host_network && container_port.is_some_and(|c| c != host_port) {

@@ -112,11 +112,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 }
             }
             if let Some(q) = v.pointer("/emptyDir/sizeLimit").and_then(quantity).filter(|q| *q < 0.0) {
-                rep.at(i, &ptr(&at, ["emptyDir", "sizeLimit"]), format!("emptyDir sizeLimit {q} must be a valid resource quantity of 0 or more"), "");
+                rep.at(i, &ptr(&at, ["emptyDir", "sizeLimit"]), format!("emptyDir sizeLimit {q} must be a valid resource quantity of 0 or more"), "use a quantity of 0 or more, e.g. 1Gi");
             }
             if let Some(p) = v.get("nfs").and_then(|n| str_of(n, "path")) {
                 if !p.is_empty() && !p.starts_with('/') {
-                    rep.at(i, &ptr(&at, ["nfs", "path"]), format!("nfs path `{p}` must be an absolute path"), "");
+                    rep.at(i, &ptr(&at, ["nfs", "path"]), format!("nfs path `{p}` must be an absolute path"), "start the path with /");
                 }
             }
             for src in ["configMap", "secret", "downwardAPI"] {
@@ -156,7 +156,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     }
                     if let Some(e) = s.get("serviceAccountToken").and_then(|t| int_of(t, "expirationSeconds")) {
                         if !(600..=(1i64 << 32)).contains(&e) {
-                            rep.at(i, &ptr(&sp2, ["serviceAccountToken", "expirationSeconds"]), format!("expirationSeconds {e} is not between 600 (10 minutes) and 4294967296 (2^32 seconds)"), "");
+                            rep.at(i, &ptr(&sp2, ["serviceAccountToken", "expirationSeconds"]), format!("expirationSeconds {e} is not between 600 (10 minutes) and 4294967296 (2^32 seconds)"), "use 600 to 4294967296 seconds, e.g. 3600");
                         }
                     }
                 }
@@ -178,7 +178,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 for f in ["subPath", "subPathExpr"] {
                     if let Some(p) = str_of(m, f).filter(|p| !p.is_empty()) {
                         if p.starts_with('/') || p.split('/').any(|e| e == "..") {
-                            rep.at(i, &ptr(&at, [f]), format!("{f} `{p}` must be a relative path without '..'"), "");
+                            rep.at(i, &ptr(&at, [f]), format!("{f} `{p}` must be a relative path without '..'"), "use a path inside the volume, without a leading / or '..'");
                         }
                     }
                 }

@@ -94,7 +94,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             let v = c.spec.get(*probe).unwrap_or(&Value::Null);
             for t in TIMINGS {
                 if let Some(n) = int_of(v, t).filter(|n| *n < 0) {
-                    rep.at(i, &ptr(&at, [*t]), format!("{probe}.{t} {n} must be greater than or equal to 0"), "");
+                    rep.at(i, &ptr(&at, [*t]), format!("{probe}.{t} {n} must be greater than or equal to 0"), "use 0 or a positive number");
                 }
             }
             if *probe != "readinessProbe" {
@@ -106,7 +106,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 if *probe == "readinessProbe" {
                     rep.key(i, &ptr(&at, ["terminationGracePeriodSeconds"]), "terminationGracePeriodSeconds must not be set for readinessProbes".into(), "remove it: a failing readiness probe does not kill the container");
                 } else if n <= 0 {
-                    rep.at(i, &ptr(&at, ["terminationGracePeriodSeconds"]), format!("terminationGracePeriodSeconds {n} must be greater than 0"), "");
+                    rep.at(i, &ptr(&at, ["terminationGracePeriodSeconds"]), format!("terminationGracePeriodSeconds {n} must be greater than 0"), "use a value above zero");
                 }
             }
             action(&mut rep, i, &at, p);
@@ -122,7 +122,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     n => rep.key(i, &ptr(&at, [set[1]]), format!("lifecycle.{hook} of `{}` has {n} handlers; may not specify more than 1 handler type", c.name()), "keep one handler"),
                 }
                 if let Some(s) = h.get("sleep").and_then(|s| int_of(s, "seconds")).filter(|s| *s < 0) {
-                    rep.at(i, &ptr(&at, ["sleep", "seconds"]), format!("sleep.seconds {s} must be greater than or equal to 0"), "");
+                    rep.at(i, &ptr(&at, ["sleep", "seconds"]), format!("sleep.seconds {s} must be greater than or equal to 0"), "use 0 or a positive number");
                 }
                 action(&mut rep, i, &at, h);
             }

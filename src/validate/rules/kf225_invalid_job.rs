@@ -40,7 +40,7 @@ const NON_NEGATIVE: &[&str] = &[
 fn job_spec(rep: &mut Report, i: usize, at: &str, spec: &Value, in_cronjob: bool) {
     for f in NON_NEGATIVE {
         if let Some(n) = int_of(spec, f).filter(|n| *n < 0) {
-            rep.at(i, &ptr(at, [*f]), format!("{f} {n} must be greater than or equal to 0"), "");
+            rep.at(i, &ptr(at, [*f]), format!("{f} {n} must be greater than or equal to 0"), "use 0 or a positive number");
         }
     }
     let manual = spec.get("manualSelector").and_then(Value::as_bool) == Some(true);
@@ -71,7 +71,7 @@ fn job_spec(rep: &mut Report, i: usize, at: &str, spec: &Value, in_cronjob: bool
     }
     if let (Some(m), Some(c)) = (int_of(spec, "maxFailedIndexes"), int_of(spec, "completions")) {
         if m > c {
-            rep.at(i, &ptr(at, ["maxFailedIndexes"]), format!("maxFailedIndexes {m} must be less than or equal to completions {c}"), "");
+            rep.at(i, &ptr(at, ["maxFailedIndexes"]), format!("maxFailedIndexes {m} must be less than or equal to completions {c}"), "lower maxFailedIndexes or raise completions");
         }
     }
     let failure_policy = spec.get("podFailurePolicy").filter(|v| !v.is_null());
@@ -79,7 +79,7 @@ fn job_spec(rep: &mut Report, i: usize, at: &str, spec: &Value, in_cronjob: bool
         if r != "Failed" && r != "TerminatingOrFailed" {
             rep.at(i, &ptr(at, ["podReplacementPolicy"]), format!("podReplacementPolicy `{r}` is not supported"), "use Failed or TerminatingOrFailed");
         } else if r != "Failed" && failure_policy.is_some() {
-            rep.at(i, &ptr(at, ["podReplacementPolicy"]), "podReplacementPolicy must be Failed when podFailurePolicy is specified".into(), "");
+            rep.at(i, &ptr(at, ["podReplacementPolicy"]), "podReplacementPolicy must be Failed when podFailurePolicy is specified".into(), "set podReplacementPolicy: Failed, or drop it");
         }
     }
     for (j, r) in failure_policy.map(|p| items(p, "rules")).into_iter().flatten() {
@@ -93,7 +93,7 @@ fn job_spec(rep: &mut Report, i: usize, at: &str, spec: &Value, in_cronjob: bool
         let codes = r.get("onExitCodes").is_some_and(|v| !v.is_null());
         let conditions = r.get("onPodConditions").is_some_and(|v| !v.is_null());
         if codes == conditions {
-            rep.key(i, &rp, "a podFailurePolicy rule needs exactly one of onExitCodes and onPodConditions".into(), "");
+            rep.key(i, &rp, "a podFailurePolicy rule needs exactly one of onExitCodes and onPodConditions".into(), "split the rule in two: one on exit codes, one on pod conditions");
         }
         if let Some(op) = r.get("onExitCodes").and_then(|c| str_of(c, "operator")) {
             if op != "In" && op != "NotIn" {
@@ -159,7 +159,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         }
         for f in ["startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"] {
             if let Some(n) = int_of(spec, f).filter(|n| *n < 0) {
-                rep.at(i, &format!("/spec/{f}"), format!("{f} {n} must be greater than or equal to 0"), "");
+                rep.at(i, &format!("/spec/{f}"), format!("{f} {n} must be greater than or equal to 0"), "use 0 or a positive number");
             }
         }
         if let Some(p) = str_of(spec, "concurrencyPolicy") {

@@ -32,7 +32,7 @@ fn rolling(rep: &mut Report, i: usize, at: &str, ru: &Value, field: &str) -> Opt
     match int_or_percent(ru.get(field)?)? {
         Ok((n, pct)) => {
             if pct && n > 100 && field == "maxUnavailable" {
-                rep.at(i, &ptr(at, [field]), format!("{field} {n}% must not be greater than 100%"), "");
+                rep.at(i, &ptr(at, [field]), format!("{field} {n}% must not be greater than 100%"), "use a percentage from 0% to 100%");
             }
             Some((n, pct))
         }
@@ -54,7 +54,7 @@ fn common(rep: &mut Report, i: usize, kind: &str, spec: &Value) {
     }
     for f in ["replicas", "minReadySeconds", "revisionHistoryLimit"] {
         if let Some(n) = int_of(spec, f).filter(|n| *n < 0) {
-            rep.at(i, &format!("/spec/{f}"), format!("{f} {n} must be greater than or equal to 0"), "");
+            rep.at(i, &format!("/spec/{f}"), format!("{f} {n} must be greater than or equal to 0"), "use 0 or a positive number");
         }
     }
 }
@@ -128,11 +128,11 @@ fn statefulset(rep: &mut Report, i: usize, spec: &Value) {
             rep.key(i, at, "rollingUpdate is only allowed for updateStrategy 'RollingUpdate'".into(), "remove rollingUpdate, or use type RollingUpdate");
         }
         if let Some(n) = int_of(ru, "partition").filter(|n| *n < 0) {
-            rep.at(i, &ptr(at, ["partition"]), format!("partition {n} must be greater than or equal to 0"), "");
+            rep.at(i, &ptr(at, ["partition"]), format!("partition {n} must be greater than or equal to 0"), "use 0 or a positive number");
         }
         if let Some((n, pct)) = rolling(rep, i, at, ru, "maxUnavailable") {
             if n == 0 {
-                rep.at(i, &ptr(at, ["maxUnavailable"]), format!("maxUnavailable {n}{} must be greater than 0", if pct { "%" } else { "" }), "");
+                rep.at(i, &ptr(at, ["maxUnavailable"]), format!("maxUnavailable {n}{} must be greater than 0", if pct { "%" } else { "" }), "use a value above zero");
             }
         }
     }
@@ -146,7 +146,7 @@ fn statefulset(rep: &mut Report, i: usize, spec: &Value) {
         }
     }
     if let Some(n) = spec.get("ordinals").and_then(|o| int_of(o, "start")).filter(|n| *n < 0) {
-        rep.at(i, "/spec/ordinals/start", format!("ordinals.start {n} must be greater than or equal to 0"), "");
+        rep.at(i, "/spec/ordinals/start", format!("ordinals.start {n} must be greater than or equal to 0"), "use 0 or a positive number");
     }
 }
 

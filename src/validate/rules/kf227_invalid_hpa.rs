@@ -42,11 +42,11 @@ fn target(rep: &mut Report, i: usize, at: &str, ty: &str, t: &Value) {
     }
     for f in ["value", "averageValue"] {
         if let Some(q) = t.get(f).and_then(quantity).filter(|q| *q <= 0.0) {
-            rep.at(i, &ptr(at, [f]), format!("target {f} {q} must be positive"), "");
+            rep.at(i, &ptr(at, [f]), format!("target {f} {q} must be positive"), "use a value above zero");
         }
     }
     if let Some(u) = int_of(t, "averageUtilization").filter(|u| *u < 1) {
-        rep.at(i, &ptr(at, ["averageUtilization"]), format!("averageUtilization {u} must be greater than 0"), "");
+        rep.at(i, &ptr(at, ["averageUtilization"]), format!("averageUtilization {u} must be greater than 0"), "use a value above zero");
     }
     let has = |f: &str| t.get(f).is_some_and(|v| !v.is_null());
     match ty {
@@ -58,7 +58,7 @@ fn target(rep: &mut Report, i: usize, at: &str, ty: &str, t: &Value) {
             }
         }
         "Pods" if !has("averageValue") => rep.key(i, at, "a Pods metric target must specify a positive averageValue".into(), "set type: AverageValue and averageValue"),
-        "Object" | "External" if !has("value") && !has("averageValue") => rep.key(i, at, format!("an {ty} metric target must set either value or averageValue"), ""),
+        "Object" | "External" if !has("value") && !has("averageValue") => rep.key(i, at, format!("an {ty} metric target must set either value or averageValue"), "set target.type: Value with value, or AverageValue with averageValue"),
         "External" if has("value") && has("averageValue") => rep.key(i, at, "an External metric target may not set both value and averageValue".into(), "keep one"),
         _ => {}
     }
@@ -69,7 +69,7 @@ fn behavior(rep: &mut Report, i: usize, b: &Value) {
         let Some(r) = b.get(dir).filter(|r| r.is_object()) else { continue };
         let at = format!("/spec/behavior/{dir}");
         if let Some(w) = int_of(r, "stabilizationWindowSeconds").filter(|w| !(0..=3600).contains(w)) {
-            rep.at(i, &ptr(&at, ["stabilizationWindowSeconds"]), format!("stabilizationWindowSeconds {w} is not between 0 and 3600"), "");
+            rep.at(i, &ptr(&at, ["stabilizationWindowSeconds"]), format!("stabilizationWindowSeconds {w} is not between 0 and 3600"), "use 0 to 3600 seconds");
         }
         if let Some(p) = str_of(r, "selectPolicy") {
             if !["Max", "Min", "Disabled"].contains(&p) {
@@ -83,10 +83,10 @@ fn behavior(rep: &mut Report, i: usize, b: &Value) {
                 rep.at(i, &ptr(&pp, ["type"]), format!("policy type `{ty}` is not supported"), "use Pods or Percent");
             }
             if let Some(v) = int_of(p, "value").filter(|v| *v <= 0) {
-                rep.at(i, &ptr(&pp, ["value"]), format!("policy value {v} must be greater than zero"), "");
+                rep.at(i, &ptr(&pp, ["value"]), format!("policy value {v} must be greater than zero"), "use a value above zero");
             }
             if let Some(s) = int_of(p, "periodSeconds").filter(|s| !(1..=1800).contains(s)) {
-                rep.at(i, &ptr(&pp, ["periodSeconds"]), format!("periodSeconds {s} is not between 1 and 1800"), "");
+                rep.at(i, &ptr(&pp, ["periodSeconds"]), format!("periodSeconds {s} is not between 1 and 1800"), "use 1 to 1800 seconds");
             }
         }
     }
@@ -101,7 +101,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         }
         let Some(spec) = v.get("spec") else { continue };
         if let Some(m) = int_of(spec, "maxReplicas").filter(|m| *m < 1) {
-            rep.at(i, "/spec/maxReplicas", format!("maxReplicas {m} must be greater than or equal to 1"), "");
+            rep.at(i, "/spec/maxReplicas", format!("maxReplicas {m} must be greater than or equal to 1"), "allow at least one replica");
         }
         for (j, m) in items(spec, "metrics") {
             let at = format!("/spec/metrics/{j}");
@@ -111,7 +111,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 continue;
             };
             let Some(src) = m.get(*field).filter(|s| s.is_object()) else {
-                rep.key(i, &at, format!("a {ty} metric must populate `{field}`"), "");
+                rep.key(i, &at, format!("a {ty} metric must populate `{field}`"), "add the source block the type names, e.g. `pods:` for type Pods");
                 continue;
             };
             for (_, other) in SOURCES.iter().filter(|(_, f)| f != field) {
@@ -123,7 +123,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             if matches!(ty, "Pods" | "Object" | "External")
                 && src.pointer("/metric/name").and_then(Value::as_str).is_none_or(str::is_empty)
             {
-                rep.key(i, &sp, format!("a {ty} metric needs metric.name (Required value)"), "");
+                rep.key(i, &sp, format!("a {ty} metric needs metric.name (Required value)"), "name the metric the adapter serves");
             }
             if let Some(t) = src.get("target").filter(|t| t.is_object()) {
                 target(&mut rep, i, &ptr(&sp, ["target"]), ty, t);

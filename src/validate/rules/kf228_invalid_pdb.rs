@@ -27,7 +27,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             let at = format!("/spec/{f}");
             match spec.get(f).and_then(int_or_percent) {
                 Some(Err(e)) => rep.at(i, &at, format!("{f}: {e}"), "write a count (2) or a percentage string (\"50%\")"),
-                Some(Ok((n, true))) if n > 100 => rep.at(i, &at, format!("{f} {n}% must not be greater than 100%"), ""),
+                Some(Ok((n, true))) if n > 100 => rep.at(i, &at, format!("{f} {n}% must not be greater than 100%"), "use a percentage from 0% to 100%"),
                 _ => {}
             }
         }

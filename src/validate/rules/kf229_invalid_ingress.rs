@@ -70,8 +70,8 @@ fn backend(rep: &mut Report, i: usize, at: &str, b: &Value) {
     match (name, number) {
         (Some(_), Some(_)) => rep.key(i, &pp, "backend service port may not set both name and number (cannot set both port name & port number)".into(), "keep one"),
         (None, None) => rep.key(i, if port.is_some() { &pp } else { at }, "backend service port needs a name or a number (port name or number is required)".into(), "e.g. port: {number: 80} or port: {name: http}"),
-        (Some(n), None) if !port_name(n) => rep.at(i, &ptr(&pp, ["name"]), format!("port name `{n}` is not an IANA port name"), ""),
-        (None, Some(n)) if !port_number(n) => rep.at(i, &ptr(&pp, ["number"]), format!("port number {n} is not between 1 and 65535"), ""),
+        (Some(n), None) if !port_name(n) => rep.at(i, &ptr(&pp, ["name"]), format!("port name `{n}` is not an IANA port name"), "at most 15 lowercase letters, digits and '-', with a letter"),
+        (None, Some(n)) if !port_number(n) => rep.at(i, &ptr(&pp, ["number"]), format!("port number {n} is not between 1 and 65535"), "use a port number from 1 to 65535"),
         _ => {}
     }
 }
@@ -94,7 +94,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         let class = str_of(spec, "ingressClassName");
         if let Some(c) = class {
             if !dns_subdomain(c) {
-                rep.at(i, "/spec/ingressClassName", format!("ingressClassName `{c}` is not a DNS-1123 subdomain"), "");
+                rep.at(i, "/spec/ingressClassName", format!("ingressClassName `{c}` is not a DNS-1123 subdomain"), "lowercase letters, digits, '-' and '.', at most 253 characters");
             }
         }
         let annotation = v.pointer("/metadata/annotations/kubernetes.io~1ingress.class").and_then(Value::as_str);
@@ -122,12 +122,12 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     None => rep.key(i, &pp, "path without pathType (pathType must be specified)".into(), "set pathType: Prefix, Exact or ImplementationSpecific"),
                     Some("Exact" | "Prefix") => {
                         if let Some(why) = path_problem(path) {
-                            rep.at(i, &ptr(&pp, [if p.get("path").is_some() { "path" } else { "pathType" }]), format!("path `{path}` {why}"), "");
+                            rep.at(i, &ptr(&pp, [if p.get("path").is_some() { "path" } else { "pathType" }]), format!("path `{path}` {why}"), "write an absolute path such as /api without //, /./ or /../");
                         }
                     }
                     Some("ImplementationSpecific") => {
                         if !path.is_empty() && !path.starts_with('/') {
-                            rep.at(i, &ptr(&pp, ["path"]), format!("path `{path}` must be an absolute path"), "");
+                            rep.at(i, &ptr(&pp, ["path"]), format!("path `{path}` must be an absolute path"), "start the path with /");
                         }
                     }
                     Some(t) => rep.at(i, &ptr(&pp, ["pathType"]), format!("pathType `{t}` is not supported"), "use Exact, Prefix or ImplementationSpecific"),
@@ -141,12 +141,12 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             let at = format!("/spec/tls/{j}");
             for (k, h) in items(t, "hosts") {
                 if let Some(why) = h.as_str().and_then(host_problem) {
-                    rep.at(i, &ptr(&at, ["hosts", &k.to_string()]), format!("TLS host `{}` {why}", h.as_str().unwrap_or("")), "");
+                    rep.at(i, &ptr(&at, ["hosts", &k.to_string()]), format!("TLS host `{}` {why}", h.as_str().unwrap_or("")), "a DNS name such as shop.example.com or *.example.com");
                 }
             }
             if let Some(s) = str_of(t, "secretName").filter(|s| !s.is_empty()) {
                 if !dns_subdomain(s) {
-                    rep.at(i, &ptr(&at, ["secretName"]), format!("secretName `{s}` is not a DNS-1123 subdomain"), "");
+                    rep.at(i, &ptr(&at, ["secretName"]), format!("secretName `{s}` is not a DNS-1123 subdomain"), "lowercase letters, digits, '-' and '.', at most 253 characters");
                 }
             }
         }

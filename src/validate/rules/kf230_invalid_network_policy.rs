@@ -52,7 +52,7 @@ fn peer(rep: &mut Report, i: usize, at: &str, p: &Value) {
         let Some(s) = e.as_str() else { continue };
         let ep = ptr(&bp, ["except", &k.to_string()]);
         match (cidr(s), outer) {
-            (None, _) => rep.at(i, &ep, format!("`{s}` is not a valid CIDR"), ""),
+            (None, _) => rep.at(i, &ep, format!("`{s}` is not a valid CIDR"), "write an address and a prefix length, e.g. 10.0.0.0/8"),
             (Some(inner), Some(o)) if !(cidr_contains(o, inner) && inner.1 > o.1) => {
                 rep.at(i, &ep, format!("except `{s}` must be a strict subset of cidr `{}`", str_of(b, "cidr").unwrap_or("")), "list only ranges inside the block's cidr, with a longer prefix")
             }
@@ -75,7 +75,7 @@ fn port(rep: &mut Report, i: usize, at: &str, p: &Value) {
             Some(Value::Number(n)) => {
                 let start = n.as_i64().unwrap_or(0);
                 if !port_number(end) || end < start {
-                    rep.at(i, &ptr(at, ["endPort"]), format!("endPort {end} must be between port {start} and 65535"), "");
+                    rep.at(i, &ptr(at, ["endPort"]), format!("endPort {end} must be between port {start} and 65535"), "set endPort at or above port, at most 65535");
                 }
             }
             _ => rep.at(i, &ptr(at, ["endPort"]), "endPort may not be specified when port is absent or a named port".into(), "give port as a number, or drop endPort"),
@@ -100,7 +100,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         }
         let types: Vec<_> = items(spec, "policyTypes").collect();
         if types.len() > 2 {
-            rep.key(i, "/spec/policyTypes", format!("policyTypes has {} entries; at most 2 (Ingress, Egress)", types.len()), "");
+            rep.key(i, "/spec/policyTypes", format!("policyTypes has {} entries; at most 2 (Ingress, Egress)", types.len()), "list Ingress, Egress or both");
         }
         for (j, t) in types {
             if let Some(s) = t.as_str() {

@@ -90,7 +90,7 @@ fn binding(rep: &mut Report, i: usize, v: &Value, cluster: bool, namespaced: boo
                 // `$(VAR)` is a kustomize var an overlay resolves.
                 if let Some(n) = str_of(s, "name").filter(|n| !n.is_empty() && !n.contains("$(")) {
                     if !dns_subdomain(n) {
-                        rep.at(i, &ptr(&at, ["name"]), format!("ServiceAccount name `{n}` is not a DNS-1123 subdomain"), "");
+                        rep.at(i, &ptr(&at, ["name"]), format!("ServiceAccount name `{n}` is not a DNS-1123 subdomain"), "lowercase letters, digits, '-' and '.', at most 253 characters");
                     }
                 }
                 if cluster && namespaced && str_of(s, "namespace").is_none_or(str::is_empty) {

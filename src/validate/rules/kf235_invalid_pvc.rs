@@ -44,13 +44,13 @@ fn claim(rep: &mut Report, i: usize, at: &str, spec: &Value) {
         None => rep.key(i, at, "the claim requests no storage (resources.requests.storage: Required value)".into(), "e.g. resources: {requests: {storage: 10Gi}}"),
         Some(q) => {
             if quantity(q).is_some_and(|q| q <= 0.0) {
-                rep.at(i, &ptr(at, ["resources", "requests", "storage"]), "requests.storage must be greater than zero".into(), "");
+                rep.at(i, &ptr(at, ["resources", "requests", "storage"]), "requests.storage must be greater than zero".into(), "use a value above zero");
             }
         }
     }
     if let Some(c) = str_of(spec, "storageClassName").filter(|c| !c.is_empty()) {
         if !dns_subdomain(c) {
-            rep.at(i, &ptr(at, ["storageClassName"]), format!("storageClassName `{c}` is not a DNS-1123 subdomain"), "");
+            rep.at(i, &ptr(at, ["storageClassName"]), format!("storageClassName `{c}` is not a DNS-1123 subdomain"), "lowercase letters, digits, '-' and '.', at most 253 characters");
         }
     }
     if let Some(m) = str_of(spec, "volumeMode") {

@@ -43,12 +43,12 @@ fn tolerations(rep: &mut Report, i: usize, sp: &str, spec: &Map<String, Value>) 
             rep.key(i, &at, "operator must be Exists when `key` is empty, which means \"match all values and all keys\"".into(), "add operator: Exists, or name the taint's key");
         }
         if !key.is_empty() && !qualified_name(key) {
-            rep.at(i, &ptr(&at, ["key"]), format!("toleration key `{key}` is not a qualified name"), "");
+            rep.at(i, &ptr(&at, ["key"]), format!("toleration key `{key}` is not a qualified name"), "`[prefix/]name`: an optional DNS-subdomain prefix and a name of at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends");
         }
         match op {
             "" | "Equal" => {
                 if !label_value(value) {
-                    rep.at(i, &ptr(&at, ["value"]), format!("toleration value `{value}` is not a valid label value"), "");
+                    rep.at(i, &ptr(&at, ["value"]), format!("toleration value `{value}` is not a valid label value"), "at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends (or empty)");
                 }
             }
             "Exists" => {
@@ -75,7 +75,7 @@ fn node_term(rep: &mut Report, i: usize, at: &str, term: &Value) {
         let rp = ptr(at, ["matchExpressions", &k.to_string()]);
         let key = str_of(r, "key").unwrap_or("");
         if !qualified_name(key) {
-            rep.at(i, &ptr(&rp, ["key"]), format!("node selector key `{key}` is not a qualified name"), "");
+            rep.at(i, &ptr(&rp, ["key"]), format!("node selector key `{key}` is not a qualified name"), "`[prefix/]name`: an optional DNS-subdomain prefix and a name of at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends");
         }
         let n = r.get("values").and_then(Value::as_array).map_or(0, Vec::len);
         let op = str_of(r, "operator").unwrap_or("");
@@ -87,7 +87,7 @@ fn node_term(rep: &mut Report, i: usize, at: &str, term: &Value) {
             _ => Some("is not a valid node selector operator (In, NotIn, Exists, DoesNotExist, Gt, Lt)"),
         };
         if let Some(p) = problem {
-            rep.key(i, &rp, format!("node selector requirement on `{key}` (operator `{op}`): {p}"), "");
+            rep.key(i, &rp, format!("node selector requirement on `{key}` (operator `{op}`): {p}"), "In/NotIn take values, Exists/DoesNotExist none, Gt/Lt exactly one integer");
         }
     }
     for (k, r) in items(term, "matchFields") {
@@ -97,14 +97,14 @@ fn node_term(rep: &mut Report, i: usize, at: &str, term: &Value) {
         }
         let n = r.get("values").and_then(Value::as_array).map_or(0, Vec::len);
         if matches!(str_of(r, "operator"), Some("In" | "NotIn")) && n != 1 {
-            rep.key(i, &rp, "must be only one value when `operator` is 'In' or 'NotIn' for node field selector".into(), "");
+            rep.key(i, &rp, "must be only one value when `operator` is 'In' or 'NotIn' for node field selector".into(), "name exactly one node in values");
         }
     }
 }
 
 fn weight(rep: &mut Report, i: usize, at: &str, t: &Value) {
     if let Some(w) = int_of(t, "weight").filter(|w| !(1..=100).contains(w)) {
-        rep.at(i, &ptr(at, ["weight"]), format!("weight {w} must be in the range 1-100"), "");
+        rep.at(i, &ptr(at, ["weight"]), format!("weight {w} must be in the range 1-100"), "use a weight from 1 to 100");
     }
 }
 
@@ -145,7 +145,7 @@ fn affinity(rep: &mut Report, i: usize, sp: &str, a: &Value) {
         for (tp, t) in terms {
             match str_of(t, "topologyKey") {
                 None | Some("") => rep.key(i, &tp, "a pod affinity term needs a topologyKey (can not be empty)".into(), "e.g. topologyKey: kubernetes.io/hostname"),
-                Some(k) if !qualified_name(k) => rep.at(i, &ptr(&tp, ["topologyKey"]), format!("topologyKey `{k}` is not a qualified name"), ""),
+                Some(k) if !qualified_name(k) => rep.at(i, &ptr(&tp, ["topologyKey"]), format!("topologyKey `{k}` is not a qualified name"), "`[prefix/]name`: an optional DNS-subdomain prefix and a name of at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends"),
                 _ => {}
             }
         }
@@ -157,7 +157,7 @@ fn spread(rep: &mut Report, i: usize, sp: &str, spec: &Map<String, Value>) {
     for (j, c) in spec.get("topologySpreadConstraints").map(items_of).into_iter().flatten() {
         let at = ptr(sp, ["topologySpreadConstraints", &j.to_string()]);
         if let Some(s) = int_of(c, "maxSkew").filter(|s| *s < 1) {
-            rep.at(i, &ptr(&at, ["maxSkew"]), format!("maxSkew {s} must be greater than zero"), "");
+            rep.at(i, &ptr(&at, ["maxSkew"]), format!("maxSkew {s} must be greater than zero"), "use a value above zero");
         }
         let key = str_of(c, "topologyKey").unwrap_or("");
         if key.is_empty() {
@@ -172,9 +172,9 @@ fn spread(rep: &mut Report, i: usize, sp: &str, spec: &Map<String, Value>) {
         }
         if let Some(m) = int_of(c, "minDomains") {
             if m < 1 {
-                rep.at(i, &ptr(&at, ["minDomains"]), format!("minDomains {m} must be greater than 0"), "");
+                rep.at(i, &ptr(&at, ["minDomains"]), format!("minDomains {m} must be greater than 0"), "use a value above zero");
             } else if when != "DoNotSchedule" {
-                rep.at(i, &ptr(&at, ["minDomains"]), "minDomains can only be used when whenUnsatisfiable is DoNotSchedule".into(), "");
+                rep.at(i, &ptr(&at, ["minDomains"]), "minDomains can only be used when whenUnsatisfiable is DoNotSchedule".into(), "set whenUnsatisfiable: DoNotSchedule, or drop minDomains");
             }
         }
         for f in ["nodeAffinityPolicy", "nodeTaintsPolicy"] {

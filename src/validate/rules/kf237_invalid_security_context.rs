@@ -33,7 +33,7 @@ const MAX_ID: i64 = 2_147_483_647;
 fn id(rep: &mut Report, i: usize, at: &str, v: Option<&Value>) {
     if let Some(n) = v.and_then(Value::as_i64) {
         if !(0..=MAX_ID).contains(&n) {
-            rep.at(i, at, format!("{n} must be between 0 and 2147483647, inclusive"), "");
+            rep.at(i, at, format!("{n} must be between 0 and 2147483647, inclusive"), "use an id from 0 to 2147483647");
         }
     }
 }
@@ -46,7 +46,7 @@ fn profile(rep: &mut Report, i: usize, at: &str, p: &Value, what: &str) {
     } else if ty == "Localhost" && !local {
         rep.key(i, at, format!("a Localhost {what} needs localhostProfile (must be set when {what} type is Localhost)"), "name the profile file on the node");
     } else if ty != "Localhost" && local {
-        rep.key(i, &ptr(at, ["localhostProfile"]), format!("localhostProfile can only be set when {what} type is Localhost"), "");
+        rep.key(i, &ptr(at, ["localhostProfile"]), format!("localhostProfile can only be set when {what} type is Localhost"), "remove localhostProfile, or set type: Localhost");
     }
 }
 
@@ -112,7 +112,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 if !sysctl_name(n) {
                     rep.at(i, &np, format!("sysctl name `{n}` is not valid"), "lowercase segments separated by '.' or '/', e.g. net.core.somaxconn");
                 } else if !seen.insert(n) {
-                    rep.at(i, &np, format!("sysctl `{n}` is set twice (Duplicate value)"), "");
+                    rep.at(i, &np, format!("sysctl `{n}` is set twice (Duplicate value)"), "keep one entry");
                 }
             }
         }

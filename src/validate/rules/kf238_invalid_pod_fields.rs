@@ -51,22 +51,22 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         }
         let cp = ptr(sp, ["dnsConfig"]);
         if servers.len() > 3 {
-            rep.key(i, &ptr(&cp, ["nameservers"]), format!("{} nameservers; must not have more than 3 nameservers", servers.len()), "");
+            rep.key(i, &ptr(&cp, ["nameservers"]), format!("{} nameservers; must not have more than 3 nameservers", servers.len()), "keep at most 3 nameservers");
         }
         for (j, s) in &servers {
             if let Some(a) = s.as_str() {
                 if ip(a).is_none() {
-                    rep.at(i, &ptr(&cp, ["nameservers", &j.to_string()]), format!("nameserver `{a}` is not a valid IP address"), "");
+                    rep.at(i, &ptr(&cp, ["nameservers", &j.to_string()]), format!("nameserver `{a}` is not a valid IP address"), "write an IPv4 or IPv6 address, e.g. 10.0.0.10");
                 }
             }
         }
         let searches = config.and_then(|c| c.get("searches")).map(items_of).into_iter().flatten().count();
         if searches > 32 {
-            rep.key(i, &ptr(&cp, ["searches"]), format!("{searches} search domains; must not have more than 32 search paths"), "");
+            rep.key(i, &ptr(&cp, ["searches"]), format!("{searches} search domains; must not have more than 32 search paths"), "keep at most 32 search domains");
         }
         for (j, o) in config.and_then(|c| c.get("options")).map(items_of).into_iter().flatten() {
             if str_of(o, "name").is_none_or(str::is_empty) {
-                rep.key(i, &ptr(&cp, ["options", &j.to_string()]), "a DNS option without a name (Required value)".into(), "");
+                rep.key(i, &ptr(&cp, ["options", &j.to_string()]), "a DNS option without a name (Required value)".into(), "name the resolver option, e.g. ndots");
             }
         }
         // Without a restartPolicies row no controller rule (KF205) judges the value.
@@ -77,7 +77,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         for f in ["serviceAccountName", "nodeName"] {
             if let Some(n) = spec.get(f).and_then(Value::as_str).filter(|n| !n.is_empty()) {
                 if !dns_subdomain(n) {
-                    rep.at(i, &ptr(sp, [f]), format!("{f} `{n}` is not a DNS-1123 subdomain"), "");
+                    rep.at(i, &ptr(sp, [f]), format!("{f} `{n}` is not a DNS-1123 subdomain"), "lowercase letters, digits, '-' and '.', at most 253 characters");
                 }
             }
         }
@@ -86,9 +86,9 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             if let Some(n) = str_of(g, "name") {
                 let at = ptr(sp, ["schedulingGates", &j.to_string(), "name"]);
                 if !qualified_name(n) {
-                    rep.at(i, &at, format!("scheduling gate `{n}` is not a qualified name"), "");
+                    rep.at(i, &at, format!("scheduling gate `{n}` is not a qualified name"), "`[prefix/]name`: an optional DNS-subdomain prefix and a name of at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends");
                 } else if !gates.insert(n) {
-                    rep.at(i, &at, format!("scheduling gate `{n}` is listed twice (Duplicate value)"), "");
+                    rep.at(i, &at, format!("scheduling gate `{n}` is listed twice (Duplicate value)"), "keep one entry");
                 }
             }
         }
@@ -103,26 +103,26 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             let at = ptr(sp, ["hostAliases", &j.to_string()]);
             if let Some(a) = str_of(a, "ip") {
                 if ip(a).is_none() {
-                    rep.at(i, &ptr(&at, ["ip"]), format!("host alias ip `{a}` is not a valid IP address"), "");
+                    rep.at(i, &ptr(&at, ["ip"]), format!("host alias ip `{a}` is not a valid IP address"), "write an IPv4 or IPv6 address, e.g. 10.0.0.10");
                 }
             }
             for (k, h) in a.get("hostnames").map(items_of).into_iter().flatten() {
                 if let Some(h) = h.as_str() {
                     if !dns_subdomain(h) {
-                        rep.at(i, &ptr(&at, ["hostnames", &k.to_string()]), format!("hostname `{h}` is not a DNS-1123 subdomain"), "");
+                        rep.at(i, &ptr(&at, ["hostnames", &k.to_string()]), format!("hostname `{h}` is not a DNS-1123 subdomain"), "lowercase letters, digits, '-' and '.', at most 253 characters");
                     }
                 }
             }
         }
         if let Some(d) = spec.get("activeDeadlineSeconds").and_then(Value::as_i64) {
             if !(1..=2_147_483_647).contains(&d) {
-                rep.at(i, &ptr(sp, ["activeDeadlineSeconds"]), format!("activeDeadlineSeconds {d} must be between 1 and 2147483647, inclusive"), "");
+                rep.at(i, &ptr(sp, ["activeDeadlineSeconds"]), format!("activeDeadlineSeconds {d} must be between 1 and 2147483647, inclusive"), "use 1 to 2147483647 seconds");
             }
         }
         for f in ["priorityClassName", "runtimeClassName"] {
             if let Some(n) = spec.get(f).and_then(Value::as_str).filter(|n| !n.is_empty()) {
                 if !dns_subdomain(n) {
-                    rep.at(i, &ptr(sp, [f]), format!("{f} `{n}` is not a DNS-1123 subdomain"), "");
+                    rep.at(i, &ptr(sp, [f]), format!("{f} `{n}` is not a DNS-1123 subdomain"), "lowercase letters, digits, '-' and '.', at most 253 characters");
                 }
             }
         }
@@ -130,7 +130,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         for (j, g) in spec.get("readinessGates").map(items_of).into_iter().flatten() {
             if let Some(t) = str_of(g, "conditionType") {
                 if !qualified_name(t) {
-                    rep.at(i, &ptr(sp, ["readinessGates", &j.to_string(), "conditionType"]), format!("conditionType `{t}` is not a qualified name"), "");
+                    rep.at(i, &ptr(sp, ["readinessGates", &j.to_string(), "conditionType"]), format!("conditionType `{t}` is not a qualified name"), "`[prefix/]name`: an optional DNS-subdomain prefix and a name of at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends");
                 }
             }
         }

@@ -38,7 +38,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 rep.at(i, "/metadata/name", format!("priority class names with 'system-' prefix are reserved for system use only (`{name}`)"), "rename it; system-node-critical and system-cluster-critical already exist in every cluster");
             }
         } else if let Some(n) = value.filter(|n| *n > 1_000_000_000) {
-            rep.at(i, "/value", format!("value {n}: maximum allowed value of a user defined priority is 1000000000"), "");
+            rep.at(i, "/value", format!("value {n}: maximum allowed value of a user defined priority is 1000000000"), "use a value of at most 1000000000");
         }
         if let Some(p) = str_of(v, "preemptionPolicy") {
             if p != "PreemptLowerPriority" && p != "Never" {
@@ -49,7 +49,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     for (i, v) in objects(cx, "storage.k8s.io", "StorageClass") {
         match str_of(v, "provisioner") {
             None | Some("") => rep.at(i, "/metadata/name", "a StorageClass needs a provisioner (Required value)".into(), "name the CSI driver, e.g. ebs.csi.aws.com"),
-            Some(p) if !qualified_name(&p.to_ascii_lowercase()) => rep.at(i, "/provisioner", format!("provisioner `{p}` is not a qualified name"), ""),
+            Some(p) if !qualified_name(&p.to_ascii_lowercase()) => rep.at(i, "/provisioner", format!("provisioner `{p}` is not a qualified name"), "`[prefix/]name`: an optional DNS-subdomain prefix and a name of at most 63 of [A-Za-z0-9-_.], alphanumeric at both ends"),
             _ => {}
         }
         if let Some(p) = str_of(v, "reclaimPolicy") {
@@ -64,10 +64,10 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         }
         if let Some(p) = v.get("parameters").and_then(serde_json::Value::as_object) {
             if p.len() > 512 {
-                rep.key(i, "/parameters", format!("{} parameters; a StorageClass may have at most 512", p.len()), "");
+                rep.key(i, "/parameters", format!("{} parameters; a StorageClass may have at most 512", p.len()), "keep at most 512 parameters");
             }
             if p.contains_key("") {
-                rep.key(i, "/parameters", "a parameter has an empty name".into(), "");
+                rep.key(i, "/parameters", "a parameter has an empty name".into(), "name every parameter");
             }
         }
     }
@@ -87,13 +87,13 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             let ns = str_of(p, "namespace").filter(|n| !n.is_empty());
             match (scope, ns) {
                 ("Cluster", Some(_)) => rep.at(i, "/spec/parameters/namespace", "parameters.namespace is forbidden when scope is Cluster".into(), "remove it, or set scope: Namespace"),
-                ("Namespace", None) => rep.key(i, "/spec/parameters", "parameters.namespace is required when scope is Namespace".into(), ""),
+                ("Namespace", None) => rep.key(i, "/spec/parameters", "parameters.namespace is required when scope is Namespace".into(), "name the namespace holding the parameters object"),
                 ("Cluster" | "Namespace", _) => {}
                 (s, _) => rep.at(i, "/spec/parameters/scope", format!("scope `{s}` is not supported"), "use Cluster or Namespace"),
             }
             for f in ["kind", "name"] {
                 if str_of(p, f).is_none_or(str::is_empty) {
-                    rep.key(i, "/spec/parameters", format!("parameters.{f} is required"), "");
+                    rep.key(i, "/spec/parameters", format!("parameters.{f} is required"), "name the parameters object: kind and name");
                 }
             }
         }

@@ -84,7 +84,7 @@ fn quota(rep: &mut Report, i: usize, spec: &Value) {
             rep.key(i, &at, format!("quota resource `{k}` must be a standard resource for quota"), "use e.g. requests.cpu, limits.memory, pods, count/deployments.apps, or a prefixed extended resource (requests.nvidia.com/gpu)");
         }
         match quantity(v) {
-            Some(q) if q < 0.0 => rep.at(i, &at, format!("{k} = {v} must be greater than or equal to 0"), ""),
+            Some(q) if q < 0.0 => rep.at(i, &at, format!("{k} = {v} must be greater than or equal to 0"), "use 0 or a positive number"),
             Some(q) if COUNTS.contains(&k.as_str()) && q.fract() != 0.0 => rep.at(i, &at, format!("{k} = {v} must be an integer"), "object counts are whole numbers"),
             _ => {}
         }

@@ -163,7 +163,7 @@ fn pod(rep: &mut Report, cx: &Context, pt: &PodTemplate) {
         }
     }
     if let Some(n) = spec.get("terminationGracePeriodSeconds").and_then(Value::as_i64).filter(|n| *n < 0) {
-        rep.at(i, &ptr(sp, ["terminationGracePeriodSeconds"]), format!("terminationGracePeriodSeconds {n}: must be >= 0; negative values are invalid and will be treated as 1"), "");
+        rep.at(i, &ptr(sp, ["terminationGracePeriodSeconds"]), format!("terminationGracePeriodSeconds {n}: must be >= 0; negative values are invalid and will be treated as 1"), "use 0 or a positive number of seconds");
     }
     let mut ports: HashSet<(i64, &str, &str, i64)> = HashSet::new();
     for c in pt.containers() {
@@ -211,7 +211,7 @@ fn env(rep: &mut Report, i: usize, cptr: &str, c: &Map<String, Value>) {
 
 fn service(rep: &mut Report, i: usize, v: &Value) {
     if v.pointer("/metadata/annotations/service.kubernetes.io~1topology-aware-hints").is_some() {
-        rep.key(i, "/metadata/annotations/service.kubernetes.io~1topology-aware-hints", "annotation service.kubernetes.io/topology-aware-hints is deprecated, please use service.kubernetes.io/topology-mode instead".into(), "");
+        rep.key(i, "/metadata/annotations/service.kubernetes.io~1topology-aware-hints", "annotation service.kubernetes.io/topology-aware-hints is deprecated, please use service.kubernetes.io/topology-mode instead".into(), "use the annotation service.kubernetes.io/topology-mode: Auto");
     }
     let Some(spec) = v.get("spec") else { return };
     let ty = str_of(spec, "type").unwrap_or("ClusterIP");
@@ -227,20 +227,20 @@ fn service(rep: &mut Report, i: usize, v: &Value) {
         }
         if headless {
             if str_of(spec, "loadBalancerIP").is_some_and(|s| !s.is_empty()) {
-                rep.key(i, "/spec/loadBalancerIP", "spec.loadBalancerIP is ignored for headless services".into(), "");
+                rep.key(i, "/spec/loadBalancerIP", "spec.loadBalancerIP is ignored for headless services".into(), "remove it: a headless Service has no virtual IP to apply it to");
             }
             if external_ips {
-                rep.key(i, "/spec/externalIPs", "spec.externalIPs is ignored for headless services".into(), "");
+                rep.key(i, "/spec/externalIPs", "spec.externalIPs is ignored for headless services".into(), "remove it: a headless Service has no virtual IP to apply it to");
             }
             if str_of(spec, "sessionAffinity").is_some_and(|s| s != "None") {
-                rep.key(i, "/spec/sessionAffinity", "spec.SessionAffinity is ignored for headless services".into(), "");
+                rep.key(i, "/spec/sessionAffinity", "spec.SessionAffinity is ignored for headless services".into(), "remove it: a headless Service has no virtual IP to apply it to");
             }
         } else if external_ips {
             rep.key(i, "/spec/externalIPs", "spec.externalIPs is deprecated and may no longer be implemented in some clusters".into(), "use a LoadBalancer Service or a Gateway");
         }
     }
     if str_of(spec, "trafficDistribution") == Some("PreferClose") {
-        rep.at(i, "/spec/trafficDistribution", "trafficDistribution PreferClose is deprecated, use PreferSameZone instead".into(), "");
+        rep.at(i, "/spec/trafficDistribution", "trafficDistribution PreferClose is deprecated, use PreferSameZone instead".into(), "write trafficDistribution: PreferSameZone");
     }
 }
 
@@ -281,7 +281,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     for (i, v) in objects(cx, "", "PersistentVolumeClaim") {
         let at = "/metadata/annotations/volume.beta.kubernetes.io~1storage-class";
         if v.pointer(at).is_some() {
-            rep.key(i, at, "annotation volume.beta.kubernetes.io/storage-class is deprecated, please use spec.storageClassName instead".into(), "");
+            rep.key(i, at, "annotation volume.beta.kubernetes.io/storage-class is deprecated, please use spec.storageClassName instead".into(), "set spec.storageClassName and drop the annotation");
         }
         if let Some(spec) = v.get("spec") {
             claim_storage(&mut rep, i, "/spec", spec);
