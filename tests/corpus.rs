@@ -95,3 +95,79 @@ fn loose_manifests_are_a_part_of_an_environment_unless_whole() {
     assert_eq!(code, Some(1));
     assert!(out.contains("error[KF302]"), "{out}");
 }
+
+/// The valid manifests written in the likeness of the Kubernetes documentation's examples
+/// (`tests/fixtures/corpus/k8s-docs/`), one file each.
+fn docs_corpus() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir("tests/fixtures/corpus/k8s-docs")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The error-level findings of the schema and API-server rules (KF1xx, KF2xx) on `path`,
+/// every rule on (those off by default included).
+fn api_errors(path: &Path) -> Vec<String> {
+    let mut policy = kforge::Policy::default();
+    for rule in kforge::validate::rules::RULES {
+        if !rule.meta.enabled_by_default {
+            policy.set(rule.meta.id, Some(rule.meta.severity));
+        }
+    }
+    let t = kforge::validate_path_policy(path, &Default::default(), &[], &policy)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    t.findings
+        .iter()
+        .filter(|f| f.severity == kforge::Severity::Error)
+        .filter(|f| f.rule.starts_with("KF1") || f.rule.starts_with("KF2"))
+        .map(|f| format!("{}:{} {} {}", path.display(), f.line, f.rule, f.message))
+        .collect()
+}
+
+#[test]
+fn documentation_style_manifests_raise_no_api_error() {
+    let files = docs_corpus();
+    assert!(files.len() >= 40, "the corpus has {} files", files.len());
+    let errors: Vec<String> = files.iter().flat_map(|p| api_errors(p)).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// The corpus test can fail: a copy of a corpus file with one mistake the API server
+/// rejects gets an error.
+#[test]
+fn a_broken_copy_of_a_corpus_manifest_raises_an_api_error() {
+    let dir = std::env::temp_dir().join(format!("kforge-docs-corpus-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let breaks = [
+        ("job-pi.yaml", "      restartPolicy: Never\n", ""),
+        (
+            "service-multiport.yaml",
+            "  - name: https\n",
+            "  - name: http\n",
+        ),
+        ("daemonset-surge.yaml", "      maxUnavailable: 0\n", ""),
+        ("networkpolicy-rules.yaml", "172.17.1.0/24", "172.18.1.0/24"),
+        (
+            "probes-http-startup.yaml",
+            "      failureThreshold: 1\n",
+            "      successThreshold: 2\n",
+        ),
+        ("pdb.yaml", "\"30%\"", "\"30\""),
+    ];
+    for (file, from, to) in breaks {
+        let text = std::fs::read_to_string(Path::new("tests/fixtures/corpus/k8s-docs").join(file))
+            .unwrap();
+        assert!(text.contains(from), "{file}: `{from}` not found");
+        let broken = dir.join(file);
+        std::fs::write(&broken, text.replacen(from, to, 1)).unwrap();
+        let errors = api_errors(&broken);
+        assert!(
+            !errors.is_empty(),
+            "{file} with `{from}` → `{to}`: no error"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

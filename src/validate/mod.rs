@@ -3,6 +3,7 @@
 //! Each finding names its rule, a severity and the source file:line:col that produced the
 //! node ([`sourcemap`]).
 
+pub mod api;
 pub mod crd;
 pub mod lookup;
 pub mod outside;

@@ -1,4 +1,5 @@
-//! KF200: a resource request or limit that is not a Kubernetes quantity (`1,5Gi`, `1GB`).
+//! KF200: a resource request or limit that is not a Kubernetes quantity (`1,5Gi`, `1GB`),
+//! or is negative (the API requires every request and limit to be >= 0).
 
 use serde_json::Value;
 
@@ -30,10 +31,19 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 continue;
             };
             for (res, v) in m {
-                if quantity(v).is_some() {
+                let ptr = c.pointer(["resources", kind, res]);
+                if let Some(q) = quantity(v) {
+                    if q < 0.0 {
+                        out.push(
+                            cx.finding(RULE.meta, c.pod.object)
+                                .at(&ptr)
+                                .message(format!("{kind}.{res} = {v} is negative (must be greater than or equal to 0)"))
+                                .help("requests and limits are amounts: write a value of 0 or more".into())
+                                .build(),
+                        );
+                    }
                     continue;
                 }
-                let ptr = c.pointer(["resources", kind, res]);
                 out.push(cx.finding(RULE.meta, c.pod.object)
                         .at(&ptr)
                         .message(format!("{kind}.{res} = {v} is not a Kubernetes quantity"))

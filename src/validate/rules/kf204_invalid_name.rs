@@ -1,11 +1,13 @@
-//! KF204: names the API server rejects: object names that are not DNS-1123 subdomains (or
-//! labels, for kinds that need one), container names that are not DNS labels, and port
-//! names longer than 15 characters or not IANA service names.
+//! KF204: names the API server rejects: object names that are not DNS-1123 subdomains (or,
+//! per kind, DNS-1123 labels for Namespaces and StatefulSets, DNS-1035 labels for Services,
+//! at most 52 characters for CronJobs and 63 for Jobs), container names that are not DNS
+//! labels, and port names longer than 15 characters or not IANA service names.
 
 use serde_json::Value;
 
 use super::{Check, Rule};
 use crate::text::{dns_label, dns_subdomain};
+use crate::validate::api::port_name;
 use crate::validate::pods::containers;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -21,20 +23,28 @@ pub const RULE: Rule = Rule {
     check: Check::Objects(check),
 };
 
-/// IANA service name: 1–15 of [a-z0-9-], at least one letter, no leading/trailing or double '-'.
-fn port_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 15
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && s.bytes().any(|b| b.is_ascii_lowercase())
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-        && !s.contains("--")
+/// The name rule of a kind (core/apps/batch validation): what it requires, or `None` when
+/// `name` meets it.
+fn name_problem(kind: &str, name: &str) -> Option<&'static str> {
+    match kind {
+        // ValidateNamespaceName, ValidateStatefulSetName: DNS-1123 labels (pod hostnames).
+        "Namespace" | "StatefulSet" => (!dns_label(name))
+            .then_some("a DNS-1123 label (at most 63 lowercase letters, digits and '-')"),
+        // ValidateServiceName: a DNS-1035 label, which must start with a letter.
+        "Service" => (!dns_label(name) || !name.starts_with(|c: char| c.is_ascii_lowercase()))
+            .then_some("a DNS-1035 label (at most 63 lowercase letters, digits and '-', starting with a letter)"),
+        // The CronJob controller appends an 11-character suffix to make Job names.
+        "CronJob" if dns_subdomain(name) && name.len() > 52 => {
+            Some("at most 52 characters (the controller appends 11 to name its Jobs)")
+        }
+        // The Job controller puts its name in the pods' `batch.kubernetes.io/job-name` label.
+        "Job" if dns_subdomain(name) && name.len() > 63 => {
+            Some("at most 63 characters (it becomes the value of the pods' job-name label)")
+        }
+        _ => (!dns_subdomain(name))
+            .then_some("a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253)"),
+    }
 }
-
-/// Kinds whose names must be DNS labels (they become DNS names or label values).
-const LABEL_KINDS: &[&str] = &["Namespace", "Service"];
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     for (i, o) in cx.objects.iter().enumerate() {
@@ -47,18 +57,15 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         if r.gvk().group == "rbac.authorization.k8s.io" {
             continue;
         }
-        let label = LABEL_KINDS.contains(&r.kind());
-        let ok = if label {
-            dns_label(name)
-        } else {
-            dns_subdomain(name)
+        // Only the core, apps and batch kinds have these rules; a custom kind of the same
+        // name keeps the generic one.
+        let group = r.gvk().group;
+        let kind = match (group.as_str(), r.kind()) {
+            ("", k @ ("Namespace" | "Service")) | ("apps", k @ "StatefulSet") => k,
+            ("batch", k @ ("Job" | "CronJob")) => k,
+            _ => "",
         };
-        if !ok {
-            let rule = if label {
-                "a DNS-1123 label (at most 63 lowercase letters, digits and '-')"
-            } else {
-                "a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253)"
-            };
+        if let Some(rule) = name_problem(kind, name) {
             out.push(
                 cx.finding(RULE.meta, i)
                     .at("/metadata/name")

@@ -1,6 +1,8 @@
-//! KF205: pod-spec structure the API server rejects: duplicate container names, a volume
-//! mount of an undeclared volume, a probe with more than one handler, and a restartPolicy
-//! the controller does not allow (Job/CronJob: Never or OnFailure; others: Always).
+//! KF205: pod-spec structure the API server rejects: duplicate container names, a port name
+//! used twice in one container, a volume mount of an undeclared volume (a StatefulSet's
+//! claim templates count as volumes), a probe with no handler or more than one, and a
+//! restartPolicy the controller does not allow (Job/CronJob: Never or OnFailure, and an
+//! absent one defaults to Always; others: Always).
 
 use std::collections::HashSet;
 
@@ -29,6 +31,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     for pt in pod_templates(cx) {
         let kind = cx.objects[pt.object].resource.kind();
         let sp = &pt.spec_ptr;
+        // A StatefulSet's controller adds a volume per claim template to every pod it makes.
+        let claims = (kind == "StatefulSet")
+            .then(|| cx.objects[pt.object].resource.value.pointer("/spec/volumeClaimTemplates"))
+            .flatten()
+            .and_then(Value::as_array);
         let volumes: HashSet<&str> = pt
             .spec
             .get("volumes")
@@ -36,10 +43,17 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             .into_iter()
             .flatten()
             .filter_map(|v| v.get("name").and_then(Value::as_str))
+            .chain(
+                claims
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| c.pointer("/metadata/name").and_then(Value::as_str)),
+            )
             .collect();
         let mut names = HashSet::new();
-        let mut port_names = HashSet::new();
         for c in pt.containers() {
+            // Port names are unique per container (the API keeps one set per container).
+            let mut port_names = HashSet::new();
             for (j, port) in c.items("ports") {
                 let Some(pname) = port.get("name").and_then(Value::as_str) else {
                     continue;
@@ -47,8 +61,8 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 if !port_names.insert(pname) {
                     out.push(cx.finding(RULE.meta, pt.object)
                         .at(&format!("{}/ports/{j}/name", c.ptr))
-                        .message(format!("port name `{pname}` is used twice in one pod"))
-                        .help("port names must be unique within the pod: a Service's named targetPort would be ambiguous".into())
+                        .message(format!("port name `{pname}` is used twice in container `{}`", c.name()))
+                        .help("give each port of a container its own name".into())
                         .build());
                 }
             }
@@ -77,34 +91,56 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     continue;
                 };
                 let n = HANDLERS.iter().filter(|h| p.contains_key(**h)).count();
-                if n > 1 {
+                if n != 1 {
+                    let (message, help) = if n == 0 {
+                        (
+                            format!("{probe} of `{name}` has no handler (must specify a handler type)"),
+                            "add one of exec, httpGet, tcpSocket, grpc (or remove the probe)",
+                        )
+                    } else {
+                        (
+                            format!("{probe} of `{name}` has {n} handlers; exactly one is allowed"),
+                            "keep one of exec, httpGet, tcpSocket, grpc",
+                        )
+                    };
                     out.push(
                         cx.finding(RULE.meta, pt.object)
                             .at(&c.pointer([probe]))
                             .anchor(Anchor::Key)
-                            .message(format!(
-                                "{probe} of `{name}` has {n} handlers; exactly one is allowed"
-                            ))
-                            .help("keep one of exec, httpGet, tcpSocket, grpc".into())
+                            .message(message)
+                            .help(help.into())
                             .build(),
                     );
                 }
             }
         }
         // The values the owning controller accepts: a column of the pod-template table.
+        // The API server defaults an absent (or empty) restartPolicy of a built-in kind's
+        // template to Always before validation; a custom kind's operator decides for itself.
         let allowed = pt.location.restart_policies.as_deref();
-        if let (Some(policy), Some(allowed)) = (
-            pt.spec.get("restartPolicy").and_then(Value::as_str),
-            allowed,
-        ) {
+        let written = pt.spec.get("restartPolicy").and_then(Value::as_str);
+        let defaulted = matches!(pt.location.group.as_str(), "" | "apps" | "batch" | "extensions");
+        if let Some(allowed) = allowed {
+            let Some(policy) = written.filter(|p| !p.is_empty()).or(defaulted.then_some("Always")) else {
+                continue;
+            };
             if !allowed.iter().any(|a| a == policy) {
+                let (at, message) = match written {
+                    Some(_) => (
+                        format!("{sp}/restartPolicy"),
+                        format!("restartPolicy {policy} is not allowed for a {kind}"),
+                    ),
+                    None => (
+                        sp.clone(),
+                        format!("a {kind}'s pod template needs a restartPolicy: without one it defaults to Always, which a {kind} does not allow"),
+                    ),
+                };
                 out.push(
                     cx.finding(RULE.meta, pt.object)
-                        .at(&format!("{sp}/restartPolicy"))
-                        .message(format!(
-                            "restartPolicy {policy} is not allowed for a {kind}"
-                        ))
-                        .help(format!("use {}", allowed.join(" or ")))
+                        .at(&at)
+                        .anchor(if written.is_some() { Anchor::Value } else { Anchor::Key })
+                        .message(message)
+                        .help(format!("set restartPolicy: {}", allowed.join(" or ")))
                         .build(),
                 );
             }

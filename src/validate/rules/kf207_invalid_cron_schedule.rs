@@ -1,5 +1,6 @@
-//! KF207: a CronJob schedule the API server rejects: not five cron fields (or a macro such as
-//! `@daily`), a value out of range, or a `TZ=`/`CRON_TZ=` prefix (use `spec.timeZone`).
+//! KF207: a CronJob schedule the API server rejects (it parses with robfig/cron v3's
+//! standard parser): not five cron fields, a macro such as `@daily` or `@every <duration>`;
+//! a value out of range (day of week is 0-6); or `TZ` anywhere in it (use `spec.timeZone`).
 
 use serde_json::Value;
 
@@ -59,14 +60,50 @@ fn field(f: &str, lo: u32, hi: u32, names: &[&str]) -> bool {
     })
 }
 
+/// A Go `time.ParseDuration` string: an optional sign, then one or more decimal numbers
+/// each followed by a unit (ns, us, µs, ms, s, m, h); `0` alone is allowed.
+fn go_duration(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if s == "0" {
+        return true;
+    }
+    let mut rest = s;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let num = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let n = &rest[..num];
+        if n.is_empty() || n == "." || n.matches('.').count() > 1 {
+            return false;
+        }
+        rest = &rest[num..];
+        let unit = ["ns", "us", "µs", "μs", "ms", "s", "m", "h"]
+            .iter()
+            .find(|u| rest.starts_with(**u));
+        match unit {
+            Some(u) => rest = &rest[u.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 /// Why a schedule is invalid, or `None`.
 pub(crate) fn problem(s: &str) -> Option<String> {
     let t = s.trim();
-    if t.starts_with("TZ=") || t.starts_with("CRON_TZ=") {
-        return Some("a time zone in the schedule is not allowed; set spec.timeZone".into());
+    // The API server refuses the substring anywhere, not only a `TZ=`/`CRON_TZ=` prefix.
+    if t.contains("TZ") {
+        return Some("contains TZ: a time zone in the schedule is not allowed; set spec.timeZone".into());
     }
     if MACROS.contains(&t) {
         return None;
+    }
+    if let Some(d) = t.strip_prefix("@every ") {
+        return (!go_duration(d.trim()))
+            .then(|| format!("`@every {}` is not a Go duration (such as 1h30m)", d.trim()));
     }
     let fields: Vec<&str> = t.split_whitespace().collect();
     if fields.len() != 5 {
@@ -80,7 +117,7 @@ pub(crate) fn problem(s: &str) -> Option<String> {
         ("hour", 0, 23, &[][..]),
         ("day of month", 1, 31, &[][..]),
         ("month", 1, 12, MONTHS),
-        ("day of week", 0, 7, DAYS),
+        ("day of week", 0, 6, DAYS),
     ];
     for (f, (name, lo, hi, names)) in fields.iter().zip(specs) {
         if !field(f, lo, hi, names) {
@@ -124,6 +161,9 @@ mod tests {
             "0 0 1 JAN,JUL *",
             "30 6 * * MON-FRI",
             "@daily",
+            "@every 1h30m",
+            "@every 90s",
+            "0 0 * * sun",
         ] {
             assert!(problem(ok).is_none(), "{ok}");
         }
@@ -134,6 +174,11 @@ mod tests {
             "TZ=UTC 0 2 * * *",
             "*/0 * * * *",
             "0 2 * * 8",
+            "0 2 * * 7",
+            "0 2 * * 1 TZ",
+            "CRON_TZ=UTC 0 2 * * *",
+            "@every 1 hour",
+            "@every",
         ] {
             assert!(problem(bad).is_some(), "{bad}");
         }

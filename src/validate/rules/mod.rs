@@ -60,6 +60,28 @@ rules![
     kf206_invalid_scaling_bounds,
     kf207_invalid_cron_schedule,
     kf208_invalid_label,
+    kf220_invalid_env,
+    kf221_invalid_service,
+    kf222_invalid_container_port,
+    kf223_invalid_volume,
+    kf224_invalid_probe,
+    kf225_invalid_job,
+    kf226_invalid_workload,
+    kf227_invalid_hpa,
+    kf228_invalid_pdb,
+    kf229_invalid_ingress,
+    kf230_invalid_network_policy,
+    kf231_invalid_rbac,
+    kf232_invalid_config_data,
+    kf233_invalid_selector,
+    kf234_invalid_resource_name,
+    kf235_invalid_pvc,
+    kf236_invalid_scheduling,
+    kf237_invalid_security_context,
+    kf238_invalid_pod_fields,
+    kf239_invalid_class,
+    kf240_invalid_quota,
+    kf249_api_warning,
     kf300_service_selects_nothing,
     kf301_missing_reference,
     kf302_binding_to_missing_role,
@@ -95,6 +117,8 @@ rules![
     kf511_availability,
     kf600_gitops_sync_path,
 ];
+
+pub(crate) use kf208_invalid_label::{valid_key, valid_value};
 
 /// The rule with this id (case-insensitive).
 pub fn find(id: &str) -> Option<&'static Rule> {

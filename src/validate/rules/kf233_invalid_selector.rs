@@ -1,0 +1,88 @@
+//! KF233: label selectors the API server rejects (`ValidateLabelSelector`,
+//! `ValidateLabelSelectorRequirement`, `ValidateLabels` on selector maps): in every
+//! selector of the built-in kinds (workload, Job, PDB and PVC selectors, NetworkPolicy
+//! pod and namespace selectors, pod affinity terms, topology spread constraints, ClusterRole
+//! aggregation) a key that is not a qualified name, a value that is not a label value, an
+//! In/NotIn requirement without values, an Exists/DoesNotExist requirement with values, an
+//! unknown operator; and the same key and value rules on the plain maps of a Service's and
+//! ReplicationController's `selector` and a pod's `nodeSelector`.
+
+use serde_json::{Map, Value};
+
+use super::{Check, Rule};
+use crate::validate::api::{label_selector, label_value, ptr, qualified_name, Report};
+use crate::validate::{Context, Finding, RuleMeta, Severity};
+
+pub const RULE: Rule = Rule {
+    meta: &RuleMeta {
+        id: "KF233",
+        name: "invalid-selector",
+        severity: Severity::Error,
+        summary: "a label selector with a bad key, value or operator",
+        doc: include_str!("../../../docs/rules/KF233.md"),
+        ..RuleMeta::DEFAULTS
+    },
+    check: Check::Objects(check),
+};
+
+/// The API groups whose objects' selectors are LabelSelectors where these keys appear.
+const GROUPS: &[&str] = &["", "apps", "batch", "policy", "networking.k8s.io", "rbac.authorization.k8s.io"];
+/// Keys holding a LabelSelector.
+const SELECTORS: &[&str] = &["selector", "podSelector", "namespaceSelector", "labelSelector"];
+
+fn plain_map(rep: &mut Report, i: usize, at: &str, m: &Map<String, Value>) {
+    for (k, v) in m {
+        let p = ptr(at, [k.as_str()]);
+        if !qualified_name(k) {
+            rep.key(i, &p, format!("selector key `{k}` is not a qualified name"), "a label key: `[prefix/]name`, the name at most 63 of [A-Za-z0-9-_.]");
+        }
+        if let Some(s) = v.as_str() {
+            if !label_value(s) {
+                rep.at(i, &p, format!("selector value `{s}` is not a valid label value"), "at most 63 of [A-Za-z0-9-_.], starting and ending alphanumeric");
+            }
+        }
+    }
+}
+
+/// Walk `v` at pointer `at` for selectors; `kind` decides which `selector` is a plain map.
+fn walk(rep: &mut Report, i: usize, kind: &str, at: &str, v: &Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                let p = ptr(at, [k.as_str()]);
+                let plain = (k == "selector" && (kind == "Service" || kind == "ReplicationController") && p == "/spec/selector") || k == "nodeSelector";
+                match child {
+                    Value::Object(sel) if plain => plain_map(rep, i, &p, sel),
+                    Value::Object(sel) if SELECTORS.contains(&k.as_str()) => label_selector(rep, i, &p, sel),
+                    Value::Array(list) if k == "clusterRoleSelectors" => {
+                        for (j, s) in list.iter().enumerate() {
+                            if let Some(sel) = s.as_object() {
+                                label_selector(rep, i, &ptr(&p, [j.to_string().as_str()]), sel);
+                            }
+                        }
+                    }
+                    // Data, not structure: nothing below holds a selector.
+                    _ if ["data", "binaryData", "stringData", "annotations", "labels"].contains(&k.as_str()) => {}
+                    _ => walk(rep, i, kind, &p, child),
+                }
+            }
+        }
+        Value::Array(list) => {
+            for (j, x) in list.iter().enumerate() {
+                walk(rep, i, kind, &ptr(at, [j.to_string().as_str()]), x);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check(cx: &Context, out: &mut Vec<Finding>) {
+    let mut rep = Report::new(cx, RULE.meta, out);
+    for (i, o) in cx.objects.iter().enumerate() {
+        let r = o.resource;
+        if !GROUPS.contains(&r.gvk().group.as_str()) {
+            continue;
+        }
+        walk(&mut rep, i, r.kind(), "", &r.value);
+    }
+}
