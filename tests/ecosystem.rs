@@ -1,0 +1,370 @@
+//! Where GitOps teams use kforge: the release workflow and the Dockerfile build the same
+//! way, the workflows and the Action validate against GitHub's schemas, the Action's
+//! download-and-verify script installs a good release and refuses a tampered one (from a
+//! local HTTP server), and the pre-commit hooks run.
+//!
+//! Tools a test needs beyond cargo (`check-jsonschema` and `pre-commit` from PyPI, python3,
+//! docker) are required when `CI` is set (`.ci/run` installs them) and skipped with a note
+//! otherwise; the Docker image is built only where a Docker daemon answers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn yaml(path: &str) -> Value {
+    use kforge::source::yaml::{parse_single, Limits, Schema};
+    parse_single(&read(path), Schema::Kyaml, Limits::default())
+        .unwrap_or_else(|e| panic!("{path}: {e:?}"))
+        .unwrap_or_else(|| panic!("{path}: empty"))
+        .value
+}
+
+/// Whether `program` runs (`--version`); when it does not, a skip note locally and a
+/// failure in CI.
+fn have(program: &str, install: &str) -> bool {
+    let ok = Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs {program}: {install}"
+        );
+        eprintln!("SKIPPED: {program} not found ({install})");
+    }
+    ok
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("{:?}: {e}", cmd.get_program()))
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "exit {:?}\n{}{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The `cargo build` command of a text with its target spelled `<target>`.
+fn cargo_build_line(text: &str, target_spelling: &str) -> String {
+    let line = text
+        .lines()
+        .map(|l| {
+            l.trim()
+                .trim_start_matches("run:")
+                .trim_start_matches("&&")
+                .trim()
+        })
+        .find(|l| l.starts_with("cargo build"))
+        .expect("a cargo build command");
+    line.replace(target_spelling, "<target>")
+        .trim_end_matches('\\')
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn dockerfile_builds_as_the_release_workflow() {
+    let workflow = read(".github/workflows/release.yaml");
+    let dockerfile = read("Dockerfile");
+    let release = cargo_build_line(&workflow, "${{ matrix.target }}");
+    assert_eq!(
+        release,
+        "cargo build --release --locked --target <target> --bin kforge"
+    );
+    assert_eq!(cargo_build_line(&dockerfile, "\"$target\""), release);
+
+    // The workflow builds every target the README names (install.sh picks among them by
+    // `uname`), the Linux ones for musl (static).
+    let w = yaml(".github/workflows/release.yaml");
+    let targets: Vec<&str> = w["jobs"]["binaries"]["strategy"]["matrix"]["include"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["target"].as_str().unwrap())
+        .collect();
+    let readme = read("README.md");
+    for t in [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+    ] {
+        assert!(targets.contains(&t), "{t}");
+        assert!(readme.contains(t), "README: {t}");
+    }
+    // Both architectures the Dockerfile maps to are release targets.
+    for arch in ["x86_64", "aarch64"] {
+        assert!(dockerfile.contains(&format!("{arch} ;;")));
+        assert!(targets.contains(&format!("{arch}-unknown-linux-musl").as_str()));
+    }
+    let steps = w["jobs"]["release"]["steps"].as_array().unwrap();
+    let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
+    assert!(uses.contains(&"actions/attest-build-provenance@v2"));
+    assert!(workflow.contains("sha256sum kforge-*.tar.gz > SHA256SUMS"));
+    assert_eq!(w["on"]["push"]["tags"][0], "v*");
+
+    // Minimal, non-root runtime with kforge as the entry point.
+    assert!(dockerfile.contains("FROM gcr.io/distroless/static:nonroot AS runtime-no"));
+    assert!(dockerfile.contains("USER 65532:65532"));
+    assert!(dockerfile.contains("ENTRYPOINT [\"kforge\"]"));
+}
+
+#[test]
+fn docker_image_builds_and_runs() {
+    let daemon = Command::new("docker")
+        .arg("info")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !daemon {
+        eprintln!("SKIPPED: no Docker daemon (the Dockerfile's build command is checked against the release workflow's)");
+        return;
+    }
+    let tag = format!("kforge-test:{}", std::process::id());
+    let out = run(Command::new("docker").args(["build", "-q", "-t", &tag, "."]));
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(Command::new("docker").args(["run", "--rm", &tag, "--version"]));
+    let _ = Command::new("docker").args(["rmi", "-f", &tag]).output();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("kforge "));
+}
+
+#[test]
+fn workflows_and_action_match_githubs_schemas() {
+    if !have("check-jsonschema", "pip install check-jsonschema==0.39.0") {
+        return;
+    }
+    let mut workflows: Vec<PathBuf> = std::fs::read_dir(".github/workflows")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    workflows.sort();
+    assert!(workflows.len() >= 3);
+    let out = run(Command::new("check-jsonschema")
+        .args(["--builtin-schema", "vendor.github-workflows"])
+        .args(&workflows));
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(Command::new("check-jsonschema").args([
+        "--builtin-schema",
+        "vendor.github-actions",
+        "action.yml",
+    ]));
+    assert!(out.status.success(), "{}", text(&out));
+    // The validator fails what breaks the schema.
+    let bad = std::env::temp_dir().join(format!("kforge-bad-workflow-{}.yaml", std::process::id()));
+    std::fs::write(
+        &bad,
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n",
+    )
+    .unwrap();
+    let out = run(Command::new("check-jsonschema")
+        .args(["--builtin-schema", "vendor.github-workflows"])
+        .arg(&bad));
+    let _ = std::fs::remove_file(&bad);
+    assert!(!out.status.success(), "{}", text(&out));
+}
+
+#[allow(dead_code)]
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A loopback HTTP server (Python's http.server) over `dir`, stopped when dropped.
+struct Server {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Server {
+    fn start(dir: &Path) -> Server {
+        use std::io::BufRead;
+        let script = "import functools, http.server, sys\n\
+            h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])\n\
+            h.log_message = lambda *a: None\n\
+            s = http.server.ThreadingHTTPServer(('127.0.0.1', 0), h)\n\
+            print(s.server_address[1], flush=True)\n\
+            s.serve_forever()\n";
+        let mut child = Command::new("python3")
+            .args(["-c", script])
+            .arg(dir)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: u16 = line.trim().parse().expect("the server's port");
+        Server {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A release directory as GitHub serves one: `download/<tag>/` and `latest/download/`, each
+/// with `kforge-<target>.tar.gz` (a stand-in kforge printing `label`) and `SHA256SUMS`.
+fn fake_release(root: &Path, dir: &str, target: &str, label: &str, sums: impl Fn(&str) -> String) {
+    let d = root.join(dir);
+    let stage = root.join(format!("stage-{label}"));
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::create_dir_all(&stage).unwrap();
+    let bin = stage.join("kforge");
+    std::fs::write(&bin, format!("#!/bin/sh\necho 'kforge {label}'\n")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let asset = format!("kforge-{target}.tar.gz");
+    let out = run(Command::new("tar")
+        .arg("-czf")
+        .arg(d.join(&asset))
+        .arg("-C")
+        .arg(&stage)
+        .arg("kforge"));
+    assert!(out.status.success(), "{}", text(&out));
+    let hash = sha256_hex(&std::fs::read(d.join(&asset)).unwrap());
+    std::fs::write(d.join("SHA256SUMS"), sums(&format!("{hash}  {asset}\n"))).unwrap();
+}
+
+fn install(server: &Server, dest: &Path, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new("bash");
+    cmd.arg("ci/action/install.sh")
+        .arg(dest)
+        .env("KFORGE_RELEASES_URL", format!("{}/releases", server.url))
+        .env_remove("KFORGE_VERSION")
+        .env_remove("KFORGE_TARGET")
+        .env_remove("GITHUB_PATH");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run(&mut cmd)
+}
+
+/// This machine's release target, as install.sh detects it.
+fn host_target() -> String {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "x86_64",
+        "aarch64" => "aarch64",
+        other => panic!("no release target for {other}"),
+    };
+    match std::env::consts::OS {
+        "linux" => format!("{arch}-unknown-linux-musl"),
+        "macos" => format!("{arch}-apple-darwin"),
+        other => panic!("no release target for {other}"),
+    }
+}
+
+#[test]
+fn action_install_script_verifies_the_download() {
+    if !have("python3", "a Python 3 for http.server") {
+        return;
+    }
+    let root = std::env::temp_dir().join(format!("kforge-install-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let rel = root.join("srv/releases");
+    let target = host_target();
+    fake_release(&rel, "download/v1.2.3", &target, "1.2.3", |s| s.to_owned());
+    fake_release(&rel, "latest/download", &target, "latest", |s| {
+        format!("0000  kforge-other.tar.gz\n{s}")
+    });
+    // A release whose SHA256SUMS does not match its asset (a tampered download).
+    fake_release(&rel, "download/v6.6.6", &target, "tampered", |s| {
+        let (hash, rest) = s.split_at(64);
+        let flipped: String = hash
+            .chars()
+            .map(|c| if c == '0' { '1' } else { '0' })
+            .collect();
+        format!("{flipped}{rest}")
+    });
+    // A release whose SHA256SUMS has no line for this machine's asset.
+    fake_release(&rel, "download/v7.7.7", &target, "unlisted", |_| {
+        "0000  kforge-elsewhere.tar.gz\n".to_owned()
+    });
+    let server = Server::start(&root.join("srv"));
+
+    // A pinned version (with or without `v`) installs and runs.
+    for version in ["v1.2.3", "1.2.3"] {
+        let dest = root.join(format!("bin-{version}"));
+        let out = install(&server, &dest, &[("KFORGE_VERSION", version)]);
+        assert!(out.status.success(), "{}", text(&out));
+        let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert_eq!(Path::new(&path), dest.join("kforge"));
+        let ran = run(&mut Command::new(&path));
+        assert_eq!(String::from_utf8_lossy(&ran.stdout), "kforge 1.2.3\n");
+    }
+
+    // `latest` (the default) reads releases/latest/download, and GITHUB_PATH gets the dir.
+    let dest = root.join("bin-latest");
+    let gh_path = root.join("github_path");
+    let out = install(
+        &server,
+        &dest,
+        &[("GITHUB_PATH", gh_path.to_str().unwrap())],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let ran = run(&mut Command::new(dest.join("kforge")));
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "kforge latest\n");
+    assert_eq!(
+        std::fs::read_to_string(&gh_path).unwrap().trim(),
+        dest.to_str().unwrap()
+    );
+
+    // A checksum mismatch, a missing SHA256SUMS line, a missing release, an asset for
+    // another target: non-zero exit, nothing installed, a message saying why.
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (&[("KFORGE_VERSION", "v6.6.6")], "checksum mismatch"),
+        (&[("KFORGE_VERSION", "v7.7.7")], "has no line for"),
+        (&[("KFORGE_VERSION", "v9.9.9")], "could not download"),
+        (
+            &[
+                ("KFORGE_VERSION", "v1.2.3"),
+                ("KFORGE_TARGET", "aarch64-apple-darwin"),
+            ],
+            "could not download",
+        ),
+    ];
+    for (i, (env, why)) in cases.iter().enumerate() {
+        let dest = root.join(format!("bad-{i}"));
+        let out = install(&server, &dest, env);
+        assert!(!out.status.success(), "{env:?}: {}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{env:?}: {err}");
+        assert!(!dest.join("kforge").exists(), "{env:?}");
+    }
+    // A tampered release over an installed one leaves the installed binary as it was.
+    let dest = root.join("bin-v1.2.3");
+    let out = install(&server, &dest, &[("KFORGE_VERSION", "v6.6.6")]);
+    assert!(!out.status.success());
+    let ran = run(&mut Command::new(dest.join("kforge")));
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "kforge 1.2.3\n");
+
+    drop(server);
+    let _ = std::fs::remove_dir_all(&root);
+}
