@@ -24,21 +24,28 @@ fn yaml(path: &str) -> Value {
         .value
 }
 
-/// Whether `program` runs (`--version`); when it does not, a skip note locally and a
-/// failure in CI.
-fn have(program: &str, install: &str) -> bool {
-    let ok = Command::new(program)
-        .arg("--version")
+/// Whether python3 can import `module`; when it cannot, a skip note locally and a failure
+/// in CI (`.ci/run` installs what the tests need).
+fn have_python(module: &str, install: &str) -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
         assert!(
             std::env::var_os("CI").is_none(),
-            "CI needs {program}: {install}"
+            "CI needs the Python module {module}: {install}"
         );
-        eprintln!("SKIPPED: {program} not found ({install})");
+        eprintln!("SKIPPED: Python module {module} not found ({install})");
     }
     ok
+}
+
+/// `python3 -m module`.
+fn python_m(module: &str) -> Command {
+    let mut c = Command::new("python3");
+    c.args(["-m", module]);
+    c
 }
 
 fn run(cmd: &mut Command) -> Output {
@@ -141,7 +148,7 @@ fn docker_image_builds_and_runs() {
 
 #[test]
 fn workflows_and_action_match_githubs_schemas() {
-    if !have("check-jsonschema", "pip install check-jsonschema==0.39.0") {
+    if !have_python("check_jsonschema", "pip install check-jsonschema==0.39.0") {
         return;
     }
     let mut workflows: Vec<PathBuf> = std::fs::read_dir(".github/workflows")
@@ -150,11 +157,11 @@ fn workflows_and_action_match_githubs_schemas() {
         .collect();
     workflows.sort();
     assert!(workflows.len() >= 3);
-    let out = run(Command::new("check-jsonschema")
+    let out = run(python_m("check_jsonschema")
         .args(["--builtin-schema", "vendor.github-workflows"])
         .args(&workflows));
     assert!(out.status.success(), "{}", text(&out));
-    let out = run(Command::new("check-jsonschema").args([
+    let out = run(python_m("check_jsonschema").args([
         "--builtin-schema",
         "vendor.github-actions",
         "action.yml",
@@ -167,7 +174,7 @@ fn workflows_and_action_match_githubs_schemas() {
         "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n",
     )
     .unwrap();
-    let out = run(Command::new("check-jsonschema")
+    let out = run(python_m("check_jsonschema")
         .args(["--builtin-schema", "vendor.github-workflows"])
         .arg(&bad));
     let _ = std::fs::remove_file(&bad);
@@ -283,9 +290,6 @@ fn host_target() -> String {
 
 #[test]
 fn action_install_script_verifies_the_download() {
-    if !have("python3", "a Python 3 for http.server") {
-        return;
-    }
     let root = std::env::temp_dir().join(format!("kforge-install-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let rel = root.join("srv/releases");
@@ -367,4 +371,151 @@ fn action_install_script_verifies_the_download() {
 
     drop(server);
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// The `run:` script of the action.yml step with `id`.
+fn action_step(id: &str) -> String {
+    let a = yaml("action.yml");
+    a["runs"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("action.yml has no step {id}"))["run"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Run an action step's script as a composite action runs it (`bash -eo pipefail`), with a
+/// fresh GITHUB_OUTPUT and step summary under `tmp`; its exit code, output and the outputs
+/// it set.
+fn run_step(id: &str, tmp: &Path, env: &[(&str, &str)]) -> (Output, Vec<(String, String)>) {
+    let outputs = tmp.join(format!("{id}.outputs"));
+    let _ = std::fs::remove_file(&outputs);
+    let mut cmd = Command::new("bash");
+    cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &action_step(id)])
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("GITHUB_STEP_SUMMARY", tmp.join("summary.md"))
+        .env("RUNNER_TEMP", tmp)
+        .env("GITHUB_ACTION_PATH", env!("CARGO_MANIFEST_DIR"))
+        .env_remove("KFORGE_DOCS_BASE_URL");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = run(&mut cmd);
+    let set = std::fs::read_to_string(&outputs)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    (out, set)
+}
+
+fn output<'a>(set: &'a [(String, String)], key: &str) -> &'a str {
+    set.iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no output {key} in {set:?}"))
+}
+
+#[test]
+fn action_steps_check_and_diff() {
+    let tmp = std::env::temp_dir().join(format!("kforge-action-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+
+    // `kforge-binary` given: nothing downloaded, the path made absolute.
+    let (out, set) = run_step(
+        "install",
+        &tmp,
+        &[("KFORGE_BINARY", env!("CARGO_BIN_EXE_kforge")), ("KFORGE_VERSION", "latest")],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let kforge = output(&set, "kforge").to_owned();
+    assert_eq!(Path::new(&kforge), Path::new(env!("CARGO_BIN_EXE_kforge")));
+
+    // A repository with an error: annotations in the log, SARIF with the docs base asked
+    // for, findings=true (the last step fails the job), the step itself succeeds.
+    let bad = tmp.join("bad");
+    let d = bad.join("overlays/dev");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("kustomization.yaml"), "resources: [cm.yaml]\n").unwrap();
+    std::fs::write(
+        d.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  lables: {}\n",
+    )
+    .unwrap();
+    let check_env = |root: &Path| -> Vec<(&'static str, String)> {
+        vec![
+            ("KFORGE", kforge.clone()),
+            ("ROOT", root.to_str().unwrap().to_owned()),
+            ("FORMAT", "github".to_owned()),
+            ("FAIL_ON", "error".to_owned()),
+            ("DOCS_BASE_URL", "https://docs.example.com/kforge/".to_owned()),
+        ]
+    };
+    let env = check_env(&bad);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (out, set) = run_step("check", &tmp, &env);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(output(&set, "findings"), "true");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("::error file="),
+        "{}",
+        text(&out)
+    );
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(output(&set, "sarif-file")).unwrap())
+            .unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "KF100");
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules
+        .iter()
+        .any(|r| r["helpUri"] == "https://docs.example.com/kforge/KF100.md"));
+
+    // This repository: no findings.
+    let env = check_env(Path::new("."));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (out, set) = run_step("check", &tmp, &env);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(output(&set, "findings"), "false");
+
+    // A tool failure (no overlays to read) fails the step with kforge's exit code.
+    let empty = tmp.join("empty");
+    std::fs::create_dir_all(empty.join("overlays/dev")).unwrap();
+    let env = check_env(&empty);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (out, _) = run_step("check", &tmp, &env);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+
+    // The diff against a base directory, outside a pull request: the Markdown with the
+    // comment marker, and the job summary.
+    let new = tmp.join("new");
+    let nd = new.join("overlays/dev");
+    std::fs::create_dir_all(&nd).unwrap();
+    std::fs::write(nd.join("kustomization.yaml"), "resources: [cm.yaml]\n").unwrap();
+    std::fs::write(
+        nd.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: changed\n",
+    )
+    .unwrap();
+    let (out, set) = run_step(
+        "diff",
+        &tmp,
+        &[
+            ("KFORGE", kforge.as_str()),
+            ("ROOT", new.to_str().unwrap()),
+            ("BASE", bad.to_str().unwrap()),
+            ("PR", ""),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let md = std::fs::read_to_string(output(&set, "diff-file")).unwrap();
+    assert!(md.starts_with("<!-- kforge-diff -->\n"), "{md}");
+    assert!(md.contains("changed"), "{md}");
+    let summary = std::fs::read_to_string(tmp.join("summary.md")).unwrap();
+    assert!(summary.contains("changed") && !summary.contains("<!--"), "{summary}");
+    let _ = std::fs::remove_dir_all(&tmp);
 }
