@@ -394,12 +394,19 @@ fn run_step(id: &str, tmp: &Path, env: &[(&str, &str)]) -> (Output, Vec<(String,
     let outputs = tmp.join(format!("{id}.outputs"));
     let _ = std::fs::remove_file(&outputs);
     let mut cmd = Command::new("bash");
-    cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &action_step(id)])
-        .env("GITHUB_OUTPUT", &outputs)
-        .env("GITHUB_STEP_SUMMARY", tmp.join("summary.md"))
-        .env("RUNNER_TEMP", tmp)
-        .env("GITHUB_ACTION_PATH", env!("CARGO_MANIFEST_DIR"))
-        .env_remove("KFORGE_DOCS_BASE_URL");
+    cmd.args([
+        "--noprofile",
+        "--norc",
+        "-eo",
+        "pipefail",
+        "-c",
+        &action_step(id),
+    ])
+    .env("GITHUB_OUTPUT", &outputs)
+    .env("GITHUB_STEP_SUMMARY", tmp.join("summary.md"))
+    .env("RUNNER_TEMP", tmp)
+    .env("GITHUB_ACTION_PATH", env!("CARGO_MANIFEST_DIR"))
+    .env_remove("KFORGE_DOCS_BASE_URL");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -430,7 +437,10 @@ fn action_steps_check_and_diff() {
     let (out, set) = run_step(
         "install",
         &tmp,
-        &[("KFORGE_BINARY", env!("CARGO_BIN_EXE_kforge")), ("KFORGE_VERSION", "latest")],
+        &[
+            ("KFORGE_BINARY", env!("CARGO_BIN_EXE_kforge")),
+            ("KFORGE_VERSION", "latest"),
+        ],
     );
     assert!(out.status.success(), "{}", text(&out));
     let kforge = output(&set, "kforge").to_owned();
@@ -453,7 +463,10 @@ fn action_steps_check_and_diff() {
             ("ROOT", root.to_str().unwrap().to_owned()),
             ("FORMAT", "github".to_owned()),
             ("FAIL_ON", "error".to_owned()),
-            ("DOCS_BASE_URL", "https://docs.example.com/kforge/".to_owned()),
+            (
+                "DOCS_BASE_URL",
+                "https://docs.example.com/kforge/".to_owned(),
+            ),
         ]
     };
     let env = check_env(&bad);
@@ -470,7 +483,9 @@ fn action_steps_check_and_diff() {
         serde_json::from_str(&std::fs::read_to_string(output(&set, "sarif-file")).unwrap())
             .unwrap();
     assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "KF100");
-    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
     assert!(rules
         .iter()
         .any(|r| r["helpUri"] == "https://docs.example.com/kforge/KF100.md"));
@@ -516,6 +531,152 @@ fn action_steps_check_and_diff() {
     assert!(md.starts_with("<!-- kforge-diff -->\n"), "{md}");
     assert!(md.contains("changed"), "{md}");
     let summary = std::fs::read_to_string(tmp.join("summary.md")).unwrap();
-    assert!(summary.contains("changed") && !summary.contains("<!--"), "{summary}");
+    assert!(
+        summary.contains("changed") && !summary.contains("<!--"),
+        "{summary}"
+    );
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+fn hook(id: &str) -> Value {
+    yaml(".pre-commit-hooks.yaml")
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == id)
+        .unwrap_or_else(|| panic!("no hook {id}"))
+        .clone()
+}
+
+fn package_version() -> String {
+    read("Cargo.toml")
+        .lines()
+        .find_map(|l| l.strip_prefix("version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap()
+        .to_owned()
+}
+
+/// PATH with the kforge under test first.
+fn path_with_kforge() -> std::ffi::OsString {
+    let bin = Path::new(env!("CARGO_BIN_EXE_kforge")).parent().unwrap();
+    let mut paths = vec![bin.to_path_buf()];
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(paths).unwrap()
+}
+
+#[test]
+fn pre_commit_hooks() {
+    for id in ["kforge-check", "kforge-check-system", "kforge-check-docker"] {
+        let h = hook(id);
+        assert_eq!(h["pass_filenames"], false, "{id}");
+        assert!(h["files"].as_str().unwrap().contains("ya?ml"), "{id}");
+    }
+    // The image hook names the image of this version.
+    assert_eq!(
+        hook("kforge-check-docker")["entry"],
+        format!("ghcr.io/kforge-dev/kforge:{} check", package_version())
+    );
+
+    // The system hook's entry, run as pre-commit runs it (no file names), with the kforge
+    // under test on PATH: exit 0 on this repository, 1 on one with an error.
+    let entry = hook("kforge-check-system")["entry"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let words: Vec<&str> = entry.split_whitespace().collect();
+    assert_eq!(words[0], "kforge");
+    let out = run(Command::new("sh")
+        .args(["-c", &entry])
+        .env("PATH", path_with_kforge()));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let tmp = std::env::temp_dir().join(format!("kforge-hook-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let d = tmp.join("bad/overlays/dev");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("kustomization.yaml"), "resources: [cm.yaml]\n").unwrap();
+    std::fs::write(
+        d.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  lables: {}\n",
+    )
+    .unwrap();
+    let out = run(Command::new("sh")
+        .args(["-c", &entry])
+        .current_dir(tmp.join("bad"))
+        .env("PATH", path_with_kforge()));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("KF100"));
+
+    // The script hook: the release of this version, downloaded once into the cache.
+    let rel = tmp.join("srv/releases");
+    let version = package_version();
+    fake_release(
+        &rel,
+        &format!("download/v{version}"),
+        &host_target(),
+        "from-release",
+        |s| s.to_owned(),
+    );
+    let server = Server::start(&tmp.join("srv"));
+    let script_hook = |server_url: &str| {
+        run(Command::new("ci/pre-commit/kforge-check.sh")
+            .env("XDG_CACHE_HOME", tmp.join("cache"))
+            .env("KFORGE_RELEASES_URL", format!("{server_url}/releases"))
+            .env_remove("KFORGE")
+            .env_remove("KFORGE_VERSION"))
+    };
+    let out = script_hook(&server.url);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "kforge from-release\n"
+    );
+    assert!(tmp
+        .join(format!("cache/kforge/pre-commit/v{version}/kforge"))
+        .is_file());
+    let url = server.url.clone();
+    drop(server);
+    let out = script_hook(&url);
+    assert!(
+        out.status.success(),
+        "the cached binary runs offline: {}",
+        text(&out)
+    );
+    // $KFORGE overrides the download: the real check of this repository.
+    let out =
+        run(Command::new("ci/pre-commit/kforge-check.sh")
+            .env("KFORGE", env!("CARGO_BIN_EXE_kforge")));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn pre_commit_runs_the_hooks() {
+    if !have_python("pre_commit", "pip install pre-commit==4.7.0") {
+        return;
+    }
+    let out = run(python_m("pre_commit").args(["validate-manifest", ".pre-commit-hooks.yaml"]));
+    assert!(out.status.success(), "{}", text(&out));
+    // pre-commit itself, trying this repository's hooks on this repository (it copies the
+    // committed tree plus the tracked changes, so an uncommitted hook file is not seen).
+    let tracked =
+        run(Command::new("git").args(["ls-files", "--error-unmatch", ".pre-commit-hooks.yaml"]));
+    if !tracked.status.success() {
+        eprintln!("SKIPPED: .pre-commit-hooks.yaml is not committed yet");
+        return;
+    }
+    let home = std::env::temp_dir().join(format!("kforge-pre-commit-{}", std::process::id()));
+    let out = run(python_m("pre_commit")
+        .args(["try-repo", ".", "kforge-check-system", "--all-files"])
+        .env("PATH", path_with_kforge())
+        .env("PRE_COMMIT_HOME", &home));
+    let _ = std::fs::remove_dir_all(&home);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Passed"),
+        "{}",
+        text(&out)
+    );
 }
