@@ -3,6 +3,7 @@
 #
 #   docker build -t kforge .                          # kforge only
 #   docker build --build-arg WITH_HELM=yes -t kforge:helm .   # plus helm, for helmCharts
+#   docker build --target argocd-cmp -t kforge:argocd-cmp .   # the Argo CD plugin sidecar
 #   docker run --rm -v "$PWD:/work" -w /work kforge check .
 #
 # The build command is the release workflow's (.github/workflows/release.yaml), for the
@@ -44,6 +45,16 @@ COPY --from=build /kforge /usr/local/bin/kforge
 FROM runtime-no AS runtime-yes
 COPY --from=helm /helm /usr/local/bin/helm
 ENV HELM_CACHE_HOME=/tmp/helm/cache HELM_CONFIG_HOME=/tmp/helm/config HELM_DATA_HOME=/tmp/helm/data
+
+# The Argo CD config-management-plugin sidecar (ci/gitops/argocd/cmp/): the plugin's
+# generate script needs a shell, and Argo CD's cmp-server runs as user 999.
+#   docker build --target argocd-cmp -t kforge:argocd-cmp .
+FROM alpine:3 AS argocd-cmp
+RUN apk add --no-cache git \
+ && adduser -D -H -u 999 -h /tmp argocd
+COPY --from=build /kforge /usr/local/bin/kforge
+COPY --from=helm /helm /usr/local/bin/helm
+USER 999:999
 
 FROM runtime-${WITH_HELM}
 # distroless's nonroot user (65532).

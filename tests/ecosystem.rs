@@ -62,6 +62,17 @@ fn text(o: &Output) -> String {
     )
 }
 
+/// A kustomization in `dir` (made) whose ConfigMap has a typo (`lables`): a KF100 error.
+fn kustomization_with_typo(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("kustomization.yaml"), "resources: [cm.yaml]\n").unwrap();
+    std::fs::write(
+        dir.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  lables: {}\n",
+    )
+    .unwrap();
+}
+
 /// The `cargo build` command of a text with its target spelled `<target>`.
 fn cargo_build_line(text: &str, target_spelling: &str) -> String {
     let line = text
@@ -450,13 +461,7 @@ fn action_steps_check_and_diff() {
     // for, findings=true (the last step fails the job), the step itself succeeds.
     let bad = tmp.join("bad");
     let d = bad.join("overlays/dev");
-    std::fs::create_dir_all(&d).unwrap();
-    std::fs::write(d.join("kustomization.yaml"), "resources: [cm.yaml]\n").unwrap();
-    std::fs::write(
-        d.join("cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  lables: {}\n",
-    )
-    .unwrap();
+    kustomization_with_typo(&d);
     let check_env = |root: &Path| -> Vec<(&'static str, String)> {
         vec![
             ("KFORGE", kforge.clone()),
@@ -595,13 +600,7 @@ fn pre_commit_hooks() {
     let tmp = std::env::temp_dir().join(format!("kforge-hook-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let d = tmp.join("bad/overlays/dev");
-    std::fs::create_dir_all(&d).unwrap();
-    std::fs::write(d.join("kustomization.yaml"), "resources: [cm.yaml]\n").unwrap();
-    std::fs::write(
-        d.join("cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  lables: {}\n",
-    )
-    .unwrap();
+    kustomization_with_typo(&d);
     let out = run(Command::new("sh")
         .args(["-c", &entry])
         .current_dir(tmp.join("bad"))
@@ -679,4 +678,142 @@ fn pre_commit_runs_the_hooks() {
         "{}",
         text(&out)
     );
+}
+
+/// Run the Argo CD plugin's `generate` command in `dir` as the cmp-server runs it.
+fn cmp_generate(dir: &Path, params: &[(&str, &str)]) -> Output {
+    let p = yaml("ci/gitops/argocd/cmp/plugin.yaml");
+    assert_eq!(p["kind"], "ConfigManagementPlugin");
+    let gen = &p["spec"]["generate"];
+    let command: Vec<&str> = gen["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(command, ["sh", "-c"]);
+    let mut cmd = Command::new(command[0]);
+    cmd.arg(command[1])
+        .arg(gen["args"][0].as_str().unwrap())
+        .current_dir(dir)
+        .env("PATH", path_with_kforge())
+        .env_remove("PARAM_FAIL_ON")
+        .env_remove("PARAM_ENABLE_HELM");
+    for (k, v) in params {
+        cmd.env(k, v);
+    }
+    run(&mut cmd)
+}
+
+#[test]
+fn argocd_plugin_generates_only_valid_output() {
+    // The template's dev overlay: exactly `kforge build`'s bytes.
+    let out = cmp_generate(Path::new("overlays/dev"), &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let built = run(Command::new(env!("CARGO_BIN_EXE_kforge")).args(["build", "overlays/dev"]));
+    assert!(!out.stdout.is_empty());
+    assert_eq!(out.stdout, built.stdout);
+
+    // The plugin's own Component on a stub argocd-repo-server: the sidecar as user 999 with
+    // its own /tmp, and the ConfigMap holding plugin.yaml (compared with kubectl kustomize
+    // where $KUBECTL is set, as in CI).
+    let tmp = std::env::temp_dir().join(format!("kforge-cmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let app = tmp.join("argocd");
+    std::fs::create_dir_all(app.join("cmp")).unwrap();
+    for f in [
+        "kustomization.yaml",
+        "plugin.yaml",
+        "repo-server-patch.yaml",
+    ] {
+        std::fs::copy(
+            Path::new("ci/gitops/argocd/cmp").join(f),
+            app.join("cmp").join(f),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        app.join("kustomization.yaml"),
+        "resources: [repo-server.yaml]\ncomponents: [cmp]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("repo-server.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: argocd-repo-server\nspec:\n  \
+         selector:\n    matchLabels: {app: repo}\n  template:\n    metadata:\n      labels: {app: repo}\n    \
+         spec:\n      containers:\n      - name: argocd-repo-server\n        image: quay.io/argoproj/argocd:v3.1.0\n      \
+         volumes:\n      - name: var-files\n        emptyDir: {}\n      - name: plugins\n        emptyDir: {}\n",
+    )
+    .unwrap();
+    let out = cmp_generate(&app, &[]);
+    assert!(
+        out.status.success(),
+        "warnings do not fail by default: {}",
+        text(&out)
+    );
+    let docs: Vec<Value> = kforge::source::yaml::parse_stream(
+        &String::from_utf8_lossy(&out.stdout),
+        kforge::source::yaml::Schema::Kyaml,
+        kforge::source::yaml::Limits::default(),
+    )
+    .unwrap()
+    .into_iter()
+    .map(|d| d.value)
+    .collect();
+    let cm = docs.iter().find(|d| d["kind"] == "ConfigMap").unwrap();
+    assert_eq!(cm["metadata"]["name"], "kforge-cmp-plugin");
+    assert_eq!(
+        cm["data"]["plugin.yaml"].as_str().unwrap(),
+        read("ci/gitops/argocd/cmp/plugin.yaml")
+    );
+    let deploy = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+    let pod = &deploy["spec"]["template"]["spec"];
+    let item = |list: &Value, key: &str, want: &str| -> Value {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x[key] == want)
+            .unwrap_or_else(|| panic!("no {key}: {want} in {list}"))
+            .clone()
+    };
+    let sidecar = item(&pod["containers"], "name", "kforge");
+    assert_eq!(sidecar["securityContext"]["runAsUser"], 999);
+    assert_eq!(sidecar["command"][0], "/var/run/argocd/argocd-cmp-server");
+    let tmp_mount = item(&sidecar["volumeMounts"], "mountPath", "/tmp");
+    let tmp_volume = item(&pod["volumes"], "name", tmp_mount["name"].as_str().unwrap());
+    assert!(tmp_volume["emptyDir"].is_object(), "{tmp_volume}");
+    if let Some(kubectl) = std::env::var_os("KUBECTL").filter(|k| !k.is_empty()) {
+        let k = run(Command::new(kubectl).arg("kustomize").arg(&app));
+        assert!(k.status.success(), "{}", text(&k));
+        assert_eq!(
+            String::from_utf8_lossy(&k.stdout),
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+
+    // `fail-on: warning` turns the stub's warnings into a failed sync with no output.
+    let out = cmp_generate(&app, &[("PARAM_FAIL_ON", "warning")]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("KF501"));
+
+    // An error finding, a build failure, a bad parameter: non-zero, nothing on stdout.
+    let bad = tmp.join("bad");
+    kustomization_with_typo(&bad);
+    let out = cmp_generate(&bad, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("KF100"));
+    std::fs::write(
+        bad.join("kustomization.yaml"),
+        "resources: [missing.yaml]\n",
+    )
+    .unwrap();
+    let out = cmp_generate(&bad, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(out.stdout.is_empty());
+    let out = cmp_generate(Path::new("overlays/dev"), &[("PARAM_ENABLE_HELM", "yes")]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(out.stdout.is_empty());
+    let _ = std::fs::remove_dir_all(&tmp);
 }
