@@ -698,6 +698,7 @@ fn cmp_generate(dir: &Path, params: &[(&str, &str)]) -> Output {
         .current_dir(dir)
         .env("PATH", path_with_kforge())
         .env_remove("PARAM_FAIL_ON")
+        .env_remove("KUBE_VERSION")
         .env_remove("PARAM_ENABLE_HELM");
     for (k, v) in params {
         cmd.env(k, v);
@@ -790,6 +791,22 @@ fn argocd_plugin_generates_only_valid_output() {
             String::from_utf8_lossy(&out.stdout)
         );
     }
+
+    // The cluster's Kubernetes version (KUBE_VERSION, from Argo CD) differing from kforge's:
+    // a warning on stderr, the same output.
+    let out2 = cmp_generate(&app, &[("KUBE_VERSION", "v1.30.4+k3s1")]);
+    assert!(out2.status.success(), "{}", text(&out2));
+    assert_eq!(out2.stdout, out.stdout);
+    assert!(
+        String::from_utf8_lossy(&out2.stderr).contains(
+            "warning: the cluster runs Kubernetes 1.30; kforge validates against the 1.37 types"
+        ),
+        "{}",
+        text(&out2)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("cluster runs"));
+    let same = cmp_generate(&app, &[("KUBE_VERSION", "1.37.2")]);
+    assert!(!String::from_utf8_lossy(&same.stderr).contains("cluster runs"));
 
     // `fail-on: warning` turns the stub's warnings into a failed sync with no output.
     let out = cmp_generate(&app, &[("PARAM_FAIL_ON", "warning")]);
