@@ -380,11 +380,16 @@ fn automation_id(name: &str) -> String {
 
 /// The stable identity of a finding for code scanning: a hash of the rule, the object id
 /// and the JSON pointer (never the line, so an alert survives lines moving), with `:N`
-/// counting repeats of the same triple within a run.
-fn fingerprint(f: &Finding, seen: &mut BTreeMap<String, usize>) -> String {
+/// counting repeats of the same triple within a run; in a run shared by several targets,
+/// the target's name is hashed first (the same base finding in two environments is two
+/// alerts).
+fn fingerprint(f: &Finding, target: Option<&str>, seen: &mut BTreeMap<String, usize>) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for part in [f.rule, f.object.as_str(), f.pointer.as_str()] {
+    for part in target
+        .into_iter()
+        .chain([f.rule, f.object.as_str(), f.pointer.as_str()])
+    {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
@@ -415,6 +420,9 @@ fn first_paragraph(doc: &str) -> String {
         .to_owned()
 }
 
+/// The most runs GitHub code scanning accepts in one SARIF upload.
+const GITHUB_MAX_RUNS: usize = 20;
+
 /// SARIF 2.1.0 for GitHub code scanning: one run per target, each with its own
 /// `automationDetails.id` (the category code scanning keeps alerts apart by).
 fn sarif(targets: &[Target], options: &ReportOptions) -> String {
@@ -438,45 +446,31 @@ fn sarif(targets: &[Target], options: &ReportOptions) -> String {
         .enumerate()
         .map(|(i, r)| (r.meta.id, i))
         .collect();
-    let runs: Vec<_> = targets
+    // One run (one code-scanning category) per target; past GitHub's limit of runs in one
+    // upload, one run for all, each result naming its target.
+    let groups: Vec<(String, Vec<&Target>)> = if targets.len() <= GITHUB_MAX_RUNS {
+        targets
+            .iter()
+            .map(|t| (automation_id(&t.name), vec![t]))
+            .collect()
+    } else {
+        vec![("kforge/".to_owned(), targets.iter().collect())]
+    };
+    let runs: Vec<_> = groups
         .iter()
-        .map(|t| {
+        .map(|(id, group)| {
             let mut seen = BTreeMap::new();
-            let results: Vec<_> = t
-                .findings
+            let results: Vec<_> = group
                 .iter()
-                .map(|f| {
-                    let mut region = serde_json::Map::new();
-                    if f.line > 0 {
-                        region.insert("startLine".into(), json!(f.line));
-                        region.insert("startColumn".into(), json!(f.column.max(1)));
-                    }
-                    let mut physical = serde_json::Map::new();
-                    physical.insert(
-                        "artifactLocation".into(),
-                        json!({"uri": sarif_uri(&f.file)}),
-                    );
-                    if !region.is_empty() {
-                        physical.insert("region".into(), region.into());
-                    }
-                    let mut result = json!({
-                        "ruleId": f.rule,
-                        "level": sarif_level(f.severity),
-                        "message": {"text": match &f.help {
-                            Some(h) => format!("{} ({}). {h}", f.message, f.object),
-                            None => format!("{} ({})", f.message, f.object),
-                        }},
-                        "locations": [{
-                            "physicalLocation": physical,
-                            "logicalLocations": [{
-                                "fullyQualifiedName": f.object,
-                                "kind": "resource",
-                            }],
-                        }],
-                        "partialFingerprints": {"kforgeFinding/v1": fingerprint(f, &mut seen)},
-                    });
+                .flat_map(|t| t.findings.iter().map(move |f| (*t, f)))
+                .map(|(t, f)| {
+                    let target = (group.len() > 1).then_some(t.name.as_str());
+                    let mut result = sarif_result(f, fingerprint(f, target, &mut seen));
                     if let Some(i) = index.get(f.rule) {
                         result["ruleIndex"] = json!(i);
+                    }
+                    if let Some(name) = target {
+                        result["properties"] = json!({"target": name});
                     }
                     result
                 })
@@ -489,7 +483,7 @@ fn sarif(targets: &[Target], options: &ReportOptions) -> String {
                     "informationUri": "https://github.com/kforge-dev/kforge",
                     "rules": rules,
                 }},
-                "automationDetails": {"id": automation_id(&t.name)},
+                "automationDetails": {"id": id},
                 "columnKind": "unicodeCodePoints",
                 "results": results,
             })
@@ -503,6 +497,39 @@ fn sarif(targets: &[Target], options: &ReportOptions) -> String {
     let mut s = serde_json::to_string_pretty(&doc).expect("serialisable");
     s.push('\n');
     s
+}
+
+/// One finding as a SARIF result (without its rule index).
+fn sarif_result(f: &Finding, fingerprint: String) -> serde_json::Value {
+    let mut region = serde_json::Map::new();
+    if f.line > 0 {
+        region.insert("startLine".into(), json!(f.line));
+        region.insert("startColumn".into(), json!(f.column.max(1)));
+    }
+    let mut physical = serde_json::Map::new();
+    physical.insert(
+        "artifactLocation".into(),
+        json!({"uri": sarif_uri(&f.file)}),
+    );
+    if !region.is_empty() {
+        physical.insert("region".into(), region.into());
+    }
+    json!({
+        "ruleId": f.rule,
+        "level": sarif_level(f.severity),
+        "message": {"text": match &f.help {
+            Some(h) => format!("{} ({}). {h}", f.message, f.object),
+            None => format!("{} ({})", f.message, f.object),
+        }},
+        "locations": [{
+            "physicalLocation": physical,
+            "logicalLocations": [{
+                "fullyQualifiedName": f.object,
+                "kind": "resource",
+            }],
+        }],
+        "partialFingerprints": {"kforgeFinding/v1": fingerprint},
+    })
 }
 
 fn sarif_level(s: Severity) -> &'static str {

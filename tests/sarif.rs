@@ -291,3 +291,53 @@ fn output_passes_the_sarif_schema() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn more_targets_than_github_takes_runs_share_one_run() {
+    // GitHub code scanning takes at most 20 runs in one upload: 21 overlays become one run
+    // (category `kforge/`), each result naming its target, the same finding in two
+    // environments two alerts.
+    let root = std::env::temp_dir().join(format!("kforge-sarif-many-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("base")).unwrap();
+    std::fs::write(
+        root.join("base/kustomization.yaml"),
+        "resources: [cm.yaml]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("base/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  lables: {}\n",
+    )
+    .unwrap();
+    for i in 0..21 {
+        let d = root.join(format!("overlays/env{i:02}"));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("kustomization.yaml"), "resources: [../../base]\n").unwrap();
+    }
+    let v = sarif_of(&root, &[], &[]);
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["automationDetails"]["id"], "kforge/");
+    let rs = results(&v);
+    assert_eq!(rs.len(), 21);
+    let mut targets: Vec<&str> = rs
+        .iter()
+        .map(|r| r["properties"]["target"].as_str().unwrap())
+        .collect();
+    targets.dedup();
+    assert_eq!(targets.len(), 21);
+    let mut fps: Vec<&str> = rs
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["kforgeFinding/v1"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    fps.sort();
+    fps.dedup();
+    assert_eq!(fps.len(), 21);
+    assert!(fps.iter().all(|f| f.ends_with(":1")));
+    let _ = std::fs::remove_dir_all(&root);
+}
