@@ -299,21 +299,26 @@ fn more_targets_than_github_takes_runs_share_one_run() {
     // environments two alerts.
     let root = std::env::temp_dir().join(format!("kforge-sarif-many-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(root.join("base")).unwrap();
-    std::fs::write(
-        root.join("base/kustomization.yaml"),
-        "resources: [cm.yaml]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("base/cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  lables: {}\n",
-    )
-    .unwrap();
-    for i in 0..21 {
-        let d = root.join(format!("overlays/env{i:02}"));
-        std::fs::create_dir_all(&d).unwrap();
-        std::fs::write(d.join("kustomization.yaml"), "resources: [../../base]\n").unwrap();
+    let mut files = vec![
+        (
+            "base/kustomization.yaml".to_owned(),
+            "resources: [cm.yaml]\n",
+        ),
+        (
+            "base/cm.yaml".to_owned(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  lables: {}\n",
+        ),
+    ];
+    files.extend((0..21).map(|i| {
+        (
+            format!("overlays/env{i:02}/kustomization.yaml"),
+            "resources: [../../base]\n",
+        )
+    }));
+    for (path, text) in files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
     }
     let v = sarif_of(&root, &[], &[]);
     let runs = v["runs"].as_array().unwrap();
