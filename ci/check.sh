@@ -2,5 +2,6 @@
 # Build and validate every overlay, and prove the inflated chart YAML is current.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo run --quiet --release -- check . --format "${KFORGE_FORMAT:-human}"
+source ci/kforge.sh
+"${kforge[@]}" check . --format "${KFORGE_FORMAT:-human}"
 ci/inflate-charts.sh --check

@@ -4,5 +4,6 @@
 # .rendered untouched.  ci/render.sh --check fails when .rendered is out of date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source ci/kforge.sh
 commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
-cargo run --quiet --release -- render . --out .rendered --source-commit "$commit" "$@"
+"${kforge[@]}" render . --out .rendered --source-commit "$commit" "$@"

@@ -41,10 +41,22 @@ pub struct Target {
 
 /// The report on `targets` in `format`.
 pub fn format_report(format: Format, targets: &[Target], color: bool) -> String {
+    format_report_with(
+        format,
+        targets,
+        &ReportOptions {
+            color,
+            ..ReportOptions::default()
+        },
+    )
+}
+
+/// The report on `targets` in `format`, written as `options` say.
+pub fn format_report_with(format: Format, targets: &[Target], options: &ReportOptions) -> String {
     match format {
-        Format::Human => human(targets, color),
+        Format::Human => human(targets, options.color),
         Format::Json => json(targets),
-        Format::Sarif => sarif(targets),
+        Format::Sarif => sarif(targets, options),
         Format::Junit => junit(targets),
         Format::Github => github(targets),
     }
@@ -269,7 +281,151 @@ fn uri(p: &Path) -> String {
     p.display().to_string().replace('\\', "/")
 }
 
-fn sarif(targets: &[Target]) -> String {
+/// Where the rule pages live when nothing else is said: `<base><ID>.md`.
+pub const DEFAULT_DOCS_BASE_URL: &str =
+    "https://github.com/kforge-dev/kforge/blob/main/docs/rules/";
+
+/// How a report is written beyond its format.
+#[derive(Clone, Debug)]
+pub struct ReportOptions {
+    /// Colour in the human format.
+    pub color: bool,
+    /// The absolute URL the SARIF `helpUri` of each rule is made from: `{id}` in it is
+    /// replaced by the rule id, else `<ID>.md` is appended (after a `/`).
+    pub docs_base_url: String,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            color: false,
+            docs_base_url: DEFAULT_DOCS_BASE_URL.to_owned(),
+        }
+    }
+}
+
+/// Check a docs base URL: it must be absolute (`http://` or `https://` and a host), as
+/// GitHub code scanning links `helpUri` as is.
+pub fn check_docs_base_url(url: &str) -> crate::Result<()> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let problem = match rest {
+        None => "is not an absolute http(s) URL",
+        Some(r) if r.is_empty() || r.starts_with('/') => "names no host",
+        Some(_) if url.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+            "contains white space"
+        }
+        Some(_) => return Ok(()),
+    };
+    Err(crate::Error::msg(format!(
+        "docs base URL `{url}` (--docs-base-url or KFORGE_DOCS_BASE_URL) {problem}; give one like {DEFAULT_DOCS_BASE_URL}"
+    )))
+}
+
+/// The documentation URL of rule `id` under `base`.
+pub fn rule_help_uri(base: &str, id: &str) -> String {
+    if base.contains("{id}") {
+        base.replace("{id}", id)
+    } else if base.ends_with('/') {
+        format!("{base}{id}.md")
+    } else {
+        format!("{base}/{id}.md")
+    }
+}
+
+/// A finding's location as a SARIF URI reference: a relative path stays relative (code
+/// scanning resolves it against the repository root, where the Action runs kforge), `./`
+/// dropped; an absolute path becomes a `file://` URI. Bytes outside the unreserved set and
+/// `/` are percent-encoded, so a `:` or a space cannot make the path read as something else.
+fn sarif_uri(p: &Path) -> String {
+    let s = uri(p);
+    let mut s = s.as_str();
+    while let Some(rest) = s.strip_prefix("./") {
+        s = rest;
+    }
+    let absolute = s.starts_with('/') || p.is_absolute();
+    let mut out = String::with_capacity(s.len() + 8);
+    if absolute {
+        out.push_str("file://");
+        if !s.starts_with('/') {
+            out.push('/');
+        }
+    }
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// The code-scanning category of a target: `kforge/<target>/`, the target named without a
+/// leading `./` or `/` (so `check .` and `check ./` agree), the repository-level target as
+/// `kforge/repository/`.
+fn automation_id(name: &str) -> String {
+    let mut n = name.trim();
+    while let Some(rest) = n.strip_prefix("./") {
+        n = rest;
+    }
+    let n = match n.strip_suffix(" (repository)") {
+        Some(".") | Some("") => "repository".to_owned(),
+        Some(root) => format!("{root}/repository"),
+        None => n.to_owned(),
+    };
+    format!("kforge/{}/", n.trim_matches('/'))
+}
+
+/// The stable identity of a finding for code scanning: a hash of the rule, the object id
+/// and the JSON pointer (never the line, so an alert survives lines moving), with `:N`
+/// counting repeats of the same triple within a run; in a run shared by several targets,
+/// the target's name is hashed first (the same base finding in two environments is two
+/// alerts).
+fn fingerprint(f: &Finding, target: Option<&str>, seen: &mut BTreeMap<String, usize>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in target
+        .into_iter()
+        .chain([f.rule, f.object.as_str(), f.pointer.as_str()])
+    {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    let hex: String = h
+        .finalize()
+        .iter()
+        .take(16)
+        .fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        });
+    let n = seen.entry(hex.clone()).or_insert(0);
+    *n += 1;
+    format!("{hex}:{n}")
+}
+
+/// The first paragraph of a rule page after its title, as one line of plain text.
+fn first_paragraph(doc: &str) -> String {
+    let body = doc
+        .lines()
+        .skip_while(|l| l.starts_with('#') || l.trim().is_empty());
+    body.take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("**", "")
+        .trim_start_matches("What. ")
+        .to_owned()
+}
+
+/// The most runs GitHub code scanning accepts in one SARIF upload.
+const GITHUB_MAX_RUNS: usize = 20;
+
+/// SARIF 2.1.0 for GitHub code scanning: one run per target, each with its own
+/// `automationDetails.id` (the category code scanning keeps alerts apart by).
+fn sarif(targets: &[Target], options: &ReportOptions) -> String {
     let rules: Vec<_> = RULES
         .iter()
         .map(|r| {
@@ -277,51 +433,103 @@ fn sarif(targets: &[Target]) -> String {
                 "id": r.meta.id,
                 "name": r.meta.name,
                 "shortDescription": {"text": r.meta.summary},
-                "fullDescription": {"text": r.meta.doc},
+                "fullDescription": {"text": first_paragraph(r.meta.doc)},
+                "help": {"text": r.meta.doc, "markdown": r.meta.doc},
                 "defaultConfiguration": {"level": sarif_level(r.meta.severity)},
-                "helpUri": format!("docs/rules/{}.md", r.meta.id),
+                "helpUri": rule_help_uri(&options.docs_base_url, r.meta.id),
+                "properties": {"tags": ["kubernetes"]},
             })
         })
         .collect();
-    let results: Vec<_> = targets
+    let index: BTreeMap<&str, usize> = RULES
         .iter()
-        .flat_map(|t| &t.findings)
-        .map(|f| {
-            let mut region = serde_json::Map::new();
-            if f.line > 0 {
-                region.insert("startLine".into(), json!(f.line));
-                region.insert("startColumn".into(), json!(f.column.max(1)));
-            }
+        .enumerate()
+        .map(|(i, r)| (r.meta.id, i))
+        .collect();
+    // One run (one code-scanning category) per target; past GitHub's limit of runs in one
+    // upload, one run for all, each result naming its target.
+    let groups: Vec<(String, Vec<&Target>)> = if targets.len() <= GITHUB_MAX_RUNS {
+        targets
+            .iter()
+            .map(|t| (automation_id(&t.name), vec![t]))
+            .collect()
+    } else {
+        vec![("kforge/".to_owned(), targets.iter().collect())]
+    };
+    let runs: Vec<_> = groups
+        .iter()
+        .map(|(id, group)| {
+            let mut seen = BTreeMap::new();
+            let results: Vec<_> = group
+                .iter()
+                .flat_map(|t| t.findings.iter().map(move |f| (*t, f)))
+                .map(|(t, f)| {
+                    let target = (group.len() > 1).then_some(t.name.as_str());
+                    let mut result = sarif_result(f, fingerprint(f, target, &mut seen));
+                    if let Some(i) = index.get(f.rule) {
+                        result["ruleIndex"] = json!(i);
+                    }
+                    if let Some(name) = target {
+                        result["properties"] = json!({"target": name});
+                    }
+                    result
+                })
+                .collect();
             json!({
-                "ruleId": f.rule,
-                "level": sarif_level(f.severity),
-                "message": {"text": match &f.help {
-                    Some(h) => format!("{} ({}). {h}", f.message, f.object),
-                    None => format!("{} ({})", f.message, f.object),
+                "tool": {"driver": {
+                    "name": "kforge",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "informationUri": "https://github.com/kforge-dev/kforge",
+                    "rules": rules,
                 }},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": uri(&f.file)},
-                    "region": region,
-                }}],
+                "automationDetails": {"id": id},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
             })
         })
         .collect();
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "kforge",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/kforge/kforge",
-                "rules": rules,
-            }},
-            "results": results,
-        }],
+        "runs": runs,
     });
     let mut s = serde_json::to_string_pretty(&doc).expect("serialisable");
     s.push('\n');
     s
+}
+
+/// One finding as a SARIF result (without its rule index).
+fn sarif_result(f: &Finding, fingerprint: String) -> serde_json::Value {
+    let mut region = serde_json::Map::new();
+    if f.line > 0 {
+        region.insert("startLine".into(), json!(f.line));
+        region.insert("startColumn".into(), json!(f.column.max(1)));
+    }
+    let mut physical = serde_json::Map::new();
+    physical.insert(
+        "artifactLocation".into(),
+        json!({"uri": sarif_uri(&f.file)}),
+    );
+    if !region.is_empty() {
+        physical.insert("region".into(), region.into());
+    }
+    json!({
+        "ruleId": f.rule,
+        "level": sarif_level(f.severity),
+        "message": {"text": match &f.help {
+            Some(h) => format!("{} ({}). {h}", f.message, f.object),
+            None => format!("{} ({})", f.message, f.object),
+        }},
+        "locations": [{
+            "physicalLocation": physical,
+            "logicalLocations": [{
+                "fullyQualifiedName": f.object,
+                "kind": "resource",
+            }],
+        }],
+        "partialFingerprints": {"kforgeFinding/v1": fingerprint},
+    })
 }
 
 fn sarif_level(s: Severity) -> &'static str {

@@ -18,6 +18,11 @@ pub struct ValidationArgs {
     /// Exit 1 when a finding of this severity or higher is reported.
     #[arg(long, value_enum, default_value = "error")]
     fail_on: FailOn,
+    /// Where the rule pages are published, for SARIF `helpUri`s: an absolute URL to which
+    /// `<ID>.md` is appended, or in which `{id}` is replaced by the rule id.
+    #[arg(long, env = "KFORGE_DOCS_BASE_URL", value_name = "URL",
+          default_value = kforge::report::DEFAULT_DOCS_BASE_URL, hide_env_values = true)]
+    docs_base_url: String,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -99,13 +104,18 @@ pub fn run_checks(
         &[kforge::Resource],
     ) -> kforge::Result<Vec<kforge::report::Target>>,
 ) -> Outcome {
+    kforge::report::check_docs_base_url(&args.docs_base_url)?;
     let options = args.input.build_options();
     let crds = args.input.crds(&options)?;
     let targets = validate(&options, &crds)?;
     let color = args.format == FormatArg::Human
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let text = kforge::report::format_report(args.format.into(), &targets, color);
+    let report = kforge::report::ReportOptions {
+        color,
+        docs_base_url: args.docs_base_url.clone(),
+    };
+    let text = kforge::report::format_report_with(args.format.into(), &targets, &report);
     print(text.as_bytes())?;
     let threshold = kforge::Severity::from(args.fail_on);
     let failed = targets
