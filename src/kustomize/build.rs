@@ -386,6 +386,14 @@ impl Builder<'_> {
         pointer: &str,
         dir: &Path,
     ) -> Result<KustomizationFile> {
+        // kustomize opens a base or component directory only by a relative path.
+        if Path::new(entry).is_absolute() {
+            return Err(Error::at(
+                &parent.path,
+                parent.pos(pointer),
+                format!("'{entry}' is an absolute path: a base or component directory must be named relative to the kustomization"),
+            ));
+        }
         let mut sub = load_kustomization(dir, &self.opts.limits).map_err(|e| {
             if e.kind == ErrorKind::NoKustomization {
                 Error::at(
