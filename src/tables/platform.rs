@@ -45,6 +45,9 @@ pub struct FromKind {
     pub group: String,
     /// Kind, or `*` for every kind of the group.
     pub kind: String,
+    /// Only the object of this name (a controller that is itself one Deployment).
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 /// A `created` row.
@@ -160,9 +163,16 @@ fn parse_template(t: &str) -> Result<Vec<Part<'_>>, &'static str> {
     Ok(parts)
 }
 
-/// The value at a `/`-separated field path of `obj`.
+/// The value at a `/`-separated field path of `obj`; in a key, `~1` stands for `/` and
+/// `~0` for `~`, as in JSON pointers (annotation keys hold slashes).
 pub fn at_path<'v>(obj: &'v Value, path: &str) -> Option<&'v Value> {
-    path.split('/').try_fold(obj, |v, key| v.get(key))
+    path.split('/').try_fold(obj, |v, key| {
+        if key.contains('~') {
+            v.get(key.replace("~1", "/").replace("~0", "~"))
+        } else {
+            v.get(key)
+        }
+    })
 }
 
 /// `template` with its field paths filled from `obj`; `None` when one is missing, not a
@@ -182,9 +192,11 @@ pub fn fill(template: &str, obj: &Value) -> Option<String> {
 }
 
 impl CreatedRow {
-    /// Whether the row reads objects of `group` and `kind`.
-    pub fn reads(&self, group: &str, kind: &str) -> bool {
-        self.from.group == group && (self.from.kind == "*" || self.from.kind == kind)
+    /// Whether the row reads objects of `group` and `kind` named `name`.
+    pub fn reads(&self, group: &str, kind: &str, name: &str) -> bool {
+        self.from.group == group
+            && (self.from.kind == "*" || self.from.kind == kind)
+            && self.from.name.as_deref().is_none_or(|n| n == name)
     }
 
     /// The labels of the pods made from `obj`.
@@ -241,6 +253,11 @@ mod tests {
         assert_eq!(fill("{spec/secretName}", &obj), None);
         assert_eq!(fill("{spec/missing}", &obj), None);
         assert_eq!(fill("plain", &obj).as_deref(), Some("plain"));
+        let svc = json!({"metadata": {"annotations": {"a.io/cert-name": "tls"}}});
+        assert_eq!(
+            fill("{metadata/annotations/a.io~1cert-name}", &svc).as_deref(),
+            Some("tls")
+        );
         assert!(parse_template("{a").is_err());
         assert!(parse_template("a}").is_err());
         assert!(parse_template("{}").is_err());

@@ -34,6 +34,10 @@ pub struct PodTemplateDef {
     /// (KServe's `model`), which the controller adds to the pod.
     #[serde(default)]
     pub containers: Vec<String>,
+    /// Paths, from the object's root, of the names of volumes the controller adds to every
+    /// pod (a StatefulSet's claim templates, a JobSet's volume claim policies).
+    #[serde(default)]
+    pub added_volumes: Vec<String>,
 }
 
 /// One step of a path.
@@ -57,6 +61,8 @@ pub struct PodTemplateLocation {
     pub restart_policies: Option<Vec<String>>,
     /// Single containers beside the pod spec's `containers` list (paths relative to it).
     pub single_containers: Vec<Vec<String>>,
+    /// Where the names of the volumes the controller adds are (from the object's root).
+    added_volumes: Vec<Vec<Step>>,
 }
 
 /// What is wrong with a row: the field (`spec`, `labels`, ...) and why.
@@ -170,6 +176,11 @@ impl PodTemplateLocation {
             }
             single_containers.push(fields);
         }
+        let added_volumes = def
+            .added_volumes
+            .iter()
+            .map(|p| parse_path("addedVolumes", p))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(PodTemplateLocation {
             group: def.group.clone(),
             kind: def.kind.clone(),
@@ -177,12 +188,25 @@ impl PodTemplateLocation {
             labels,
             restart_policies: def.restart_policies.clone(),
             single_containers,
+            added_volumes,
         })
     }
 
     /// Whether the row is about objects of this API group and kind.
     pub fn applies_to(&self, group: &str, kind: &str) -> bool {
         self.kind == kind && self.group == group
+    }
+
+    /// The names of the volumes the controller adds to the pods of `obj` (strings found at
+    /// the row's `addedVolumes` paths).
+    pub fn added_volume_names<'v>(&self, obj: &'v Value) -> Vec<&'v str> {
+        let mut out = Vec::new();
+        for steps in &self.added_volumes {
+            let mut found = Vec::new();
+            expand(obj, steps, &mut String::new(), &mut Vec::new(), &mut found);
+            out.extend(found.into_iter().filter_map(|(_, _, v)| v.as_str()));
+        }
+        out
     }
 
     /// Every pod template of this row in `obj`, in document order. A path that is missing,
@@ -321,6 +345,7 @@ mod tests {
             labels: labels.map(Into::into),
             restart_policies: None,
             containers: Vec::new(),
+            added_volumes: Vec::new(),
         }
     }
 

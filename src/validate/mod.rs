@@ -123,6 +123,11 @@ pub struct Finding {
     /// show the source line.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub redacted: bool,
+    /// The most this finding may weigh, whatever the rule's configured severity: a rule
+    /// that is unsure of one case (an object that may exist where the output cannot see)
+    /// says so here, and the runner reports it at the lower of the two.
+    #[serde(skip)]
+    pub cap: Option<Severity>,
 }
 
 /// Whether `pointer` is inside a Secret's values.
@@ -328,6 +333,7 @@ impl<'a> Context<'a> {
             anchor: Anchor::Value,
             message: String::new(),
             help: None,
+            cap: None,
         }
     }
 }
@@ -343,9 +349,16 @@ pub struct FindingBuilder<'c, 'a> {
     anchor: Anchor,
     message: String,
     help: Option<String>,
+    cap: Option<Severity>,
 }
 
 impl FindingBuilder<'_, '_> {
+    /// Report at most at `severity`, whatever the rule's level ([`Finding::cap`]).
+    pub fn at_most(mut self, severity: Severity) -> Self {
+        self.cap = Some(severity);
+        self
+    }
+
     /// The node: an escaped JSON pointer into the built object.
     pub fn at(mut self, pointer: &str) -> Self {
         pointer.clone_into(&mut self.pointer);
@@ -386,6 +399,7 @@ impl FindingBuilder<'_, '_> {
             anchor,
             message,
             help,
+            cap,
         } = self;
         let r = cx.objects[object].resource;
         let Location { file, line, col } = sourcemap::locate(r, &pointer, anchor);
@@ -421,6 +435,7 @@ impl FindingBuilder<'_, '_> {
             file,
             line,
             column: col,
+            cap,
         }
     }
 }
@@ -570,7 +585,7 @@ pub fn validate_among(
         let mut found = Vec::new();
         check(&cx, &mut found);
         for f in &mut found {
-            f.severity = *severity;
+            f.severity = f.cap.map_or(*severity, |c| c.min(*severity));
         }
         found
     })

@@ -102,7 +102,7 @@ impl Outside {
             for row in def
                 .created
                 .iter()
-                .filter(|row| row.reads(&gvk.group, r.kind()))
+                .filter(|row| row.reads(&gvk.group, r.kind(), r.name()))
             {
                 let by = if origin.is_empty() {
                     format!("{} (from {} {})", row.by, r.kind(), r.name())

@@ -37,7 +37,7 @@ pub fn validate_repository(
         let mut found = Vec::new();
         check(&cx, &mut found);
         for f in &mut found {
-            f.severity = severity;
+            f.severity = f.cap.map_or(severity, |c| c.min(severity));
         }
         out.extend(found);
     }

@@ -32,6 +32,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             line,
             column,
             redacted: false,
+            cap: None,
         });
     }
 }

@@ -31,11 +31,11 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     for pt in pod_templates(cx) {
         let kind = cx.objects[pt.object].resource.kind();
         let sp = &pt.spec_ptr;
-        // A StatefulSet's controller adds a volume per claim template to every pod it makes.
-        let claims = (kind == "StatefulSet")
-            .then(|| cx.objects[pt.object].resource.value.pointer("/spec/volumeClaimTemplates"))
-            .flatten()
-            .and_then(Value::as_array);
+        // Controllers add volumes of their own to every pod they make: a StatefulSet's claim
+        // templates, a JobSet's volume claim policies (the table's `addedVolumes`).
+        let added = pt
+            .location
+            .added_volume_names(&cx.objects[pt.object].resource.value);
         let volumes: HashSet<&str> = pt
             .spec
             .get("volumes")
@@ -43,12 +43,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             .into_iter()
             .flatten()
             .filter_map(|v| v.get("name").and_then(Value::as_str))
-            .chain(
-                claims
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|c| c.pointer("/metadata/name").and_then(Value::as_str)),
-            )
+            .chain(added)
             .collect();
         let mut names = HashSet::new();
         for c in pt.containers() {

@@ -157,11 +157,21 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         if optional || cx.exists(kind, Some(&namespace), name).is_some() {
             continue;
         }
-        out.push(cx.finding(RULE.meta, object)
+        // A namespace that nothing here creates is managed elsewhere (a platform team,
+        // another kustomization, an operator), and so may hold the object: a warning.
+        let managed_here = cx.exists("Namespace", None, &namespace).is_some();
+        let mut finding = cx
+            .finding(RULE.meta, object)
             .at(&ptr)
-            .message(format!("{kind} {name} is not in the output (namespace {namespace})"))
-            .help(format!("add the {kind} (for Secrets, an ExternalSecret whose target is {name}), fix the name, or mark the reference optional"))
-            .build());
+            .help(format!("add the {kind} (for Secrets, an ExternalSecret whose target is {name}), fix the name, or mark the reference optional"));
+        finding = if managed_here {
+            finding.message(format!("{kind} {name} is not in the output (namespace {namespace})"))
+        } else {
+            finding
+                .message(format!("{kind} {name} is not in the output, and namespace {namespace} is not created by it either: whatever manages the namespace may provide it"))
+                .at_most(Severity::Warning)
+        };
+        out.push(finding.build());
     }
 }
 
