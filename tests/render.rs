@@ -196,11 +196,18 @@ fn killing_a_render_at_any_instant_leaves_the_previous_or_the_new_output_whole()
     render(o);
 
     // Each round asks for the other variant and kills the render after a delay that
-    // sweeps the whole run, from before it reads anything to after it has swapped.
-    let rounds = 24u32;
+    // sweeps the whole run, from before it reads anything to after it has swapped. The run's
+    // length is learnt as the rounds go (a loaded machine makes the reference runs slower or
+    // faster than later ones): when a kill meant to land mid-run finds the render already
+    // done, the sweep shrinks. Rounds continue until enough kills landed mid-run.
+    const SWEEP: u32 = 20;
+    let wanted = 12;
+    let mut scale = took;
     let mut interrupted = 0;
     let mut current = 0usize;
-    for k in 0..rounds {
+    let mut k = 0u32;
+    while interrupted < wanted && k < 4 * SWEEP {
+        let step = k % SWEEP;
         let next = 1 - current;
         big_repo(&root, ["a", "b"][next]);
         let mut child = Command::new(env!("CARGO_BIN_EXE_kforge"))
@@ -209,9 +216,12 @@ fn killing_a_render_at_any_instant_leaves_the_previous_or_the_new_output_whole()
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(took * k / (rounds - 4));
+        // Steps 0..16 fall inside the run as last measured, 16..20 after it.
+        std::thread::sleep(scale * step / 16);
         if child.try_wait().unwrap().is_none() {
             interrupted += 1;
+        } else if step < 16 {
+            scale = scale * 3 / 4;
         }
         let _ = child.kill(); // SIGKILL
         child.wait().unwrap();
@@ -223,10 +233,11 @@ fn killing_a_render_at_any_instant_leaves_the_previous_or_the_new_output_whole()
         } else {
             panic!("round {k}: the output is neither the previous nor the new render");
         };
+        k += 1;
     }
     assert!(
-        interrupted >= rounds / 2,
-        "only {interrupted} kills landed mid-run"
+        interrupted >= wanted,
+        "only {interrupted} of {k} kills landed mid-run"
     );
     // Whatever a kill left beside OUT is cleared by the next run.
     render(o);
