@@ -205,6 +205,9 @@ impl SpanIndex {
                 n.key.line += lines;
             }
         }
+        for k in &mut self.typed_keys {
+            k.pos.line += lines;
+        }
     }
 
     fn span(&self, i: usize) -> NodeSpan {
