@@ -254,6 +254,13 @@ impl<'a> Context<'a> {
             .map(Found::Outside)
     }
 
+    /// Whether object `kind` `name` is in the output or made by the platform or the
+    /// output's controllers: [`Context::exists`] without the neighbouring kustomizations.
+    pub fn exists_here(&self, kind: &str, namespace: Option<&str>, name: &str) -> bool {
+        self.find(kind, namespace, name).is_some()
+            || self.made_outside().find(kind, namespace, name).is_some()
+    }
+
     /// Who makes pods that `selector` picks in `namespace` outside the output (a
     /// controller, or a neighbouring kustomization), if anyone does.
     pub fn pods_outside(&self, namespace: &str, selector: &Map<String, Value>) -> Option<&str> {

@@ -157,9 +157,10 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         if optional || cx.exists(kind, Some(&namespace), name).is_some() {
             continue;
         }
-        // A namespace that nothing here creates is managed elsewhere (a platform team,
-        // another kustomization, an operator), and so may hold the object: a warning.
-        let managed_here = cx.exists("Namespace", None, &namespace).is_some();
+        // A namespace that this output does not create (nor Kubernetes) is managed
+        // elsewhere (a platform team, another kustomization, an operator), which may put
+        // the object there: a warning.
+        let managed_here = cx.exists_here("Namespace", None, &namespace);
         let mut finding = cx
             .finding(RULE.meta, object)
             .at(&ptr)
