@@ -1,5 +1,5 @@
 //! Stage 5b: findings rendered for people and for CI: `human` (rustc-style snippets with
-//! the source line), `json` (versioned, see docs/json-output.md), `sarif` (GitHub code
+//! the source line), `json` (versioned; its fields are listed in the README), `sarif` (GitHub code
 //! scanning), `junit` and `github` (workflow annotations). Output is deterministic: the
 //! findings arrive sorted and nothing depends on time or the machine.
 

@@ -1,7 +1,7 @@
 //! KF234: container resource names the API server rejects (`validateContainerResourceName`,
 //! `ValidateResourceRequirements`): a key of `resources.requests`/`limits` that is not a
 //! qualified name; an unprefixed name other than cpu, memory, ephemeral-storage and
-//! hugepages-<size> (`gpu`, `storage`, `requests.cpu`, `CPU` are refused); an extended
+//! `hugepages-<size>` (`gpu`, `storage`, `requests.cpu`, `CPU` are refused); an extended
 //! resource name starting with `requests.`; and a hugepages size that is not a quantity.
 
 use serde_json::Value;
