@@ -267,6 +267,16 @@ impl<'a> ContainerRef<'a> {
         list.into_iter().flatten().enumerate()
     }
 
+    /// The container's `resources.<kind>` map (`requests` or `limits`), when it is a map.
+    pub fn resources(&self, kind: &str) -> Option<&'a Map<String, Value>> {
+        self.spec.get("resources")?.get(kind)?.as_object()
+    }
+
+    /// One entry of it: `resources.<kind>.<name>` (a quantity, as written).
+    pub fn resource(&self, kind: &str, name: &str) -> Option<&'a Value> {
+        self.resources(kind)?.get(name)
+    }
+
     /// The container's name (empty when missing).
     pub fn name(&self) -> &str {
         self.spec.get("name").and_then(Value::as_str).unwrap_or("")

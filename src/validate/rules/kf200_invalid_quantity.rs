@@ -1,7 +1,6 @@
 //! KF200: a resource request or limit that is not a Kubernetes quantity (`1,5Gi`, `1GB`),
 //! or is negative (the API requires every request and limit to be >= 0).
 
-use serde_json::Value;
 
 use super::{Check, Rule};
 use crate::validate::pods::{containers, quantity};
@@ -22,12 +21,7 @@ pub const RULE: Rule = Rule {
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     for c in containers(cx) {
         for kind in ["requests", "limits"] {
-            let Some(m) = c
-                .spec
-                .get("resources")
-                .and_then(|r| r.get(kind))
-                .and_then(Value::as_object)
-            else {
+            let Some(m) = c.resources(kind) else {
                 continue;
             };
             for (res, v) in m {

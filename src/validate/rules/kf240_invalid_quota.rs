@@ -29,7 +29,8 @@ pub const RULE: Rule = Rule {
     check: Check::Objects(check),
 };
 
-/// The unprefixed resources a quota tracks (`IsStandardQuotaResourceName`; hugepages too).
+/// The compute resources a quota tracks (`IsStandardQuotaResourceName`, with [`COUNTS`];
+/// hugepages too).
 const QUOTA: &[&str] = &[
     "cpu",
     "memory",
@@ -41,15 +42,6 @@ const QUOTA: &[&str] = &[
     "limits.cpu",
     "limits.memory",
     "limits.ephemeral-storage",
-    "pods",
-    "resourcequotas",
-    "services",
-    "replicationcontrollers",
-    "secrets",
-    "persistentvolumeclaims",
-    "configmaps",
-    "services.nodeports",
-    "services.loadbalancers",
 ];
 
 /// Object counts, which must be whole numbers.
@@ -79,7 +71,7 @@ fn quota(rep: &mut Report, i: usize, spec: &Value) {
     let hard = spec.get("hard").and_then(Value::as_object);
     for (k, v) in hard.into_iter().flatten() {
         let at = ptr("/spec/hard", [k.as_str()]);
-        let standard = QUOTA.contains(&k.as_str()) || k.starts_with("hugepages-") || k.starts_with("requests.hugepages-");
+        let standard = QUOTA.contains(&k.as_str()) || COUNTS.contains(&k.as_str()) || k.starts_with("hugepages-") || k.starts_with("requests.hugepages-");
         if !k.contains('/') && !standard {
             rep.key(i, &at, format!("quota resource `{k}` must be a standard resource for quota"), "use e.g. requests.cpu, limits.memory, pods, count/deployments.apps, or a prefixed extended resource (requests.nvidia.com/gpu)");
         }

@@ -73,10 +73,7 @@ fn multi_process(c: &ContainerRef) -> Option<String> {
     }
     let image = c.image().unwrap_or_default().to_ascii_lowercase();
     let gpus = c
-        .spec
-        .get("resources")
-        .and_then(|r| r.get("limits"))
-        .and_then(|l| l.get("nvidia.com/gpu"))
+        .resource("limits", "nvidia.com/gpu")
         .and_then(quantity)
         .unwrap_or(0.0);
     if gpus > 1.0 && SERVERS.iter().any(|s| image.contains(s)) {
@@ -105,12 +102,7 @@ fn memory_volumes<'a>(pt: &'a PodTemplate) -> Vec<(usize, &'a str, &'a Map<Strin
 fn pod_memory_limit(pt: &PodTemplate) -> Option<f64> {
     let mut sum = 0.0;
     for c in pt.containers().filter(ContainerRef::long_running) {
-        sum += c
-            .spec
-            .get("resources")
-            .and_then(|r| r.get("limits"))
-            .and_then(|l| l.get("memory"))
-            .and_then(quantity)?;
+        sum += c.resource("limits", "memory").and_then(quantity)?;
     }
     Some(sum)
 }

@@ -4,7 +4,6 @@
 //! pod is created and then stays Pending forever (`Insufficient nvidia.com/gpus`) on every
 //! node.
 
-use serde_json::Value;
 
 use super::{Check, Rule};
 use crate::text::did_you_mean;
@@ -76,12 +75,7 @@ fn judged(name: &str) -> bool {
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     for c in containers(cx) {
         for kind in ["limits", "requests"] {
-            let Some(map) = c
-                .spec
-                .get("resources")
-                .and_then(|r| r.get(kind))
-                .and_then(Value::as_object)
-            else {
+            let Some(map) = c.resources(kind) else {
                 continue;
             };
             for name in map.keys() {

@@ -61,12 +61,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 .and_then(|r| r.get("requests").or_else(|| r.get("limits")))
                 .and_then(|m| m.get("ephemeral-storage"))
                 .is_some();
-            let gpu = c
-                .spec
-                .get("resources")
-                .and_then(|r| r.get("limits"))
-                .and_then(|m| m.get("nvidia.com/gpu"))
-                .is_some();
+            let gpu = c.resource("limits", "nvidia.com/gpu").is_some();
             if requested || !gpu {
                 continue;
             }
