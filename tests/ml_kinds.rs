@@ -101,3 +101,93 @@ fn a_mount_of_a_missing_volume_is_caught_inside_the_custom_resource() {
     }
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// KServe lays a predictor's `model` over the container of its ServingRuntime: the probes
+/// and security settings of a runtime in the output count for the model, a field missing
+/// from both is reported on the model (named by its field), and a model whose runtime is
+/// KServe's own (not in the output) is not judged for missing fields.
+#[test]
+fn a_kserve_model_is_judged_with_its_runtime_container() {
+    let runtime = |security: &str| {
+        format!(
+            "apiVersion: serving.kserve.io/v1alpha1
+kind: ServingRuntime
+metadata: {{name: rt, namespace: ml}}
+spec:
+  supportedModelFormats: [{{name: sklearn, autoSelect: true}}]
+  containers:
+  - name: kserve-container
+    image: example.com/sklearn:1.0
+    readinessProbe: {{httpGet: {{path: /ready, port: 8080}}}}
+    livenessProbe: {{tcpSocket: {{port: 8080}}}}
+    resources: {{requests: {{cpu: 100m, memory: 1Gi}}, limits: {{memory: 1Gi}}}}
+{security}"
+        )
+    };
+    let isvc = |runtime: &str| {
+        format!(
+            "apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {{name: iris, namespace: ml}}
+spec:
+  predictor:
+    securityContext: {{runAsNonRoot: true, runAsUser: 1000}}
+    model:
+      modelFormat: {{name: sklearn}}
+{runtime}      storageUri: gs://bucket/iris
+"
+        )
+    };
+    let secure =
+        "    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true}\n";
+    let rules_on_isvc = |text: String| -> Vec<(&'static str, String)> {
+        let tmp = std::env::temp_dir().join(format!(
+            "kforge-kserve-{}-{}.yaml",
+            std::process::id(),
+            text.len()
+        ));
+        std::fs::write(&tmp, &text).unwrap();
+        let t = kforge::validate_path_policy(&tmp, &Default::default(), &[], &policy()).unwrap();
+        std::fs::remove_file(&tmp).unwrap();
+        t.findings
+            .iter()
+            .filter(|f| f.message.contains("InferenceService iris"))
+            .map(|f| (f.rule, f.message.clone()))
+            .collect()
+    };
+    // The runtime in the output provides probes, resources and security: nothing to say.
+    let ok = rules_on_isvc(format!(
+        "{}---\n{}",
+        runtime(secure),
+        isvc("      runtime: rt\n")
+    ));
+    assert!(ok.is_empty(), "{ok:#?}");
+    // Chosen by autoSelect, the same.
+    let auto = rules_on_isvc(format!("{}---\n{}", runtime(secure), isvc("")));
+    assert!(auto.is_empty(), "{auto:#?}");
+    // A runtime without securityContext: the model container lacks it too.
+    let insecure = rules_on_isvc(format!(
+        "{}---\n{}",
+        runtime(""),
+        isvc("      runtime: rt\n")
+    ));
+    let rules: Vec<&str> = insecure.iter().map(|(r, _)| *r).collect();
+    assert!(
+        rules.contains(&"KF505") && rules.contains(&"KF509"),
+        "{insecure:#?}"
+    );
+    assert!(
+        insecure
+            .iter()
+            .all(|(_, m)| m.contains("'kserve-container'")),
+        "{insecure:#?}"
+    );
+    // KServe's own runtime (not in the output): no findings about fields it may set.
+    let builtin = rules_on_isvc(isvc("      runtime: kserve-sklearnserver\n"));
+    assert!(
+        !builtin
+            .iter()
+            .any(|(r, _)| ["KF500", "KF501", "KF504", "KF505", "KF509"].contains(r)),
+        "{builtin:#?}"
+    );
+}

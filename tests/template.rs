@@ -12,7 +12,7 @@ fn root() -> &'static Path {
 #[test]
 fn every_overlay_renders_as_snapshotted() {
     let overlays = kforge::overlays(root()).unwrap();
-    assert_eq!(overlays.len(), 3, "dev, staging and prod");
+    assert_eq!(overlays.len(), 4, "dev, local, staging and prod");
     for dir in overlays {
         let env = dir.file_name().unwrap().to_string_lossy().into_owned();
         let out = kforge::build_dir(&dir, &Default::default()).unwrap();
@@ -24,10 +24,10 @@ fn every_overlay_renders_as_snapshotted() {
 #[test]
 fn every_overlay_passes_every_check() {
     // As `kforge check .` runs it: kforge.yaml's levels per environment and its CRDs.
-    // Three environments, and the repository-level rules on ci/gitops.
+    // Four environments, and the repository-level rules on ci/gitops.
     let targets = kforge::check_repo(root(), &Default::default(), &[]).unwrap();
-    assert_eq!(targets.len(), 4);
-    assert!(targets[3].name.ends_with("(repository)") && targets[3].objects > 0);
+    assert_eq!(targets.len(), 5);
+    assert!(targets[4].name.ends_with("(repository)") && targets[4].objects > 0);
     for t in targets {
         assert!(t.findings.is_empty(), "{}: {:#?}", t.name, t.findings);
     }
@@ -220,8 +220,270 @@ fn the_template_review_fixes_hold() {
             "{env}: Flux waits for the startup budget"
         );
     }
+    // Every GPU pod in prod mounts a memory-backed /dev/shm (CUDA, NCCL, data loaders).
+    for (owner, pod) in pods(&prod.resources) {
+        let gpu = pod["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(pod.get("model"))
+            .any(|c| c["resources"]["limits"].get("nvidia.com/gpu").is_some());
+        if !gpu {
+            continue;
+        }
+        let memory_volumes: Vec<&str> = pod["volumes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|v| v["emptyDir"]["medium"] == "Memory")
+            .filter_map(|v| v["name"].as_str())
+            .collect();
+        let mounted = pod["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(pod.get("model"))
+            .flat_map(|c| c["volumeMounts"].as_array().into_iter().flatten())
+            .any(|m| {
+                m["mountPath"] == "/dev/shm"
+                    && memory_volumes.contains(&m["name"].as_str().unwrap_or(""))
+            });
+        assert!(
+            mounted,
+            "{owner}: a GPU pod without a memory-backed /dev/shm"
+        );
+    }
     assert!(
         !prod.resources.iter().any(|r| r.kind() == "RuntimeClass"),
         "the nvidia RuntimeClass comes only with components/runtimeclass-nvidia"
     );
+}
+
+/// The pod specs of the built-in workloads and of KServe's predictors, by owner.
+fn pods(resources: &[kforge::Resource]) -> Vec<(String, &serde_json::Value)> {
+    let mut out = Vec::new();
+    for r in resources {
+        let v = &r.value;
+        let spec = match r.kind() {
+            "Deployment" | "StatefulSet" | "DaemonSet" | "Job" => &v["spec"]["template"]["spec"],
+            "CronJob" => &v["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+            "InferenceService" => &v["spec"]["predictor"],
+            _ => continue,
+        };
+        out.push((format!("{} {}", r.kind(), r.name()), spec));
+    }
+    out
+}
+
+/// The laptop environment: CPU only, nothing that needs a cloud or an operator, Secrets
+/// generated with fake values, the gateway on a node port, requests that fit a laptop.
+#[test]
+fn the_local_overlay_runs_on_a_laptop() {
+    let local = kforge::build_dir(&root().join("overlays/local"), &Default::default()).unwrap();
+    assert!(local.warnings.is_empty(), "{:?}", local.warnings);
+    let kinds: Vec<&str> = local.resources.iter().map(|r| r.kind()).collect();
+    for cloud_or_operator in [
+        "NodePool",
+        "EC2NodeClass",
+        "ExternalSecret",
+        "SecretStore",
+        "HTTPRoute",
+        "ServiceMonitor",
+        "InferenceService",
+        "DaemonSet",
+    ] {
+        assert!(!kinds.contains(&cloud_or_operator), "{cloud_or_operator}");
+    }
+    let mut cpu_millis = 0.0;
+    for (owner, pod) in pods(&local.resources) {
+        let text = serde_json::to_string(pod).unwrap();
+        assert!(!text.contains("nvidia.com/gpu"), "{owner} asks for a GPU");
+        assert!(pod.get("nodeSelector").is_none(), "{owner} selects a pool");
+        for c in pod["containers"].as_array().unwrap() {
+            let cpu = c["resources"]["requests"]["cpu"].as_str().unwrap_or("0");
+            cpu_millis += cpu
+                .strip_suffix('m')
+                .map(|m| m.parse::<f64>().unwrap())
+                .unwrap_or_else(|| cpu.parse::<f64>().unwrap() * 1000.0);
+        }
+    }
+    assert!(cpu_millis <= 1000.0, "{cpu_millis}m of CPU requested");
+    let secrets: Vec<&kforge::Resource> = local
+        .resources
+        .iter()
+        .filter(|r| r.kind() == "Secret")
+        .collect();
+    assert_eq!(secrets.len(), 2);
+    let service = local
+        .resources
+        .iter()
+        .find(|r| r.kind() == "Service" && r.name() == "model-gateway")
+        .unwrap();
+    assert_eq!(service.value["spec"]["type"], "NodePort");
+    assert_eq!(service.value["spec"]["ports"][0]["nodePort"], 30080);
+    // The kind configuration maps that node port to the laptop.
+    let kind = std::fs::read_to_string(root().join("ci/local/kind-config.yaml")).unwrap();
+    assert!(kind.contains("containerPort: 30080") && kind.contains("hostPort: 8080"));
+    // Argo CD never syncs it.
+    let appset =
+        std::fs::read_to_string(root().join("ci/gitops/argocd/applicationset-ml-serving.yaml"))
+            .unwrap();
+    assert!(appset.contains("- path: overlays/local\n        exclude: true"));
+}
+
+/// The KServe path: staging and prod render an InferenceService and the ServingRuntime it
+/// names (GPU in both), and the operators are deployed first (Flux dependsOn, Argo CD
+/// sync waves).
+#[test]
+fn kserve_serves_beside_tf_serving_and_operators_come_first() {
+    for env in ["staging", "prod"] {
+        let out =
+            kforge::build_dir(&root().join("overlays").join(env), &Default::default()).unwrap();
+        let isvc = out
+            .resources
+            .iter()
+            .find(|r| r.kind() == "InferenceService")
+            .unwrap_or_else(|| panic!("{env}: no InferenceService"));
+        let runtime = isvc.value["spec"]["predictor"]["model"]["runtime"]
+            .as_str()
+            .unwrap();
+        let sr = out
+            .resources
+            .iter()
+            .find(|r| r.kind() == "ServingRuntime" && r.name() == runtime)
+            .unwrap_or_else(|| panic!("{env}: no ServingRuntime {runtime}"));
+        assert!(sr.value["spec"]["containers"][0]["image"]
+            .as_str()
+            .unwrap()
+            .contains("tensorflow/serving"));
+        assert_eq!(
+            isvc.value["spec"]["predictor"]["model"]["resources"]["limits"]["nvidia.com/gpu"],
+            1
+        );
+    }
+    for env in ["dev", "staging", "prod"] {
+        let text = std::fs::read_to_string(
+            root().join(format!("ci/gitops/flux/{env}/flux-kustomization.yaml")),
+        )
+        .unwrap();
+        assert!(
+            text.contains("dependsOn:\n  - name: infrastructure"),
+            "{env}"
+        );
+        let infra = std::fs::read_to_string(
+            root().join(format!("ci/gitops/flux/{env}/infrastructure.yaml")),
+        )
+        .unwrap();
+        assert!(
+            infra.contains("path: ./ci/gitops/flux/infrastructure") && infra.contains("wait: true")
+        );
+    }
+    let infra = kforge::build_dir(
+        &root().join("ci/gitops/flux/infrastructure"),
+        &Default::default(),
+    )
+    .unwrap();
+    let charts: Vec<&str> = infra
+        .resources
+        .iter()
+        .filter(|r| r.kind() == "HelmRelease")
+        .map(|r| r.name())
+        .collect();
+    for chart in [
+        "cert-manager",
+        "kserve",
+        "external-secrets",
+        "kube-prometheus-stack",
+    ] {
+        assert!(charts.contains(&chart), "{chart} in {charts:?}");
+    }
+    let apps =
+        std::fs::read_to_string(root().join("ci/gitops/argocd/infrastructure/applications.yaml"))
+            .unwrap();
+    assert!(apps.contains("argocd.argoproj.io/sync-wave: \"-1\""));
+    let appset =
+        std::fs::read_to_string(root().join("ci/gitops/argocd/applicationset-ml-serving.yaml"))
+            .unwrap();
+    assert!(
+        appset.contains("argocd.argoproj.io/sync-wave: \"1\"")
+            && appset.contains("SkipDryRunOnMissingResource=true")
+    );
+}
+
+/// The README's laptop walk-through: every command not marked `# needs a cluster` runs, in
+/// order, on a copy of the template (a Git repository, for `kforge diff --base HEAD`), with
+/// this build of kforge first on PATH; a command marked `# exits 1` must exit 1.
+#[test]
+fn the_readme_walkthrough_runs() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split("### Try it on a laptop")
+        .nth(1)
+        .expect("README has the walk-through");
+    let block = section
+        .split("```bash\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .unwrap();
+    let commands: Vec<&str> = block
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.contains("# needs a cluster"))
+        .collect();
+    assert!(commands.len() >= 4, "{commands:?}");
+    assert!(block.contains("kind create cluster") && block.contains(":predict"));
+    let tmp = std::env::temp_dir().join(format!("kforge-walkthrough-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).unwrap();
+    let copy = std::process::Command::new("cp")
+        .args([
+            "-r",
+            "base",
+            "components",
+            "overlays",
+            "charts",
+            "ci",
+            "kforge.yaml",
+        ])
+        .arg(&tmp)
+        .current_dir(root())
+        .status()
+        .unwrap();
+    assert!(copy.success());
+    let bin = Path::new(env!("CARGO_BIN_EXE_kforge")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let sh = |cmd: &str| {
+        std::process::Command::new("bash")
+            .args(["-c", cmd])
+            .current_dir(&tmp)
+            .env("PATH", &path)
+            .output()
+            .unwrap()
+    };
+    for setup in [
+        "git init -q",
+        "git -c user.name=t -c user.email=t@example.com add -A",
+        "git -c user.name=t -c user.email=t@example.com commit -qm template",
+    ] {
+        assert!(sh(setup).status.success(), "{setup}");
+    }
+    for cmd in commands {
+        let out = sh(cmd);
+        let want = if cmd.contains("# exits 1") { 1 } else { 0 };
+        assert_eq!(
+            out.status.code(),
+            Some(want),
+            "{cmd}\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if cmd.starts_with("kforge diff") {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                text.contains("local") && text.contains("maxReplicas"),
+                "{text}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&tmp).unwrap();
 }

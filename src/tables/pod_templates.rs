@@ -38,6 +38,19 @@ pub struct PodTemplateDef {
     /// pod (a StatefulSet's claim templates, a JobSet's volume claim policies).
     #[serde(default)]
     pub added_volumes: Vec<String>,
+    /// Who completes the single containers (`containers`) before the pod is made.
+    #[serde(default)]
+    pub completed_by: Option<CompletedBy>,
+}
+
+/// What fills in the fields a single container leaves out, when the controller builds the
+/// pod from it and another object.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+pub enum CompletedBy {
+    /// KServe: the predictor's `model` is laid over the container of the ServingRuntime
+    /// it names (`runtime`) or that serves its `modelFormat` with `autoSelect`.
+    #[serde(rename = "servingRuntime")]
+    ServingRuntime,
 }
 
 /// One step of a path.
@@ -61,6 +74,8 @@ pub struct PodTemplateLocation {
     pub restart_policies: Option<Vec<String>>,
     /// Single containers beside the pod spec's `containers` list (paths relative to it).
     pub single_containers: Vec<Vec<String>>,
+    /// What completes those single containers.
+    pub completed_by: Option<CompletedBy>,
     /// Where the names of the volumes the controller adds are (from the object's root).
     added_volumes: Vec<Vec<Step>>,
 }
@@ -188,6 +203,7 @@ impl PodTemplateLocation {
             labels,
             restart_policies: def.restart_policies.clone(),
             single_containers,
+            completed_by: def.completed_by,
             added_volumes,
         })
     }
@@ -345,6 +361,7 @@ mod tests {
             labels: labels.map(Into::into),
             restart_policies: None,
             containers: Vec::new(),
+            completed_by: None,
             added_volumes: Vec::new(),
         }
     }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::sourcemap::Anchor;
 use super::{Context, Finding, RuleMeta};
 use crate::source::pointer::push_token;
-use crate::tables::pod_templates::PodTemplateLocation;
+use crate::tables::pod_templates::{CompletedBy, PodTemplateLocation};
 
 /// A pod template (or a Pod) inside an object.
 pub struct PodTemplate<'a> {
@@ -27,6 +27,10 @@ pub struct PodTemplate<'a> {
     pub namespace: String,
     /// The table row that found it (`src/tables/pod_templates.yaml` or `kforge.yaml`).
     pub location: &'a PodTemplateLocation,
+    /// The row's single containers as the controller completes them (one entry each, in
+    /// the row's order): `Some` when the other object is in the output, `None` when it is
+    /// not known here (the container is then partial: rules about missing fields skip it).
+    completions: Vec<Option<Map<String, Value>>>,
 }
 
 /// Every pod template in the output, where the built-in table and the policy's extra rows
@@ -48,6 +52,7 @@ pub fn pod_templates<'c, 'a>(cx: &'c Context<'a>) -> &'c [PodTemplate<'a>] {
             let namespace = cx.namespace(i).unwrap_or_default().to_owned();
             for &location in rows.iter().filter(|l| l.applies_to(&gvk.group, kind)) {
                 for found in location.find(&r.value) {
+                    let completions = complete(cx, i, location, found.spec);
                     out.push(PodTemplate {
                         object: i,
                         spec_ptr: found.spec_ptr,
@@ -56,6 +61,7 @@ pub fn pod_templates<'c, 'a>(cx: &'c Context<'a>) -> &'c [PodTemplate<'a>] {
                         labels_ptr: found.labels_ptr,
                         namespace: namespace.clone(),
                         location,
+                        completions,
                     });
                 }
             }
@@ -214,6 +220,8 @@ impl<'a> PodTemplate<'a> {
                             ptr,
                             spec: c.as_object()?,
                             init: list == "initContainers",
+                            partial: false,
+                            default_name: "",
                         })
                     })
             })
@@ -221,24 +229,118 @@ impl<'a> PodTemplate<'a> {
                 self.location
                     .single_containers
                     .iter()
-                    .filter_map(move |path| {
-                        let mut node = self.spec.get(path.first()?)?;
-                        for key in &path[1..] {
-                            node = node.get(key)?;
-                        }
+                    .enumerate()
+                    .filter_map(move |(k, path)| {
+                        let node = single(self.spec, path)?;
                         let mut ptr = self.spec_ptr.clone();
                         for key in path {
                             push_token(&mut ptr, key);
                         }
+                        let completed = self.completions.get(k).and_then(Option::as_ref);
                         Some(ContainerRef {
                             pod: self,
                             ptr,
-                            spec: node.as_object()?,
+                            spec: completed.unwrap_or(node),
                             init: false,
+                            partial: self.location.completed_by.is_some() && completed.is_none(),
+                            default_name: path.last().map_or("", String::as_str),
                         })
                     }),
             )
     }
+}
+
+/// The single container at `path` under a pod spec, when it is a map.
+fn single<'v>(spec: &'v Map<String, Value>, path: &[String]) -> Option<&'v Map<String, Value>> {
+    let mut node = spec.get(path.first()?)?;
+    for key in &path[1..] {
+        node = node.get(key)?;
+    }
+    node.as_object()
+}
+
+/// The single containers of a pod template as the controller completes them (see
+/// [`PodTemplate`]'s `completions`).
+fn complete(
+    cx: &Context,
+    object: usize,
+    location: &PodTemplateLocation,
+    spec: &Map<String, Value>,
+) -> Vec<Option<Map<String, Value>>> {
+    let Some(CompletedBy::ServingRuntime) = location.completed_by else {
+        return Vec::new();
+    };
+    location
+        .single_containers
+        .iter()
+        .map(|path| {
+            let model = single(spec, path)?;
+            let base = serving_runtime_container(cx, object, model)?;
+            Some(overlay(base, model))
+        })
+        .collect()
+}
+
+/// The container of the ServingRuntime (its namespace's, else a ClusterServingRuntime)
+/// that KServe lays a predictor's `model` over: the one its `runtime` names, else the
+/// first in the output serving its `modelFormat` with `autoSelect`; the runtime's
+/// `kserve-container`, else its first container.
+fn serving_runtime_container<'a>(
+    cx: &Context<'a>,
+    object: usize,
+    model: &Map<String, Value>,
+) -> Option<&'a Map<String, Value>> {
+    const GROUP: &str = "serving.kserve.io";
+    let ns = cx.namespace(object);
+    let named = model.get("runtime").and_then(Value::as_str);
+    let format = model.get("modelFormat");
+    let format_name = format.and_then(|f| f.get("name")).and_then(Value::as_str);
+    let version = format
+        .and_then(|f| f.get("version"))
+        .and_then(Value::as_str);
+    let candidates = cx
+        .of_kind_in("ServingRuntime", ns)
+        .chain(cx.of_kind_in("ClusterServingRuntime", None));
+    let runtime = candidates
+        .map(|j| cx.objects[j].resource)
+        .filter(|r| r.gvk().group == GROUP)
+        .find(|r| match (named, format_name) {
+            (Some(n), _) => r.name() == n,
+            (None, Some(f)) => crate::tables::kserve_runtimes::formats_of(&r.value)
+                .iter()
+                .any(|fm| fm.auto_select && fm.serves(f, version)),
+            (None, None) => false,
+        })?;
+    let containers = runtime.value.pointer("/spec/containers")?.as_array()?;
+    containers
+        .iter()
+        .find(|c| c.get("name").and_then(Value::as_str) == Some("kserve-container"))
+        .or_else(|| containers.first())?
+        .as_object()
+}
+
+/// `top` laid over `base` as KServe merges a model into its runtime's container: fields of
+/// `top` win, and the maps `resources` (with its `requests` and `limits`) and
+/// `securityContext` are merged key by key.
+fn overlay(base: &Map<String, Value>, top: &Map<String, Value>) -> Map<String, Value> {
+    fn merge(
+        base: &Map<String, Value>,
+        top: &Map<String, Value>,
+        deep: &[&str],
+    ) -> Map<String, Value> {
+        let mut out = base.clone();
+        for (k, v) in top {
+            let merged = match (out.get(k), v) {
+                (Some(Value::Object(b)), Value::Object(t)) if deep.contains(&k.as_str()) => {
+                    Value::Object(merge(b, t, &["requests", "limits"]))
+                }
+                _ => v.clone(),
+            };
+            out.insert(k.clone(), merged);
+        }
+        out
+    }
+    merge(base, top, &["resources", "securityContext"])
 }
 
 /// Every container of every pod template of the output ([`PodTemplate::containers`]), in
@@ -257,6 +359,11 @@ pub struct ContainerRef<'a> {
     pub spec: &'a Map<String, Value>,
     /// An init container (a sidecar when its restartPolicy is Always).
     pub init: bool,
+    /// A container that another object completes and that is not in the output (a KServe
+    /// model whose runtime is KServe's own): rules about missing fields skip it.
+    pub partial: bool,
+    /// The name shown when the container has none (a single container's field name).
+    default_name: &'a str,
 }
 
 impl<'a> ContainerRef<'a> {
@@ -277,9 +384,18 @@ impl<'a> ContainerRef<'a> {
         self.resources(kind)?.get(name)
     }
 
-    /// The container's name (empty when missing).
+    /// The container's name (a single container's field name, such as `model`, or empty
+    /// when missing).
     pub fn name(&self) -> &str {
-        self.spec.get("name").and_then(Value::as_str).unwrap_or("")
+        self.spec
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(self.default_name)
+    }
+
+    /// Whether every field the pod will have is known here (see [`ContainerRef::partial`]).
+    pub fn complete(&self) -> bool {
+        !self.partial
     }
 
     /// Runs for the pod's whole life: a regular container or a sidecar init container.

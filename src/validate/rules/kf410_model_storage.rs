@@ -54,7 +54,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     .build(),
             );
         }
-        for c in pt.containers().filter(|c| c.long_running()) {
+        for c in pt.containers().filter(|c| c.long_running() && c.complete()) {
             let requested = c
                 .spec
                 .get("resources")

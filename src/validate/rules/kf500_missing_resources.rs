@@ -1,7 +1,7 @@
 //! KF500: a container without CPU and memory requests or a memory limit.
 
 use super::{Check, Rule};
-use crate::validate::pods::containers;
+use crate::validate::pods::{containers, ContainerRef};
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -18,7 +18,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    for c in containers(cx) {
+    for c in containers(cx).filter(ContainerRef::complete) {
         let res = c.spec.get("resources");
         let has = |section: &str, key: &str| {
             res.and_then(|r| r.get(section))

@@ -1,7 +1,7 @@
 //! KF501: a long-running container without a readiness or a liveness probe.
 
 use super::{Check, Rule};
-use crate::validate::pods::containers;
+use crate::validate::pods::{containers, ContainerRef};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -17,7 +17,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    for c in containers(cx) {
+    for c in containers(cx).filter(ContainerRef::complete) {
         let r = cx.objects[c.pod.object].resource;
         // Jobs run to completion; init containers finish before the pod is ready.
         if matches!(r.kind(), "Job" | "CronJob") || !c.long_running() {

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::{Check, Rule};
-use crate::validate::pods::containers;
+use crate::validate::pods::{containers, ContainerRef};
 use crate::validate::sourcemap::Anchor;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -21,7 +21,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    for c in containers(cx) {
+    for c in containers(cx).filter(ContainerRef::complete) {
         let r = cx.objects[c.pod.object].resource;
         let root_uid = c.security("runAsUser").and_then(Value::as_i64) == Some(0);
         let non_root = c.security("runAsNonRoot").and_then(Value::as_bool) == Some(true);

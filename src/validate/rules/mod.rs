@@ -142,8 +142,8 @@ pub(crate) fn require_security_flag(
     want: bool,
     help: &str,
 ) {
-    use crate::validate::pods::containers;
-    for c in containers(cx) {
+    use crate::validate::pods::{containers, ContainerRef};
+    for c in containers(cx).filter(ContainerRef::complete) {
         let set = c.own_security(field);
         if set.and_then(serde_json::Value::as_bool) == Some(want) {
             continue;
