@@ -6,6 +6,8 @@
 //! ```text
 //! OUT/<env>/ml-serving/manifest.yaml      (or one file per object with `per_object`)
 //! OUT/<env>/ml-serving/render.metadata    JSON: tool and Kubernetes versions, objects, sha256
+//! OUT/<env>/ml-serving/hydrator.metadata  JSON, with a source commit: Argo CD's source
+//! OUT/<env>/hydrator.metadata             hydrator format (repoURL, drySha, commands)
 //! ```
 //!
 //! Everything is built and validated in memory first; a failing build or an error finding
@@ -33,6 +35,8 @@ pub struct RenderOptions {
     pub source_commit: Option<String>,
     /// The directory under each environment (`ml-serving` by default).
     pub app_dir: Option<String>,
+    /// The repository's URL, recorded in `hydrator.metadata` (with `source_commit`).
+    pub repo_url: Option<String>,
 }
 
 /// The files of a render, relative to OUT, and the error findings that stopped it.
@@ -136,7 +140,37 @@ fn render_env(
     let mut text = serde_json::to_string_pretty(&meta).expect("serialisable");
     text.push('\n');
     files.push((base.join("render.metadata"), text.into_bytes()));
+    if let Some(commit) = &opts.source_commit {
+        let rel = dir.strip_prefix(root).unwrap_or(dir);
+        let command = format!("kforge build {}", rel.display());
+        files.push((
+            base.join("hydrator.metadata"),
+            hydrator_metadata(opts.repo_url.as_deref(), commit, Some(&command)),
+        ));
+        files.push((
+            PathBuf::from(env).join("hydrator.metadata"),
+            hydrator_metadata(opts.repo_url.as_deref(), commit, None),
+        ));
+    }
     Ok((files, errors))
+}
+
+/// A `hydrator.metadata` file as Argo CD's source hydrator writes it (the fields of its
+/// commit metadata, in its order, empty ones left out; two-space indented JSON and a final
+/// newline): in the application's directory with the command that renders it, and at the
+/// root of the environment's tree without, so the hydrator's README and commit-message
+/// templates and promotion tools read the dry commit the same way.
+fn hydrator_metadata(repo_url: Option<&str>, dry_sha: &str, command: Option<&str>) -> Vec<u8> {
+    let quote = |v: &str| serde_json::to_string(v).expect("a string serialises");
+    let mut fields = Vec::new();
+    if let Some(url) = repo_url.filter(|u| !u.is_empty()) {
+        fields.push(format!("  \"repoURL\": {}", quote(url)));
+    }
+    fields.push(format!("  \"drySha\": {}", quote(dry_sha)));
+    if let Some(c) = command {
+        fields.push(format!("  \"commands\": [\n    {}\n  ]", quote(c)));
+    }
+    format!("{{\n{}\n}}\n", fields.join(",\n")).into_bytes()
 }
 
 fn io(path: &Path, e: std::io::Error) -> Error {

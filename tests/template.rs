@@ -487,3 +487,90 @@ fn the_readme_walkthrough_runs() {
     }
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// `ci/publish-branches.sh` commits each rendered environment on top of its
+/// `environments/<env>` branch: history is kept, an environment whose manifests did not
+/// change gets no commit (only its metadata names a new source commit), the laptop
+/// environment is never published, and the branch carries Argo CD's `hydrator.metadata`.
+#[test]
+fn publishing_keeps_history_and_skips_unchanged_environments() {
+    let tmp = std::env::temp_dir().join(format!("kforge-publish-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let work = tmp.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let copy = std::process::Command::new("cp")
+        .args([
+            "-r",
+            "base",
+            "components",
+            "overlays",
+            "charts",
+            "ci",
+            "kforge.yaml",
+        ])
+        .arg(&work)
+        .current_dir(root())
+        .status()
+        .unwrap();
+    assert!(copy.success());
+    let kforge = env!("CARGO_BIN_EXE_kforge");
+    let sh = |cmd: &str| {
+        let out = std::process::Command::new("bash")
+            .args(["-c", cmd])
+            .current_dir(&work)
+            .env("KFORGE", kforge)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{cmd}\n{text}");
+        text
+    };
+    sh("git init -q --bare ../remote.git && git init -q && git add -A && git commit -qm one");
+    sh("git remote add origin \"$(cd .. && pwd)/remote.git\"");
+    let publish = |label: &str| {
+        sh(&format!(
+            "rm -rf .rendered && {kforge} render . --out .rendered --source-commit $(git rev-parse HEAD) --repo-url https://git.example.com/ml.git >/dev/null && ci/publish-branches.sh .rendered origin # {label}"
+        ))
+    };
+    let first = publish("first");
+    assert!(first.contains("dev -> environments/dev"), "{first}");
+    assert!(!first.contains("local"), "{first}");
+    let head = |env: &str| {
+        sh(&format!(
+            "git ls-remote origin refs/heads/environments/{env}"
+        ))
+    };
+    let (dev1, prod1) = (head("dev"), head("prod"));
+    // A new source commit that changes no manifest: no new commit anywhere.
+    sh("git commit -q --allow-empty -m two");
+    let second = publish("second");
+    assert!(second.contains("dev unchanged"), "{second}");
+    assert_eq!(head("dev"), dev1);
+    // A change to dev only: one commit on top of the previous one in dev.
+    sh("sed -i 's/value: debug/value: warn/' overlays/dev/patch-gateway-log-level.yaml && git commit -qam three");
+    let third = publish("third");
+    assert!(
+        third.contains("dev -> environments/dev") && third.contains("prod unchanged"),
+        "{third}"
+    );
+    assert_eq!(head("prod"), prod1);
+    let parent = sh("git fetch -q origin environments/dev && git rev-parse FETCH_HEAD^");
+    assert_eq!(parent.trim(), dev1.split_whitespace().next().unwrap());
+    let meta = sh("git show FETCH_HEAD:ml-serving/hydrator.metadata");
+    let sha = sh("git rev-parse HEAD");
+    assert!(
+        meta.contains(&format!("\"drySha\": \"{}\"", sha.trim()))
+            && meta.contains("\"repoURL\": \"https://git.example.com/ml.git\"")
+            && meta.contains("kforge build overlays/dev"),
+        "{meta}"
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
+}

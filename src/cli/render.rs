@@ -24,6 +24,10 @@ pub struct RenderArgs {
     /// Record this source commit in render.metadata.
     #[arg(long)]
     source_commit: Option<String>,
+    /// The repository's URL, written with the source commit into hydrator.metadata (Argo
+    /// CD's source hydrator format) in each environment.
+    #[arg(long, value_name = "URL")]
+    repo_url: Option<String>,
     #[command(flatten)]
     input: InputArgs,
 }
@@ -35,6 +39,7 @@ pub fn run(args: RenderArgs) -> Outcome {
         check,
         per_object,
         source_commit,
+        repo_url,
         input,
     } = args;
     let options = input.build_options();
@@ -45,6 +50,7 @@ pub fn run(args: RenderArgs) -> Outcome {
         per_object,
         source_commit,
         app_dir: None,
+        repo_url,
     };
     let rendered = kforge::render::render_repo(&root, &options, &crds, &opts)?;
     if !rendered.errors.is_empty() {
