@@ -26,7 +26,15 @@ pub struct InitOptions {
     pub name: String,
     /// The cloud GPU convention.
     pub cloud: Cloud,
+    /// Serve the model through KServe too (components/kserve in staging and prod).
+    pub kserve: bool,
+    /// Include the laptop environment (overlays/local and its walk-through scripts).
+    pub local: bool,
 }
+
+const KSERVE_COMPONENTS: &str = "- ../../components/kserve\n- ../../components/kserve-gpu\n";
+const CLOUD_KSERVE_PATCH: &str = "- path: patch-{cloud}-kserve.yaml\n  target: {group: serving.kserve.io, version: v1beta1, kind: InferenceService}\n";
+const LOCAL_POLICY: &str = "  # A laptop cluster has no secret store";
 
 /// The files of a new repository (path → content), before writing.
 pub fn files(opts: &InitOptions) -> Result<Vec<(String, Vec<u8>)>> {
@@ -38,6 +46,12 @@ pub fn files(opts: &InitOptions) -> Result<Vec<(String, Vec<u8>)>> {
     }
     let mut out = Vec::new();
     for (path, bytes) in embedded::FILES {
+        let local_only = path.starts_with("overlays/local/")
+            || path.starts_with("ci/local/")
+            || *path == "ci/local-up.sh";
+        if (!opts.local && local_only) || (!opts.kserve && path.starts_with("components/kserve")) {
+            continue;
+        }
         let Ok(text) = std::str::from_utf8(bytes) else {
             out.push((path.to_string(), bytes.to_vec()));
             continue;
@@ -49,16 +63,36 @@ pub fn files(opts: &InitOptions) -> Result<Vec<(String, Vec<u8>)>> {
                 Cloud::Gke => Some("gpu-gke"),
                 Cloud::Aks => Some("gpu-aks"),
             };
+            if !opts.kserve {
+                text = text.replace(KSERVE_COMPONENTS, "");
+            }
             if let Some(c) = component {
-                text = text.replace(
-                    "- ../../components/gpu-karpenter\n",
-                    &format!("- ../../components/{c}\n"),
-                );
+                // After the components that add GPU model servers, which it patches.
+                text = text.replace("- ../../components/gpu-karpenter\n", "");
+                let anchor = if opts.kserve {
+                    "- ../../components/kserve-gpu\n"
+                } else {
+                    "- ../../components/ab-test\n"
+                };
+                text = text.replace(anchor, &format!("{anchor}- ../../components/{c}\n"));
                 // Karpenter node-pool patches only apply on EKS.
                 text = text.replace(
                     "- path: patch-nodepool-gpu-inference.yaml\n  target: {group: karpenter.sh, version: v1, kind: NodePool, name: gpu-inference}\n",
                     "",
                 );
+            }
+        }
+        if !opts.kserve && path.starts_with("components/gpu-") {
+            for cloud in ["gke-accelerator", "aks-gpu-scheduling"] {
+                text = text.replace(&CLOUD_KSERVE_PATCH.replace("{cloud}", cloud), "");
+            }
+            if path.ends_with("-kserve.yaml") {
+                continue;
+            }
+        }
+        if !opts.local && *path == "kforge.yaml" {
+            if let Some(i) = text.find(LOCAL_POLICY) {
+                text.truncate(i);
             }
         }
         out.push((path.to_string(), text.into_bytes()));

@@ -5,25 +5,56 @@ mod common;
 use common::kforge;
 
 #[test]
-fn new_repositories_pass_check_for_every_cloud() {
+fn new_repositories_pass_check_for_every_cloud_and_variant() {
+    let variants: &[&[&str]] = &[
+        &[],
+        &["--no-kserve"],
+        &["--no-local"],
+        &["--no-kserve", "--no-local"],
+    ];
     for cloud in ["aws", "gke", "aks"] {
-        let dir = std::env::temp_dir().join(format!("kforge-init-{cloud}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let d = dir.to_str().unwrap();
-        let (code, _, err) = kforge(&["init", d, "--name", "fraud-scoring", "--cloud", cloud]);
-        assert_eq!(code, Some(0), "{err}");
-        let (code, out, err) = kforge(&["check", d, "--fail-on", "warning"]);
-        assert_eq!(code, Some(0), "{cloud}: {out}{err}");
-        let prod = std::fs::read_to_string(dir.join("overlays/prod/kustomization.yaml")).unwrap();
-        assert_eq!(prod.contains("gpu-karpenter"), cloud == "aws");
-        let ns = std::fs::read_to_string(dir.join("base/namespace/namespace.yaml")).unwrap();
-        assert!(ns.contains("name: fraud-scoring"));
-        // The production policy (digests, availability) comes along and is satisfied.
-        let config = std::fs::read_to_string(dir.join("kforge.yaml")).unwrap();
-        assert!(config.contains("KF503: error") && config.contains("KF511: error"));
-        // Writing again into the now non-empty directory is refused.
-        assert_eq!(kforge(&["init", d]).0, Some(2));
-        let _ = std::fs::remove_dir_all(&dir);
+        for (v, flags) in variants.iter().enumerate() {
+            let dir = std::env::temp_dir()
+                .join(format!("kforge-init-{cloud}-{v}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let d = dir.to_str().unwrap();
+            let mut args = vec!["init", d, "--name", "fraud-scoring", "--cloud", cloud];
+            args.extend_from_slice(flags);
+            let (code, _, err) = kforge(&args);
+            assert_eq!(code, Some(0), "{err}");
+            let (code, out, err) = kforge(&["check", d, "--fail-on", "warning"]);
+            assert_eq!(code, Some(0), "{cloud} {flags:?}: {out}{err}");
+            let prod =
+                std::fs::read_to_string(dir.join("overlays/prod/kustomization.yaml")).unwrap();
+            assert_eq!(prod.contains("gpu-karpenter"), cloud == "aws");
+            let kserve = !flags.contains(&"--no-kserve");
+            assert_eq!(
+                prod.contains("components/kserve"),
+                kserve,
+                "{cloud} {flags:?}"
+            );
+            assert_eq!(dir.join("components/kserve").exists(), kserve);
+            let local = !flags.contains(&"--no-local");
+            assert_eq!(dir.join("overlays/local").exists(), local);
+            assert_eq!(dir.join("ci/local-up.sh").exists(), local);
+            // The cloud's GPU component comes after the components adding GPU servers.
+            if cloud != "aws" {
+                let c = prod.find(&format!("components/gpu-{cloud}")).unwrap();
+                assert!(prod.find("components/ab-test").unwrap() < c);
+                if kserve {
+                    assert!(prod.find("components/kserve-gpu").unwrap() < c);
+                }
+            }
+            let ns = std::fs::read_to_string(dir.join("base/namespace/namespace.yaml")).unwrap();
+            assert!(ns.contains("name: fraud-scoring"));
+            // The production policy (digests, availability) comes along and is satisfied.
+            let config = std::fs::read_to_string(dir.join("kforge.yaml")).unwrap();
+            assert!(config.contains("KF503: error") && config.contains("KF511: error"));
+            assert_eq!(config.contains("local:"), local);
+            // Writing again into the now non-empty directory is refused.
+            assert_eq!(kforge(&["init", d]).0, Some(2));
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
 }
 

@@ -17,6 +17,12 @@ pub struct InitArgs {
     /// Cloud GPU node convention.
     #[arg(long, value_enum, default_value = "aws")]
     cloud: CloudArg,
+    /// Leave out the KServe serving path (components/kserve, used by staging and prod).
+    #[arg(long)]
+    no_kserve: bool,
+    /// Leave out the laptop environment (overlays/local, ci/local-up.sh).
+    #[arg(long)]
+    no_local: bool,
 }
 
 /// `--cloud`.
@@ -44,6 +50,8 @@ pub fn run(args: InitArgs) -> Outcome {
     let opts = kforge::init::InitOptions {
         name: args.name,
         cloud: args.cloud.into(),
+        kserve: !args.no_kserve,
+        local: !args.no_local,
     };
     let n = kforge::init::init(&args.dir, &opts)?;
     let done = format!(
