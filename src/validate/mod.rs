@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod crd;
+pub mod device_plugins;
 pub mod lookup;
 pub mod outside;
 pub mod pods;

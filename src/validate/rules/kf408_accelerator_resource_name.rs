@@ -2,12 +2,14 @@
 //! advertises: `nvidia.com/gpus`, `nvidia.com/GPU`, `nvidia/gpu`, `nvidia.com/mig-1g5gb`,
 //! `amd.com/gpus`. The API server accepts any well-formed extended resource name, so the
 //! pod is created and then stays Pending forever (`Insufficient nvidia.com/gpus`) on every
-//! node.
+//! node. Where the output holds the NVIDIA device plugin of the pod's pool, the name must
+//! also be one that plugin advertises with its MIG strategy and GPU-sharing renames.
 
 
 use super::{Check, Rule};
 use crate::text::did_you_mean;
-use crate::validate::pods::containers;
+use crate::validate::device_plugins::{nvidia_plugins, Plugin};
+use crate::validate::pods::{containers, ContainerRef};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -73,13 +75,20 @@ fn judged(name: &str) -> bool {
 }
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
+    let plugins = nvidia_plugins(cx);
     for c in containers(cx) {
         for kind in ["limits", "requests"] {
             let Some(map) = c.resources(kind) else {
                 continue;
             };
             for name in map.keys() {
-                if KNOWN.contains(&name.as_str()) || mig_profile(name) || !judged(name) {
+                if KNOWN.contains(&name.as_str()) || mig_profile(name) {
+                    if let Some(f) = not_on_its_pool(cx, &plugins, &c, kind, name) {
+                        out.push(f);
+                    }
+                    continue;
+                }
+                if !judged(name) {
                     continue;
                 }
                 let help = if name.starts_with("nvidia.com/mig-") {
@@ -105,6 +114,63 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// A well-formed NVIDIA name that the device plugins on the pod's nodes do not advertise
+/// (time-slicing renamed it, or MIG profiles without the mixed strategy): judged only
+/// where every plugin serving the pod's nodeSelector is known from the output.
+fn not_on_its_pool(
+    cx: &Context,
+    plugins: &[Plugin],
+    c: &ContainerRef,
+    kind: &str,
+    name: &str,
+) -> Option<Finding> {
+    if !name.starts_with("nvidia.com/") {
+        return None;
+    }
+    let selector = c.pod.spec.get("nodeSelector").and_then(serde_json::Value::as_object);
+    let serving: Vec<&Plugin> = plugins.iter().filter(|p| p.serves(selector)).collect();
+    if serving.is_empty() || serving.iter().any(|p| p.advertises(name)) {
+        return None;
+    }
+    let advertised: Vec<&str> = serving
+        .iter()
+        .flat_map(|p| p.advertised.iter().map(String::as_str))
+        .collect();
+    let described: Vec<String> = serving
+        .iter()
+        .map(|p| {
+            let ds = cx.objects[p.object].resource.name();
+            if p.how.is_empty() {
+                format!("DaemonSet {ds}")
+            } else {
+                format!("DaemonSet {ds}: {}", p.how.join(", "))
+            }
+        })
+        .collect();
+    let help = if name.starts_with("nvidia.com/mig-") {
+        "set the plugin's MIG strategy to mixed on this pool, or ask for nvidia.com/gpu (single strategy)".to_owned()
+    } else {
+        match did_you_mean(name, &advertised) {
+            Some(s) => format!("did you mean {s}?"),
+            None => format!("ask for one of: {}", advertised.join(", ")),
+        }
+    };
+    Some(
+        cx.finding(RULE.meta, c.pod.object)
+            .at(&c.pointer(["resources", kind, name]))
+            .anchor(crate::validate::sourcemap::Anchor::Key)
+            .message(format!(
+                "container '{}' of {} asks for {name}, but the device plugin on the nodes it selects advertises {} ({}): the pod stays Pending",
+                c.name(),
+                c.owner(cx),
+                advertised.join(", "),
+                described.join("; ")
+            ))
+            .help(help)
+            .build(),
+    )
 }
 
 #[cfg(test)]
