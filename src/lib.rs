@@ -327,7 +327,21 @@ pub fn check_repo(
         }
     }
     if !gitops.is_empty() {
-        let findings = validate::repo::validate_repository(&gitops, &layout, &config.policy(None));
+        // Each environment's longest startup, for the rules comparing it with GitOps waits.
+        let budgets: Vec<validate::repo::StartupBudget> = environments_in(root, &layout)?
+            .into_iter()
+            .filter_map(|(env, dir)| {
+                let out = build_dir(&dir, &options).ok()?;
+                let (seconds, what) = validate::rules::longest_startup(&out.resources)?;
+                Some(validate::repo::StartupBudget { env, seconds, what })
+            })
+            .collect();
+        let findings = validate::repo::validate_repository_with(
+            &gitops,
+            &layout,
+            &config.policy(None),
+            &budgets,
+        );
         targets.push(report::Target {
             name: format!("{} (repository)", root.display()),
             objects: gitops.len(),

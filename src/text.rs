@@ -54,3 +54,41 @@ pub fn split_image(image: &str) -> (&str, Option<&str>, Option<&str>) {
         None => (rest, None, digest),
     }
 }
+
+/// A duration as Go's `time.ParseDuration` reads one (`1m30s`, `1.5h`, `300ms`); negative
+/// durations are `None`.
+pub fn parse_go_duration(s: &str) -> Option<std::time::Duration> {
+    let s = s.strip_prefix('+').unwrap_or(s);
+    if s.is_empty() || s.starts_with('-') {
+        return None;
+    }
+    if s == "0" {
+        return Some(std::time::Duration::ZERO);
+    }
+    let mut total = 0f64;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let nanos = match &rest[..unit_len] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total += number * nanos;
+    }
+    Some(std::time::Duration::from_nanos(
+        total.min(u64::MAX as f64) as u64
+    ))
+}

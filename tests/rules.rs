@@ -13,10 +13,13 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
-        // A fixture is a YAML file of objects, or a kustomization directory (for rules on
-        // what a build notices, such as KF002).
+        // A fixture is a YAML file of objects, a kustomization directory (for rules on
+        // what a build notices, such as KF002), or a small repository with a kforge.yaml
+        // (for repository rules that compare environments with their GitOps files).
         .filter(|p| {
-            p.extension().is_some_and(|x| x == "yaml") || p.join("kustomization.yaml").is_file()
+            p.extension().is_some_and(|x| x == "yaml")
+                || p.join("kustomization.yaml").is_file()
+                || p.join("kforge.yaml").is_file()
         })
         .collect();
     out.sort();
@@ -84,6 +87,24 @@ fn run(rule: &kforge::validate::rules::Rule, path: &Path) -> Target {
         return kforge::validate_path_policy(path, &Default::default(), &[], &on(id))
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
+    if path.is_dir() {
+        // A small repository (kforge.yaml, overlays/, ci/gitops/): checked as `kforge check`
+        // does, with the rule on; the findings of every target.
+        let config = std::fs::read_to_string(path.join("kforge.yaml")).unwrap();
+        assert!(
+            config.contains(&format!("{id}: ")),
+            "{}: kforge.yaml must turn {id} on",
+            path.display()
+        );
+        let targets = kforge::check_repo(path, &Default::default(), &[])
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        return Target {
+            name: path.display().to_string(),
+            objects: targets.iter().map(|t| t.objects).sum(),
+            findings: targets.into_iter().flat_map(|t| t.findings).collect(),
+            notes: Vec::new(),
+        };
+    }
     let objects = kforge::kustomize::loader::load_manifests(path, &Default::default())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let layout = kforge::Config::default().layout();
@@ -96,7 +117,9 @@ fn run(rule: &kforge::validate::rules::Rule, path: &Path) -> Target {
 }
 
 fn expected_line(path: &Path, id: &str) -> u32 {
-    let file = if path.is_dir() {
+    let file = if path.is_dir() && path.join("kforge.yaml").exists() {
+        path.join("kforge.yaml")
+    } else if path.is_dir() {
         path.join("kustomization.yaml")
     } else {
         path.to_path_buf()

@@ -403,7 +403,7 @@ fn parse_query(query: &str) -> Query {
         if secs > 0 {
             q.timeout = Duration::from_secs(secs as u64);
         }
-    } else if let Some(d) = parse_go_duration(t).filter(|d| !d.is_zero()) {
+    } else if let Some(d) = crate::text::parse_go_duration(t).filter(|d| !d.is_zero()) {
         q.timeout = d;
     }
     match get("submodules") {
@@ -436,42 +436,6 @@ fn percent_decode(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
-}
-
-/// A duration as Go's `time.ParseDuration` reads one (`1m30s`, `1.5h`, `300ms`); negative
-/// durations are `None`.
-fn parse_go_duration(s: &str) -> Option<Duration> {
-    let s = s.strip_prefix('+').unwrap_or(s);
-    if s.is_empty() || s.starts_with('-') {
-        return None;
-    }
-    if s == "0" {
-        return Some(Duration::ZERO);
-    }
-    let mut total = 0f64;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let number: f64 = rest[..num_len].parse().ok()?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let nanos = match &rest[..unit_len] {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total += number * nanos;
-    }
-    Some(Duration::from_nanos(total.min(u64::MAX as f64) as u64))
 }
 
 /// kforge's cache directory.

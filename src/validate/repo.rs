@@ -15,6 +15,41 @@ pub struct RepoContext<'a> {
     /// The GitOps objects (Argo CD, Flux) read from the layout's `gitops_dirs`, with their
     /// source positions; findings are made on them with [`Context::finding`].
     pub gitops: Context<'a>,
+    /// The longest startup of each environment ([`StartupBudget`]), for the rules that
+    /// compare it with what the GitOps tools wait.
+    pub budgets: &'a [StartupBudget],
+}
+
+/// The longest time a rollout of an environment may take to start by design: the largest
+/// startupProbe allowance of its Deployments and Rollouts (see KF409).
+#[derive(Clone, Debug)]
+pub struct StartupBudget {
+    /// The environment (`overlays/<env>`).
+    pub env: String,
+    /// Seconds.
+    pub seconds: u64,
+    /// Which container, for messages (`container 'x' of Deployment y`).
+    pub what: String,
+}
+
+/// The branch of the Flux GitRepository a Flux Kustomization (object `i`) reads from.
+pub fn flux_source_branch<'v>(objects: &'v [super::Object<'_>], i: usize) -> Option<&'v str> {
+    let r = objects[i].resource;
+    let text = |v: &'v serde_json::Value, p: &str| v.pointer(p).and_then(serde_json::Value::as_str);
+    if text(&r.value, "/spec/sourceRef/kind") != Some("GitRepository") {
+        return None;
+    }
+    let name = text(&r.value, "/spec/sourceRef/name")?;
+    let ns = text(&r.value, "/spec/sourceRef/namespace")
+        .filter(|n| !n.is_empty())
+        .unwrap_or(r.namespace());
+    let source = objects.iter().map(|o| o.resource).find(|g| {
+        g.gvk().group == "source.toolkit.fluxcd.io"
+            && g.kind() == "GitRepository"
+            && g.name() == name
+            && g.namespace() == ns
+    })?;
+    text(&source.value, "/spec/ref/branch")
 }
 
 /// Run the repository-level rules that `policy` turns on over `gitops` (the objects of the
@@ -24,9 +59,20 @@ pub fn validate_repository(
     layout: &RepoLayout,
     policy: &Policy,
 ) -> Vec<Finding> {
+    validate_repository_with(gitops, layout, policy, &[])
+}
+
+/// [`validate_repository`] knowing each environment's startup budget.
+pub fn validate_repository_with(
+    gitops: &[Resource],
+    layout: &RepoLayout,
+    policy: &Policy,
+    budgets: &[StartupBudget],
+) -> Vec<Finding> {
     let cx = RepoContext {
         layout,
         gitops: Context::new(gitops, &[], &[]),
+        budgets,
     };
     let mut out = Vec::new();
     for rule in RULES {

@@ -29,6 +29,38 @@ fn seconds(probe: &Value, field: &str, default: u64) -> u64 {
     probe.get(field).and_then(Value::as_u64).unwrap_or(default)
 }
 
+/// A container's startup allowance: initialDelaySeconds + failureThreshold × periodSeconds
+/// of its startupProbe (Kubernetes' defaults where unset).
+fn budget(probe: &Value) -> u64 {
+    seconds(probe, "initialDelaySeconds", 0)
+        + seconds(probe, "failureThreshold", 3) * seconds(probe, "periodSeconds", 10)
+}
+
+/// The largest startup allowance among the Deployments and Rollouts of `resources`, with
+/// the container it belongs to (for KF601, which compares it with GitOps timeouts).
+pub fn longest_startup(resources: &[crate::Resource]) -> Option<(u64, String)> {
+    let cx = Context::new(resources, &[], &[]);
+    let mut best: Option<(u64, String)> = None;
+    for pt in pod_templates(&cx) {
+        let r = cx.objects[pt.object].resource;
+        if !matches!(
+            (r.gvk().group.as_str(), r.kind()),
+            ("apps", "Deployment") | ("argoproj.io", "Rollout")
+        ) {
+            continue;
+        }
+        for c in pt.containers().filter(|c| c.long_running()) {
+            let Some(b) = c.spec.get("startupProbe").map(budget) else {
+                continue;
+            };
+            if best.as_ref().is_none_or(|(s, _)| b > *s) {
+                best = Some((b, format!("container '{}' of {}", c.name(), c.owner(&cx))));
+            }
+        }
+    }
+    best
+}
+
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     for pt in pod_templates(cx) {
         let r = cx.objects[pt.object].resource;
@@ -49,8 +81,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             let Some(probe) = c.spec.get("startupProbe") else {
                 continue;
             };
-            let budget = seconds(probe, "initialDelaySeconds", 0)
-                + seconds(probe, "failureThreshold", 3) * seconds(probe, "periodSeconds", 10);
+            let budget = budget(probe);
             if budget <= deadline {
                 continue;
             }

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::{Check, Rule};
-use crate::validate::repo::RepoContext;
+use crate::validate::repo::{flux_source_branch, RepoContext};
 use crate::validate::{Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
@@ -22,7 +22,7 @@ pub const RULE: Rule = Rule {
 };
 
 /// The branch prefix `kforge render`'s publishing convention uses (README, ci/render.sh).
-const RENDERED_BRANCH: &str = "environments/";
+pub const RENDERED_BRANCH: &str = "environments/";
 
 fn text<'v>(v: &'v Value, ptr: &str) -> &'v str {
     v.pointer(ptr).and_then(Value::as_str).unwrap_or("")
@@ -74,22 +74,9 @@ fn check(cx: &RepoContext, out: &mut Vec<Finding>) {
                 }
             }
             ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
-                if text(&r.value, "/spec/sourceRef/kind") != "GitRepository" {
+                let Some(branch) = flux_source_branch(objects, i) else {
                     continue;
-                }
-                let name = text(&r.value, "/spec/sourceRef/name");
-                let ns = match text(&r.value, "/spec/sourceRef/namespace") {
-                    "" => r.namespace(),
-                    ns => ns,
                 };
-                let source = objects.iter().map(|o| o.resource).find(|g| {
-                    g.gvk().group == "source.toolkit.fluxcd.io"
-                        && g.kind() == "GitRepository"
-                        && g.name() == name
-                        && g.namespace() == ns
-                });
-                let Some(source) = source else { continue };
-                let branch = text(&source.value, "/spec/ref/branch");
                 let path = text(&r.value, "/spec/path");
                 if branch.starts_with(RENDERED_BRANCH) && !same_dir(path, app) {
                     report(i, "/spec/path".to_owned(), path, branch);

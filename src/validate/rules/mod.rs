@@ -116,9 +116,11 @@ rules![
     kf510_plaintext_secret,
     kf511_availability,
     kf600_gitops_sync_path,
+    kf601_gitops_wait_timeout,
 ];
 
 pub(crate) use kf208_invalid_label::{valid_key, valid_value};
+pub(crate) use kf409_startup_budget::longest_startup;
 
 /// The rule with this id (case-insensitive).
 pub fn find(id: &str) -> Option<&'static Rule> {
