@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::{Check, Rule};
+use crate::text::did_you_mean;
 use crate::validate::pods::pod_templates;
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
@@ -70,7 +71,16 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 cx.finding(RULE.meta, *i)
                     .at(ptr)
                     .message(format!("queue-name {queue} names no LocalQueue in namespace {ns}: Kueue never admits the workload"))
-                    .help(format!("add a LocalQueue named {queue} in {ns}, or fix the label"))
+                    .help({
+                        let names: Vec<&str> = cx
+                            .of_kind_in("LocalQueue", Some(ns.as_str()))
+                            .map(|j| cx.objects[j].resource.name())
+                            .collect();
+                        match did_you_mean(queue, &names) {
+                            Some(s) => format!("did you mean {s}? (or add a LocalQueue named {queue} in {ns})"),
+                            None => format!("add a LocalQueue named {queue} in {ns}, or fix the label"),
+                        }
+                    })
                     .build(),
             );
         }
@@ -96,7 +106,17 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 cx.finding(RULE.meta, i)
                     .at("/spec/clusterQueue")
                     .message(format!("LocalQueue {} points at ClusterQueue {cq}, which does not exist", r.name()))
-                    .help("add the ClusterQueue or fix spec.clusterQueue".into())
+                    .help({
+                        let names: Vec<&str> = cx
+                            .of_kind("ClusterQueue")
+                            .iter()
+                            .map(|&j| cx.objects[j].resource.name())
+                            .collect();
+                        match did_you_mean(cq, &names) {
+                            Some(s) => format!("did you mean {s}? (or add the ClusterQueue)"),
+                            None => "add the ClusterQueue or fix spec.clusterQueue".into(),
+                        }
+                    })
                     .build(),
             ),
             Some(crate::validate::outside::Found::Output(j)) => {
