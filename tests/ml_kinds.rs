@@ -182,6 +182,25 @@ spec:
             .all(|(_, m)| m.contains("'kserve-container'")),
         "{insecure:#?}"
     );
+    // A ClusterServingRuntime (cluster-scoped) chosen through the framework field the
+    // model is written under (`sklearn:`), as KServe's older samples write it.
+    let cluster = runtime("")
+        .replace("kind: ServingRuntime", "kind: ClusterServingRuntime")
+        .replace(
+            "metadata: {name: rt, namespace: ml}",
+            "metadata: {name: rt}",
+        );
+    let framework = isvc("").replace(
+        "    model:\n      modelFormat: {name: sklearn}\n",
+        "    sklearn:\n",
+    );
+    assert!(
+        framework.contains("    sklearn:\n      storageUri"),
+        "{framework}"
+    );
+    let by_framework = rules_on_isvc(format!("{cluster}---\n{framework}"));
+    let rules: Vec<&str> = by_framework.iter().map(|(r, _)| *r).collect();
+    assert!(rules.contains(&"KF505"), "{by_framework:#?}");
     // KServe's own runtime (not in the output): no findings about fields it may set.
     let builtin = rules_on_isvc(isvc("      runtime: kserve-sklearnserver\n"));
     assert!(

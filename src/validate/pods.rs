@@ -275,7 +275,9 @@ fn complete(
         .iter()
         .map(|path| {
             let model = single(spec, path)?;
-            let base = serving_runtime_container(cx, object, model)?;
+            // The framework fields (`sklearn:`, `tensorflow:`, ...) name their format.
+            let framework = path.last().map(String::as_str).filter(|f| *f != "model");
+            let base = serving_runtime_container(cx, object, model, framework)?;
             Some(overlay(base, model))
         })
         .collect()
@@ -283,24 +285,31 @@ fn complete(
 
 /// The container of the ServingRuntime (its namespace's, else a ClusterServingRuntime)
 /// that KServe lays a predictor's `model` over: the one its `runtime` names, else the
-/// first in the output serving its `modelFormat` with `autoSelect`; the runtime's
+/// first in the output serving its `modelFormat` (or the framework field it is written
+/// under, `sklearn:`, `tensorflow:`, ...) with `autoSelect`; the runtime's
 /// `kserve-container`, else its first container.
 fn serving_runtime_container<'a>(
     cx: &Context<'a>,
     object: usize,
     model: &Map<String, Value>,
+    framework: Option<&str>,
 ) -> Option<&'a Map<String, Value>> {
     const GROUP: &str = "serving.kserve.io";
     let ns = cx.namespace(object);
     let named = model.get("runtime").and_then(Value::as_str);
     let format = model.get("modelFormat");
-    let format_name = format.and_then(|f| f.get("name")).and_then(Value::as_str);
+    let format_name = format
+        .and_then(|f| f.get("name"))
+        .and_then(Value::as_str)
+        .or(framework);
     let version = format
         .and_then(|f| f.get("version"))
         .and_then(Value::as_str);
+    // ClusterServingRuntimes by kind alone: cluster-scoped, whatever namespace the
+    // generic lookup gives a kind it does not know.
     let candidates = cx
         .of_kind_in("ServingRuntime", ns)
-        .chain(cx.of_kind_in("ClusterServingRuntime", None));
+        .chain(cx.of_kind("ClusterServingRuntime").iter().copied());
     let runtime = candidates
         .map(|j| cx.objects[j].resource)
         .filter(|r| r.gvk().group == GROUP)
