@@ -131,6 +131,22 @@ pub fn validate_path_around(
     policy: &Policy,
     around: Option<&Surroundings>,
 ) -> Result<report::Target> {
+    // A kustomization file given by name means its directory: what it builds.
+    let named_file = path.is_file()
+        && path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| kustomize::loader::KUSTOMIZATION_FILES.contains(&n));
+    let path = match path.parent() {
+        Some(dir) if named_file => {
+            if dir.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                dir
+            }
+        }
+        _ => path,
+    };
     let built = is_kustomization_dir(path);
     let (resources, notices) = if built {
         let out = build_dir(path, options)

@@ -574,3 +574,32 @@ fn publishing_keeps_history_and_skips_unchanged_environments() {
     );
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// `kforge validate` on an environment of this repository applies what `check` applies:
+/// its own rule levels from kforge.yaml (KF510 is off for local) and the repository's CRDs;
+/// a kustomization file given by name stands for its directory.
+#[test]
+fn validate_applies_each_environments_own_settings() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kforge"))
+            .args(args)
+            .current_dir(root())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = run(&[
+        "validate",
+        "overlays/local/kustomization.yaml",
+        "overlays/prod",
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("0 error(s), 0 warning(s)"), "{text}");
+    // Another environment's levels for the same output: the generated Secrets are errors.
+    let (code, text) = run(&["validate", "--env", "prod", "overlays/local"]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("KF510"), "{text}");
+}

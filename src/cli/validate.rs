@@ -1,7 +1,7 @@
 //! `kforge validate PATH...`: overlays or plain manifests, with an optional kforge.yaml.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::validation::{run_checks, ValidationArgs};
 use super::Outcome;
@@ -48,8 +48,34 @@ fn stdin_text() -> kforge::Result<String> {
     Ok(text)
 }
 
-pub fn run(args: ValidateArgs) -> Outcome {
+/// A kustomization file given by name stands for its directory (what it builds).
+fn kustomization_dir(p: &Path) -> PathBuf {
+    let named = p.is_file()
+        && p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| kforge::kustomize::loader::KUSTOMIZATION_FILES.contains(&n));
+    match p.parent() {
+        Some(dir) if named && dir.as_os_str().is_empty() => PathBuf::from("."),
+        Some(dir) if named => dir.to_path_buf(),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// The environment of the repository whose directory `dir` is (its `overlays/<env>`).
+fn environment_of(dir: &Path) -> Option<String> {
+    let root = kforge::workspace::find_root(dir)?;
+    let want = std::fs::canonicalize(dir).ok()?;
+    kforge::environments(&root)
+        .ok()?
+        .into_iter()
+        .find(|(_, d)| std::fs::canonicalize(d).is_ok_and(|d| d == want))
+        .map(|(env, _)| env)
+}
+
+pub fn run(mut args: ValidateArgs) -> Outcome {
+    args.paths = args.paths.iter().map(|p| kustomization_dir(p)).collect();
     run_checks(&args.common, |options, crds| {
+        let mut repo_crds = Vec::new();
         let config = match &args.config {
             Some(file) => {
                 let text = std::fs::read_to_string(file)
@@ -63,10 +89,17 @@ pub fn run(args: ValidateArgs) -> Outcome {
                 .find(|p| kforge::is_kustomization_dir(p))
                 .and_then(|p| kforge::workspace::find_root(p))
             {
-                Some(root) if !args.isolated => Some(kforge::Config::load(&root)?),
+                Some(root) if !args.isolated => {
+                    let config = kforge::Config::load(&root)?;
+                    // The repository's CRD directories too, as `check` reads them.
+                    repo_crds = kforge::repo_crds(&root, &config, options)?;
+                    Some(config)
+                }
                 _ => None,
             },
         };
+        repo_crds.extend(crds.iter().cloned());
+        let crds = repo_crds.as_slice();
         let mut policy = config
             .as_ref()
             .map_or_else(kforge::Policy::default, |c| c.policy(args.env.as_deref()));
@@ -91,7 +124,18 @@ pub fn run(args: ValidateArgs) -> Outcome {
             } else {
                 kforge::Surroundings::discover(&built, config.as_ref(), options)?
             };
-            let jobs: Vec<_> = built.iter().map(|p| (p.clone(), policy.clone())).collect();
+            // Each environment of the repository with its own rule levels (as `check`
+            // applies them), unless --env names one for all.
+            let jobs: Vec<_> = built
+                .iter()
+                .map(|p| {
+                    let own = match (&config, &args.env) {
+                        (Some(c), None) => environment_of(p).map(|env| c.policy(Some(&env))),
+                        _ => None,
+                    };
+                    (p.clone(), own.unwrap_or_else(|| policy.clone()))
+                })
+                .collect();
             built_targets = kforge::validate_jobs_around(&jobs, options, crds, around.as_ref())?;
         }
         if together {
