@@ -120,6 +120,7 @@ fn one_run_per_target_with_its_category() {
         ids,
         [
             "kforge/overlays/dev/",
+            "kforge/overlays/local/",
             "kforge/overlays/prod/",
             "kforge/overlays/staging/",
             "kforge/repository/"

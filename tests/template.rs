@@ -71,6 +71,16 @@ fn the_repository_crds_catch_typos_in_its_custom_resources() {
             "/spec/rules/0/backendRefs/0/port",
             70000.into(),
         ),
+        (
+            "InferenceService",
+            "/spec/predictor/scaleMetric",
+            "gpu".into(),
+        ),
+        (
+            "ServingRuntime",
+            "/spec/supportedModelFormats/0/autoSelect",
+            "yes".into(),
+        ),
     ];
     for (kind, ptr, value) in breakages {
         let r = out
