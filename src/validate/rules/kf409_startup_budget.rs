@@ -37,7 +37,7 @@ fn budget(probe: &Value) -> u64 {
 }
 
 /// The largest startup allowance among the Deployments and Rollouts of `resources`, with
-/// the container it belongs to (for KF601, which compares it with GitOps timeouts).
+/// the container it belongs to (for KF602, which compares it with GitOps timeouts).
 pub fn longest_startup(resources: &[crate::Resource]) -> Option<(u64, String)> {
     let cx = Context::new(resources, &[], &[]);
     let mut best: Option<(u64, String)> = None;

@@ -116,7 +116,7 @@ rules![
     kf510_plaintext_secret,
     kf511_availability,
     kf600_gitops_sync_path,
-    kf601_gitops_wait_timeout,
+    kf602_gitops_wait_timeout,
 ];
 
 pub(crate) use kf208_invalid_label::{valid_key, valid_value};

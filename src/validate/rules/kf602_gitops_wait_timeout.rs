@@ -1,4 +1,4 @@
-//! KF601: a Flux Kustomization that waits for the health of a rendered environment
+//! KF602: a Flux Kustomization that waits for the health of a rendered environment
 //! (`wait: true` or `healthChecks`) with a `timeout` (by default its `interval` less 30 s,
 //! at least 30 s, as kustomize-controller's `GetTimeout` computes it) shorter than
 //! the longest startup that environment allows by design (KF409's startupProbe budget).
@@ -15,11 +15,11 @@ use crate::validate::{Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
     meta: &RuleMeta {
-        id: "KF601",
+        id: "KF602",
         name: "gitops-wait-timeout",
         severity: Severity::Warning,
         summary: "a Flux Kustomization waiting on an environment for less time than its model server may take to start",
-        doc: include_str!("../../../docs/rules/KF601.md"),
+        doc: include_str!("../../../docs/rules/KF602.md"),
         scope: Scope::Repository,
         ..RuleMeta::DEFAULTS
     },
