@@ -4,6 +4,7 @@ pub mod build;
 pub mod cache;
 pub mod configurations;
 pub mod crds;
+pub mod edit;
 pub mod exec;
 pub mod field_case;
 pub mod generator;
