@@ -18,7 +18,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-pub use file::{find, write_atomically, KustomizationFile};
+pub use file::{find, KustomizationFile};
 
 use crate::error::{Error, Result};
 use crate::source::Limits;
