@@ -34,6 +34,10 @@ pub struct HelmConfig {
     pub timeout: Duration,
     /// Largest output accepted from one helm run, in bytes.
     pub max_output: usize,
+    /// kustomize's `--helm-api-versions`: when not empty, every chart's `apiVersions`.
+    pub api_versions: Vec<String>,
+    /// kustomize's `--helm-kube-version`: when set, every chart's `kubeVersion`.
+    pub kube_version: Option<String>,
 }
 
 impl HelmConfig {
@@ -43,6 +47,8 @@ impl HelmConfig {
             command: command.into(),
             timeout: Duration::from_secs(300),
             max_output: 256 << 20,
+            api_versions: Vec::new(),
+            kube_version: None,
         }
     }
 }
@@ -322,10 +328,20 @@ fn template(
         )?;
         args.extend(["--values".into(), p.display().to_string()]);
     }
-    for v in &chart.api_versions {
+    // The command line's settings win over the chart's, as in kustomize.
+    let api_versions = match cfg.api_versions.is_empty() {
+        true => &chart.api_versions,
+        false => &cfg.api_versions,
+    };
+    for v in api_versions {
         args.extend(["--api-versions".into(), v.clone()]);
     }
-    if let Some(v) = &chart.kube_version {
+    let kube_version = cfg
+        .kube_version
+        .as_ref()
+        .filter(|v| !v.is_empty())
+        .or(chart.kube_version.as_ref());
+    if let Some(v) = kube_version {
         args.extend(["--kube-version".into(), v.clone()]);
     }
     if chart.include_crds {

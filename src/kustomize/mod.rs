@@ -17,5 +17,5 @@ pub mod remote;
 pub mod replacements;
 pub mod vendor;
 
-pub use build::{build, BuildOptions, BuildOutput};
+pub use build::{build, BuildOptions, BuildOutput, Reorder};
 pub use loader::LoadRestrictor;

@@ -121,6 +121,16 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
+/// The JSON kustomize's structs make of a kustomization's JSON (what `kustomize edit`
+/// writes back, before the fields are written one by one): field names as declared, empty
+/// `omitempty` fields left out, zero values for the others, numbers under `interface{}`
+/// through float64. A value the structs cannot hold is an error naming its field.
+pub fn normalize(kustomization: &Value) -> std::result::Result<Value, String> {
+    gotypes::types()
+        .normalize(kustomization)
+        .map_err(|e| format!("{}: {}", e.field, e.message))
+}
+
 fn exactly_one(args: &[String], what: &str) -> Result<String> {
     match args {
         [one] => Ok(one.clone()),
