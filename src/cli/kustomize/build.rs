@@ -8,10 +8,12 @@ use crate::cli::io::{output, print, write_atomically};
 use crate::cli::{Failure, Outcome, Status};
 
 #[derive(clap::Args)]
-#[command(after_help = "Flags kforge accepts without effect: --network, --network-name, \
+#[command(
+    after_help = "Flags kforge accepts without effect: --network, --network-name, \
     --mount, --env, --as-current-user and --enable-exec configure KRM functions, which kforge \
     refuses when a kustomization uses one. --enable-alpha-plugins enables helm, as in \
-    kustomize; external plugins stay refused. --helm-debug is refused.")]
+    kustomize; external plugins stay refused. --helm-debug is refused."
+)]
 pub struct BuildArgs {
     /// The directory holding the kustomization (default `.`).
     #[arg(value_name = "DIR")]
@@ -20,7 +22,11 @@ pub struct BuildArgs {
     #[arg(short, long, value_name = "PATH")]
     output: Option<PathBuf>,
     /// LoadRestrictionsRootOnly (default) or LoadRestrictionsNone (files outside the root).
-    #[arg(long, default_value = "LoadRestrictionsRootOnly", value_name = "RESTRICTOR")]
+    #[arg(
+        long,
+        default_value = "LoadRestrictionsRootOnly",
+        value_name = "RESTRICTOR"
+    )]
     load_restrictor: String,
     /// Render `helmCharts` with `helm template`.
     #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false",
@@ -145,9 +151,10 @@ pub fn run(args: BuildArgs) -> Outcome {
     }
     match &args.output {
         Some(path) if path.is_dir() => write_each(path, &out.resources)?,
-        Some(path) => {
-            output(write_atomically(path, kforge::to_yaml(&out.resources).as_bytes()))?
-        }
+        Some(path) => output(write_atomically(
+            path,
+            kforge::to_yaml(&out.resources).as_bytes(),
+        ))?,
         None => print(kforge::to_yaml(&out.resources).as_bytes())?,
     }
     Ok(Status::Clean)

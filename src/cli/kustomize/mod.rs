@@ -15,12 +15,14 @@ use clap::{Parser, Subcommand};
 
 use super::Outcome;
 
-const ABOUT: &str = "Manages declarative configuration of Kubernetes (kforge, kustomize v5.8.1 compatible).";
+const ABOUT: &str =
+    "Manages declarative configuration of Kubernetes (kforge, kustomize v5.8.1 compatible).";
 
-const LONG_ABOUT: &str = "kforge standing in for kustomize v5.8.1: `build` prints the same bytes \
-    as kustomize (kforge's build), `edit` rewrites kustomization.yaml as kustomize's edit commands \
-    do, `version` prints v5.8.1.\n\nRun kforge as `kustomize` (a symlink or copy named kustomize) \
-    or as `kforge kustomize`. Exit codes: 0 success, 2 failure (kustomize exits 1).";
+const LONG_ABOUT: &str = "Manages declarative configuration of Kubernetes, as kustomize v5.8.1 \
+    does: this is kforge standing in for kustomize. `build` prints the same bytes as kustomize, \
+    `edit` rewrites kustomization.yaml as kustomize's edit commands do, `version` prints v5.8.1.\n\n\
+    Run kforge under the name `kustomize` (a symlink or copy) or as `kforge kustomize`. Exit \
+    codes: 0 success, 2 failure (kustomize exits 1).";
 
 /// The command line when kforge runs as `kustomize`.
 #[derive(Parser)]

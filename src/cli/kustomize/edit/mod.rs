@@ -34,11 +34,8 @@ pub fn run(args: EditArgs) -> Outcome {
         EditCommand::Add(a) => add::edit(a)?,
         EditCommand::Remove(a) => remove::edit(a)?,
     };
-    let report = kforge::kustomize::edit::run(
-        Path::new("."),
-        &edit,
-        &kforge::source::Limits::default(),
-    )?;
+    let report =
+        kforge::kustomize::edit::run(Path::new("."), &edit, &kforge::source::Limits::default())?;
     for note in &report.notes {
         eprintln!("{note}");
     }
