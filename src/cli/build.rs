@@ -32,6 +32,13 @@ pub struct KustomizeArgs {
     /// The helm executable to run for `helmCharts`.
     #[arg(long, default_value = "helm", requires = "enable_helm")]
     helm_command: PathBuf,
+    /// Kubernetes API versions for helm's Capabilities.APIVersions, for charts that list
+    /// none (repeat the flag for several).
+    #[arg(long, requires = "enable_helm", value_name = "VERSION")]
+    helm_api_versions: Vec<String>,
+    /// Kubernetes version for helm's Capabilities.KubeVersion, for charts that set none.
+    #[arg(long, requires = "enable_helm", value_name = "VERSION")]
+    helm_kube_version: Option<String>,
     /// Refuse a remote Git resource unless its `?ref=` is a tag (listed under refs/tags by
     /// `git ls-remote`) or a full commit id; no ref, a branch or any other ref is refused.
     #[arg(long)]
@@ -43,9 +50,12 @@ impl KustomizeArgs {
     pub fn build_options(&self) -> kforge::BuildOptions {
         let mut options = kforge::BuildOptions {
             load_restrictor: self.load_restrictor.into(),
-            helm: self
-                .enable_helm
-                .then(|| kforge::HelmConfig::new(self.helm_command.clone())),
+            helm: self.enable_helm.then(|| {
+                let mut helm = kforge::HelmConfig::new(self.helm_command.clone());
+                helm.api_versions = self.helm_api_versions.clone();
+                helm.kube_version = self.helm_kube_version.clone();
+                helm
+            }),
             ..Default::default()
         };
         options.remote.require_pinned = self.require_pinned_remotes;

@@ -34,9 +34,9 @@ pub struct HelmConfig {
     pub timeout: Duration,
     /// Largest output accepted from one helm run, in bytes.
     pub max_output: usize,
-    /// kustomize's `--helm-api-versions`: when not empty, every chart's `apiVersions`.
+    /// kustomize's `--helm-api-versions`: the `apiVersions` of a chart entry that has none.
     pub api_versions: Vec<String>,
-    /// kustomize's `--helm-kube-version`: when set, every chart's `kubeVersion`.
+    /// kustomize's `--helm-kube-version`: the `kubeVersion` of a chart entry that has none.
     pub kube_version: Option<String>,
 }
 
@@ -328,19 +328,21 @@ fn template(
         )?;
         args.extend(["--values".into(), p.display().to_string()]);
     }
-    // The command line's settings win over the chart's, as in kustomize.
-    let api_versions = match cfg.api_versions.is_empty() {
-        true => &chart.api_versions,
-        false => &cfg.api_versions,
+    // kustomize's --helm-api-versions and --helm-kube-version stand in for a chart entry's
+    // own apiVersions and kubeVersion when it has none (its Config sets them before it
+    // decodes the entry over them).
+    let api_versions = match chart.api_versions.is_empty() {
+        true => &cfg.api_versions,
+        false => &chart.api_versions,
     };
     for v in api_versions {
         args.extend(["--api-versions".into(), v.clone()]);
     }
-    let kube_version = cfg
+    let kube_version = chart
         .kube_version
         .as_ref()
-        .filter(|v| !v.is_empty())
-        .or(chart.kube_version.as_ref());
+        .or(cfg.kube_version.as_ref())
+        .filter(|v| !v.is_empty());
     if let Some(v) = kube_version {
         args.extend(["--kube-version".into(), v.clone()]);
     }
