@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+pub mod argocd;
 pub mod config;
 pub mod diff;
 pub mod emit;

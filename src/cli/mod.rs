@@ -5,6 +5,7 @@
 //! A group of subcommands (say `kforge kustomize edit ...`) gets a directory of its own,
 //! `cli/<group>/mod.rs` holding its `#[derive(Subcommand)]` enum, beside [`Command`].
 
+pub mod argocd;
 pub mod build;
 pub mod check;
 pub mod completions;
