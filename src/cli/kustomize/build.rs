@@ -35,10 +35,10 @@ pub struct BuildArgs {
     /// The helm executable.
     #[arg(long, default_value = "helm", value_name = "PATH")]
     helm_command: PathBuf,
-    /// Kubernetes API versions for helm's Capabilities.APIVersions (every chart).
+    /// Kubernetes API versions for helm's Capabilities.APIVersions (charts that list none).
     #[arg(long, value_name = "VERSION")]
     helm_api_versions: Vec<String>,
-    /// Kubernetes version for helm's Capabilities.KubeVersion (every chart).
+    /// Kubernetes version for helm's Capabilities.KubeVersion (charts that set none).
     #[arg(long, value_name = "VERSION")]
     helm_kube_version: Option<String>,
     /// Refused: kforge does not run helm with --debug.

@@ -60,13 +60,18 @@ pub fn run(command: KustomizeCommand) -> Outcome {
     }
 }
 
-/// Whether the program was started under the name `kustomize` (argv[0]'s file name).
+/// Whether the program was started under the name `kustomize` (argv[0]'s file name), also
+/// with a version after a `_`, `-` or `.` (`kustomize_5_8_1`, as Argo CD's documentation
+/// names the binaries of `kustomize.path.<version>`).
 pub fn invoked_as_kustomize(argv0: Option<OsString>) -> bool {
-    argv0
+    let name = argv0
         .as_deref()
         .and_then(|a| Path::new(a).file_name())
         .and_then(|n| n.to_str())
-        .is_some_and(|n| n == "kustomize" || n == "kustomize.exe")
+        .map(str::to_owned);
+    name.as_deref()
+        .and_then(|n| n.strip_prefix("kustomize"))
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['_', '-', '.']))
 }
 
 /// The whole program when started as `kustomize`.
@@ -92,13 +97,17 @@ mod tests {
         let is = |s: &str| invoked_as_kustomize(Some(s.into()));
         assert!(is("kustomize"));
         assert!(is("/usr/local/bin/kustomize"));
+        assert!(is("/custom-tools/kustomize_5_8_1"));
+        assert!(is("kustomize.exe"));
         assert!(!is("/usr/local/bin/kforge"));
-        assert!(!is("kustomize-v5"));
+        assert!(!is("kustomizer"));
         assert!(!invoked_as_kustomize(None));
     }
 
     #[test]
-    fn the_command_tree_is_consistent() {
+    fn the_command_trees_are_consistent() {
         <KustomizeCli as clap::CommandFactory>::command().debug_assert();
+        // kforge's own tree, which holds this one under `kforge kustomize`.
+        <crate::cli::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }

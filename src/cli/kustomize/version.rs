@@ -5,8 +5,7 @@ use super::go_bool;
 use crate::cli::io::print;
 use crate::cli::{Failure, Outcome, Status};
 
-/// The kustomize release whose output kforge reproduces.
-pub const KUSTOMIZE_VERSION: &str = "v5.8.1";
+use kforge::KUSTOMIZE_VERSION;
 
 #[derive(clap::Args)]
 pub struct VersionArgs {
