@@ -46,14 +46,17 @@ FROM runtime-no AS runtime-yes
 COPY --from=helm /helm /usr/local/bin/helm
 ENV HELM_CACHE_HOME=/tmp/helm/cache HELM_CONFIG_HOME=/tmp/helm/config HELM_DATA_HOME=/tmp/helm/data
 
-# The Argo CD config-management-plugin sidecar (ci/gitops/argocd/cmp/): the plugin's
-# generate script needs a shell, and Argo CD's cmp-server runs as user 999.
+# The Argo CD image (ci/gitops/argocd/cmp/): the config-management-plugin sidecar, whose
+# cmp-server runs as user 999 and builds remote bases with git; and a drop-in `kustomize`
+# (a symlink to kforge) that an init container copies for the repo-server's
+# `kustomize.path` (README, "Drop-in kustomize").
 #   docker build --target argocd-cmp -t kforge:argocd-cmp .
 FROM alpine:3 AS argocd-cmp
 RUN apk add --no-cache git \
  && adduser -D -H -u 999 -h /tmp argocd
 COPY --from=build /kforge /usr/local/bin/kforge
 COPY --from=helm /helm /usr/local/bin/helm
+RUN ln -s kforge /usr/local/bin/kustomize
 USER 999:999
 
 FROM runtime-${WITH_HELM}

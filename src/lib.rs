@@ -13,10 +13,12 @@
 
 #![warn(missing_docs)]
 
+pub mod argocd;
 pub mod config;
 pub mod diff;
 pub mod emit;
 pub mod error;
+pub mod fileio;
 pub mod init;
 pub mod kustomize;
 pub mod model;

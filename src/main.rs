@@ -17,6 +17,10 @@ use cli::{Cli, Command};
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Started as `kustomize` (a symlink to kforge): kustomize's command line.
+    if cli::kustomize::invoked_as_kustomize(std::env::args_os().next()) {
+        return cli::kustomize::main();
+    }
     let outcome = match Cli::parse().command {
         Command::Build(args) => cli::build::run(args),
         Command::Validate(args) => cli::validate::run(args),
@@ -29,6 +33,7 @@ fn main() -> ExitCode {
         Command::Man => cli::man::run(),
         Command::Rules => cli::rules::run(),
         Command::Explain(args) => cli::explain::run(args),
+        Command::Kustomize(args) => cli::kustomize::run(args.command),
     };
     cli::exit_code(outcome)
 }

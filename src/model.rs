@@ -16,8 +16,9 @@ pub struct Kustomization {
     pub api_version: Option<String>,
     /// `Kustomization` or `Component`.
     pub kind: Option<String>,
-    /// Ignored, as by kustomize.
-    pub metadata: Option<Value>,
+    /// Not used by the build, but checked as kustomize decodes it (only `name`,
+    /// `namespace`, `labels` and `annotations`).
+    pub metadata: Option<ObjectMeta>,
     /// Files and directories to include.
     #[serde(default)]
     pub resources: Vec<String>,
@@ -107,6 +108,24 @@ pub struct Kustomization {
     /// kustomization's list counts).
     #[serde(default)]
     pub build_metadata: Vec<String>,
+}
+
+/// A kustomization's `metadata` (kustomize's `ObjectMeta`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectMeta {
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Namespace.
+    #[serde(default)]
+    pub namespace: String,
+    /// Labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Annotations.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// One `replacements` entry: a replacement written inline, or `path:` to a file holding

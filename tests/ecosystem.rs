@@ -680,8 +680,10 @@ fn pre_commit_runs_the_hooks() {
     );
 }
 
-/// Run the Argo CD plugin's `generate` command in `dir` as the cmp-server runs it.
-fn cmp_generate(dir: &Path, params: &[(&str, &str)]) -> Output {
+/// Run the Argo CD plugin's `generate` command in `dir` as the cmp-server runs it: the
+/// Application's plugin parameters (name, string value) in `ARGOCD_APP_PARAMETERS`, and
+/// the other variables given.
+fn cmp_generate(dir: &Path, params: &[(&str, &str)], env: &[(&str, &str)]) -> Output {
     let p = yaml("ci/gitops/argocd/cmp/plugin.yaml");
     assert_eq!(p["kind"], "ConfigManagementPlugin");
     let gen = &p["spec"]["generate"];
@@ -691,16 +693,32 @@ fn cmp_generate(dir: &Path, params: &[(&str, &str)]) -> Output {
         .iter()
         .map(|c| c.as_str().unwrap())
         .collect();
-    assert_eq!(command, ["sh", "-c"]);
+    assert_eq!(
+        command[0], "kforge",
+        "the plugin runs kforge itself, no shell"
+    );
     let mut cmd = Command::new(command[0]);
-    cmd.arg(command[1])
-        .arg(gen["args"][0].as_str().unwrap())
+    cmd.args(&command[1..])
+        .args(
+            gen["args"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| a.as_str().unwrap()),
+        )
         .current_dir(dir)
         .env("PATH", path_with_kforge())
-        .env_remove("PARAM_FAIL_ON")
+        .env_remove("ARGOCD_APP_PARAMETERS")
         .env_remove("KUBE_VERSION")
-        .env_remove("PARAM_ENABLE_HELM");
-    for (k, v) in params {
+        .env_remove("KUBE_API_VERSIONS");
+    if !params.is_empty() {
+        let list: Vec<Value> = params
+            .iter()
+            .map(|(name, value)| serde_json::json!({"name": name, "string": value}))
+            .collect();
+        cmd.env("ARGOCD_APP_PARAMETERS", Value::Array(list).to_string());
+    }
+    for (k, v) in env {
         cmd.env(k, v);
     }
     run(&mut cmd)
@@ -709,7 +727,7 @@ fn cmp_generate(dir: &Path, params: &[(&str, &str)]) -> Output {
 #[test]
 fn argocd_plugin_generates_only_valid_output() {
     // The template's dev overlay: exactly `kforge build`'s bytes.
-    let out = cmp_generate(Path::new("overlays/dev"), &[]);
+    let out = cmp_generate(Path::new("overlays/dev"), &[], &[]);
     assert!(out.status.success(), "{}", text(&out));
     let built = run(Command::new(env!("CARGO_BIN_EXE_kforge")).args(["build", "overlays/dev"]));
     assert!(!out.stdout.is_empty());
@@ -746,7 +764,7 @@ fn argocd_plugin_generates_only_valid_output() {
          volumes:\n      - name: var-files\n        emptyDir: {}\n      - name: plugins\n        emptyDir: {}\n",
     )
     .unwrap();
-    let out = cmp_generate(&app, &[]);
+    let out = cmp_generate(&app, &[], &[]);
     assert!(
         out.status.success(),
         "warnings do not fail by default: {}",
@@ -794,7 +812,7 @@ fn argocd_plugin_generates_only_valid_output() {
 
     // The cluster's Kubernetes version (KUBE_VERSION, from Argo CD) differing from kforge's:
     // a warning on stderr, the same output.
-    let out2 = cmp_generate(&app, &[("KUBE_VERSION", "v1.30.4+k3s1")]);
+    let out2 = cmp_generate(&app, &[], &[("KUBE_VERSION", "v1.30.4+k3s1")]);
     assert!(out2.status.success(), "{}", text(&out2));
     assert_eq!(out2.stdout, out.stdout);
     assert!(
@@ -805,11 +823,11 @@ fn argocd_plugin_generates_only_valid_output() {
         text(&out2)
     );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("cluster runs"));
-    let same = cmp_generate(&app, &[("KUBE_VERSION", "1.37.2")]);
+    let same = cmp_generate(&app, &[], &[("KUBE_VERSION", "1.37.2")]);
     assert!(!String::from_utf8_lossy(&same.stderr).contains("cluster runs"));
 
     // `fail-on: warning` turns the stub's warnings into a failed sync with no output.
-    let out = cmp_generate(&app, &[("PARAM_FAIL_ON", "warning")]);
+    let out = cmp_generate(&app, &[("fail-on", "warning")], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("KF501"));
@@ -817,7 +835,7 @@ fn argocd_plugin_generates_only_valid_output() {
     // An error finding, a build failure, a bad parameter: non-zero, nothing on stdout.
     let bad = tmp.join("bad");
     kustomization_with_typo(&bad);
-    let out = cmp_generate(&bad, &[]);
+    let out = cmp_generate(&bad, &[], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("KF100"));
@@ -826,11 +844,99 @@ fn argocd_plugin_generates_only_valid_output() {
         "resources: [missing.yaml]\n",
     )
     .unwrap();
-    let out = cmp_generate(&bad, &[]);
+    let out = cmp_generate(&bad, &[], &[]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(out.stdout.is_empty());
-    let out = cmp_generate(Path::new("overlays/dev"), &[("PARAM_ENABLE_HELM", "yes")]);
+    for (params, want) in [
+        (
+            &[("enable-helm", "yes")][..],
+            "enable-helm must be true or false, not 'yes'",
+        ),
+        (&[("fail_on", "warning")], "unknown parameter 'fail_on'"),
+        (
+            &[("fail-on", "fatal")],
+            "fail-on must be error, warning or info",
+        ),
+    ] {
+        let out = cmp_generate(Path::new("overlays/dev"), params, &[]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(out.stdout.is_empty());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(want),
+            "{}",
+            text(&out)
+        );
+    }
+    // Parameters that are not strings, and ones Argo CD sets that kforge knows.
+    let out = cmp_generate(
+        Path::new("overlays/dev"),
+        &[],
+        &[(
+            "ARGOCD_APP_PARAMETERS",
+            r#"[{"name":"fail-on","array":["error"]}]"#,
+        )],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(out.stdout.is_empty());
+    let out = cmp_generate(
+        Path::new("overlays/dev"),
+        &[
+            ("enable-helm", "false"),
+            ("load-restrictor", "LoadRestrictionsNone"),
+            ("fail-on", "error"),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(out.stdout, built.stdout);
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn argocd_plugin_gives_helm_the_clusters_versions() {
+    // With enable-helm, a chart that sets no kubeVersion/apiVersions gets the cluster's
+    // (KUBE_VERSION, KUBE_API_VERSIONS), as Argo CD's own kustomize builds pass them with
+    // --helm-kube-version and --helm-api-versions.
+    let helm = std::env::var("HELM").unwrap_or_else(|_| "target/tools/helm/helm".into());
+    let helm = std::fs::canonicalize(&helm).unwrap_or_else(|_| {
+        panic!("helm not found at {helm}: run python3 tests/tools/fetch_helm.py")
+    });
+    let case = Path::new("tests/kustomize/cases/helm-capabilities-flags");
+    let mut paths = vec![helm.parent().unwrap().to_path_buf()];
+    paths.extend(std::env::split_paths(&path_with_kforge()));
+    let out = cmp_generate(
+        case,
+        &[("enable-helm", "true")],
+        &[
+            (
+                "PATH",
+                std::env::join_paths(paths).unwrap().to_str().unwrap(),
+            ),
+            ("KUBE_VERSION", "1.30.4"),
+            ("KUBE_API_VERSIONS", "example.com/v1,apps/v1"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("kubeVersion: v1.30.4"), "{stdout}");
+    assert!(stdout.contains("hasExampleV1: \"true\""), "{stdout}");
+    // The same as kubectl kustomize given those flags, where kubectl is here.
+    if let Some(kubectl) = std::env::var_os("KUBECTL").filter(|k| !k.is_empty()) {
+        let k = run(Command::new(kubectl)
+            .args(["kustomize", "--enable-helm", "--helm-command"])
+            .arg(&helm)
+            .args(["--helm-kube-version", "1.30.4"])
+            .args([
+                "--helm-api-versions",
+                "example.com/v1",
+                "--helm-api-versions",
+                "apps/v1",
+            ])
+            .arg(case));
+        assert!(k.status.success(), "{}", text(&k));
+        assert_eq!(String::from_utf8_lossy(&k.stdout), stdout);
+    }
+    // Without enable-helm the chart is refused, as kustomize refuses it.
+    let out = cmp_generate(case, &[], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(out.stdout.is_empty());
 }

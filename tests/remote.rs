@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 mod common;
-use common::git;
+use common::{git, kubectl};
 
 /// A fresh directory for one test, removed at the end.
 struct Scratch(PathBuf);
@@ -128,26 +128,6 @@ fn refused(cache: &Path, dir: &Path, extra: &[&str], at: &str, words: &[&str]) -
         assert!(err.contains(w), "expected '{w}' in: {err}");
     }
     err
-}
-
-/// kubectl with kustomize v5.8.1: `$KUBECTL` (which must work), else `kubectl` on PATH when
-/// it is that version.
-fn kubectl() -> Option<PathBuf> {
-    let check = |exe: &Path| {
-        Command::new(exe)
-            .args(["version", "--client"])
-            .output()
-            .ok()
-            .filter(|o| String::from_utf8_lossy(&o.stdout).contains("Kustomize Version: v5.8.1"))
-            .is_some()
-    };
-    if let Some(exe) = std::env::var_os("KUBECTL").filter(|v| !v.is_empty()) {
-        let exe = PathBuf::from(exe);
-        assert!(check(&exe), "$KUBECTL does not report kustomize v5.8.1");
-        return Some(exe);
-    }
-    let exe = PathBuf::from("kubectl");
-    check(&exe).then_some(exe)
 }
 
 /// kforge's output must be kubectl's, byte for byte (when kubectl is here).

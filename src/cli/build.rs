@@ -15,6 +15,13 @@ pub struct BuildArgs {
     /// Write the output to this file instead of standard output (atomically).
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// Run as the `generate` step of Argo CD's config-management plugin: parameters from
+    /// $ARGOCD_APP_PARAMETERS (fail-on, enable-helm, load-restrictor), a warning when
+    /// $KUBE_VERSION is another minor version than kforge's, helm given the cluster's
+    /// versions, and the output validated: printed only when no finding reaches fail-on
+    /// (then exit 1 with nothing printed).
+    #[arg(long)]
+    argocd: bool,
     #[command(flatten)]
     kustomize: KustomizeArgs,
 }
@@ -32,6 +39,13 @@ pub struct KustomizeArgs {
     /// The helm executable to run for `helmCharts`.
     #[arg(long, default_value = "helm", requires = "enable_helm")]
     helm_command: PathBuf,
+    /// Kubernetes API versions for helm's Capabilities.APIVersions, for charts that list
+    /// none (repeat the flag for several).
+    #[arg(long, requires = "enable_helm", value_name = "VERSION")]
+    helm_api_versions: Vec<String>,
+    /// Kubernetes version for helm's Capabilities.KubeVersion, for charts that set none.
+    #[arg(long, requires = "enable_helm", value_name = "VERSION")]
+    helm_kube_version: Option<String>,
     /// Refuse a remote Git resource unless its `?ref=` is a tag (listed under refs/tags by
     /// `git ls-remote`) or a full commit id; no ref, a branch or any other ref is refused.
     #[arg(long)]
@@ -41,11 +55,24 @@ pub struct KustomizeArgs {
 impl KustomizeArgs {
     /// The build options these flags ask for.
     pub fn build_options(&self) -> kforge::BuildOptions {
+        self.build_options_with(None, None)
+    }
+
+    /// The build options these flags ask for, with helm and the load restrictor as given
+    /// when given (Argo CD plugin parameters).
+    pub fn build_options_with(
+        &self,
+        enable_helm: Option<bool>,
+        restrictor: Option<kforge::LoadRestrictor>,
+    ) -> kforge::BuildOptions {
         let mut options = kforge::BuildOptions {
-            load_restrictor: self.load_restrictor.into(),
-            helm: self
-                .enable_helm
-                .then(|| kforge::HelmConfig::new(self.helm_command.clone())),
+            load_restrictor: restrictor.unwrap_or(self.load_restrictor.into()),
+            helm: enable_helm.unwrap_or(self.enable_helm).then(|| {
+                let mut helm = kforge::HelmConfig::new(self.helm_command.clone());
+                helm.api_versions = self.helm_api_versions.clone();
+                helm.kube_version = self.helm_kube_version.clone();
+                helm
+            }),
             ..Default::default()
         };
         options.remote.require_pinned = self.require_pinned_remotes;
@@ -73,6 +100,9 @@ impl From<Restrictor> for kforge::LoadRestrictor {
 }
 
 pub fn run(args: BuildArgs) -> Outcome {
+    if args.argocd {
+        return super::argocd::generate(&args.dir, args.output.as_deref(), &args.kustomize);
+    }
     let options = args.kustomize.build_options();
     let out = kforge::build_dir(&args.dir, &options)?;
     for w in &out.warnings {

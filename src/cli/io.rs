@@ -1,7 +1,6 @@
 //! Output: standard output and files written whole or not at all.
 
 use std::io::{ErrorKind, Write};
-use std::path::Path;
 
 use super::Failure;
 
@@ -18,26 +17,4 @@ pub fn output(written: std::io::Result<()>) -> Result<(), Failure> {
     }
 }
 
-/// Write `path` through a temporary file beside it and a rename, so that readers see the
-/// old content or the new, never a part.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.kforge-tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
+pub use kforge::fileio::write_atomically;

@@ -5,6 +5,7 @@
 //! A group of subcommands (say `kforge kustomize edit ...`) gets a directory of its own,
 //! `cli/<group>/mod.rs` holding its `#[derive(Subcommand)]` enum, beside [`Command`].
 
+pub mod argocd;
 pub mod build;
 pub mod check;
 pub mod completions;
@@ -12,6 +13,7 @@ pub mod diff;
 pub mod explain;
 pub mod init;
 pub mod io;
+pub mod kustomize;
 pub mod man;
 pub mod render;
 pub mod rules;
@@ -74,6 +76,8 @@ pub enum Command {
     Rules,
     /// Print the documentation of one rule.
     Explain(explain::ExplainArgs),
+    /// Run as kustomize v5.8.1 (build, edit, version); also when kforge is started as `kustomize`.
+    Kustomize(kustomize::KustomizeArgs),
 }
 
 /// The whole command tree, for generators (completions, man page).

@@ -117,14 +117,18 @@ pub fn run_checks(
     };
     let text = kforge::report::format_report_with(args.format.into(), &targets, &report);
     print(text.as_bytes())?;
-    let threshold = kforge::Severity::from(args.fail_on);
+    Ok(status(&targets, args.fail_on.into()))
+}
+
+/// Findings when a finding reaches `threshold`, else clean.
+pub fn status(targets: &[kforge::report::Target], threshold: kforge::Severity) -> Status {
     let failed = targets
         .iter()
         .flat_map(|t| &t.findings)
         .any(|f| f.severity >= threshold);
-    Ok(if failed {
+    if failed {
         Status::Findings
     } else {
         Status::Clean
-    })
+    }
 }

@@ -41,6 +41,23 @@ pub struct BuildOptions {
     pub cache: Option<std::sync::Arc<super::cache::ParseCache>>,
     /// How remote (Git and HTTP) resources are fetched, cached and pinned.
     pub remote: RemoteOptions,
+    /// kustomize's deprecated `--reorder` flag (a `sortOptions` field wins over it).
+    pub reorder: Reorder,
+    /// kustomize's deprecated `--enable-managedby-label` flag: every object gets the
+    /// `app.kubernetes.io/managed-by` label, as with `buildMetadata: [managedByLabel]`.
+    pub managed_by_label: bool,
+}
+
+/// kustomize's `--reorder`: the final order when the kustomization has no `sortOptions`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reorder {
+    /// Not given: the legacy order.
+    #[default]
+    Unspecified,
+    /// `--reorder legacy`.
+    Legacy,
+    /// `--reorder none`: the objects in the order the build made them.
+    None,
 }
 
 impl BuildOptions {
@@ -237,8 +254,23 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
             Error::at(&kfile.path, kfile.pos(&format!("/sortOptions{field}")), m)
         })?;
     }
-    transform::sort::apply(&mut resources, kfile.kustomization.sort_options.as_ref());
-    if let Some(m) = tracking {
+    let sort_options = kfile.kustomization.sort_options.as_ref();
+    if sort_options.is_some() && opts.reorder != Reorder::Unspecified {
+        b.warnings.push(
+            "Warning: Sorting order is set both in 'kustomization.yaml' ('sortOptions') and in a CLI flag ('--reorder'). Using the kustomization file over the CLI flag.".into(),
+        );
+    }
+    if sort_options.is_some() || opts.reorder != Reorder::None {
+        transform::sort::apply(&mut resources, sort_options);
+    }
+    if let Some(mut m) = tracking {
+        m.managed_by |= opts.managed_by_label;
+        build_metadata::finish(&mut resources, m);
+    } else if opts.managed_by_label {
+        let m = build_metadata::Options {
+            managed_by: true,
+            ..Default::default()
+        };
         build_metadata::finish(&mut resources, m);
     }
     Ok(BuildOutput {

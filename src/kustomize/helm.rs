@@ -34,6 +34,10 @@ pub struct HelmConfig {
     pub timeout: Duration,
     /// Largest output accepted from one helm run, in bytes.
     pub max_output: usize,
+    /// kustomize's `--helm-api-versions`: the `apiVersions` of a chart entry that has none.
+    pub api_versions: Vec<String>,
+    /// kustomize's `--helm-kube-version`: the `kubeVersion` of a chart entry that has none.
+    pub kube_version: Option<String>,
 }
 
 impl HelmConfig {
@@ -43,6 +47,8 @@ impl HelmConfig {
             command: command.into(),
             timeout: Duration::from_secs(300),
             max_output: 256 << 20,
+            api_versions: Vec::new(),
+            kube_version: None,
         }
     }
 }
@@ -322,10 +328,22 @@ fn template(
         )?;
         args.extend(["--values".into(), p.display().to_string()]);
     }
-    for v in &chart.api_versions {
+    // kustomize's --helm-api-versions and --helm-kube-version stand in for a chart entry's
+    // own apiVersions and kubeVersion when it has none (its Config sets them before it
+    // decodes the entry over them).
+    let api_versions = match chart.api_versions.is_empty() {
+        true => &cfg.api_versions,
+        false => &chart.api_versions,
+    };
+    for v in api_versions {
         args.extend(["--api-versions".into(), v.clone()]);
     }
-    if let Some(v) = &chart.kube_version {
+    let kube_version = chart
+        .kube_version
+        .as_ref()
+        .or(cfg.kube_version.as_ref())
+        .filter(|v| !v.is_empty());
+    if let Some(v) = kube_version {
         args.extend(["--kube-version".into(), v.clone()]);
     }
     if chart.include_crds {

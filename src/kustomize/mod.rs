@@ -4,6 +4,7 @@ pub mod build;
 pub mod cache;
 pub mod configurations;
 pub mod crds;
+pub mod edit;
 pub mod exec;
 pub mod field_case;
 pub mod generator;
@@ -16,5 +17,5 @@ pub mod remote;
 pub mod replacements;
 pub mod vendor;
 
-pub use build::{build, BuildOptions, BuildOutput};
+pub use build::{build, BuildOptions, BuildOutput, Reorder};
 pub use loader::LoadRestrictor;
