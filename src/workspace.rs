@@ -32,7 +32,7 @@ use crate::validate::outside::Outside;
 use crate::validate::Policy;
 
 /// Directory names not searched for kustomizations.
-const SKIPPED: &[&str] = &[
+pub(crate) const SKIPPED: &[&str] = &[
     "test",
     "tests",
     "testdata",

@@ -888,11 +888,7 @@ mod glob {
         let mut i = 0;
         while i < p.len() {
             match p[i] {
-                b'\\' => {
-                    if i + 1 < p.len() {
-                        i += 1;
-                    }
-                }
+                b'\\' if i + 1 < p.len() => i += 1,
                 b'[' => in_class = true,
                 b']' => in_class = false,
                 b'*' if !in_class => break,

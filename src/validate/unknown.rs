@@ -12,7 +12,8 @@
 //!   holds no plaintext secret (KF510);
 //! - a Flux variable whose value comes from a Secret: `kforge check --flux` substitutes
 //!   [`SECRET_PLACEHOLDER`] for it, never the value, and findings on a value holding the
-//!   placeholder are dropped.
+//!   placeholder are dropped; likewise [`UNSET_PLACEHOLDER`] for an undefined variable,
+//!   which is reported once, as KF601, rather than through what it breaks.
 //!
 //! Everything here runs after the rules, before suppressions ([`super::validate_among`]).
 
@@ -29,6 +30,10 @@ use crate::transform::envsubst::{Dialect, Template};
 /// quantities) notice it, and those findings are dropped.
 pub const SECRET_PLACEHOLDER: &str = "kforge-secret-value";
 
+/// What `kforge check --flux` substitutes for a variable that is not defined (reported as
+/// KF601), so that the findings it would cause in other rules are dropped too.
+pub const UNSET_PLACEHOLDER: &str = "kforge-unset-variable";
+
 /// The rule that reports values left for Flux's substitution.
 pub const RULE_ID: &str = "KF107";
 
@@ -37,7 +42,11 @@ pub fn is_sops_encrypted(r: &Resource) -> bool {
     r.value
         .get("sops")
         .and_then(Value::as_object)
-        .is_some_and(|m| ["mac", "lastmodified", "version"].iter().any(|k| m.contains_key(*k)))
+        .is_some_and(|m| {
+            ["mac", "lastmodified", "version"]
+                .iter()
+                .any(|k| m.contains_key(*k))
+        })
 }
 
 /// A value SOPS encrypted.
@@ -65,13 +74,17 @@ pub fn variables(s: &str) -> Option<Vec<String>> {
 enum Why {
     /// Flux variables (their names).
     Variables(Vec<String>),
-    /// SOPS ciphertext, or a Secret's value substituted by kforge.
+    /// SOPS ciphertext, a Secret's value or an undefined variable substituted by kforge.
     Secret,
 }
 
 /// Why `s` (a value or key of an object, SOPS-encrypted or not) is unknown, if it is.
 fn why(sops: bool, s: &str, variables_substituted: bool) -> Option<Why> {
-    if (sops && is_encrypted(s)) || s.to_ascii_lowercase().contains(SECRET_PLACEHOLDER) {
+    let lower = s.to_ascii_lowercase();
+    if (sops && is_encrypted(s))
+        || lower.contains(SECRET_PLACEHOLDER)
+        || lower.contains(UNSET_PLACEHOLDER)
+    {
         return Some(Why::Secret);
     }
     if variables_substituted {
@@ -141,8 +154,13 @@ pub fn apply(cx: &Context, policy: &Policy, out: &mut Vec<Finding>) {
         .enumerate()
         .map(|(i, o)| (o.resource.cur_id().to_string(), i))
         .collect();
+    // The rules reporting an earlier stage's problems are about these very values.
+    let staged: BTreeSet<&str> = cx.problems.iter().map(|p| p.rule).collect();
     let mut dropped: Vec<(usize, Finding, Vec<String>)> = Vec::new();
     out.retain(|f| {
+        if staged.contains(f.rule) {
+            return true;
+        }
         let Some(&i) = by_id.get(&f.object) else {
             return true;
         };
@@ -162,7 +180,8 @@ pub fn apply(cx: &Context, policy: &Policy, out: &mut Vec<Finding>) {
     let Some(severity) = policy.level(RULE_ID) else {
         return;
     };
-    dropped.sort_by(|a, b| (&a.1.file, a.1.line, a.1.column).cmp(&(&b.1.file, b.1.line, b.1.column)));
+    dropped
+        .sort_by(|a, b| (&a.1.file, a.1.line, a.1.column).cmp(&(&b.1.file, b.1.line, b.1.column)));
     let Some(first) = dropped.first() else {
         return;
     };

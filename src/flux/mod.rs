@@ -1,0 +1,403 @@
+//! `kforge check --flux DIR`: the Flux Kustomizations (`kustomize.toolkit.fluxcd.io/v1`)
+//! under DIR, built and substituted as Flux's kustomize-controller builds and substitutes
+//! them, then validated as the cluster gets them.
+//!
+//! - [`discover`] reads the files: the Flux Kustomizations under DIR, the ConfigMaps and
+//!   Secrets of the repository. The repository (the source every `spec.path` is relative
+//!   to) is the nearest directory at or above DIR holding `.git` or `kforge.yaml`.
+//! - [`build`] builds each `spec.path` with the Flux spec set on its kustomization.
+//! - The Kustomizations form trees: one whose build applies another (the bootstrap
+//!   `flux-system` applying `clusters/production/apps.yaml`) is its parent, and the child is
+//!   checked as the parent applies it, substituted (a child's `spec.path: ./apps/${env}`
+//!   works). A root is one no other applies; a tree is a cluster.
+//! - [`substitute`] runs `postBuild` (variables from `substitute`, and from the
+//!   `substituteFrom` ConfigMaps and Secrets the same cluster's Kustomizations apply, else
+//!   the repository's files; Secret values as placeholders) and `commonMetadata`.
+//! - Each Kustomization is a target, validated with the others of its cluster as
+//!   neighbours (a reference satisfied by another Kustomization of the cluster is not
+//!   reported) and the CRDs the cluster installs; substitution failures are KF601.
+
+pub mod build;
+pub mod discover;
+pub mod spec;
+pub mod substitute;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::kustomize::loader::lexical_join;
+use crate::kustomize::{BuildOptions, BuildOutput};
+use crate::report::Target;
+use crate::resource::Resource;
+use crate::validate::outside::Outside;
+use crate::validate::StageProblem;
+
+use spec::{is_flux_kustomization, FluxKustomization};
+
+/// The repository of `dir` for Flux: the nearest directory at or above it holding `.git`
+/// or `kforge.yaml` (else `dir`), as displayed (relative when `dir` is).
+pub fn source_root(dir: &Path) -> PathBuf {
+    let Ok(canonical) = std::fs::canonicalize(dir) else {
+        return dir.to_path_buf();
+    };
+    let found = canonical.ancestors().find(|d| {
+        d.join(".git").exists()
+            || crate::config::FILE_NAMES
+                .iter()
+                .any(|n| d.join(n).is_file())
+    });
+    let Some(root) = found else {
+        return dir.to_path_buf();
+    };
+    let ups = canonical
+        .strip_prefix(root)
+        .map_or(0, |rel| rel.components().count());
+    if dir.is_absolute() {
+        return root.to_path_buf();
+    }
+    lexical_join(dir, &vec![".."; ups].join("/"))
+}
+
+/// The identity of an object read from a file: the file (canonical), document and item.
+type Identity = (PathBuf, usize, Option<usize>);
+
+fn identity(r: &Resource, canon: &mut HashMap<PathBuf, PathBuf>) -> Identity {
+    let file = canon
+        .entry(r.origin.file.clone())
+        .or_insert_with(|| {
+            std::fs::canonicalize(&r.origin.file).unwrap_or_else(|_| r.origin.file.clone())
+        })
+        .clone();
+    (file, r.origin.doc, r.origin.item)
+}
+
+/// One Flux Kustomization as one cluster applies it.
+struct Instance {
+    /// Index of the object as read from its file.
+    raw: usize,
+    /// The root of its tree.
+    root: usize,
+    /// Its parent, by id, for the target's name.
+    parent: Option<String>,
+    /// The Flux spec.
+    fk: FluxKustomization,
+    /// The objects, built, substituted and with commonMetadata set.
+    resources: Vec<Resource>,
+    notices: Vec<crate::model::Ineffective>,
+    problems: Vec<StageProblem>,
+    notes: Vec<String>,
+}
+
+/// What a first pass over every Kustomization as read gives: its build (unsubstituted),
+/// or nothing when it failed or its path is not here.
+struct FirstPass {
+    outputs: Vec<Option<BuildOutput>>,
+}
+
+/// Where `fk`'s `spec.path` is, or `None` with a note when the repository has no such
+/// directory (its source may be another repository or an artifact).
+fn path_dir(root: &Path, fk: &FluxKustomization) -> std::result::Result<PathBuf, String> {
+    let dir = build::join_in_root(root, &fk.spec.path);
+    if dir.is_dir() {
+        return Ok(dir);
+    }
+    let source = &fk.spec.source_ref;
+    Err(format!(
+        "not built: spec.path '{}' is not a directory of this repository (its source is {} {}: another repository or an artifact?)",
+        fk.spec.path,
+        if source.kind.is_empty() { "a source" } else { &source.kind },
+        source.name
+    ))
+}
+
+/// Build `fk` (read from `raw`) without substituting: `Ok(None)` when its path is not here.
+fn build_one(
+    root: &Path,
+    fk: &FluxKustomization,
+    raw: &Resource,
+    opts: &BuildOptions,
+) -> Result<Option<BuildOutput>> {
+    match path_dir(root, fk) {
+        Ok(dir) => build::build(fk, raw, &dir, opts).map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
+struct Run<'a> {
+    root: PathBuf,
+    opts: &'a BuildOptions,
+    raws: Vec<Resource>,
+    ids: Vec<Identity>,
+    first: FirstPass,
+    /// Raw index → the raws of its tree (itself and what it applies, at any depth).
+    trees: Vec<BTreeSet<usize>>,
+    files: Vec<Resource>,
+    instances: Vec<Instance>,
+    seen: BTreeSet<(usize, String)>,
+    canon: HashMap<PathBuf, PathBuf>,
+    texts: substitute::Texts,
+}
+
+impl Run<'_> {
+    /// The raw whose identity `r` has.
+    fn raw_of(&mut self, r: &Resource) -> Option<usize> {
+        let id = identity(r, &mut self.canon);
+        self.ids.iter().position(|i| *i == id)
+    }
+
+    /// Check `raw` as `value` (applied by `parent`, or as read), then what it applies.
+    fn process(
+        &mut self,
+        raw: usize,
+        value: Value,
+        root: usize,
+        parent: Option<String>,
+        ancestors: &[usize],
+    ) -> Result<()> {
+        if !self.seen.insert((raw, value.to_string())) || ancestors.len() > 16 {
+            return Ok(());
+        }
+        let r = self.raws[raw].clone();
+        let fk = FluxKustomization::read(&r, &value)?;
+        let mut notes = Vec::new();
+        if fk.spec.suspend {
+            notes.push("suspended (spec.suspend: true): Flux does not apply it now".to_owned());
+        }
+        let output = match &self.first.outputs[raw] {
+            Some(o) if value == r.value => Ok(Some(BuildOutput {
+                resources: o.resources.clone(),
+                warnings: Vec::new(),
+                notices: o.notices.clone(),
+            })),
+            _ => build_one(&self.root, &fk, &r, self.opts),
+        };
+        let output = match output? {
+            Some(o) => o,
+            None => {
+                notes.push(path_dir(&self.root, &fk).err().unwrap_or_default());
+                BuildOutput::default()
+            }
+        };
+        let mut resources = output.resources;
+        let mut problems = Vec::new();
+        let applied: Vec<&Resource> = self.trees[root]
+            .iter()
+            .filter_map(|&t| self.first.outputs[t].as_ref())
+            .flat_map(|o| o.resources.iter())
+            .chain(self.instances.iter().flat_map(|i| i.resources.iter()))
+            .filter(|o| matches!(o.kind(), "ConfigMap" | "Secret"))
+            .collect();
+        let sources = substitute::Sources {
+            applied,
+            files: &self.files,
+        };
+        if let Some(vars) = substitute::variables(&fk, &r, &sources, &mut problems) {
+            substitute::substitute(
+                &mut resources,
+                &fk,
+                &r,
+                &vars,
+                &mut self.texts,
+                &mut problems,
+            );
+        }
+        substitute::common_metadata(&mut resources, &fk, &r);
+        let children: Vec<(usize, Value)> = resources
+            .iter()
+            .filter(|o| is_flux_kustomization(o))
+            .map(|o| (o, o.value.clone()))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .filter_map(|(o, v)| Some((self.raw_of(o)?, v)))
+            .filter(|(c, _)| *c != raw && !ancestors.contains(c))
+            .collect();
+        let id = fk.id();
+        self.instances.push(Instance {
+            raw,
+            root,
+            parent,
+            fk,
+            resources,
+            notices: output.notices,
+            problems,
+            notes,
+        });
+        let mut chain = ancestors.to_vec();
+        chain.push(raw);
+        for (c, v) in children {
+            self.process(c, v, root, Some(id.clone()), &chain)?;
+        }
+        Ok(())
+    }
+}
+
+/// `kforge check --flux DIR`: every Flux Kustomization under `dir`, built, substituted and
+/// validated with the repository's `kforge.yaml` and CRDs (plus `extra_crds`); one target
+/// each.
+pub fn check(dir: &Path, options: &BuildOptions, extra_crds: &[Resource]) -> Result<Vec<Target>> {
+    if !dir.is_dir() {
+        return Err(Error::at(dir, None, "not a directory"));
+    }
+    let root = source_root(dir);
+    let config = Config::load(&root)?;
+    let mut crds = crate::repo_crds(&root, &config, options)?;
+    crds.extend(extra_crds.iter().cloned());
+    let opts = options.sharing_parses();
+    let found = discover::scan(&root, dir, &opts.limits);
+    let raws: Vec<Resource> = found
+        .kustomizations
+        .into_iter()
+        .filter(|r| !config.excluded(r.origin.file.strip_prefix(&root).unwrap_or(&r.origin.file)))
+        .collect();
+    if raws.is_empty() {
+        return Err(Error::at(
+            dir,
+            None,
+            "no Flux Kustomization (apiVersion kustomize.toolkit.fluxcd.io/v1) in the YAML files under this directory",
+        ));
+    }
+    let mut canon = HashMap::new();
+    let ids: Vec<Identity> = raws.iter().map(|r| identity(r, &mut canon)).collect();
+    // First pass: every Kustomization as read, built without substitution (in parallel),
+    // to learn which applies which.
+    let outputs: Vec<Option<BuildOutput>> = crate::parallel::map(&raws, |r| {
+        FluxKustomization::read(r, &r.value)
+            .and_then(|fk| build_one(&root, &fk, r, &opts))
+            .ok()
+            .flatten()
+    });
+    let n = raws.len();
+    let mut children: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
+    let mut has_parent = vec![false; n];
+    for (p, out) in outputs.iter().enumerate() {
+        let Some(out) = out else { continue };
+        for o in out.resources.iter().filter(|o| is_flux_kustomization(o)) {
+            let id = identity(o, &mut canon);
+            if let Some(c) = ids.iter().position(|i| *i == id).filter(|&c| c != p) {
+                children[p].insert(c);
+                has_parent[c] = true;
+            }
+        }
+    }
+    let trees: Vec<BTreeSet<usize>> = (0..n)
+        .map(|r| {
+            let mut set = BTreeSet::new();
+            let mut stack = vec![r];
+            while let Some(x) = stack.pop() {
+                if set.insert(x) {
+                    stack.extend(children[x].iter().copied());
+                }
+            }
+            set
+        })
+        .collect();
+    let mut run = Run {
+        root: root.clone(),
+        opts: &opts,
+        raws,
+        ids,
+        first: FirstPass { outputs },
+        trees,
+        files: found.sources,
+        instances: Vec::new(),
+        seen: BTreeSet::new(),
+        canon,
+        texts: substitute::Texts::default(),
+    };
+    for r in (0..n).filter(|&r| !has_parent[r]) {
+        let value = run.raws[r].value.clone();
+        run.process(r, value, r, None, &[])?;
+    }
+    // Kustomizations applied only by one another (a cycle), or whose parents were not
+    // built: checked as read.
+    for r in 0..n {
+        if !run.instances.iter().any(|i| i.raw == r) {
+            let value = run.raws[r].value.clone();
+            run.process(r, value, r, None, &[])?;
+        }
+    }
+    Ok(validate(&run, &root, &config, &crds))
+}
+
+/// Validate every instance, with the others of its cluster as neighbours.
+fn validate(run: &Run, root: &Path, config: &Config, crds: &[Resource]) -> Vec<Target> {
+    let mut policy = config.policy(None);
+    policy.variables_substituted = true;
+    policy.whole_environment = Some(true);
+    let label = |i: &Instance| {
+        let r = &run.raws[i.raw];
+        let file = r.origin.file.strip_prefix(root).unwrap_or(&r.origin.file);
+        let via = match &i.parent {
+            Some(p) if run.instances.iter().filter(|j| j.raw == i.raw).count() > 1 => {
+                format!(", applied by {p}")
+            }
+            _ => String::new(),
+        };
+        format!(
+            "{} (Flux Kustomization in {}{via}: {})",
+            i.fk.id(),
+            file.display(),
+            if i.fk.spec.path.is_empty() {
+                "."
+            } else {
+                &i.fk.spec.path
+            }
+        )
+    };
+    let indexes: Vec<usize> = (0..run.instances.len()).collect();
+    crate::parallel::map(&indexes, |&k| {
+        let inst = &run.instances[k];
+        let mut outside = Outside::default();
+        let mut cluster_crds = crds.to_vec();
+        let mut neighbours = Vec::new();
+        for (j, other) in run.instances.iter().enumerate() {
+            if other.root != inst.root {
+                continue;
+            }
+            cluster_crds.extend(
+                other
+                    .resources
+                    .iter()
+                    .filter(|r| r.kind() == "CustomResourceDefinition")
+                    .cloned(),
+            );
+            if j == k || other.raw == inst.raw {
+                continue;
+            }
+            let defs = std::iter::once(crate::tables::platform::builtin()).chain(&policy.platform);
+            outside.add_neighbour(
+                &other.resources,
+                defs,
+                &policy.pod_templates,
+                &other.fk.id(),
+            );
+            neighbours.push(other.fk.id());
+        }
+        let mut notes = inst.notes.clone();
+        if !neighbours.is_empty() {
+            notes.push(format!(
+                "references are also looked up in the {} other Flux Kustomization(s) of its cluster",
+                neighbours.len()
+            ));
+        }
+        let mut findings = crate::validate::validate_staged(
+            &inst.resources,
+            &inst.notices,
+            &inst.problems,
+            &cluster_crds,
+            &policy,
+            &outside,
+        );
+        findings.retain(|f| !config.excluded(f.file.strip_prefix(root).unwrap_or(&f.file)));
+        Target {
+            name: label(inst),
+            objects: inst.resources.len(),
+            findings,
+            notes,
+        }
+    })
+}
