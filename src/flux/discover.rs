@@ -20,46 +20,25 @@ pub struct Found {
     pub sources: Vec<Resource>,
 }
 
-/// At most this many directories are searched (a safety bound for huge trees).
-const MAX_DIRS: usize = 50_000;
-
-/// The YAML files under `root` (as displayed), in path order: hidden directories and the
-/// ones kforge never searches (`tests`, `vendor`, ...) left out, kustomization files too.
+/// The YAML files under `root` (as displayed), in path order: the directories a repository
+/// search looks in ([`crate::workspace::searched_dirs`]), kustomization files left out.
 fn yaml_files(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    let mut seen = 0usize;
-    while let Some(dir) = stack.pop() {
-        seen += 1;
-        if seen > MAX_DIRS {
-            break;
-        }
+    for dir in crate::workspace::searched_dirs(root) {
         let Ok(read) = std::fs::read_dir(&dir) else {
             continue;
         };
-        let mut entries: Vec<(String, PathBuf, bool)> = read
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                let name = e.file_name().to_string_lossy().into_owned();
-                let is_dir = e.file_type().ok()?.is_dir();
-                Some((name, e.path(), is_dir))
-            })
-            .filter(|(name, _, _)| !name.starts_with('.'))
-            .collect();
-        entries.sort();
-        let mut subdirs = Vec::new();
-        for (name, path, is_dir) in entries {
-            if is_dir {
-                if !crate::workspace::SKIPPED.contains(&name.as_str()) {
-                    subdirs.push(path);
-                }
-            } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
-                && !KUSTOMIZATION_FILES.contains(&name.as_str())
-            {
-                out.push(path);
-            }
-        }
-        stack.extend(subdirs.into_iter().rev());
+        out.extend(
+            read.filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .filter(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    !name.starts_with('.')
+                        && (name.ends_with(".yaml") || name.ends_with(".yml"))
+                        && !KUSTOMIZATION_FILES.contains(&name.as_str())
+                })
+                .map(|e| e.path()),
+        );
     }
     out.sort();
     out

@@ -75,21 +75,36 @@ fn identity(r: &Resource, canon: &mut HashMap<PathBuf, PathBuf>) -> Identity {
     (file, r.origin.doc, r.origin.item)
 }
 
-/// One Flux Kustomization as one cluster applies it.
-struct Instance {
-    /// Index of the object as read from its file.
+/// One Flux Kustomization as one cluster applies it: built, substituted, with
+/// `commonMetadata` set.
+pub struct Applied {
+    /// The object as read from its file (its position and file name the target).
+    pub object: Resource,
+    /// Its cluster: the same number for the Kustomizations of one tree (one root).
+    pub cluster: usize,
+    /// The Kustomization that applies it (`namespace/name`), when not a root.
+    pub parent: Option<String>,
+    /// Its spec, as applied.
+    pub spec: FluxKustomization,
+    /// The objects Flux applies.
+    pub resources: Vec<Resource>,
+    /// The build's notices (entries that change nothing, KF002).
+    pub notices: Vec<crate::model::Ineffective>,
+    /// Why the substitution would fail (KF601).
+    pub problems: Vec<StageProblem>,
+    /// What to tell the reader (not built, suspended).
+    pub notes: Vec<String>,
     raw: usize,
-    /// The root of its tree.
-    root: usize,
-    /// Its parent, by id, for the target's name.
-    parent: Option<String>,
-    /// The Flux spec.
-    fk: FluxKustomization,
-    /// The objects, built, substituted and with commonMetadata set.
-    resources: Vec<Resource>,
-    notices: Vec<crate::model::Ineffective>,
-    problems: Vec<StageProblem>,
-    notes: Vec<String>,
+}
+
+/// Every Flux Kustomization under a directory, as its cluster applies it.
+pub struct Plan {
+    /// The repository (the root every `spec.path` is relative to), as displayed.
+    pub root: PathBuf,
+    /// Its `kforge.yaml`.
+    pub config: Config,
+    /// The Kustomizations, clusters in file order, each tree depth first.
+    pub kustomizations: Vec<Applied>,
 }
 
 /// What a first pass over every Kustomization as read gives: its build (unsubstituted),
@@ -136,7 +151,7 @@ struct Run<'a> {
     /// Raw index → the raws of its tree (itself and what it applies, at any depth).
     trees: Vec<BTreeSet<usize>>,
     files: Vec<Resource>,
-    instances: Vec<Instance>,
+    instances: Vec<Applied>,
     seen: BTreeSet<(usize, String)>,
     canon: HashMap<PathBuf, PathBuf>,
     texts: substitute::Texts,
@@ -216,15 +231,16 @@ impl Run<'_> {
             .filter(|(c, _)| *c != raw && !ancestors.contains(c))
             .collect();
         let id = fk.id();
-        self.instances.push(Instance {
-            raw,
-            root,
+        self.instances.push(Applied {
+            object: r,
+            cluster: root,
             parent,
-            fk,
+            spec: fk,
             resources,
             notices: output.notices,
             problems,
             notes,
+            raw,
         });
         let mut chain = ancestors.to_vec();
         chain.push(raw);
@@ -239,13 +255,19 @@ impl Run<'_> {
 /// validated with the repository's `kforge.yaml` and CRDs (plus `extra_crds`); one target
 /// each.
 pub fn check(dir: &Path, options: &BuildOptions, extra_crds: &[Resource]) -> Result<Vec<Target>> {
+    let plan = plan(dir, options)?;
+    let mut crds = crate::repo_crds(&plan.root, &plan.config, options)?;
+    crds.extend(extra_crds.iter().cloned());
+    Ok(validate(&plan, &crds))
+}
+
+/// Every Flux Kustomization under `dir`, built and substituted as its cluster applies it.
+pub fn plan(dir: &Path, options: &BuildOptions) -> Result<Plan> {
     if !dir.is_dir() {
         return Err(Error::at(dir, None, "not a directory"));
     }
     let root = source_root(dir);
     let config = Config::load(&root)?;
-    let mut crds = crate::repo_crds(&root, &config, options)?;
-    crds.extend(extra_crds.iter().cloned());
     let opts = options.sharing_parses();
     let found = discover::scan(&root, dir, &opts.limits);
     let raws: Vec<Resource> = found
@@ -320,42 +342,54 @@ pub fn check(dir: &Path, options: &BuildOptions, extra_crds: &[Resource]) -> Res
             run.process(r, value, r, None, &[])?;
         }
     }
-    Ok(validate(&run, &root, &config, &crds))
+    let kustomizations = std::mem::take(&mut run.instances);
+    Ok(Plan {
+        root,
+        config,
+        kustomizations,
+    })
 }
 
-/// Validate every instance, with the others of its cluster as neighbours.
-fn validate(run: &Run, root: &Path, config: &Config, crds: &[Resource]) -> Vec<Target> {
+/// Validate every Kustomization of `plan`, with the others of its cluster as neighbours
+/// and the CRDs its cluster installs.
+fn validate(plan: &Plan, crds: &[Resource]) -> Vec<Target> {
+    let (root, config) = (&plan.root, &plan.config);
+    let all = &plan.kustomizations;
     let mut policy = config.policy(None);
     policy.variables_substituted = true;
     policy.whole_environment = Some(true);
-    let label = |i: &Instance| {
-        let r = &run.raws[i.raw];
-        let file = r.origin.file.strip_prefix(root).unwrap_or(&r.origin.file);
-        let via = match &i.parent {
-            Some(p) if run.instances.iter().filter(|j| j.raw == i.raw).count() > 1 => {
+    let label = |a: &Applied| {
+        let file = a
+            .object
+            .origin
+            .file
+            .strip_prefix(root)
+            .unwrap_or(&a.object.origin.file);
+        let via = match &a.parent {
+            Some(p) if all.iter().filter(|b| b.raw == a.raw).count() > 1 => {
                 format!(", applied by {p}")
             }
             _ => String::new(),
         };
+        let path = if a.spec.spec.path.is_empty() {
+            "."
+        } else {
+            &a.spec.spec.path
+        };
         format!(
-            "{} (Flux Kustomization in {}{via}: {})",
-            i.fk.id(),
-            file.display(),
-            if i.fk.spec.path.is_empty() {
-                "."
-            } else {
-                &i.fk.spec.path
-            }
+            "{} (Flux Kustomization in {}{via}: {path})",
+            a.spec.id(),
+            file.display()
         )
     };
-    let indexes: Vec<usize> = (0..run.instances.len()).collect();
+    let indexes: Vec<usize> = (0..all.len()).collect();
     crate::parallel::map(&indexes, |&k| {
-        let inst = &run.instances[k];
+        let a = &all[k];
         let mut outside = Outside::default();
         let mut cluster_crds = crds.to_vec();
-        let mut neighbours = Vec::new();
-        for (j, other) in run.instances.iter().enumerate() {
-            if other.root != inst.root {
+        let mut neighbours = 0;
+        for (j, other) in all.iter().enumerate() {
+            if other.cluster != a.cluster {
                 continue;
             }
             cluster_crds.extend(
@@ -365,7 +399,7 @@ fn validate(run: &Run, root: &Path, config: &Config, crds: &[Resource]) -> Vec<T
                     .filter(|r| r.kind() == "CustomResourceDefinition")
                     .cloned(),
             );
-            if j == k || other.raw == inst.raw {
+            if j == k || other.raw == a.raw {
                 continue;
             }
             let defs = std::iter::once(crate::tables::platform::builtin()).chain(&policy.platform);
@@ -373,29 +407,28 @@ fn validate(run: &Run, root: &Path, config: &Config, crds: &[Resource]) -> Vec<T
                 &other.resources,
                 defs,
                 &policy.pod_templates,
-                &other.fk.id(),
+                &other.spec.id(),
             );
-            neighbours.push(other.fk.id());
+            neighbours += 1;
         }
-        let mut notes = inst.notes.clone();
-        if !neighbours.is_empty() {
+        let mut notes = a.notes.clone();
+        if neighbours > 0 {
             notes.push(format!(
-                "references are also looked up in the {} other Flux Kustomization(s) of its cluster",
-                neighbours.len()
+                "references are also looked up in the {neighbours} other Flux Kustomization(s) of its cluster"
             ));
         }
         let mut findings = crate::validate::validate_staged(
-            &inst.resources,
-            &inst.notices,
-            &inst.problems,
+            &a.resources,
+            &a.notices,
+            &a.problems,
             &cluster_crds,
             &policy,
             &outside,
         );
         findings.retain(|f| !config.excluded(f.file.strip_prefix(root).unwrap_or(&f.file)));
         Target {
-            name: label(inst),
-            objects: inst.resources.len(),
+            name: label(a),
+            objects: a.resources.len(),
             findings,
             notes,
         }

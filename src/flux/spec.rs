@@ -44,9 +44,10 @@ pub struct Spec {
     /// Appended to the kustomization's `patches`.
     #[serde(default)]
     pub patches: Vec<Patch>,
-    /// Merged into the kustomization's `images`.
+    /// Merged into the kustomization's `images` (`name`, `newName`, `newTag`, `digest`;
+    /// the API server drops a `tagSuffix`, and kforge ignores it).
     #[serde(default)]
-    pub images: Vec<Image>,
+    pub images: Vec<crate::model::Image>,
     /// Appended to the kustomization's `components` (local relative paths only).
     #[serde(default)]
     pub components: Vec<String>,
@@ -87,24 +88,6 @@ pub struct Patch {
     pub patch: String,
     /// The objects it applies to.
     pub target: Option<Selector>,
-}
-
-/// One `spec.images` entry.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Image {
-    /// The image name to match.
-    #[serde(default)]
-    pub name: String,
-    /// Its new name.
-    #[serde(default)]
-    pub new_name: String,
-    /// Its new tag.
-    #[serde(default)]
-    pub new_tag: String,
-    /// Its new digest.
-    #[serde(default)]
-    pub digest: String,
 }
 
 /// `spec.commonMetadata`.

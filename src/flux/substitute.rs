@@ -97,6 +97,26 @@ fn spec_problem(raw: &Resource, pointer: &str, message: String, help: &str) -> S
     }
 }
 
+/// A problem about the node at `pointer` of output object `i` (at `at` when known exactly).
+fn object_problem(
+    i: usize,
+    pointer: String,
+    at: Option<Location>,
+    message: String,
+    help: String,
+    cap: Option<Severity>,
+) -> StageProblem {
+    StageProblem {
+        rule: RULE_ID,
+        object: Some((i, pointer)),
+        at,
+        subject: String::new(),
+        message,
+        help,
+        cap,
+    }
+}
+
 /// Flux's check of variable names: `^[_[:alpha:]][_[:alpha:][:digit:]]*$` (ASCII).
 fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
@@ -418,41 +438,42 @@ pub fn substitute(
         if !text.contains("${") {
             continue;
         }
+        let mut at_offset = |offset: usize, message: String, help: &str| {
+            let (pointer, at) = source_of(r, &text, offset, "${", texts);
+            problems.push(object_problem(
+                i,
+                pointer,
+                at,
+                message,
+                help.to_owned(),
+                None,
+            ));
+        };
         let template = match Template::parse(&text, Dialect::Flux) {
             Ok(t) => t,
             Err(e) => {
-                let (pointer, at) = source_of(r, &text, e.offset, "${", texts);
-                problems.push(StageProblem {
-                    rule: RULE_ID,
-                    object: Some((i, pointer)),
-                    at,
-                    subject: String::new(),
-                    message: format!(
+                at_offset(
+                    e.offset,
+                    format!(
                         "{} cannot substitute this object: envsubst fails on a `${{...}}` here ({e})",
                         who(fk)
                     ),
-                    help: "write the expression as `${name}` or `${name:=default}`, or `$${...}` to keep the text".to_owned(),
-                    cap: None,
-                });
+                    "write the expression as `${name}` or `${name:=default}`, or `$${...}` to keep the text",
+                );
                 continue;
             }
         };
         let evaluated = match template.eval(true, &lookup) {
             Ok(e) => e,
             Err(e) => {
-                let (pointer, at) = source_of(r, &text, e.offset, "${", texts);
-                problems.push(StageProblem {
-                    rule: RULE_ID,
-                    object: Some((i, pointer)),
-                    at,
-                    subject: String::new(),
-                    message: format!(
+                at_offset(
+                    e.offset,
+                    format!(
                         "{}: the substring here ends before it starts; the substitution fails",
                         who(fk)
                     ),
-                    help: "give `${var:offset:length}` a length that is not negative".to_owned(),
-                    cap: None,
-                });
+                    "give `${var:offset:length}` a length that is not negative",
+                );
                 continue;
             }
         };
@@ -485,15 +506,7 @@ pub fn substitute(
                     Some(Severity::Warning),
                 )
             };
-            problems.push(StageProblem {
-                rule: RULE_ID,
-                object: Some((i, pointer)),
-                at,
-                subject: String::new(),
-                message,
-                help,
-                cap,
-            });
+            problems.push(object_problem(i, pointer, at, message, help, cap));
         }
         // Flux stops at an undefined variable; kforge goes on with a placeholder for it,
         // so that the rest of the object is checked and what the variable would break is
@@ -512,18 +525,17 @@ pub fn substitute(
             }
         };
         let Ok(out) = String::from_utf8(bytes) else {
-            problems.push(StageProblem {
-                rule: RULE_ID,
-                object: Some((i, String::new())),
-                at: None,
-                subject: String::new(),
-                message: format!(
+            problems.push(object_problem(
+                i,
+                String::new(),
+                None,
+                format!(
                     "{}: a substring cuts a character in two; the result is not UTF-8 and Flux cannot read it",
                     who(fk)
                 ),
-                help: "offsets and lengths count bytes: cut at a character boundary".to_owned(),
-                cap: None,
-            });
+                "offsets and lengths count bytes: cut at a character boundary".to_owned(),
+                None,
+            ));
             continue;
         };
         let why = match parse_single(&out, Schema::Yaml11, Limits::default()) {
@@ -534,18 +546,17 @@ pub fn substitute(
             Err(e) => format!("line {}: {}", e.pos.line, e.message),
             Ok(_) => "it is no longer an object".to_owned(),
         };
-        problems.push(StageProblem {
-            rule: RULE_ID,
-            object: Some((i, String::new())),
-            at: None,
-            subject: String::new(),
-            message: format!(
+        problems.push(object_problem(
+            i,
+            String::new(),
+            None,
+            format!(
                 "{}: once substituted, this object is no longer YAML Flux can read ({why})",
                 who(fk)
             ),
-            help: "quote the values the variables are in (a value with `: ` or ` #`), or change the variables' values".to_owned(),
-            cap: None,
-        });
+            "quote the values the variables are in (a value with `: ` or ` #`), or change the variables' values".to_owned(),
+            None,
+        ));
     }
 }
 

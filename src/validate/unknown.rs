@@ -154,8 +154,16 @@ pub fn apply(cx: &Context, policy: &Policy, out: &mut Vec<Finding>) {
         .enumerate()
         .map(|(i, o)| (o.resource.cur_id().to_string(), i))
         .collect();
-    // The rules reporting an earlier stage's problems are about these very values.
+    // The rules reporting an earlier stage's problems are about these very values, and
+    // a node such a problem is about (a value with an undefined variable) is reported by it
+    // alone.
     let staged: BTreeSet<&str> = cx.problems.iter().map(|p| p.rule).collect();
+    let reported: BTreeSet<(usize, &str)> = cx
+        .problems
+        .iter()
+        .filter_map(|p| p.object.as_ref())
+        .map(|(i, ptr)| (*i, ptr.as_str()))
+        .collect();
     let mut dropped: Vec<(usize, Finding, Vec<String>)> = Vec::new();
     out.retain(|f| {
         if staged.contains(f.rule) {
@@ -164,6 +172,9 @@ pub fn apply(cx: &Context, policy: &Policy, out: &mut Vec<Finding>) {
         let Some(&i) = by_id.get(&f.object) else {
             return true;
         };
+        if reported.contains(&(i, f.pointer.as_str())) {
+            return false;
+        }
         let r = cx.objects[i].resource;
         if is_sops_encrypted(r) && (f.pointer == "/sops" || f.pointer.starts_with("/sops/")) {
             return false;
