@@ -519,3 +519,31 @@ fn a_path_outside_the_repository_is_noted_not_built() {
     assert_eq!(code, Some(2));
     assert!(err.contains("no Flux Kustomization"), "{err}");
 }
+
+#[test]
+fn an_artifact_generator_maps_external_artifacts_onto_the_repository() {
+    // The layout of fluxcd/flux2-kustomize-helm-example since Flux 2.7.
+    let repo = Repo::new("artifacts");
+    repo.write(
+        "clusters/prod/artifacts.yaml",
+        "apiVersion: source.extensions.fluxcd.io/v1beta1\nkind: ArtifactGenerator\nmetadata: {name: flux-system, namespace: flux-system}\nspec:\n  sources:\n  - {alias: monorepo, kind: GitRepository, name: flux-system}\n  artifacts:\n  - name: apps\n    copy:\n    - {from: \"@monorepo/apps/base/**\", to: \"@artifact/base/\"}\n    - {from: \"@monorepo/apps/prod/**\", to: \"@artifact/prod/\"}\n  - name: odd\n    copy:\n    - {from: \"@monorepo/apps/*.yaml\", to: \"@artifact/\"}\n",
+    )
+    .write(
+        "clusters/prod/apps.yaml",
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec:\n  interval: 1h\n  path: ./prod\n  prune: true\n  sourceRef: {kind: ExternalArtifact, name: apps}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: odd, namespace: flux-system}\nspec:\n  interval: 1h\n  path: ./\n  prune: true\n  sourceRef: {kind: ExternalArtifact, name: odd}\n",
+    )
+    .write("apps/base/kustomization.yaml", "resources: [cm.yaml]\n")
+    .write("apps/base/cm.yaml", CONFIGMAP)
+    .write("apps/prod/kustomization.yaml", "resources: [../base]\nnamePrefix: prod-\n");
+    let plan = repo.plan();
+    let apps = &plan.kustomizations[0];
+    assert_eq!(apps.spec.id(), "flux-system/apps");
+    assert_eq!(apps.resources[0].name(), "prod-settings");
+    let odd = &plan.kustomizations[1];
+    assert!(odd.resources.is_empty());
+    assert!(
+        odd.notes[0].contains("cannot be mapped onto the repository"),
+        "{:?}",
+        odd.notes
+    );
+}

@@ -8,6 +8,7 @@ use crate::kustomize::loader::{load_manifests, KUSTOMIZATION_FILES};
 use crate::resource::Resource;
 use crate::source::Limits;
 
+use super::sources::is_artifact_generator;
 use super::spec::is_flux_kustomization;
 
 /// What the files hold.
@@ -18,6 +19,8 @@ pub struct Found {
     pub kustomizations: Vec<Resource>,
     /// Every ConfigMap and Secret of the repository, in file order.
     pub sources: Vec<Resource>,
+    /// Every `ArtifactGenerator` of the repository ([`super::sources`]).
+    pub generators: Vec<Resource>,
 }
 
 /// The YAML files under `root` (as displayed), in path order: the directories a repository
@@ -58,6 +61,8 @@ pub fn scan(root: &Path, dir: &Path, limits: &Limits) -> Found {
         for r in objects {
             if under && is_flux_kustomization(&r) {
                 found.kustomizations.push(r);
+            } else if is_artifact_generator(&r) {
+                found.generators.push(r);
             } else if matches!(r.kind(), "ConfigMap" | "Secret")
                 && r.value.get("apiVersion").and_then(|v| v.as_str()) == Some("v1")
             {

@@ -9,7 +9,9 @@
 //! - The Kustomizations form trees: one whose build applies another (the bootstrap
 //!   `flux-system` applying `clusters/production/apps.yaml`) is its parent, and the child is
 //!   checked as the parent applies it, substituted (a child's `spec.path: ./apps/${env}`
-//!   works). A root is one no other applies; a tree is a cluster.
+//!   works). A root is one no other applies; the trees of the roots written in one
+//!   directory (`clusters/production/*.yaml` when the bootstrap Kustomization is not in
+//!   the repository) are a cluster.
 //! - [`substitute`] runs `postBuild` (variables from `substitute`, and from the
 //!   `substituteFrom` ConfigMaps and Secrets the same cluster's Kustomizations apply, else
 //!   the repository's files; Secret values as placeholders) and `commonMetadata`.
@@ -19,6 +21,7 @@
 
 pub mod build;
 pub mod discover;
+pub mod sources;
 pub mod spec;
 pub mod substitute;
 
@@ -36,6 +39,7 @@ use crate::resource::Resource;
 use crate::validate::outside::Outside;
 use crate::validate::StageProblem;
 
+use sources::SourceRoots;
 use spec::{is_flux_kustomization, FluxKustomization};
 
 /// The repository of `dir` for Flux: the nearest directory at or above it holding `.git`
@@ -113,42 +117,27 @@ struct FirstPass {
     outputs: Vec<Option<BuildOutput>>,
 }
 
-/// Where `fk`'s `spec.path` is, or `None` with a note when the repository has no such
-/// directory (its source may be another repository or an artifact).
-fn path_dir(root: &Path, fk: &FluxKustomization) -> std::result::Result<PathBuf, String> {
-    let dir = build::join_in_root(root, &fk.spec.path);
-    if dir.is_dir() {
-        return Ok(dir);
-    }
-    let source = &fk.spec.source_ref;
-    Err(format!(
-        "not built: spec.path '{}' is not a directory of this repository (its source is {} {}: another repository or an artifact?)",
-        fk.spec.path,
-        if source.kind.is_empty() { "a source" } else { &source.kind },
-        source.name
-    ))
-}
-
 /// Build `fk` (read from `raw`) without substituting: `Ok(None)` when its path is not here.
 fn build_one(
-    root: &Path,
+    roots: &SourceRoots,
     fk: &FluxKustomization,
     raw: &Resource,
     opts: &BuildOptions,
 ) -> Result<Option<BuildOutput>> {
-    match path_dir(root, fk) {
+    match roots.dir(fk) {
         Ok(dir) => build::build(fk, raw, &dir, opts).map(Some),
         Err(_) => Ok(None),
     }
 }
 
 struct Run<'a> {
-    root: PathBuf,
+    roots: SourceRoots,
     opts: &'a BuildOptions,
     raws: Vec<Resource>,
     ids: Vec<Identity>,
     first: FirstPass,
-    /// Raw index → the raws of its tree (itself and what it applies, at any depth).
+    /// Raw index → the raws of its tree (itself and what it applies, at any depth); for
+    /// the first root of a cluster, of every tree of the cluster.
     trees: Vec<BTreeSet<usize>>,
     files: Vec<Resource>,
     instances: Vec<Applied>,
@@ -188,12 +177,12 @@ impl Run<'_> {
                 warnings: Vec::new(),
                 notices: o.notices.clone(),
             })),
-            _ => build_one(&self.root, &fk, &r, self.opts),
+            _ => build_one(&self.roots, &fk, &r, self.opts),
         };
         let output = match output? {
             Some(o) => o,
             None => {
-                notes.push(path_dir(&self.root, &fk).err().unwrap_or_default());
+                notes.push(self.roots.dir(&fk).err().unwrap_or_default());
                 BuildOutput::default()
             }
         };
@@ -282,13 +271,17 @@ pub fn plan(dir: &Path, options: &BuildOptions) -> Result<Plan> {
             "no Flux Kustomization (apiVersion kustomize.toolkit.fluxcd.io/v1) in the YAML files under this directory",
         ));
     }
+    let roots = SourceRoots {
+        root: root.clone(),
+        generators: found.generators,
+    };
     let mut canon = HashMap::new();
     let ids: Vec<Identity> = raws.iter().map(|r| identity(r, &mut canon)).collect();
     // First pass: every Kustomization as read, built without substitution (in parallel),
     // to learn which applies which.
     let outputs: Vec<Option<BuildOutput>> = crate::parallel::map(&raws, |r| {
         FluxKustomization::read(r, &r.value)
-            .and_then(|fk| build_one(&root, &fk, r, &opts))
+            .and_then(|fk| build_one(&roots, &fk, r, &opts))
             .ok()
             .flatten()
     });
@@ -318,7 +311,7 @@ pub fn plan(dir: &Path, options: &BuildOptions) -> Result<Plan> {
         })
         .collect();
     let mut run = Run {
-        root: root.clone(),
+        roots,
         opts: &opts,
         raws,
         ids,
@@ -330,9 +323,30 @@ pub fn plan(dir: &Path, options: &BuildOptions) -> Result<Plan> {
         canon,
         texts: substitute::Texts::default(),
     };
-    for r in (0..n).filter(|&r| !has_parent[r]) {
+    // Roots written in one directory (clusters/production/*.yaml, applied by a bootstrap
+    // Kustomization the repository may not hold) are one cluster.
+    let roots: Vec<usize> = (0..n).filter(|&r| !has_parent[r]).collect();
+    let dir_of = |r: usize| run.raws[r].origin.file.parent().map(Path::to_path_buf);
+    let cluster_of: Vec<usize> = roots
+        .iter()
+        .map(|&r| {
+            roots
+                .iter()
+                .copied()
+                .find(|&o| dir_of(o) == dir_of(r))
+                .unwrap_or(r)
+        })
+        .collect();
+    for (k, &r) in roots.iter().enumerate() {
+        let c = cluster_of[k];
+        if c != r {
+            let mine = run.trees[r].clone();
+            run.trees[c].extend(mine);
+        }
+    }
+    for (k, &r) in roots.iter().enumerate() {
         let value = run.raws[r].value.clone();
-        run.process(r, value, r, None, &[])?;
+        run.process(r, value, cluster_of[k], None, &[])?;
     }
     // Kustomizations applied only by one another (a cycle), or whose parents were not
     // built: checked as read.
