@@ -372,6 +372,8 @@ fn validate(plan: &Plan, crds: &[Resource]) -> Vec<Target> {
     let mut policy = config.policy(None);
     policy.variables_substituted = true;
     policy.whole_environment = Some(true);
+    // `clusters/production/apps.yaml#flux-system/apps`: the file and the Kustomization (and
+    // which one applies it, when several clusters apply it differently).
     let label = |a: &Applied| {
         let file = a
             .object
@@ -381,20 +383,11 @@ fn validate(plan: &Plan, crds: &[Resource]) -> Vec<Target> {
             .unwrap_or(&a.object.origin.file);
         let via = match &a.parent {
             Some(p) if all.iter().filter(|b| b.raw == a.raw).count() > 1 => {
-                format!(", applied by {p}")
+                format!(" (applied by {p})")
             }
             _ => String::new(),
         };
-        let path = if a.spec.spec.path.is_empty() {
-            "."
-        } else {
-            &a.spec.spec.path
-        };
-        format!(
-            "{} (Flux Kustomization in {}{via}: {path})",
-            a.spec.id(),
-            file.display()
-        )
+        format!("{}#{}{via}", file.display(), a.spec.id())
     };
     let indexes: Vec<usize> = (0..all.len()).collect();
     crate::parallel::map(&indexes, |&k| {
