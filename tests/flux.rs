@@ -436,7 +436,7 @@ fn substitution_options_and_failures() {
     let got: Vec<_> = findings.iter().map(at).collect();
     assert_eq!(
         got,
-        [("KF601".into(), "flux.yaml".into(), 13, 20)],
+        [("KF601".into(), "flux.yaml".into(), 13, 7)],
         "{findings:#?}"
     );
 }

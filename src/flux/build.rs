@@ -6,7 +6,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::build::build_file;
 use crate::kustomize::loader::{
     find_kustomization, lexical_join, load_kustomization, KustomizationFile, KUSTOMIZATION_FILES,
@@ -31,7 +31,15 @@ pub fn join_in_root(root: &Path, path: &str) -> PathBuf {
             _ => {}
         }
     }
-    let mut out = root.to_path_buf();
+    if parts.is_empty() {
+        return root.to_path_buf();
+    }
+    // `./apps` is shown as `apps`, as the other commands show paths under `.`.
+    let mut out = if root == Path::new(".") {
+        PathBuf::new()
+    } else {
+        root.to_path_buf()
+    };
     out.extend(parts);
     out
 }
@@ -60,14 +68,22 @@ fn generated_resources(dir: &Path) -> Result<Vec<String>> {
     fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) -> Result<()> {
         let read = std::fs::read_dir(dir)
             .map_err(|e| Error::io(dir, format!("cannot read directory: {e}")))?;
-        let mut entries: Vec<(String, PathBuf)> = read
+        // Go's walk does not follow symbolic links to directories.
+        let mut entries: Vec<(String, PathBuf, bool)> = read
             .filter_map(|e| e.ok())
-            .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+            .map(|e| {
+                let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    e.path(),
+                    is_dir,
+                )
+            })
             .collect();
         entries.sort();
-        for (name, path) in entries {
+        for (name, path, is_dir) in entries {
             let here = format!("{rel}/{name}");
-            if path.is_dir() {
+            if is_dir {
                 if EXCLUDED_DIRS.contains(&name.as_str()) {
                     continue;
                 }
@@ -92,8 +108,10 @@ fn generated_resources(dir: &Path) -> Result<Vec<String>> {
 /// The kustomization of `dir` (as displayed), or the one kustomize-controller generates
 /// for it; `true` when generated.
 fn kustomization_of(dir: &Path, opts: &BuildOptions) -> Result<(KustomizationFile, bool)> {
-    if find_kustomization(dir).is_ok() {
-        return Ok((load_kustomization(dir, &opts.limits)?, false));
+    match find_kustomization(dir) {
+        Ok(_) => return Ok((load_kustomization(dir, &opts.limits)?, false)),
+        Err(e) if e.kind != ErrorKind::NoKustomization => return Err(e),
+        Err(_) => {}
     }
     let resources = generated_resources(dir)?;
     // With nothing to list, the generator writes a placeholder namespace so that the
@@ -264,6 +282,10 @@ mod tests {
         assert_eq!(j("../../etc"), "/r/etc");
         assert_eq!(j("a/../../b"), "/r/b");
         assert_eq!(j(""), "/r");
+        assert_eq!(
+            join_in_root(Path::new("."), "./apps").display().to_string(),
+            "apps"
+        );
     }
 
     #[test]

@@ -40,7 +40,11 @@ fn yaml_files(root: &Path) -> Vec<PathBuf> {
                         && (name.ends_with(".yaml") || name.ends_with(".yml"))
                         && !KUSTOMIZATION_FILES.contains(&name.as_str())
                 })
-                .map(|e| e.path()),
+                .map(|e| {
+                    let p = e.path();
+                    p.strip_prefix(".")
+                        .map_or_else(|_| p.clone(), Path::to_path_buf)
+                }),
         );
     }
     out.sort();

@@ -79,9 +79,24 @@ impl Sources<'_> {
     }
 }
 
-/// A problem about the Flux Kustomization `raw` itself, at `pointer` of its object.
-fn spec_problem(raw: &Resource, pointer: &str, message: String, help: &str) -> StageProblem {
-    let pos = position(raw, &document_pointer(raw, pointer));
+/// A problem about the Flux Kustomization `raw` itself, at `pointer` of its object (the
+/// value, or its key when `key`).
+fn spec_problem(
+    raw: &Resource,
+    pointer: &str,
+    key: bool,
+    message: String,
+    help: &str,
+) -> StageProblem {
+    let pos = if key {
+        let doc = document_pointer(raw, pointer);
+        raw.spans
+            .get(&doc)
+            .and_then(|s| s.key)
+            .or_else(|| position(raw, &doc))
+    } else {
+        position(raw, &document_pointer(raw, pointer))
+    };
     StageProblem {
         rule: RULE_ID,
         object: None,
@@ -151,11 +166,12 @@ pub fn variables(
             let mut p = spec_problem(
                 raw,
                 &format!("/spec/postBuild/substituteFrom/{i}"),
+                false,
                 format!(
                     "substituteFrom {}/{} in namespace {}: no Flux Kustomization of this repository applies it and no file holds it; Flux fails unless it exists in the cluster",
                     r.kind, r.name, fk.namespace
                 ),
-                "commit it where a Kustomization of the cluster applies it, set `optional: true`, or suppress this finding if the cluster gets it another way",
+                "commit it where a Kustomization of the same cluster applies it, or set `optional: true` if the Kustomization may run without it",
             );
             p.cap = Some(Severity::Warning);
             problems.push(p);
@@ -206,7 +222,7 @@ fn refused_names(vars: &Variables, raw: &Resource) -> Vec<StageProblem> {
             Origin::Inline => {
                 let mut ptr = "/spec/postBuild/substitute".to_owned();
                 push_token(&mut ptr, name);
-                out.push(spec_problem(raw, &ptr, message, help));
+                out.push(spec_problem(raw, &ptr, true, message, help));
             }
             Origin::Object(obj, field) => {
                 let mut ptr = format!("/{field}");
