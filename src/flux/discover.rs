@@ -57,11 +57,22 @@ fn yaml_files(root: &Path) -> Vec<PathBuf> {
 pub fn scan(root: &Path, dir: &Path, limits: &Limits) -> Found {
     let dir_canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let mut found = Found::default();
-    for file in yaml_files(root) {
-        let Ok(objects) = load_manifests(&file, limits) else {
-            continue;
-        };
-        let under = std::fs::canonicalize(&file).is_ok_and(|f| f.starts_with(&dir_canonical));
+    // DIR is searched even when the repository's search passes over it (a `tests`
+    // directory named on the command line).
+    let mut seen = std::collections::HashSet::new();
+    let mut files: Vec<PathBuf> = yaml_files(root)
+        .into_iter()
+        .chain(yaml_files(dir))
+        .filter(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())))
+        .collect();
+    files.sort();
+    let read = crate::parallel::map(&files, |file| {
+        let under = std::fs::canonicalize(file).is_ok_and(|f| f.starts_with(&dir_canonical));
+        load_manifests(file, limits)
+            .ok()
+            .map(|objects| (under, objects))
+    });
+    for (under, objects) in read.into_iter().flatten() {
         for r in objects {
             if under && is_flux_kustomization(&r) {
                 found.kustomizations.push(r);
