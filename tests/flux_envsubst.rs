@@ -1,9 +1,10 @@
 //! kforge's substitution against the envsubst library Flux uses: every case under
 //! `tests/flux/cases/` was run through the library by `tests/flux/oracle.py record`
 //! (drone/envsubst, compiled by Go on this machine) and its answers kept in
-//! `tests/flux/expected/<case>.json`; here kforge's [`kforge::transform::envsubst`] must
-//! give the same answers, in the library's dialect and in Flux's, and name the same first
-//! unset variable in strict mode.
+//! `tests/flux/expected/<case>.json` (and 500 random texts with their answers in
+//! `tests/flux/random.json`); here kforge's [`kforge::transform::envsubst`] must give the
+//! same answers, in the library's dialect and in Flux's, and name the same first unset
+//! variable in strict mode.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -45,6 +46,48 @@ fn answer(text: &str, vars: &BTreeMap<String, String>, dialect: Dialect) -> Valu
     }
 }
 
+/// What differs between kforge and the oracle's answer `want` for one text (and whether
+/// Flux's dialect and strict mode were compared).
+fn compare(
+    name: &str,
+    text: &str,
+    vars: &BTreeMap<String, String>,
+    want: &Value,
+    failures: &mut Vec<String>,
+) -> (bool, bool) {
+    let got = answer(text, vars, Dialect::Library);
+    if got != want["library"] {
+        failures.push(format!(
+            "{name} (library): kforge {got}, library {}",
+            want["library"]
+        ));
+    }
+    if want["flux"].is_null() {
+        return (false, false);
+    }
+    let got = answer(text, vars, Dialect::Flux);
+    if got != want["flux"] {
+        failures.push(format!(
+            "{name} (flux): kforge {got}, oracle {}",
+            want["flux"]
+        ));
+    }
+    if want["flux"].get("output").is_none() && want["flux"].get("output_hex").is_none() {
+        return (true, false);
+    }
+    let lookup = |n: &str| vars.get(n).map(String::as_str);
+    let unset = substitute(text, Dialect::Flux, true, &lookup)
+        .map(|e| e.unset.first().map(|u| u.name.clone()))
+        .unwrap_or_default();
+    let want_unset = want["strict_unset"].as_str().map(str::to_owned);
+    if unset != want_unset {
+        failures.push(format!(
+            "{name} (strict): kforge {unset:?}, oracle {want_unset:?}"
+        ));
+    }
+    (true, true)
+}
+
 #[test]
 fn substitution_matches_the_library() {
     let mut names: Vec<String> = std::fs::read_dir(CASES)
@@ -65,41 +108,33 @@ fn substitution_matches_the_library() {
             continue;
         };
         let want: Value = serde_json::from_str(&expected).unwrap();
-        let got = answer(&text, &vars, Dialect::Library);
-        if got != want["library"] {
-            failures.push(format!(
-                "{name} (library): kforge {got}, library {}",
-                want["library"]
-            ));
-        }
-        if want["flux"].is_null() {
-            continue;
-        }
-        flux_checked += 1;
-        let got = answer(&text, &vars, Dialect::Flux);
-        if got != want["flux"] {
-            failures.push(format!(
-                "{name} (flux): kforge {got}, oracle {}",
-                want["flux"]
-            ));
-        }
-        if want["flux"].get("output").is_none() && want["flux"].get("output_hex").is_none() {
-            continue;
-        }
-        strict_checked += 1;
-        let lookup = |n: &str| vars.get(n).map(String::as_str);
-        let unset = substitute(&text, Dialect::Flux, true, &lookup)
-            .map(|e| e.unset.first().map(|u| u.name.clone()))
-            .unwrap_or_default();
-        let want_unset = want["strict_unset"].as_str().map(str::to_owned);
-        if unset != want_unset {
-            failures.push(format!(
-                "{name} (strict): kforge {unset:?}, oracle {want_unset:?}"
-            ));
-        }
+        let (flux, strict) = compare(name, &text, &vars, &want, &mut failures);
+        flux_checked += usize::from(flux);
+        strict_checked += usize::from(strict);
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(flux_checked > 40 && strict_checked > 30);
+}
+
+/// 500 texts drawn from the syntax's characters (`tests/flux/random.json`, recorded with
+/// the library by oracle.py): the corners no one writes a case for.
+#[test]
+fn random_texts_match_the_library() {
+    let recorded: Value =
+        serde_json::from_str(&std::fs::read_to_string("tests/flux/random.json").unwrap()).unwrap();
+    let vars: BTreeMap<String, String> = serde_json::from_value(recorded["vars"].clone()).unwrap();
+    let cases = recorded["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 500);
+    let mut failures = Vec::new();
+    let mut errors = 0;
+    for c in cases {
+        let text = c["text"].as_str().unwrap();
+        compare(c["name"].as_str().unwrap(), text, &vars, c, &mut failures);
+        errors += usize::from(c["library"].get("error").is_some());
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Both readings occur: texts the library reads and texts it refuses.
+    assert!(errors > 50 && errors < 450, "{errors}");
 }
 
 /// Every `${...}` the library reads is found by [`kforge::transform::envsubst::Template`]:

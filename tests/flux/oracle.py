@@ -11,6 +11,10 @@ bytes; a final newline is part of it) and, optionally, `vars.env` (the variables
 `NAME=value` a line, the value up to the end of the line; blank lines and lines starting
 with `#` are skipped; no file means no variables).
 
+Beside the cases, `record` writes tests/flux/random.json: 500 short texts drawn (with a fixed
+seed) from the characters the syntax is made of, with the library's answers; `check` runs
+the library again on the texts kept there.
+
 The library is drone/envsubst from Debian's golang-github-drone-envsubst-dev, run by
 tests/flux/oracle/main.go with Debian's golang-go, offline:
 
@@ -23,6 +27,7 @@ kforge's substitution with it.
 """
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -31,6 +36,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "cases")
 EXPECTED = os.path.join(HERE, "expected")
+RANDOM = os.path.join(HERE, "random.json")
+RANDOM_VARS = {"a": "h\u00e9llo/w\u00f6rld", "b": "", "ab": "x[y]*z"}
 PROGRAM = os.path.join(HERE, "oracle", "main.go")
 GOPATH = "/usr/share/gocode"
 LIBRARY = os.path.join(GOPATH, "src", "github.com", "drone", "envsubst")
@@ -81,6 +88,25 @@ def run(batch):
     return json.loads(p.stdout)
 
 
+def random_texts(n=500, seed=22):
+    """Short texts of the syntax's characters, most holding a `${`."""
+    rng = random.Random(seed)
+    alphabet = list("ab_1${}:/\\#%^,-=?+*[]! \u00e9\u20ac\n")
+    out = []
+    for _ in range(n):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 24)))
+        if rng.random() < 0.7:
+            k = rng.randint(0, len(text))
+            text = text[:k] + "${" + text[k:]
+        out.append(text)
+    return out
+
+
+def run_random(texts):
+    batch = [{"name": f"random-{i}", "text": t, "vars": RANDOM_VARS} for i, t in enumerate(texts)]
+    return [dict(r, text=t) for r, t in zip(run(batch), texts)]
+
+
 def rendered(result):
     return json.dumps(result, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
@@ -95,7 +121,9 @@ def record(names):
         keep = {c["name"] + ".json" for c in batch}
         for stale in set(os.listdir(EXPECTED)) - keep:
             os.remove(os.path.join(EXPECTED, stale))
-    print(f"oracle: recorded {len(batch)} case(s)")
+        with open(RANDOM, "w", encoding="utf-8") as f:
+            f.write(rendered({"vars": RANDOM_VARS, "cases": run_random(random_texts())}))
+    print(f"oracle: recorded {len(batch)} case(s) and the random texts")
 
 
 def check():
@@ -109,9 +137,13 @@ def check():
     extra = set(os.listdir(EXPECTED)) - {c["name"] + ".json" for c in batch}
     if extra:
         bad.extend(sorted(f"{e} (no case)" for e in extra))
+    kept = json.load(open(RANDOM, encoding="utf-8"))
+    texts = [c["text"] for c in kept["cases"]]
+    if rendered({"vars": RANDOM_VARS, "cases": run_random(texts)}) != open(RANDOM, encoding="utf-8").read():
+        bad.append("random.json")
     if bad:
         sys.exit("oracle: differs from the library: " + ", ".join(bad))
-    print(f"oracle: {len(batch)} case(s) match the library")
+    print(f"oracle: {len(batch)} case(s) and {len(texts)} random texts match the library")
 
 
 def main():
