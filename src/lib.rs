@@ -19,6 +19,7 @@ pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod fileio;
+pub mod flux;
 pub mod init;
 pub mod kustomize;
 pub mod model;
@@ -372,6 +373,18 @@ pub fn check_repo(
             .retain(|f| !config.excluded(f.file.strip_prefix(root).unwrap_or(&f.file)));
     }
     Ok(targets)
+}
+
+/// `kforge check --flux DIR`: every Flux Kustomization (`kustomize.toolkit.fluxcd.io/v1`)
+/// under `dir`, built and substituted as Flux's kustomize-controller does and validated
+/// with the repository's `kforge.yaml` and CRDs plus `extra_crds`; one target each
+/// ([`flux`]).
+pub fn check_flux(
+    dir: &std::path::Path,
+    options: &BuildOptions,
+    extra_crds: &[Resource],
+) -> Result<Vec<report::Target>> {
+    flux::check(dir, options, extra_crds)
 }
 
 /// The environments of a repository: (name, `overlays/<name>`, or the `overlaysDir` of its

@@ -102,6 +102,37 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// The directories of the tree at `root` a repository search looks in, `root` first, then
+/// depth first in name order: hidden directories and the [`SKIPPED`] names left out, at
+/// most [`MAX_DIRS`].
+pub(crate) fn searched_dirs(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        if out.len() >= MAX_DIRS {
+            break;
+        }
+        let Ok(read) = std::fs::read_dir(&dir) else {
+            out.push(dir);
+            continue;
+        };
+        let mut subs: Vec<PathBuf> = read
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                !name.starts_with('.') && !SKIPPED.contains(&name.as_ref())
+            })
+            .map(|e| e.path())
+            .collect();
+        subs.sort();
+        stack.extend(subs.into_iter().rev());
+        out.push(dir);
+    }
+    out
+}
+
 /// The string entries of the kustomization field `name` (matched ignoring case, as
 /// kustomize matches field names; the last spelling wins).
 fn entries<'v>(doc: &'v Value, name: &str) -> Vec<&'v str> {
@@ -125,33 +156,10 @@ impl Workspace {
     /// naming the deployable ones, or `None` for the default (included by no other).
     pub fn scan(root: &Path, deployable: Option<&[String]>) -> Workspace {
         let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-        let mut dirs = Vec::new();
-        let mut stack = vec![root.clone()];
-        let mut seen = 0usize;
-        while let Some(dir) = stack.pop() {
-            seen += 1;
-            if seen > MAX_DIRS {
-                break;
-            }
-            if find_kustomization(&dir).is_ok() {
-                dirs.push(dir.clone());
-            }
-            let Ok(read) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            let mut subs: Vec<PathBuf> = read
-                .filter_map(|e| e.ok())
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-                .filter(|e| {
-                    let name = e.file_name();
-                    let name = name.to_string_lossy();
-                    !name.starts_with('.') && !SKIPPED.contains(&name.as_ref())
-                })
-                .map(|e| e.path())
-                .collect();
-            subs.sort();
-            stack.extend(subs.into_iter().rev());
-        }
+        let mut dirs: Vec<PathBuf> = searched_dirs(&root)
+            .into_iter()
+            .filter(|d| find_kustomization(d).is_ok())
+            .collect();
         dirs.sort();
         let by_dir: HashMap<PathBuf, usize> = dirs
             .iter()

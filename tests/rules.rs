@@ -1,8 +1,12 @@
 //! Data-driven rule tests. For every registered rule, `tests/fixtures/rules/<ID>/` holds
 //! `pass/` files that must not produce that rule's findings and `fail/` files that must,
 //! each at the line named by its first line (`# expect: <ID> line <N>`). A fixture may also
-//! be a kustomization directory, built first (its `kustomization.yaml` holds that line). The rendered
-//! diagnostics of every fail fixture are insta snapshots (tests/snapshots/).
+//! be a kustomization directory, built first (its `kustomization.yaml` holds that line), or
+//! a Flux repository checked by `kforge check --flux` (its `flux.yaml` holds the Flux
+//! Kustomizations and that line, `# expect: <ID> line <N> of <FILE>` when the finding is in
+//! another file), or a small repository checked by `kforge check` (its `kforge.yaml` turns
+//! the rule on and holds that line). The rendered diagnostics of every fail fixture are insta snapshots
+//! (tests/snapshots/).
 
 use std::path::{Path, PathBuf};
 
@@ -14,17 +18,23 @@ fn files(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         // A fixture is a YAML file of objects, a kustomization directory (for rules on
-        // what a build notices, such as KF002), or a small repository with a kforge.yaml
-        // (for repository rules that compare environments with their GitOps files).
+        // what a build notices, such as KF002), a Flux repository (KF601), or a small
+        // repository with a kforge.yaml (for repository rules that compare environments
+        // with their GitOps files, such as KF602).
         .filter(|p| {
             p.extension().is_some_and(|x| x == "yaml")
                 || p.join("kustomization.yaml").is_file()
-                || p.join("kforge.yaml").is_file()
+                || p.join(FLUX).is_file()
+                || p.join(REPO).is_file()
         })
         .collect();
     out.sort();
     out
 }
+
+/// The file of Flux Kustomizations that makes a fixture directory a Flux repository.
+const FLUX: &str = "flux.yaml";
+const REPO: &str = "kforge.yaml";
 
 fn fixture_root() -> PathBuf {
     PathBuf::from("tests/fixtures/rules")
@@ -83,14 +93,20 @@ fn on(id: &str) -> kforge::Policy {
 /// repository-level rule, as the GitOps objects of a repository with the default layout.
 fn run(rule: &kforge::validate::rules::Rule, path: &Path) -> Target {
     let id = rule.meta.id;
-    if rule.meta.scope != kforge::validate::Scope::Repository {
-        return kforge::validate_path_policy(path, &Default::default(), &[], &on(id))
+    if path.join(FLUX).is_file() {
+        let targets = kforge::check_flux(path, &Default::default(), &[])
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        return Target {
+            name: path.display().to_string(),
+            objects: targets.iter().map(|t| t.objects).sum(),
+            findings: targets.into_iter().flat_map(|t| t.findings).collect(),
+            notes: Vec::new(),
+        };
     }
-    if path.is_dir() {
+    if path.join(REPO).is_file() {
         // A small repository (kforge.yaml, overlays/, ci/gitops/): checked as `kforge check`
         // does, with the rule on; the findings of every target.
-        let config = std::fs::read_to_string(path.join("kforge.yaml")).unwrap();
+        let config = std::fs::read_to_string(path.join(REPO)).unwrap();
         assert!(
             config.contains(&format!("{id}: ")),
             "{}: kforge.yaml must turn {id} on",
@@ -105,6 +121,10 @@ fn run(rule: &kforge::validate::rules::Rule, path: &Path) -> Target {
             notes: Vec::new(),
         };
     }
+    if rule.meta.scope != kforge::validate::Scope::Repository {
+        return kforge::validate_path_policy(path, &Default::default(), &[], &on(id))
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
     let objects = kforge::kustomize::loader::load_manifests(path, &Default::default())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let layout = kforge::Config::default().layout();
@@ -116,9 +136,12 @@ fn run(rule: &kforge::validate::rules::Rule, path: &Path) -> Target {
     }
 }
 
-fn expected_line(path: &Path, id: &str) -> u32 {
-    let file = if path.is_dir() && path.join("kforge.yaml").exists() {
-        path.join("kforge.yaml")
+/// The line (and, for a Flux repository, the file it is in) a fail fixture expects.
+fn expected_line(path: &Path, id: &str) -> (u32, Option<String>) {
+    let file = if path.join(FLUX).is_file() {
+        path.join(FLUX)
+    } else if path.join(REPO).is_file() {
+        path.join(REPO)
     } else if path.is_dir() {
         path.join("kustomization.yaml")
     } else {
@@ -134,7 +157,11 @@ fn expected_line(path: &Path, id: &str) -> u32 {
                 path.display()
             )
         });
-    rest.trim().parse().unwrap()
+    let (line, of) = match rest.split_once(" of ") {
+        Some((line, file)) => (line, Some(file.trim().to_owned())),
+        None => (rest, None),
+    };
+    (line.trim().parse().unwrap(), of)
 }
 
 #[test]
@@ -143,15 +170,16 @@ fn fail_fixtures_report_the_rule_at_the_line() {
         let id = rule.meta.id;
         for path in files(&fixture_root().join(id).join("fail")) {
             let target = run(rule, &path);
-            let line = expected_line(&path, id);
+            let (line, of) = expected_line(&path, id);
             let mine: Vec<_> = target
                 .findings
                 .iter()
                 .filter(|f| f.rule == id)
                 .cloned()
                 .collect();
+            let in_file = |f: &kforge::Finding| of.as_ref().is_none_or(|o| f.file.ends_with(o));
             assert!(
-                mine.iter().any(|f| f.line == line),
+                mine.iter().any(|f| f.line == line && in_file(f)),
                 "{}: expected {id} at line {line}, got {:?}",
                 path.display(),
                 target

@@ -57,7 +57,8 @@ pub enum Command {
     /// Validate overlays (directories with a kustomization) or plain manifest files/directories.
     Validate(validate::ValidateArgs),
     /// Build and validate every overlay of the repository (ROOT/overlays/*), with the rule
-    /// levels, CRD directories and excludes of ROOT/kforge.yaml.
+    /// levels, CRD directories and excludes of ROOT/kforge.yaml (with --flux: every Flux
+    /// Kustomization under ROOT, built and substituted as kustomize-controller applies it).
     Check(check::CheckArgs),
     /// Render every overlay to plain YAML for Argo CD / Flux (OUT/<env>/ml-serving/), atomically.
     Render(render::RenderArgs),

@@ -195,6 +195,8 @@ struct Builder<'a> {
     openapi: super::openapi::OpenApi,
     /// Entries that had no effect, in build order.
     notices: Vec<crate::model::Ineffective>,
+    /// Patches applied after the top kustomization's own (a Flux Kustomization's).
+    top_patches: Vec<transform::patches::Patch>,
 }
 
 /// What a remote resource entry turned out to be.
@@ -207,18 +209,29 @@ enum Opened {
 
 /// Build the kustomization in `dir`, as `kubectl kustomize DIR` does.
 pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
+    build_file(load_kustomization(dir, &opts.limits)?, Vec::new(), opts)
+}
+
+/// Build a kustomization already read (and perhaps changed, or made in memory, as Flux's
+/// kustomize-controller changes and makes them), applying `top_patches` after its own
+/// `patches` (patches whose text and positions come from elsewhere).
+pub fn build_file(
+    mut kfile: KustomizationFile,
+    top_patches: Vec<transform::patches::Patch>,
+    opts: &BuildOptions,
+) -> Result<BuildOutput> {
     let mut b = Builder {
         opts,
         stack: Vec::new(),
         namespaces: Vec::new(),
         warnings: Vec::new(),
-        top: dir.to_path_buf(),
+        top: kfile.display_dir.clone(),
         lock: None,
         openapi: Default::default(),
         notices: Vec::new(),
+        top_patches,
     };
     // A Component built on its own is built like a Kustomization, as kustomize does.
-    let mut kfile = load_kustomization(dir, &opts.limits)?;
     // Only the top kustomization's buildMetadata counts; any non-empty list makes the
     // whole build track provenance (kept or removed at the end).
     let metadata = &kfile.kustomization.build_metadata;
@@ -911,7 +924,10 @@ impl Builder<'_> {
         }
 
         let config = acc.config.clone();
-        let patches = super::patches::load(kfile, self.opts)?;
+        let mut patches = super::patches::load(kfile, self.opts)?;
+        if top {
+            patches.first.append(&mut self.top_patches);
+        }
         let replacements = super::replacements::load(kfile, self.opts)?;
         let configs = self.plugin_configs(kfile, "transformers", &k.transformers)?;
         let plugins = super::plugins::steps(kfile, "transformers", &configs, self.opts)?;

@@ -18,6 +18,7 @@ pub mod annotations;
 pub mod build_metadata;
 pub mod config;
 mod embedded;
+pub mod envsubst;
 pub mod fieldspec;
 pub mod hash;
 pub mod images;

@@ -14,6 +14,7 @@ pub mod rules;
 pub mod schema;
 pub mod sourcemap;
 pub mod suppress;
+pub mod unknown;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -278,6 +279,34 @@ pub struct Context<'a> {
     pub applied_as_written: bool,
     /// The taint of the cluster's GPU nodes ([`Policy::gpu_taint`]).
     pub gpu_taint: GpuTaint,
+    /// Flux's post-build variables were substituted ([`Policy::variables_substituted`]).
+    pub variables_substituted: bool,
+    /// Problems an earlier stage found (Flux's post-build substitution), each reported by
+    /// its rule.
+    pub problems: &'a [StageProblem],
+}
+
+/// A problem an earlier stage found in the objects under validation (Flux's post-build
+/// substitution, in `kforge check --flux`), reported by the rule it names, so that rule
+/// levels and suppressions apply to it as to any finding.
+#[derive(Clone, Debug)]
+pub struct StageProblem {
+    /// The rule that reports it.
+    pub rule: &'static str,
+    /// The output object it is about (index, and the pointer of the node), located through
+    /// the source map; `None` when it is about no output object.
+    pub object: Option<(usize, String)>,
+    /// Where exactly, when the stage knows better than the node's position (the `${` in
+    /// a line), or where at all for a problem about no output object.
+    pub at: Option<Location>,
+    /// The object named in the report when `object` is `None` (kustomize's id form).
+    pub subject: String,
+    /// What is wrong.
+    pub message: String,
+    /// What to do.
+    pub help: String,
+    /// The most it may weigh ([`Finding::cap`]).
+    pub cap: Option<Severity>,
 }
 
 impl<'a> Context<'a> {
@@ -307,6 +336,8 @@ impl<'a> Context<'a> {
             made: OnceLock::new(),
             applied_as_written: false,
             gpu_taint: GpuTaint::Unknown,
+            variables_substituted: false,
+            problems: &[],
         }
     }
 
@@ -466,6 +497,11 @@ pub struct Policy {
     pub applied_as_written: bool,
     /// The taint of the cluster's GPU nodes (`gpuTaint:` of `kforge.yaml`), read by KF405.
     pub gpu_taint: GpuTaint,
+    /// The objects went through Flux's post-build substitution (`kforge check --flux`), so
+    /// a `${...}` left in a value is what the cluster gets. Otherwise (the default) a value
+    /// holding one is left for Flux to fill: findings about it are dropped and reported
+    /// once as KF107 ([`unknown`]).
+    pub variables_substituted: bool,
 }
 
 /// What `kforge.yaml` says of the taint on the cluster's GPU nodes.
@@ -497,6 +533,7 @@ impl Default for Policy {
             platform: Vec::new(),
             applied_as_written: false,
             gpu_taint: GpuTaint::Unknown,
+            variables_substituted: false,
         }
     }
 }
@@ -555,11 +592,26 @@ pub fn validate_among(
     policy: &Policy,
     neighbours: &outside::Outside,
 ) -> Vec<Finding> {
+    validate_staged(resources, notices, &[], crds, policy, neighbours)
+}
+
+/// [`validate_among`], with the problems an earlier stage found in the objects
+/// ([`StageProblem`], reported by their rules).
+pub fn validate_staged(
+    resources: &[Resource],
+    notices: &[crate::model::Ineffective],
+    problems: &[StageProblem],
+    crds: &[Resource],
+    policy: &Policy,
+    neighbours: &outside::Outside,
+) -> Vec<Finding> {
     let mut cx = Context::new(resources, crds, &policy.pod_templates)
         .with_outside(&policy.platform, neighbours);
     cx.notices = notices;
+    cx.problems = problems;
     cx.applied_as_written = policy.applied_as_written;
     cx.gpu_taint = policy.gpu_taint.clone();
+    cx.variables_substituted = policy.variables_substituted;
     let active: Vec<(ObjectCheck, &rules::Rule, Severity)> = rules::RULES
         .iter()
         .filter_map(|rule| match rule.check {
@@ -593,6 +645,7 @@ pub fn validate_among(
     .into_iter()
     .flatten()
     .collect();
+    unknown::apply(&cx, policy, &mut out);
     suppress::apply(&cx, policy, &mut out);
     sort(&mut out);
     out

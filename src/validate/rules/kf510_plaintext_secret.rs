@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::{Check, Rule};
 use crate::source::pointer::push_token;
 use crate::validate::sourcemap::Anchor;
+use crate::validate::unknown::is_unknown_text;
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
 pub const RULE: Rule = Rule {
@@ -30,7 +31,13 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             let Some(map) = r.value.get(field).and_then(Value::as_object) else {
                 continue;
             };
-            let Some(key) = map.keys().next() else {
+            // SOPS ciphertext and values left to Flux's substitution are not plaintext.
+            let known: Vec<&String> = map
+                .iter()
+                .filter(|(_, v)| !v.as_str().is_some_and(|s| is_unknown_text(cx, r, s)))
+                .map(|(k, _)| k)
+                .collect();
+            let Some(key) = known.first() else {
                 continue;
             };
             let mut ptr = format!("/{field}");
@@ -41,7 +48,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 .message(format!(
                     "Secret {} holds {} value(s) in `{field}`: anyone who can read the repository can read them",
                     r.name(),
-                    map.len()
+                    known.len()
                 ))
                 .help("keep the value in a secret store and sync it with an ExternalSecret, or commit a SealedSecret; rotate the values that were committed".into())
                 .build());

@@ -1,7 +1,8 @@
 //! The rules, one file each, and the one list that registers them ([`RULES`]).
 //!
 //! Ids: `KF0xx` kforge's own annotations, `KF1xx` schema and document shape (this module), `KF2xx` API-server semantics,
-//! `KF3xx` references between objects, `KF4xx` GPU scheduling, `KF5xx` policy.
+//! `KF3xx` references between objects, `KF4xx` GPU scheduling, `KF5xx` policy, `KF6xx` GitOps
+//! (the repository's Argo CD and Flux objects, Flux's post-build substitution).
 //! Each rule has a page under `docs/rules/<ID>.md` (what, why, how to fix) and fixtures
 //! under `tests/fixtures/rules/<ID>/{pass,fail}/`.
 
@@ -47,6 +48,7 @@ rules![
     kf104_duplicate_object,
     kf105_missing_identity,
     kf106_yaml11_string_in_applied_manifest,
+    kf107_unsubstituted_variable,
     kf110_removed_api,
     kf111_deprecated_api,
     kf112_unknown_kind,
@@ -116,6 +118,7 @@ rules![
     kf510_plaintext_secret,
     kf511_availability,
     kf600_gitops_sync_path,
+    kf601_flux_substitution,
     kf602_gitops_wait_timeout,
 ];
 
