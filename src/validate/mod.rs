@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod crd;
+pub mod edges;
 pub mod lookup;
 pub mod outside;
 pub mod pods;
@@ -267,6 +268,8 @@ pub struct Context<'a> {
     pod_index: OnceLock<pods::PodIndex<'a>>,
     /// Objects by kind and name, scale targets ([`lookup`]).
     lookups: OnceLock<lookup::Lookups<'a>>,
+    /// The references between objects ([`edges`]).
+    edges: OnceLock<Vec<edges::Edge>>,
     /// Rows beyond the built-in platform table (`platformObjects:` of `kforge.yaml`).
     pub platform: &'a [crate::tables::platform::PlatformDef],
     /// The objects of the repository's neighbouring kustomizations ([`outside`]).
@@ -301,6 +304,7 @@ impl<'a> Context<'a> {
             pods: OnceLock::new(),
             pod_index: OnceLock::new(),
             lookups: OnceLock::new(),
+            edges: OnceLock::new(),
             platform: &[],
             neighbours: outside::Outside::empty(),
             made: OnceLock::new(),
