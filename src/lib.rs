@@ -17,6 +17,7 @@ pub mod config;
 pub mod diff;
 pub mod emit;
 pub mod error;
+pub mod graph;
 pub mod init;
 pub mod kustomize;
 pub mod model;

@@ -75,7 +75,10 @@ pub struct Ref {
 }
 
 impl Ref {
+    /// `kind` `name`, in `namespace` unless kustomize's table says the kind is
+    /// cluster-scoped.
     fn new(kind: &str, namespace: Option<&str>, name: &str) -> Ref {
+        let namespace = namespace.filter(|_| !crate::tables::is_cluster_scoped_kind(kind));
         Ref {
             kind: kind.to_owned(),
             namespace: namespace.map(str::to_owned),
@@ -191,11 +194,25 @@ fn lookup(cx: &Context, kind: &str, namespace: Option<&str>, name: &str) -> Targ
     }
 }
 
+/// `kind` `name` of a cluster-scoped custom kind (which kustomize's table does not know,
+/// so [`Context::find`]'s namespaces do not apply): the first object of the output with
+/// that kind and name, else [`lookup`].
+fn cluster_lookup(cx: &Context, kind: &str, name: &str) -> Target {
+    match cx
+        .of_kind(kind)
+        .iter()
+        .find(|&&j| cx.objects[j].resource.name() == name)
+    {
+        Some(&j) => Target::Object(j),
+        None => lookup(cx, kind, None, name),
+    }
+}
+
 fn text<'v>(v: &'v Value, pointer: &str) -> Option<&'v str> {
     v.pointer(pointer).and_then(Value::as_str)
 }
 
-fn list<'v>(v: Option<&'v Value>) -> impl Iterator<Item = (usize, &'v Value)> {
+fn list(v: Option<&Value>) -> impl Iterator<Item = (usize, &Value)> {
     v.and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -775,7 +792,7 @@ fn node_classes(cx: &Context, out: &mut Vec<Edge>) {
             i,
             format!("{ptr}/name"),
             Relation::NodeClass,
-            lookup(cx, kind, None, name),
+            cluster_lookup(cx, kind, name),
         ));
     }
 }
@@ -791,16 +808,16 @@ fn secret_stores(cx: &Context, out: &mut Vec<Edge>) {
             continue;
         };
         let kind = text(&r.value, "/spec/secretStoreRef/kind").unwrap_or("SecretStore");
-        let ns = if kind == "ClusterSecretStore" {
-            None
+        let target = if kind == "ClusterSecretStore" {
+            cluster_lookup(cx, kind, name)
         } else {
-            cx.namespace(i)
+            lookup(cx, kind, cx.namespace(i), name)
         };
         out.push(edge(
             i,
             "/spec/secretStoreRef/name".into(),
             Relation::SecretStore,
-            lookup(cx, kind, ns, name),
+            target,
         ));
     }
 }

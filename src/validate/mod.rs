@@ -67,6 +67,9 @@ pub struct RuleMeta {
     /// Reads [`Object::typed`], the k8s-openapi check (computed once per object for all
     /// the rules that need it).
     pub needs_typed_check: bool,
+    /// Reports references between objects ([`edges`]) at the reference's pointer, so that
+    /// `kforge graph` runs it to draw what dangles.
+    pub references: bool,
 }
 
 /// What a rule must see to be right.
@@ -95,6 +98,7 @@ impl RuleMeta {
         enabled_by_default: true,
         scope: Scope::Object,
         needs_typed_check: false,
+        references: false,
     };
 }
 
@@ -558,11 +562,31 @@ pub fn validate_among(
     policy: &Policy,
     neighbours: &outside::Outside,
 ) -> Vec<Finding> {
-    let mut cx = Context::new(resources, crds, &policy.pod_templates)
-        .with_outside(&policy.platform, neighbours);
+    let mut cx = Context::for_policy(resources, crds, policy, neighbours);
     cx.notices = notices;
-    cx.applied_as_written = policy.applied_as_written;
-    cx.gpu_taint = policy.gpu_taint.clone();
+    run_rules(&cx, policy)
+}
+
+impl<'a> Context<'a> {
+    /// The context of `resources` under `policy` (its pod-template and platform rows, how
+    /// the objects are applied, the GPU taint), knowing the neighbouring kustomizations'
+    /// objects.
+    pub fn for_policy(
+        resources: &'a [Resource],
+        crds: &'a [Resource],
+        policy: &'a Policy,
+        neighbours: &'a outside::Outside,
+    ) -> Context<'a> {
+        let mut cx = Context::new(resources, crds, &policy.pod_templates)
+            .with_outside(&policy.platform, neighbours);
+        cx.applied_as_written = policy.applied_as_written;
+        cx.gpu_taint = policy.gpu_taint.clone();
+        cx
+    }
+}
+
+/// Run the rules `policy` turns on over `cx`; findings sorted, suppressions applied.
+pub fn run_rules(cx: &Context, policy: &Policy) -> Vec<Finding> {
     let active: Vec<(ObjectCheck, &rules::Rule, Severity)> = rules::RULES
         .iter()
         .filter_map(|rule| match rule.check {
@@ -587,7 +611,7 @@ pub fn validate_among(
     // order (and are sorted below in any case).
     let mut out: Vec<Finding> = crate::parallel::map(&active, |(check, _, severity)| {
         let mut found = Vec::new();
-        check(&cx, &mut found);
+        check(cx, &mut found);
         for f in &mut found {
             f.severity = f.cap.map_or(*severity, |c| c.min(*severity));
         }
@@ -596,7 +620,7 @@ pub fn validate_among(
     .into_iter()
     .flatten()
     .collect();
-    suppress::apply(&cx, policy, &mut out);
+    suppress::apply(cx, policy, &mut out);
     sort(&mut out);
     out
 }

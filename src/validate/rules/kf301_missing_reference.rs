@@ -21,6 +21,7 @@ pub const RULE: Rule = Rule {
         summary: "a pod (or its ServiceAccount) refers to a ConfigMap, Secret, PVC or ServiceAccount not in the output",
         doc: include_str!("../../../docs/rules/KF301.md"),
         scope: Scope::Environment,
+        references: true,
         ..RuleMeta::DEFAULTS
     },
     check: Check::Objects(check),

@@ -14,6 +14,7 @@ pub const RULE: Rule = Rule {
         summary: "a RoleBinding refers to a Role or ClusterRole that does not exist",
         doc: include_str!("../../../docs/rules/KF302.md"),
         scope: Scope::Environment,
+        references: true,
         ..RuleMeta::DEFAULTS
     },
     check: Check::Objects(check),

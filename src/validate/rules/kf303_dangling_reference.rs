@@ -14,6 +14,7 @@ pub const RULE: Rule = Rule {
         summary: "an HPA/PDB target, PriorityClass or RuntimeClass that does not exist",
         doc: include_str!("../../../docs/rules/KF303.md"),
         scope: Scope::Environment,
+        references: true,
         ..RuleMeta::DEFAULTS
     },
     check: Check::Objects(check),

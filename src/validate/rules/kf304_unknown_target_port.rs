@@ -15,6 +15,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a Service targetPort name that the selected pods do not declare",
         doc: include_str!("../../../docs/rules/KF304.md"),
+        references: true,
         ..RuleMeta::DEFAULTS
     },
     check: Check::Objects(check),

@@ -13,6 +13,7 @@ pub const RULE: Rule = Rule {
         summary: "a NetworkPolicy whose podSelector matches no pod in the output",
         doc: include_str!("../../../docs/rules/KF305.md"),
         scope: Scope::Environment,
+        references: true,
         ..RuleMeta::DEFAULTS
     },
     check: Check::Objects(check),

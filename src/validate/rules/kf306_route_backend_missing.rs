@@ -16,6 +16,7 @@ pub const RULE: Rule = Rule {
         summary: "an HTTPRoute or Ingress backend to a Service or port that does not exist",
         doc: include_str!("../../../docs/rules/KF306.md"),
         scope: Scope::Environment,
+        references: true,
         ..RuleMeta::DEFAULTS
     },
     check: Check::Objects(check),

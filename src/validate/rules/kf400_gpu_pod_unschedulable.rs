@@ -17,6 +17,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a GPU pod selects no GPU pool, or does not tolerate its pool's taints",
         doc: include_str!("../../../docs/rules/KF400.md"),
+        references: true,
         ..RuleMeta::DEFAULTS
     },
     check: Check::Objects(check),

@@ -16,6 +16,7 @@ pub const RULE: Rule = Rule {
         severity: Severity::Error,
         summary: "a GPU NodePool on which no NVIDIA device plugin DaemonSet runs",
         doc: include_str!("../../../docs/rules/KF404.md"),
+        references: true,
         ..RuleMeta::DEFAULTS
     },
     check: Check::Objects(check),
