@@ -529,13 +529,25 @@ const NOT_HELD: &[&str] = &[
     "Node",
 ];
 
+/// Where a referring field is read from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Under {
+    /// A pod spec.
+    Pod,
+    /// A single container a pod-template row names beside the spec's lists (KServe's
+    /// `model`): the table's container fields apply to it too.
+    Container,
+    /// Objects of the spec's kind.
+    Object,
+}
+
 /// One referring field of kustomize's name-reference table.
 struct UsedField {
     /// The referred kind.
     target: &'static str,
-    /// Where the name is: relative to a pod spec (`in_pod`), or in objects of `spec.gvk`.
+    /// Where the name is, relative to what `under` says.
     spec: FieldSpec,
-    in_pod: bool,
+    under: Under,
 }
 
 /// The table's referring fields for [`USED_KINDS`] (`transform/tables/default_config.yaml`,
@@ -566,13 +578,20 @@ fn used_fields() -> &'static [UsedField] {
                     out.push(UsedField {
                         target,
                         spec: FieldSpec::new("", "", "", rel, false),
-                        in_pod: true,
+                        under: Under::Pod,
                     });
+                    if let Some(rel) = rel.strip_prefix("containers/") {
+                        out.push(UsedField {
+                            target,
+                            spec: FieldSpec::new("", "", "", rel, false),
+                            under: Under::Container,
+                        });
+                    }
                 } else if !pod_kinds.contains(kind) && !NOT_HELD.contains(&kind) {
                     out.push(UsedField {
                         target,
                         spec: spec.clone(),
-                        in_pod: false,
+                        under: Under::Object,
                     });
                 }
             }
@@ -605,10 +624,24 @@ fn pod_references(cx: &Context, out: &mut Vec<Edge>) {
         let Some(spec) = r.value.pointer(&pt.spec_ptr) else {
             continue;
         };
-        for rf in used_fields().iter().filter(|rf| rf.in_pod) {
+        for rf in used_fields().iter().filter(|rf| rf.under == Under::Pod) {
             for (rel, _) in rf.spec.read(spec) {
                 let ptr = format!("{}{rel}", pt.spec_ptr);
                 push(out, pt.object, &pt.namespace, rf.target, ptr, Some(p));
+            }
+        }
+        for c in pt.single_containers() {
+            let Some(container) = r.value.pointer(&c.ptr) else {
+                continue;
+            };
+            for rf in used_fields()
+                .iter()
+                .filter(|rf| rf.under == Under::Container)
+            {
+                for (rel, _) in rf.spec.read(container) {
+                    let ptr = format!("{}{rel}", c.ptr);
+                    push(out, pt.object, &pt.namespace, rf.target, ptr, Some(p));
+                }
             }
         }
     }
@@ -617,7 +650,7 @@ fn pod_references(cx: &Context, out: &mut Vec<Edge>) {
         let gvk: Gvk = r.gvk();
         for rf in used_fields()
             .iter()
-            .filter(|rf| !rf.in_pod && rf.spec.applies_to(&gvk))
+            .filter(|rf| rf.under == Under::Object && rf.spec.applies_to(&gvk))
         {
             for (ptr, _) in rf.spec.read(&r.value) {
                 let ns = cx.namespace(i).unwrap_or_default();
@@ -855,7 +888,7 @@ mod tests {
     fn pod_rows_cover_the_workload_rows() {
         let pod: HashSet<(&str, &str)> = used_fields()
             .iter()
-            .filter(|r| r.in_pod)
+            .filter(|r| r.under == Under::Pod)
             .map(|r| (r.target, r.spec.path.as_str()))
             .collect();
         assert!(pod.contains(&("Secret", "volumes/projected/sources/secret/name")));

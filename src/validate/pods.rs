@@ -158,27 +158,31 @@ impl<'a> PodTemplate<'a> {
                         })
                     })
             })
-            .chain(
-                self.location
-                    .single_containers
-                    .iter()
-                    .filter_map(move |path| {
-                        let mut node = self.spec.get(path.first()?)?;
-                        for key in &path[1..] {
-                            node = node.get(key)?;
-                        }
-                        let mut ptr = self.spec_ptr.clone();
-                        for key in path {
-                            push_token(&mut ptr, key);
-                        }
-                        Some(ContainerRef {
-                            pod: self,
-                            ptr,
-                            spec: node.as_object()?,
-                            init: false,
-                        })
-                    }),
-            )
+            .chain(self.single_containers())
+    }
+
+    /// The single containers the table row names beside the spec's lists (KServe's
+    /// `model`), each with its escaped pointer.
+    pub fn single_containers(&self) -> impl Iterator<Item = ContainerRef<'_>> {
+        self.location
+            .single_containers
+            .iter()
+            .filter_map(move |path| {
+                let mut node = self.spec.get(path.first()?)?;
+                for key in &path[1..] {
+                    node = node.get(key)?;
+                }
+                let mut ptr = self.spec_ptr.clone();
+                for key in path {
+                    push_token(&mut ptr, key);
+                }
+                Some(ContainerRef {
+                    pod: self,
+                    ptr,
+                    spec: node.as_object()?,
+                    init: false,
+                })
+            })
     }
 }
 
