@@ -645,6 +645,9 @@ fn output_file_and_bad_paths() {
     let (code, _, err) = kforge(&["graph", "no/such/dir"]);
     assert_eq!(code, Some(2));
     assert!(err.starts_with("error: no/such/dir"), "{err}");
+    let (code, _, err) = kforge(&["graph", "tests/fixtures/ml"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("tests/fixtures/ml: neither a kustomization directory nor a repository with overlays/<env>/"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -841,7 +841,18 @@ pub fn of_path(path: &Path, options: &BuildOptions, isolated: bool) -> Result<Gr
         ));
     }
     let config = Config::load(path)?;
-    let envs = crate::environments_in(path, &config.layout())?;
+    let layout = config.layout();
+    if !path.join(&layout.overlays).is_dir() {
+        return Err(Error::at(
+            path,
+            None,
+            format!(
+                "neither a kustomization directory nor a repository with {}/<env>/; give an environment (overlays/prod) or a repository root",
+                layout.overlays.display()
+            ),
+        ));
+    }
+    let envs = crate::environments_in(path, &layout)?;
     let options = options.sharing_parses();
     let dirs: Vec<PathBuf> = envs.iter().map(|(_, d)| d.clone()).collect();
     let around =
