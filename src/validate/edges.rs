@@ -137,22 +137,66 @@ pub struct Edge {
     pub pod: Option<usize>,
 }
 
-/// Every reference of the output, found once, ordered by referring object (then by the
-/// order they are found in).
-pub fn edges<'c>(cx: &'c Context<'_>) -> &'c [Edge] {
-    cx.edges.get_or_init(|| {
+/// The finders, each computing the edges of a few relations; a rule asking for one
+/// relation runs only its finder (validating a plain file runs KF304, KF400 and KF404,
+/// which need no pod's references).
+const FINDERS: [fn(&Context, &mut Vec<Edge>); 11] = [
+    routes,
+    selections,
+    scaling,
+    rbac,
+    pod_references,
+    classes,
+    gpu_pools,
+    device_plugins,
+    node_classes,
+    secret_stores,
+    made,
+];
+
+/// The index in [`FINDERS`] of the finder of `relation`.
+fn finder(relation: Relation) -> usize {
+    match relation {
+        Relation::Parent | Relation::Backend => 0,
+        Relation::Selects | Relation::Disruption | Relation::NetworkPolicy | Relation::Monitors => {
+            1
+        }
+        Relation::Scales => 2,
+        Relation::RoleRef | Relation::Subject => 3,
+        Relation::Uses => 4,
+        Relation::Class => 5,
+        Relation::Schedules => 6,
+        Relation::DevicePlugin => 7,
+        Relation::NodeClass => 8,
+        Relation::SecretStore => 9,
+        Relation::Makes => 10,
+    }
+}
+
+/// The edges of a [`Context`], each finder's computed on first use.
+#[derive(Default)]
+pub struct Cache {
+    found: [OnceLock<Vec<Edge>>; 11],
+    all: OnceLock<Vec<Edge>>,
+}
+
+/// The edges of finder `k`, ordered by referring object.
+fn found<'c>(cx: &'c Context<'_>, k: usize) -> &'c [Edge] {
+    cx.edges.found[k].get_or_init(|| {
         let mut out = Vec::new();
-        routes(cx, &mut out);
-        selections(cx, &mut out);
-        scaling(cx, &mut out);
-        rbac(cx, &mut out);
-        pod_references(cx, &mut out);
-        classes(cx, &mut out);
-        gpu_pools(cx, &mut out);
-        device_plugins(cx, &mut out);
-        node_classes(cx, &mut out);
-        secret_stores(cx, &mut out);
-        made(cx, &mut out);
+        FINDERS[k](cx, &mut out);
+        out.sort_by_key(|e| e.from);
+        out
+    })
+}
+
+/// Every reference of the output, found once, ordered by referring object (then by
+/// relation, then by the order they are found in).
+pub fn edges<'c>(cx: &'c Context<'_>) -> &'c [Edge] {
+    cx.edges.all.get_or_init(|| {
+        let mut out: Vec<Edge> = (0..FINDERS.len())
+            .flat_map(|k| found(cx, k).iter().cloned())
+            .collect();
         out.sort_by_key(|e| e.from);
         out
     })
@@ -160,15 +204,23 @@ pub fn edges<'c>(cx: &'c Context<'_>) -> &'c [Edge] {
 
 /// The references of one kind, in object order.
 pub fn of<'c>(cx: &'c Context<'_>, relation: Relation) -> impl Iterator<Item = &'c Edge> {
-    edges(cx).iter().filter(move |e| e.relation == relation)
+    found(cx, finder(relation))
+        .iter()
+        .filter(move |e| e.relation == relation)
 }
 
-/// The references written in object `i`.
-pub fn from<'c>(cx: &'c Context<'_>, i: usize) -> &'c [Edge] {
-    let all = edges(cx);
+/// The references of one kind written in object `i`.
+pub fn from<'c>(
+    cx: &'c Context<'_>,
+    relation: Relation,
+    i: usize,
+) -> impl Iterator<Item = &'c Edge> {
+    let all = found(cx, finder(relation));
     let start = all.partition_point(|e| e.from < i);
     let end = all.partition_point(|e| e.from <= i);
-    &all[start..end]
+    all[start..end]
+        .iter()
+        .filter(move |e| e.relation == relation)
 }
 
 /// `kind` `name` as a reference from `namespace` (`None` for a cluster-scoped referrer)
@@ -984,7 +1036,7 @@ mod tests {
             .map(|(i, r, t)| (*i, *r, t.to_string()))
             .collect();
         assert_eq!(got, want);
-        assert_eq!(from(&cx, 2).len(), 2);
+        assert_eq!(from(&cx, Relation::Uses, 2).count(), 2);
         assert_eq!(
             edges(&cx)[1].port.as_ref().unwrap().pointer,
             "/spec/rules/0/backendRefs/0/port"

@@ -273,7 +273,7 @@ pub struct Context<'a> {
     /// Objects by kind and name, scale targets ([`lookup`]).
     lookups: OnceLock<lookup::Lookups<'a>>,
     /// The references between objects ([`edges`]).
-    edges: OnceLock<Vec<edges::Edge>>,
+    edges: edges::Cache,
     /// Rows beyond the built-in platform table (`platformObjects:` of `kforge.yaml`).
     pub platform: &'a [crate::tables::platform::PlatformDef],
     /// The objects of the repository's neighbouring kustomizations ([`outside`]).
@@ -308,7 +308,7 @@ impl<'a> Context<'a> {
             pods: OnceLock::new(),
             pod_index: OnceLock::new(),
             lookups: OnceLock::new(),
-            edges: OnceLock::new(),
+            edges: edges::Cache::default(),
             platform: &[],
             neighbours: outside::Outside::empty(),
             made: OnceLock::new(),

@@ -28,7 +28,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         Relation::Disruption,
         "align the selector with the workload's template labels",
     );
-    for e in edges::edges(cx) {
+    for e in edges::of(cx, Relation::Scales).chain(edges::of(cx, Relation::Class)) {
         let Target::Missing(what) = &e.target else {
             continue;
         };

@@ -25,9 +25,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     let pods = pod_templates(cx);
     for &i in cx.of_kind("Service") {
         // The pod templates the Service selects (one selecting nothing is KF300's).
-        let selected: Vec<_> = edges::from(cx, i)
-            .iter()
-            .filter(|e| e.relation == Relation::Selects)
+        let selected: Vec<_> = edges::from(cx, Relation::Selects, i)
             .filter_map(|e| e.pod.map(|p| &pods[p]))
             .collect();
         if selected.is_empty() {
