@@ -64,13 +64,18 @@ def main():
     ap.add_argument("--quick", action="store_true", help="skip the N=1000 kubectl runs (about 90 s each)")
     ap.add_argument("--kubectl", default=os.environ.get("KUBECTL") or shutil.which("kubectl"))
     ap.add_argument("--out", help="also write the table to this file")
-    ap.add_argument("--only", choices=["features"],
-                    help="run only this part: 'features' is the replacements/vars/configurations repository")
+    ap.add_argument("--only", choices=["features", "graph"],
+                    help="run only this part: 'features' is the replacements/vars/configurations repository, "
+                         "'graph' is kforge graph on 1,000 objects and on the template")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     work = tempfile.mkdtemp(prefix="kforge-bench-")
     rows = []
     print(f"kforge {output([KFORGE, '--version']).decode().strip()}; kubectl {args.kubectl}", file=sys.stderr)
+
+    if args.only == "graph":
+        graph_rows(work, rows)
+        return finish(rows, args, work)
 
     # 0. kustomize's round-two fields at scale: vars, replacements, configurations and a
     #    builtin transformer plugin (benches/gen_features.py), N=1000 apps (4,001 objects).
@@ -138,7 +143,27 @@ def main():
     rows.append(("validate 10,000 objects (one file)",
                  f"{fmt(kf[0])} ({fmt(kf[1])}–{fmt(kf[2])}), {kf[3]:.0f} MiB", kv_s, ratio, "–"))
 
+    # 5. kforge graph.
+    graph_rows(work, rows)
+
     finish(rows, args, work)
+
+
+def graph_rows(work, rows):
+    """`kforge graph` (build, the reference rules, layout, writing) on a 1,000-object
+    environment (issue 24's target: under 200 ms), collapsed (the default) and not, and on
+    the template's prod environment."""
+    repo = gen_repo(work, 333, 1)
+    overlay = os.path.join(repo, "overlays", "env-000")
+    cases = [(overlay, "1,000 objects (N=333)", f, extra)
+             for f, extra in [("mermaid", []), ("svg", []), ("svg", ["--collapse", "0"]),
+                              ("drawio", ["--collapse", "0"]), ("json", ["--collapse", "0"])]]
+    cases.append((os.path.join(ROOT, "overlays", "prod"), "the template's prod (46 objects)", "svg", []))
+    for path, what, f, extra in cases:
+        kf = measure([KFORGE, "graph", path, "--format", f] + extra, 10)
+        flags = " ".join(["--format", f] + extra)
+        rows.append((f"graph, {what}, {flags}",
+                     f"{fmt(kf[0])} ({fmt(kf[1])}–{fmt(kf[2])}), {kf[3]:.0f} MiB", "–", "–", "–"))
 
 
 def finish(rows, args, work):

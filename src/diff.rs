@@ -35,6 +35,9 @@ pub struct EnvDiff {
     pub env: String,
     /// Changes, sorted by object id.
     pub changes: Vec<Change>,
+    /// The edges of the architecture picture the change adds, removes or leaves dangling
+    /// ([`crate::graph::changes`]), when asked for ([`diff_trees_with`]).
+    pub graph: Option<crate::graph::Graph>,
 }
 
 /// Replace Secret values with a short content hash, so diffs show that, not what, changed.
@@ -156,6 +159,58 @@ fn key(c: &Change) -> &str {
 
 /// Diff every environment of two repository trees.
 pub fn diff_trees(old_root: &Path, new_root: &Path, opts: &BuildOptions) -> Result<Vec<EnvDiff>> {
+    diff_trees_with(old_root, new_root, opts, false)
+}
+
+/// What a repository tree says about drawing an environment: its `kforge.yaml` and the
+/// CRDs it declares installed (the old side of a diff may predate either: it then has
+/// none).
+struct Side {
+    config: crate::Config,
+    crds: Vec<Resource>,
+}
+
+impl Side {
+    fn read(root: &Path, opts: &BuildOptions, lenient: bool) -> Result<Side> {
+        let config = match crate::Config::load(root) {
+            Ok(c) => c,
+            Err(_) if lenient => crate::Config::default(),
+            Err(e) => return Err(e),
+        };
+        let crds = match crate::repo_crds(root, &config, opts) {
+            Ok(c) => c,
+            Err(_) if lenient => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        Ok(Side { config, crds })
+    }
+
+    fn graph(&self, env: &str, resources: &[Resource]) -> crate::graph::Graph {
+        crate::graph::of_resources(
+            env,
+            resources,
+            &self.crds,
+            &self.config.policy(Some(env)),
+            crate::validate::outside::Outside::empty(),
+        )
+    }
+}
+
+/// [`diff_trees`], with each environment's [`EnvDiff::graph`] when `graph` is set.
+pub fn diff_trees_with(
+    old_root: &Path,
+    new_root: &Path,
+    opts: &BuildOptions,
+    graph: bool,
+) -> Result<Vec<EnvDiff>> {
+    let sides = if graph {
+        Some((
+            Side::read(old_root, opts, true)?,
+            Side::read(new_root, opts, false)?,
+        ))
+    } else {
+        None
+    };
     // A side without overlays (e.g. a ref before the repository had them) has no objects.
     let envs = |root: &Path| -> Result<BTreeMap<String, PathBuf>> {
         Ok(crate::environments(root)
@@ -176,10 +231,15 @@ pub fn diff_trees(old_root: &Path, new_root: &Path, opts: &BuildOptions) -> Resu
                 None => Ok(Vec::new()),
             }
         };
-        let changes = diff_resources(&build(&old)?, &build(&new)?);
+        let (old_objects, new_objects) = (build(&old)?, build(&new)?);
+        let changes = diff_resources(&old_objects, &new_objects);
+        let graph = sides.as_ref().map(|(o, n)| {
+            crate::graph::changes::changes(&o.graph(env, &old_objects), &n.graph(env, &new_objects))
+        });
         out.push(EnvDiff {
             env: env.clone(),
             changes,
+            graph,
         });
     }
     Ok(out)
@@ -294,6 +354,18 @@ pub fn to_markdown(diffs: &[EnvDiff], limit: usize) -> String {
             }
         }
         body.push_str("\n</details>\n");
+    }
+    for d in diffs {
+        let Some(g) = d.graph.as_ref().filter(|g| !g.edges.is_empty()) else {
+            continue;
+        };
+        let _ = writeln!(
+            body,
+            "\n<details><summary>{}: the references the change moves ({})</summary>\n\n```mermaid\n{}```\n\n</details>",
+            d.env,
+            crate::graph::changes::summary(g),
+            g.render(crate::graph::Format::Mermaid)
+        );
     }
     let note = "\n_Diff truncated to fit a comment; run `kforge diff` locally for all of it._\n";
     if head.len() + body.len() <= limit {

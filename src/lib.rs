@@ -20,6 +20,7 @@ pub mod emit;
 pub mod error;
 pub mod fileio;
 pub mod flux;
+pub mod graph;
 pub mod init;
 pub mod kustomize;
 pub mod model;

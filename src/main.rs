@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cli::check::run(args),
         Command::Render(args) => cli::render::run(args),
         Command::Diff(args) => cli::diff::run(args),
+        Command::Graph(args) => cli::graph::run(args),
         Command::Vendor(args) => cli::vendor::run(args),
         Command::Init(args) => cli::init::run(args),
         Command::Completions(args) => cli::completions::run(args),

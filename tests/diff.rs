@@ -69,6 +69,7 @@ fn markdown_respects_the_size_limit() {
     let diffs = vec![EnvDiff {
         env: "prod".into(),
         changes: vec![Change::Changed("Deployment.v1.apps/m.[noNs]".into(), big)],
+        graph: None,
     }];
     let md = to_markdown(&diffs, 2000);
     assert!(md.len() <= 2000);

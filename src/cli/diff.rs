@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 
 use super::io::print;
-use super::{Outcome, Status};
+use super::{Failure, Outcome, Status};
 
 #[derive(clap::Args)]
 pub struct DiffArgs {
@@ -21,6 +21,10 @@ pub struct DiffArgs {
     /// Largest Markdown output, in characters (a GitHub comment holds 65,536).
     #[arg(long, default_value_t = 65000)]
     limit: usize,
+    /// With --format markdown: add, per environment, a collapsed Mermaid picture of the
+    /// references the change adds, removes or leaves dangling (`kforge graph`'s edges).
+    #[arg(long)]
+    graph: bool,
 }
 
 /// `--format`.
@@ -40,6 +44,11 @@ impl Drop for TempTree {
 }
 
 pub fn run(args: DiffArgs) -> Outcome {
+    if args.graph && !matches!(args.format, DiffFormat::Markdown) {
+        return Err(Failure::Message(
+            "--graph draws into the Markdown report: add --format markdown".into(),
+        ));
+    }
     let options = kforge::BuildOptions::default();
     let mut _tmp = None;
     let base_dir = if Path::new(&args.base).is_dir() {
@@ -52,7 +61,7 @@ pub fn run(args: DiffArgs) -> Outcome {
         _tmp = Some(guard);
         dir
     };
-    let diffs = kforge::diff::diff_trees(&base_dir, &args.root, &options)?;
+    let diffs = kforge::diff::diff_trees_with(&base_dir, &args.root, &options, args.graph)?;
     let text = match args.format {
         DiffFormat::Text => kforge::diff::to_text(&diffs),
         DiffFormat::Markdown => kforge::diff::to_markdown(&diffs, args.limit),

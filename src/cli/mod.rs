@@ -11,6 +11,7 @@ pub mod check;
 pub mod completions;
 pub mod diff;
 pub mod explain;
+pub mod graph;
 pub mod init;
 pub mod io;
 pub mod kustomize;
@@ -64,6 +65,9 @@ pub enum Command {
     Render(render::RenderArgs),
     /// Show what a change does to every environment, object by object (Secret values redacted).
     Diff(diff::DiffArgs),
+    /// Draw an environment's architecture: objects grouped by namespace and workload, the
+    /// references between them, what dangles (Mermaid, DOT, SVG, draw.io, JSON).
+    Graph(graph::GraphArgs),
     /// Copy every remote (Git or HTTP) base into the repository (vendor/kforge/) and write
     /// kforge.lock (URL, ref, commit, sha256), so builds run offline with the same output.
     Vendor(vendor::VendorArgs),

@@ -10,6 +10,8 @@
 //! - `platform.yaml`: what exists in a cluster without being in the output (bootstrap
 //!   RBAC, `kube-root-ca.crt`, Secrets and pods that controllers make) ([`platform`]), read
 //!   by the reference rules and extended by `kforge.yaml`.
+//! - `graph_roles.yaml`: how `kforge graph` draws each kind (traffic, config, control,
+//!   scheduling) ([`graph_role`]).
 //!
 //! kustomize's own field-spec tables stay with the transformers that own their format
 //! (`transform/tables/`); validation reads them through `TransformerConfig::builtin()`.
@@ -74,4 +76,31 @@ pub fn is_cluster_scoped(group: &str, version: &str, kind: &str) -> bool {
 /// Whether kustomize treats `kind` as cluster-scoped in some group and version.
 pub fn is_cluster_scoped_kind(kind: &str) -> bool {
     cluster_scoped_table().contains_key(kind)
+}
+
+/// The role `kforge graph` draws objects of `kind` in (`graph_roles.yaml`: `traffic`,
+/// `config`, `control` or `scheduling`), `None` for a kind the table does not list.
+pub fn graph_role(kind: &str) -> Option<&'static str> {
+    static TABLE: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            let rows: std::collections::BTreeMap<String, Vec<String>> =
+                parse_builtin("graph_roles.yaml", include_str!("graph_roles.yaml"));
+            let mut table = HashMap::new();
+            for (role, kinds) in rows {
+                let role: &'static str = match role.as_str() {
+                    "traffic" => "traffic",
+                    "config" => "config",
+                    "control" => "control",
+                    "scheduling" => "scheduling",
+                    other => panic!("src/tables/graph_roles.yaml: unknown role {other}"),
+                };
+                for kind in kinds {
+                    table.insert(kind, role);
+                }
+            }
+            table
+        })
+        .get(kind)
+        .copied()
 }

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod crd;
 pub mod device_plugins;
+pub mod edges;
 pub mod lookup;
 pub mod outside;
 pub mod pods;
@@ -68,6 +69,9 @@ pub struct RuleMeta {
     /// Reads [`Object::typed`], the k8s-openapi check (computed once per object for all
     /// the rules that need it).
     pub needs_typed_check: bool,
+    /// Reports references between objects ([`edges`]) at the reference's pointer, so that
+    /// `kforge graph` runs it to draw what dangles.
+    pub references: bool,
 }
 
 /// What a rule must see to be right.
@@ -96,6 +100,7 @@ impl RuleMeta {
         enabled_by_default: true,
         scope: Scope::Object,
         needs_typed_check: false,
+        references: false,
     };
 }
 
@@ -269,6 +274,8 @@ pub struct Context<'a> {
     pod_index: OnceLock<pods::PodIndex<'a>>,
     /// Objects by kind and name, scale targets ([`lookup`]).
     lookups: OnceLock<lookup::Lookups<'a>>,
+    /// The references between objects ([`edges`]).
+    edges: edges::Cache,
     /// Rows beyond the built-in platform table (`platformObjects:` of `kforge.yaml`).
     pub platform: &'a [crate::tables::platform::PlatformDef],
     /// The objects of the repository's neighbouring kustomizations ([`outside`]).
@@ -331,6 +338,7 @@ impl<'a> Context<'a> {
             pods: OnceLock::new(),
             pod_index: OnceLock::new(),
             lookups: OnceLock::new(),
+            edges: edges::Cache::default(),
             platform: &[],
             neighbours: outside::Outside::empty(),
             made: OnceLock::new(),
@@ -605,13 +613,33 @@ pub fn validate_staged(
     policy: &Policy,
     neighbours: &outside::Outside,
 ) -> Vec<Finding> {
-    let mut cx = Context::new(resources, crds, &policy.pod_templates)
-        .with_outside(&policy.platform, neighbours);
+    let mut cx = Context::for_policy(resources, crds, policy, neighbours);
     cx.notices = notices;
     cx.problems = problems;
-    cx.applied_as_written = policy.applied_as_written;
-    cx.gpu_taint = policy.gpu_taint.clone();
-    cx.variables_substituted = policy.variables_substituted;
+    run_rules(&cx, policy)
+}
+
+impl<'a> Context<'a> {
+    /// The context of `resources` under `policy` (its pod-template and platform rows, how
+    /// the objects are applied, the GPU taint, whether Flux variables were substituted),
+    /// knowing the neighbouring kustomizations' objects.
+    pub fn for_policy(
+        resources: &'a [Resource],
+        crds: &'a [Resource],
+        policy: &'a Policy,
+        neighbours: &'a outside::Outside,
+    ) -> Context<'a> {
+        let mut cx = Context::new(resources, crds, &policy.pod_templates)
+            .with_outside(&policy.platform, neighbours);
+        cx.applied_as_written = policy.applied_as_written;
+        cx.gpu_taint = policy.gpu_taint.clone();
+        cx.variables_substituted = policy.variables_substituted;
+        cx
+    }
+}
+
+/// Run the rules `policy` turns on over `cx`; findings sorted, suppressions applied.
+pub fn run_rules(cx: &Context, policy: &Policy) -> Vec<Finding> {
     let active: Vec<(ObjectCheck, &rules::Rule, Severity)> = rules::RULES
         .iter()
         .filter_map(|rule| match rule.check {
@@ -636,7 +664,7 @@ pub fn validate_staged(
     // order (and are sorted below in any case).
     let mut out: Vec<Finding> = crate::parallel::map(&active, |(check, _, severity)| {
         let mut found = Vec::new();
-        check(&cx, &mut found);
+        check(cx, &mut found);
         for f in &mut found {
             f.severity = f.cap.map_or(*severity, |c| c.min(*severity));
         }
@@ -645,8 +673,8 @@ pub fn validate_staged(
     .into_iter()
     .flatten()
     .collect();
-    unknown::apply(&cx, policy, &mut out);
-    suppress::apply(&cx, policy, &mut out);
+    unknown::apply(cx, policy, &mut out);
+    suppress::apply(cx, policy, &mut out);
     sort(&mut out);
     out
 }

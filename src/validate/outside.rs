@@ -36,6 +36,8 @@ enum Place {
 struct Known {
     place: Place,
     origin: String,
+    /// The object of the output it is made from (a `created` row read from the output).
+    maker: Option<usize>,
 }
 
 /// Pods made outside the output (by a controller, or by a neighbouring kustomization).
@@ -44,6 +46,8 @@ struct KnownPods {
     namespace: String,
     labels: Map<String, Value>,
     origin: String,
+    /// The object of the output they are made from.
+    maker: Option<usize>,
 }
 
 /// An index of what exists outside the output. [`Outside::default`] knows nothing.
@@ -60,10 +64,11 @@ fn cluster_kind(kind: &str) -> bool {
 }
 
 impl Outside {
-    fn add(&mut self, kind: &str, name: &str, place: Place, origin: &str) {
+    fn add(&mut self, kind: &str, name: &str, place: Place, origin: &str, maker: Option<usize>) {
         let known = Known {
             place,
             origin: origin.to_owned(),
+            maker,
         };
         match name.strip_suffix('*') {
             Some(prefix) => self
@@ -86,18 +91,20 @@ impl Outside {
                 Some(ns) => Place::In(ns.to_owned()),
             };
             for name in &row.names {
-                self.add(&row.kind, name, place.clone(), &row.by);
+                self.add(&row.kind, name, place.clone(), &row.by, None);
             }
         }
     }
 
     /// What the `created` rows of `def` make from `resources`; `origin` says where those
-    /// are (empty: in the output).
+    /// are (empty: in the output, and then `resources` are the output's objects in order,
+    /// so that what they make remembers its maker's index).
     pub fn add_created(&mut self, def: &PlatformDef, resources: &[&Resource], origin: &str) {
         if def.created.is_empty() {
             return;
         }
-        for r in resources {
+        for (j, r) in resources.iter().enumerate() {
+            let maker = origin.is_empty().then_some(j);
             let gvk = r.gvk();
             for row in def
                 .created
@@ -125,6 +132,7 @@ impl Outside {
                         namespace,
                         labels: row.pod_labels(&r.value),
                         origin: by,
+                        maker,
                     });
                     continue;
                 }
@@ -138,7 +146,7 @@ impl Outside {
                     .iter()
                     .find_map(|t| crate::tables::platform::fill(t, &r.value))
                 {
-                    self.add(&row.kind, &name, place, &by);
+                    self.add(&row.kind, &name, place, &by, maker);
                 }
             }
         }
@@ -156,7 +164,7 @@ impl Outside {
     ) {
         for r in resources {
             let place = namespace_of(r).map_or(Place::Cluster, |ns| Place::In(ns.to_owned()));
-            self.add(r.kind(), r.name(), place, origin);
+            self.add(r.kind(), r.name(), place, origin, None);
         }
         let cx = Context::new(resources, &[], pod_locations);
         for pt in super::pods::pod_templates(&cx) {
@@ -164,6 +172,7 @@ impl Outside {
                 namespace: pt.namespace.clone(),
                 labels: pt.labels.cloned().unwrap_or_default(),
                 origin: origin.to_owned(),
+                maker: None,
             });
         }
         let refs: Vec<&Resource> = resources.iter().collect();
@@ -175,6 +184,16 @@ impl Outside {
     /// Where object `kind` `name` comes from, when a reference from `namespace` (`None`
     /// for a cluster-scoped referrer; empty is `default`) reaches it outside the output.
     pub fn find(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<&str> {
+        self.known(kind, namespace, name).map(|k| k.origin.as_str())
+    }
+
+    /// The output's object that [`Outside::find`]'s object is made from, when a
+    /// controller makes it from one.
+    pub fn maker(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<usize> {
+        self.known(kind, namespace, name)?.maker
+    }
+
+    fn known(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<&Known> {
         let namespace = namespace.map(|n| if n.is_empty() { "default" } else { n });
         let reaches = |k: &Known| match &k.place {
             Place::Cluster => true,
@@ -188,21 +207,48 @@ impl Outside {
             .get(&(kind.to_owned(), name.to_owned()))
             .and_then(|v| v.iter().find(|k| reaches(k)))
         {
-            return Some(&found.origin);
+            return Some(found);
         }
         self.prefixes
             .iter()
             .find(|(k, prefix, known)| k == kind && name.starts_with(prefix) && reaches(known))
-            .map(|(_, _, known)| known.origin.as_str())
+            .map(|(_, _, known)| known)
+    }
+
+    /// What controllers make from objects of the output, in one namespace or cluster-wide
+    /// (not the objects they put in every namespace): (maker's index, kind, namespace,
+    /// name), sorted.
+    pub fn made_from_output(&self) -> Vec<(usize, &str, Option<&str>, &str)> {
+        let mut out: Vec<_> = self
+            .exact
+            .iter()
+            .flat_map(|((kind, name), known)| {
+                known.iter().filter_map(move |k| {
+                    let ns = match &k.place {
+                        Place::Cluster => None,
+                        Place::In(ns) => Some(ns.as_str()),
+                        Place::Every => return None,
+                    };
+                    Some((k.maker?, kind.as_str(), ns, name.as_str()))
+                })
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// Where pods that `selector` picks in `namespace` come from, if any are made outside
     /// the output.
     pub fn pods_selected(&self, namespace: &str, selector: &Map<String, Value>) -> Option<&str> {
+        self.pods_known(namespace, selector)
+            .map(|p| p.origin.as_str())
+    }
+
+    fn pods_known(&self, namespace: &str, selector: &Map<String, Value>) -> Option<&KnownPods> {
         self.pods
             .iter()
             .find(|p| p.namespace == namespace && selector_matches(selector, Some(&p.labels)))
-            .map(|p| p.origin.as_str())
     }
 
     /// An index that knows nothing, shared.
@@ -259,6 +305,23 @@ impl<'a> Context<'a> {
     pub fn exists_here(&self, kind: &str, namespace: Option<&str>, name: &str) -> bool {
         self.find(kind, namespace, name).is_some()
             || self.made_outside().find(kind, namespace, name).is_some()
+    }
+
+    /// The output's object that [`Context::exists`]'s object outside the output is made
+    /// from (an ExternalSecret for its Secret), when a controller makes it from one.
+    pub fn maker_of(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<usize> {
+        self.made_outside().maker(kind, namespace, name)
+    }
+
+    /// What controllers make from objects of the output ([`Outside::made_from_output`]).
+    pub fn made_from_output(&self) -> Vec<(usize, &str, Option<&str>, &str)> {
+        self.made_outside().made_from_output()
+    }
+
+    /// The output's object whose controller makes the pods that `selector` picks in
+    /// `namespace` (a KServe InferenceService for its predictor's pods), if one does.
+    pub fn pods_maker(&self, namespace: &str, selector: &Map<String, Value>) -> Option<usize> {
+        self.made_outside().pods_known(namespace, selector)?.maker
     }
 
     /// Who makes pods that `selector` picks in `namespace` outside the output (a

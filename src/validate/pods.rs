@@ -6,8 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::sourcemap::Anchor;
-use super::{Context, Finding, RuleMeta};
+use super::Context;
 use crate::source::pointer::push_token;
 use crate::tables::pod_templates::{CompletedBy, PodTemplateLocation};
 
@@ -107,6 +106,15 @@ pub fn selected_pods<'c, 'a>(
     selector: &Map<String, Value>,
 ) -> Vec<&'c PodTemplate<'a>> {
     let pods = pod_templates(cx);
+    selected(cx, namespace, selector)
+        .into_iter()
+        .map(|i| &pods[i])
+        .collect()
+}
+
+/// [`selected_pods`] as indexes into [`pod_templates`].
+pub fn selected(cx: &Context<'_>, namespace: &str, selector: &Map<String, Value>) -> Vec<usize> {
+    let pods = pod_templates(cx);
     let index = pod_index(cx);
     let equality = match selector.get("matchLabels").and_then(Value::as_object) {
         Some(m) => m.iter().next(),
@@ -126,76 +134,9 @@ pub fn selected_pods<'c, 'a>(
     candidates
         .into_iter()
         .flatten()
-        .map(|&i| &pods[i])
-        .filter(|p| selector_matches(selector, p.labels))
+        .copied()
+        .filter(|&i| selector_matches(selector, pods[i].labels))
         .collect()
-}
-
-/// KF303's and KF305's finding on object `i` when its `selector` (at `pointer`) picks no
-/// pod template in its namespace.
-pub fn selects_nothing(
-    cx: &Context,
-    rule: &'static RuleMeta,
-    i: usize,
-    pointer: &str,
-    selector: &Map<String, Value>,
-    help: &str,
-) -> Option<Finding> {
-    let r = cx.objects[i].resource;
-    let ns = cx.namespace(i).unwrap_or_default();
-    if !selected_pods(cx, ns, selector).is_empty() || cx.pods_outside(ns, selector).is_some() {
-        return None;
-    }
-    Some(
-        cx.finding(rule, i)
-            .at(pointer)
-            .anchor(Anchor::Key)
-            .message(format!(
-                "{} {} selects no pod template in namespace {ns}",
-                r.kind(),
-                r.name()
-            ))
-            .help(help.to_owned())
-            .build(),
-    )
-}
-
-/// A Service with a non-empty selector, and the pod templates it selects in its namespace.
-pub struct SelectingService<'a> {
-    /// Index of the Service in the context.
-    pub object: usize,
-    /// The Service.
-    pub service: &'a crate::resource::Resource,
-    /// Its namespace (`default` when empty).
-    pub namespace: String,
-    /// The pod templates it selects.
-    pub selected: Vec<&'a PodTemplate<'a>>,
-}
-
-/// Every Service with a selector, with the pod templates it selects.
-pub fn services<'c>(cx: &'c Context<'_>) -> Vec<SelectingService<'c>> {
-    let mut out = Vec::new();
-    for (i, o) in cx.objects.iter().enumerate() {
-        let r = o.resource;
-        if r.kind() != "Service" {
-            continue;
-        }
-        let Some(sel) = r.value.pointer("/spec/selector").and_then(Value::as_object) else {
-            continue;
-        };
-        if sel.is_empty() {
-            continue;
-        }
-        let namespace = cx.namespace(i).unwrap_or_default().to_owned();
-        let selected = selected_pods(cx, &namespace, sel);
-        out.push(SelectingService {
-            object: i,
-            service: r,
-            namespace,
-            selected,
-        });
-    }
-    out
 }
 
 impl<'a> PodTemplate<'a> {
@@ -225,28 +166,33 @@ impl<'a> PodTemplate<'a> {
                         })
                     })
             })
-            .chain(
-                self.location
-                    .single_containers
-                    .iter()
-                    .enumerate()
-                    .filter_map(move |(k, path)| {
-                        let node = single(self.spec, path)?;
-                        let mut ptr = self.spec_ptr.clone();
-                        for key in path {
-                            push_token(&mut ptr, key);
-                        }
-                        let completed = self.completions.get(k).and_then(Option::as_ref);
-                        Some(ContainerRef {
-                            pod: self,
-                            ptr,
-                            spec: completed.unwrap_or(node),
-                            init: false,
-                            partial: self.location.completed_by.is_some() && completed.is_none(),
-                            default_name: path.last().map_or("", String::as_str),
-                        })
-                    }),
-            )
+            .chain(self.single_containers())
+    }
+
+    /// The single containers the table row names beside the spec's lists (KServe's
+    /// `model`), each with its escaped pointer, as the controller completes them (see
+    /// [`ContainerRef::partial`]).
+    pub fn single_containers(&self) -> impl Iterator<Item = ContainerRef<'_>> {
+        self.location
+            .single_containers
+            .iter()
+            .enumerate()
+            .filter_map(move |(k, path)| {
+                let node = single(self.spec, path)?;
+                let mut ptr = self.spec_ptr.clone();
+                for key in path {
+                    push_token(&mut ptr, key);
+                }
+                let completed = self.completions.get(k).and_then(Option::as_ref);
+                Some(ContainerRef {
+                    pod: self,
+                    ptr,
+                    spec: completed.unwrap_or(node),
+                    init: false,
+                    partial: self.location.completed_by.is_some() && completed.is_none(),
+                    default_name: path.last().map_or("", String::as_str),
+                })
+            })
     }
 }
 
@@ -461,6 +407,45 @@ impl<'a> ContainerRef<'a> {
             "name"
         }])
     }
+}
+
+/// Whether a container of the pod asks for GPUs (`nvidia.com/gpu` above zero).
+pub fn wants_gpu(pt: &PodTemplate) -> bool {
+    let zero = |v: &Value| match v {
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.trim().parse::<f64>() == Ok(0.0),
+        _ => false,
+    };
+    pt.containers().any(|c| {
+        let res = c.spec.get("resources");
+        ["limits", "requests"].iter().any(|k| {
+            res.and_then(|r| r.get(*k))
+                .and_then(|m| m.get("nvidia.com/gpu"))
+                .is_some_and(|v| !zero(v))
+        })
+    })
+}
+
+/// Whether `tolerations` (a pod spec's list) tolerate `taint` (key, value and effect,
+/// with `Exists` and an empty key or effect matching any).
+pub fn tolerates(tolerations: Option<&Value>, taint: &Value) -> bool {
+    let key = taint.get("key").and_then(Value::as_str).unwrap_or("");
+    let value = taint.get("value").and_then(Value::as_str).unwrap_or("");
+    let effect = taint.get("effect").and_then(Value::as_str).unwrap_or("");
+    tolerations
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|t| {
+            let tk = t.get("key").and_then(Value::as_str).unwrap_or("");
+            let op = t.get("operator").and_then(Value::as_str).unwrap_or("Equal");
+            let te = t.get("effect").and_then(Value::as_str).unwrap_or("");
+            let key_ok = tk.is_empty() && op == "Exists" || tk == key;
+            let value_ok =
+                op == "Exists" || t.get("value").and_then(Value::as_str).unwrap_or("") == value;
+            let effect_ok = te.is_empty() || te == effect;
+            key_ok && value_ok && effect_ok
+        })
 }
 
 /// Whether `labels` satisfy a `matchLabels` map (and `matchExpressions`, when given).

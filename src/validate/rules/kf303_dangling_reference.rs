@@ -2,10 +2,8 @@
 //! is not in the output, and a priorityClassName or runtimeClassName that is neither in the
 //! output nor built in.
 
-use serde_json::Value;
-
-use super::{Check, Rule};
-use crate::validate::pods::{pod_templates, selects_nothing};
+use super::{selects_nothing, Check, Rule};
+use crate::validate::edges::{self, Relation, Target};
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};
 
 pub const RULE: Rule = Rule {
@@ -16,78 +14,42 @@ pub const RULE: Rule = Rule {
         summary: "an HPA/PDB target, PriorityClass or RuntimeClass that does not exist",
         doc: include_str!("../../../docs/rules/KF303.md"),
         scope: Scope::Environment,
+        references: true,
         ..RuleMeta::DEFAULTS
     },
     check: Check::Objects(check),
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    for (i, o) in cx.objects.iter().enumerate() {
-        let r = o.resource;
-        match r.kind() {
-            "HorizontalPodAutoscaler" => {
-                let kind = r
-                    .value
-                    .pointer("/spec/scaleTargetRef/kind")
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
-                let name = r
-                    .value
-                    .pointer("/spec/scaleTargetRef/name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
-                if cx.exists(kind, cx.namespace(i), name).is_none() {
-                    out.push(cx.finding(RULE.meta, i)
-                        .at("/spec/scaleTargetRef/name")
-                        .message(format!("HPA {} scales {kind} {name}, which is not in the output", r.name()))
-                        .help("fix scaleTargetRef (a namePrefix applies to the target's name too)".into())
-                        .build());
-                }
-            }
-            "PodDisruptionBudget" => {
-                let Some(sel) = r.value.pointer("/spec/selector").and_then(Value::as_object) else {
-                    continue;
-                };
-                out.extend(selects_nothing(
-                    cx,
-                    RULE.meta,
-                    i,
-                    "/spec/selector",
-                    sel,
-                    "align the selector with the workload's template labels",
-                ));
-            }
-            _ => {}
-        }
-    }
-    for pt in pod_templates(cx) {
-        for (field, kind) in [
-            ("priorityClassName", "PriorityClass"),
-            ("runtimeClassName", "RuntimeClass"),
-        ] {
-            // An empty name is no class (the API server accepts it).
-            let Some(name) = pt
-                .spec
-                .get(field)
-                .and_then(Value::as_str)
-                .filter(|n| !n.is_empty())
-            else {
-                continue;
-            };
-            if cx.exists(kind, Some(&pt.namespace), name).is_some() {
-                continue;
-            }
-            out.push(
-                cx.finding(RULE.meta, pt.object)
-                    .at(&format!("{}/{field}", pt.spec_ptr))
-                    .message(format!(
-                        "{field} {name} is not in the output and not built in"
-                    ))
+    selects_nothing(
+        cx,
+        out,
+        RULE.meta,
+        Relation::Disruption,
+        "align the selector with the workload's template labels",
+    );
+    for e in edges::of(cx, Relation::Scales).chain(edges::of(cx, Relation::Class)) {
+        let Target::Missing(what) = &e.target else {
+            continue;
+        };
+        let r = cx.objects[e.from].resource;
+        let finding = cx.finding(RULE.meta, e.from).at(&e.pointer);
+        let (kind, name) = (&what.kind, &what.name);
+        out.push(match e.relation {
+            Relation::Scales => finding
+                .message(format!("HPA {} scales {kind} {name}, which is not in the output", r.name()))
+                .help("fix scaleTargetRef (a namePrefix applies to the target's name too)".into())
+                .build(),
+            Relation::Class => {
+                let field = &e.pointer[e.pointer.rfind('/').map_or(0, |p| p + 1)..];
+                finding
+                    .message(format!("{field} {name} is not in the output and not built in"))
                     .help(format!(
                         "add the {kind} to the environment or use one the cluster provides"
                     ))
-                    .build(),
-            );
-        }
+                    .build()
+            }
+            _ => continue,
+        });
     }
 }

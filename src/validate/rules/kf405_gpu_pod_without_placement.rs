@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::kf400_gpu_pod_unschedulable::{tolerates, wants_gpu};
+use crate::validate::pods::{tolerates, wants_gpu};
 use super::{Check, Rule};
 use crate::validate::pods::pod_templates;
 use crate::validate::{Context, Finding, GpuTaint, RuleMeta, Severity};

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::kf400_gpu_pod_unschedulable::wants_gpu;
+use crate::validate::pods::wants_gpu;
 use super::{Check, Rule};
 use crate::validate::pods::pod_templates;
 use crate::validate::{Context, Finding, RuleMeta, Scope, Severity};

@@ -130,6 +130,36 @@ pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.meta.id.eq_ignore_ascii_case(id))
 }
 
+/// The findings of `rule` (KF300, KF303, KF305) on every `relation` edge whose selector
+/// picks pods nowhere: "<kind> <name> selects no pod template in namespace <ns>".
+pub(crate) fn selects_nothing(
+    cx: &Context,
+    out: &mut Vec<Finding>,
+    rule: &'static RuleMeta,
+    relation: super::edges::Relation,
+    help: &str,
+) {
+    for e in super::edges::of(cx, relation) {
+        let super::edges::Target::Missing(pods) = &e.target else {
+            continue;
+        };
+        let r = cx.objects[e.from].resource;
+        out.push(
+            cx.finding(rule, e.from)
+                .at(&e.pointer)
+                .anchor(super::sourcemap::Anchor::Key)
+                .message(format!(
+                    "{} {} selects no pod template in namespace {}",
+                    r.kind(),
+                    r.name(),
+                    pods.namespace.as_deref().unwrap_or_default()
+                ))
+                .help(help.to_owned())
+                .build(),
+        );
+    }
+}
+
 /// apiVersion and kind of an object, when both are strings.
 pub(crate) fn type_meta(r: &crate::resource::Resource) -> Option<(&str, &str)> {
     let api = r.value.get("apiVersion")?.as_str()?;
