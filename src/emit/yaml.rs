@@ -94,8 +94,7 @@ fn analyze(v: &str) -> Analysis {
             block: false,
         };
     }
-    let chars: Vec<char> = v.chars().collect();
-    let n = chars.len();
+    let mut chars = v.chars().peekable();
     let mut block_ind = v.starts_with("---") || v.starts_with("...");
     let mut line_breaks = false;
     let mut special = false;
@@ -104,10 +103,12 @@ fn analyze(v: &str) -> Analysis {
     let (mut break_space, mut space_break) = (false, false);
     let mut preceded_ws = true;
     let (mut prev_space, mut prev_break) = (false, false);
-    for (i, &ch) in chars.iter().enumerate() {
-        let followed_ws =
-            i + 1 >= n || chars[i + 1] == ' ' || chars[i + 1] == '\t' || is_break(chars[i + 1]);
-        if i == 0 {
+    let mut first = true;
+    while let Some(ch) = chars.next() {
+        let next = chars.peek().copied();
+        let last = next.is_none();
+        let followed_ws = next.is_none_or(|c| c == ' ' || c == '\t' || is_break(c));
+        if first {
             match ch {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
                 | '%' | '@' | '`' => block_ind = true,
@@ -125,10 +126,10 @@ fn analyze(v: &str) -> Analysis {
             special = true;
         }
         if ch == ' ' {
-            if i == 0 {
+            if first {
                 leading_space = true;
             }
-            if i == n - 1 {
+            if last {
                 trailing_space = true;
             }
             if prev_break {
@@ -138,10 +139,10 @@ fn analyze(v: &str) -> Analysis {
             prev_break = false;
         } else if is_break(ch) {
             line_breaks = true;
-            if i == 0 {
+            if first {
                 leading_break = true;
             }
-            if i == n - 1 {
+            if last {
                 trailing_break = true;
             }
             if prev_space {
@@ -154,6 +155,7 @@ fn analyze(v: &str) -> Analysis {
             prev_break = false;
         }
         preceded_ws = ch == ' ' || ch == '\t' || is_break(ch);
+        first = false;
     }
     let mut a = Analysis {
         multiline: line_breaks,

@@ -338,6 +338,24 @@ fn check_writable(r: &Resource) -> Result<()> {
             _ => None,
         }
     }
+    /// Whether any key or string holds an unwritable character (without building
+    /// pointers: only a failing object is walked again by `find`).
+    fn any(v: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        // Every unwritable character is encoded starting with one of these bytes.
+        let suspect = |s: &str| {
+            s.bytes().any(|b| matches!(b, 0x7f | 0xc2 | 0xef)) && s.chars().any(unwritable)
+        };
+        match v {
+            Value::String(s) => suspect(s),
+            Value::Array(items) => items.iter().any(any),
+            Value::Object(m) => m.iter().any(|(k, x)| suspect(k) || any(x)),
+            _ => false,
+        }
+    }
+    if !any(&r.value) {
+        return Ok(());
+    }
     let mut ptr = String::new();
     let Some(c) = find(&r.value, &mut ptr) else {
         return Ok(());
