@@ -37,6 +37,19 @@ pub enum CreateKind {
 }
 
 fn split_path(path: &str) -> Vec<Segment> {
+    let segment = |s: &str| match s.strip_suffix("[]") {
+        Some(n) => Segment {
+            name: n.to_owned(),
+            is_seq: true,
+        },
+        None => Segment {
+            name: s.to_owned(),
+            is_seq: false,
+        },
+    };
+    if !path.contains('\\') {
+        return path.split('/').map(segment).collect();
+    }
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut chars = path.chars().peekable();
@@ -51,18 +64,7 @@ fn split_path(path: &str) -> Vec<Segment> {
         }
     }
     out.push(cur);
-    out.into_iter()
-        .map(|s| match s.strip_suffix("[]") {
-            Some(n) => Segment {
-                name: n.to_owned(),
-                is_seq: true,
-            },
-            None => Segment {
-                name: s,
-                is_seq: false,
-            },
-        })
-        .collect()
+    out.iter().map(|s| segment(s)).collect()
 }
 
 impl FieldSpec {
