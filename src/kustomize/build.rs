@@ -75,13 +75,13 @@ pub struct ResSet {
 }
 
 fn id_key(r: &Resource) -> (Gvk, String, String) {
-    let id = r.cur_id();
+    let id = r.cur_id_ref();
     let ns = if id.gvk.is_cluster_scoped() {
         String::new()
     } else {
         id.effective_namespace().to_owned()
     };
-    (id.gvk, id.name, ns)
+    (id.gvk.to_owned(), id.name.to_owned(), ns)
 }
 
 impl ResSet {

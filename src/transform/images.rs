@@ -146,7 +146,7 @@ pub fn apply(
             rw.walk(&mut r.value)
                 .map_err(|e| e.in_file(&r.origin.file, None))?;
             let gvk = r.gvk();
-            for spec in cfg.images.iter().filter(|s| s.applies_to(&gvk)) {
+            for spec in cfg.images.iter().filter(|s| gvk.is_selected(&s.gvk)) {
                 spec.apply(&mut r.value, None, &mut |n| rw.update(n))
                     .map_err(|e| e.in_file(&r.origin.file, None))?;
             }

@@ -21,9 +21,9 @@ pub fn apply(
         // or earlier) whose kind the spec selects.
         for spec in specs {
             for r in resources.iter_mut() {
-                let cur = r.cur_id();
-                let hit = std::iter::once(&cur)
-                    .chain(r.prev_ids.iter())
+                let cur = r.cur_id_ref();
+                let hit = std::iter::once(cur)
+                    .chain(r.prev_ids.iter().map(|id| id.as_ref()))
                     .any(|id| id.name == rep.name && id.gvk.is_selected(&spec.gvk));
                 if !hit {
                     continue;
