@@ -323,7 +323,9 @@ impl Resource {
             if !e.in_flow {
                 continue;
             }
-            if let Some(v @ Value::Null) = self.value.pointer_mut(&e.pointer) {
+            if let Some(v @ Value::Null) =
+                crate::source::pointer::get_mut(&mut self.value, &e.pointer)
+            {
                 *v = Value::String(String::new());
             }
         }
@@ -335,7 +337,7 @@ impl Resource {
         match self
             .typed_keys
             .iter()
-            .find(|(_, k)| self.value.pointer(&k.pointer).is_some())
+            .find(|(_, k)| crate::source::pointer::get(&self.value, &k.pointer).is_some())
         {
             Some((file, k)) => Err(crate::error::Error::at(
                 file,
@@ -426,7 +428,9 @@ impl Resource {
 
     /// Whether `id` is its current or any earlier id.
     pub fn has_id(&self, id: &ResId) -> bool {
-        self.cur_id_ref().same_id(id) || self.prev_ids.iter().any(|p| p.same_id(id))
+        // The kind first: one lookup rules most objects out.
+        (self.kind() == id.gvk.kind && self.cur_id_ref().same_id(id))
+            || self.prev_ids.iter().any(|p| p.same_id(id))
     }
 
     /// The `metadata` map, created when missing.

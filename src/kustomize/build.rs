@@ -218,9 +218,11 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
     transform::vars::resolve(&mut resources, &acc.vars, &config)
         .map_err(|e| e.in_file(&kfile.path, kfile.pos("/vars")))?;
     resources.retain(|r| {
-        r.value
-            .pointer("/metadata/annotations/config.kubernetes.io~1local-config")
-            .and_then(|v| v.as_str())
+        crate::source::pointer::get(
+            &r.value,
+            "/metadata/annotations/config.kubernetes.io~1local-config",
+        )
+        .and_then(|v| v.as_str())
             != Some("true")
     });
     for r in &mut resources {
@@ -258,9 +260,7 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
 fn annotations_as_text(r: &mut Resource) -> Result<()> {
     use serde_json::Value;
     let texts = std::mem::take(&mut r.annotation_texts);
-    let Some(annotations) = r
-        .value
-        .pointer_mut("/metadata/annotations")
+    let Some(annotations) = crate::source::pointer::get_mut(&mut r.value, "/metadata/annotations")
         .and_then(Value::as_object_mut)
     else {
         return Ok(());

@@ -210,28 +210,29 @@ fn walk<const POINTERS: bool>(
                 return Err(Error::msg("cannot set or create an empty field name"));
             }
             let creating = create && create_kind.is_some() && !seg.is_seq;
-            if !map.contains_key(&seg.name) {
-                if !creating {
-                    return Ok(());
-                }
-                let fresh = if rest.is_empty() {
-                    match create_kind {
-                        Some(CreateKind::Map) => Value::Object(Map::new()),
-                        _ => Value::Null,
+            // One lookup when the field is there (the common case).
+            let child = match map.get_mut(&seg.name) {
+                Some(child) => child,
+                None if !creating => return Ok(()),
+                None => {
+                    let fresh = if rest.is_empty() {
+                        match create_kind {
+                            Some(CreateKind::Map) => Value::Object(Map::new()),
+                            _ => Value::Null,
+                        }
+                    } else {
+                        Value::Object(Map::new())
+                    };
+                    map.insert(seg.name.clone(), fresh);
+                    let child = map.get_mut(&seg.name).expect("just inserted");
+                    if POINTERS {
+                        push_token(ptr, &seg.name);
                     }
-                } else {
-                    Value::Object(Map::new())
-                };
-                map.insert(seg.name.clone(), fresh);
-                let child = map.get_mut(&seg.name).expect("just inserted");
-                if POINTERS {
-                    push_token(ptr, &seg.name);
+                    let r = walk::<POINTERS>(child, rest, create, create_kind, ptr, set);
+                    ptr.truncate(len);
+                    return r;
                 }
-                let r = walk::<POINTERS>(child, rest, create, create_kind, ptr, set);
-                ptr.truncate(len);
-                return r;
-            }
-            let child = map.get_mut(&seg.name).expect("present");
+            };
             if child.is_null() && creating {
                 if !rest.is_empty() || create_kind == Some(CreateKind::Map) {
                     *child = Value::Object(Map::new());

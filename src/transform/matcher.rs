@@ -197,7 +197,7 @@ impl Matcher {
     /// Does the selector pick this object?
     pub fn matches(&self, r: &Resource) -> bool {
         let cur = r.cur_id_ref();
-        let org = r.org_id_ref();
+        let org = r.prev_ids.first().map_or(cur, |id| id.as_ref());
         let m = |re: &Option<Pattern>, a: &str, b: &str| {
             re.as_ref()
                 .is_none_or(|re| re.is_match(a) || re.is_match(b))
