@@ -517,6 +517,7 @@ impl Builder {
                 if self.schema == Schema::Kyaml
                     && style == ScalarStyle::Plain
                     && tag.is_none()
+                    && !super::scalar::is_plain_text(&text)
                     && (super::scalar::resolve_v2(&text).ok().as_ref() != Some(&value)
                         || is_leading_zero_octal(&text))
                 {
