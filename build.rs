@@ -1,5 +1,6 @@
 //! Embeds the repository template (base/, components/, overlays/, charts/, ci/, kforge.yaml)
-//! into the binary for `kforge init`.
+//! into the binary for `kforge init`, and lists the builtin strategic-merge kinds
+//! (`smp_roots.rs`) so that no build reads the merge-key table to learn them.
 
 use std::path::{Path, PathBuf};
 
@@ -44,7 +45,30 @@ fn main() {
         ));
     }
     code.push_str("];\n");
-    let out =
-        PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("template_files.rs");
-    std::fs::write(out, code).expect("write template_files.rs");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it"));
+    std::fs::write(out_dir.join("template_files.rs"), code).expect("write template_files.rs");
+    smp_roots(&root, &out_dir);
+}
+
+/// The `root` rows of `src/transform/tables/smp_schema.txt` (apiVersion, kind), sorted, as
+/// a Rust array for `transform::smp_schema::is_builtin_root`.
+fn smp_roots(root: &Path, out_dir: &Path) {
+    let table = "src/transform/tables/smp_schema.txt";
+    println!("cargo:rerun-if-changed={table}");
+    let text = std::fs::read_to_string(root.join(table)).expect("read smp_schema.txt");
+    let mut roots: Vec<(&str, &str)> = text
+        .lines()
+        .filter_map(|l| {
+            let mut p = l.split('\t');
+            (p.next() == Some("root")).then(|| (p.next().unwrap_or(""), p.next().unwrap_or("")))
+        })
+        .collect();
+    roots.sort_unstable();
+    roots.dedup();
+    let mut code = String::from("[\n");
+    for (api, kind) in roots {
+        code.push_str(&format!("    ({api:?}, {kind:?}),\n"));
+    }
+    code.push_str("]\n");
+    std::fs::write(out_dir.join("smp_roots.rs"), code).expect("write smp_roots.rs");
 }

@@ -73,10 +73,11 @@ pub fn render(resources: &[Resource]) -> String {
 /// The YAML of `resources`, as `kubectl kustomize` prints them (the bytes `kforge build`
 /// writes; use it in your own snapshot tests).
 pub fn to_yaml(resources: &[Resource]) -> String {
-    // Objects are written independently: large builds are written in chunks on all cores
-    // and joined with the same separator.
-    const CHUNK: usize = 256;
-    if resources.len() <= CHUNK {
+    // Objects are written independently: builds of more than `CHUNK` objects are written
+    // in chunks on all cores (each thread takes the next chunk) and joined with the same
+    // separator.
+    const CHUNK: usize = 64;
+    if resources.len() <= 2 * CHUNK {
         return emit::to_string_multi(resources.iter().map(|r| &r.value));
     }
     let chunks: Vec<&[Resource]> = resources.chunks(CHUNK).collect();

@@ -20,22 +20,21 @@ pub struct Gvk {
 impl Gvk {
     /// Split an `apiVersion` and pair it with a kind.
     pub fn from_api_version(api_version: &str, kind: &str) -> Gvk {
-        let (group, version) = match api_version.rsplit_once('/') {
-            Some((g, v)) => (g.to_owned(), v.to_owned()),
-            None => (String::new(), api_version.to_owned()),
-        };
-        Gvk {
-            group,
-            version,
-            kind: kind.to_owned(),
+        GvkRef::from_api_version(api_version, kind).to_owned()
+    }
+
+    /// Borrowed.
+    pub fn as_ref(&self) -> GvkRef<'_> {
+        GvkRef {
+            group: &self.group,
+            version: &self.version,
+            kind: &self.kind,
         }
     }
 
     /// Does this GVK fit `selector` (empty selector fields match anything)?
     pub fn is_selected(&self, selector: &Gvk) -> bool {
-        (selector.group.is_empty() || selector.group == self.group)
-            && (selector.version.is_empty() || selector.version == self.version)
-            && (selector.kind.is_empty() || selector.kind == self.kind)
+        self.as_ref().is_selected(selector)
     }
 
     /// The `apiVersion` string.
@@ -51,6 +50,50 @@ impl Gvk {
     /// `src/tables/cluster_scoped.yaml`).
     pub fn is_cluster_scoped(&self) -> bool {
         crate::tables::is_cluster_scoped(&self.group, &self.version, &self.kind)
+    }
+}
+
+/// A [`Gvk`] borrowed from an object or an id, for the checks that need no copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GvkRef<'a> {
+    /// API group; empty for the core group.
+    pub group: &'a str,
+    /// API version.
+    pub version: &'a str,
+    /// Kind.
+    pub kind: &'a str,
+}
+
+impl<'a> GvkRef<'a> {
+    /// Split an `apiVersion` and pair it with a kind.
+    pub fn from_api_version(api_version: &'a str, kind: &'a str) -> GvkRef<'a> {
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        GvkRef {
+            group,
+            version,
+            kind,
+        }
+    }
+
+    /// As [`Gvk::is_selected`].
+    pub fn is_selected(&self, selector: &Gvk) -> bool {
+        (selector.group.is_empty() || selector.group == self.group)
+            && (selector.version.is_empty() || selector.version == self.version)
+            && (selector.kind.is_empty() || selector.kind == self.kind)
+    }
+
+    /// As [`Gvk::is_cluster_scoped`].
+    pub fn is_cluster_scoped(&self) -> bool {
+        crate::tables::is_cluster_scoped(self.group, self.version, self.kind)
+    }
+
+    /// Owned.
+    pub fn to_owned(&self) -> Gvk {
+        Gvk {
+            group: self.group.to_owned(),
+            version: self.version.to_owned(),
+            kind: self.kind.to_owned(),
+        }
     }
 }
 
@@ -106,6 +149,56 @@ impl ResId {
         self.gvk == other.gvk
             && self.name == other.name
             && (self.gvk.is_cluster_scoped() || self.ns_equals(other))
+    }
+}
+
+impl ResId {
+    /// Borrowed.
+    pub fn as_ref(&self) -> IdRef<'_> {
+        IdRef {
+            gvk: self.gvk.as_ref(),
+            name: &self.name,
+            namespace: &self.namespace,
+        }
+    }
+}
+
+/// A [`ResId`] borrowed from an object (its current id) or from an id.
+#[derive(Clone, Copy, Debug)]
+pub struct IdRef<'a> {
+    /// Group, version, kind.
+    pub gvk: GvkRef<'a>,
+    /// metadata.name.
+    pub name: &'a str,
+    /// metadata.namespace (empty when absent).
+    pub namespace: &'a str,
+}
+
+impl<'a> IdRef<'a> {
+    /// As [`ResId::effective_namespace`].
+    pub fn effective_namespace(&self) -> &'a str {
+        if self.namespace.is_empty() {
+            "default"
+        } else {
+            self.namespace
+        }
+    }
+
+    /// As [`ResId::same_id`].
+    pub fn same_id(&self, other: &ResId) -> bool {
+        self.gvk == other.gvk.as_ref()
+            && self.name == other.name
+            && (self.gvk.is_cluster_scoped()
+                || self.effective_namespace() == other.effective_namespace())
+    }
+
+    /// Owned.
+    pub fn to_owned(&self) -> ResId {
+        ResId {
+            gvk: self.gvk.to_owned(),
+            name: self.name.to_owned(),
+            namespace: self.namespace.to_owned(),
+        }
     }
 }
 
@@ -230,7 +323,9 @@ impl Resource {
             if !e.in_flow {
                 continue;
             }
-            if let Some(v @ Value::Null) = self.value.pointer_mut(&e.pointer) {
+            if let Some(v @ Value::Null) =
+                crate::source::pointer::get_mut(&mut self.value, &e.pointer)
+            {
                 *v = Value::String(String::new());
             }
         }
@@ -242,7 +337,7 @@ impl Resource {
         match self
             .typed_keys
             .iter()
-            .find(|(_, k)| self.value.pointer(&k.pointer).is_some())
+            .find(|(_, k)| crate::source::pointer::get(&self.value, &k.pointer).is_some())
         {
             Some((file, k)) => Err(crate::error::Error::at(
                 file,
@@ -255,7 +350,12 @@ impl Resource {
 
     /// apiVersion + kind.
     pub fn gvk(&self) -> Gvk {
-        Gvk::from_api_version(str_at(&self.value, &["apiVersion"]), self.kind())
+        self.gvk_ref().to_owned()
+    }
+
+    /// apiVersion + kind, borrowed.
+    pub fn gvk_ref(&self) -> GvkRef<'_> {
+        GvkRef::from_api_version(str_at(&self.value, &["apiVersion"]), self.kind())
     }
 
     /// Kind.
@@ -275,10 +375,26 @@ impl Resource {
 
     /// The current id.
     pub fn cur_id(&self) -> ResId {
-        ResId {
-            gvk: self.gvk(),
-            name: self.name().to_owned(),
-            namespace: self.namespace().to_owned(),
+        self.cur_id_ref().to_owned()
+    }
+
+    /// The current id, borrowed from the object.
+    pub fn cur_id_ref(&self) -> IdRef<'_> {
+        fn text(v: Option<&Value>) -> &str {
+            v.and_then(Value::as_str).unwrap_or("")
+        }
+        let (api_version, kind, metadata) = match &self.value {
+            Value::Object(m) => (
+                text(m.get("apiVersion")),
+                text(m.get("kind")),
+                m.get("metadata"),
+            ),
+            _ => ("", "", None),
+        };
+        IdRef {
+            gvk: GvkRef::from_api_version(api_version, kind),
+            name: text(metadata.and_then(|m| m.get("name"))),
+            namespace: text(metadata.and_then(|m| m.get("namespace"))),
         }
     }
 
@@ -288,6 +404,13 @@ impl Resource {
             .first()
             .cloned()
             .unwrap_or_else(|| self.cur_id())
+    }
+
+    /// The first id it had, borrowed.
+    pub fn org_id_ref(&self) -> IdRef<'_> {
+        self.prev_ids
+            .first()
+            .map_or_else(|| self.cur_id_ref(), ResId::as_ref)
     }
 
     /// Every id it has had: the current one, then the earlier ones.
@@ -305,7 +428,9 @@ impl Resource {
 
     /// Whether `id` is its current or any earlier id.
     pub fn has_id(&self, id: &ResId) -> bool {
-        self.cur_id().same_id(id) || self.prev_ids.iter().any(|p| p.same_id(id))
+        // The kind first: one lookup rules most objects out.
+        (self.kind() == id.gvk.kind && self.cur_id_ref().same_id(id))
+            || self.prev_ids.iter().any(|p| p.same_id(id))
     }
 
     /// The `metadata` map, created when missing.

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use kforge::source::yaml::{
-    parse_single, parse_stream_in_one_pass, parse_stream_in_pieces, Limits, Schema,
+    parse_single, parse_stream_in_one_pass, parse_stream_in_pieces, parse_stream_with_event_parser,
+    Limits, Schema,
 };
 use kforge::transform::json6902::{operations_from_text, patch_value};
 
@@ -43,7 +44,8 @@ fn json_patch_is_all_or_nothing() {
     }
 }
 
-/// A stream cut at its `---` lines parses to what one pass gives, positions included.
+/// A stream cut at its `---` lines parses to what one pass gives, positions included, and
+/// the fast path to what granit-parser alone gives.
 #[test]
 fn yaml_pieces_match_one_pass() {
     for (name, text) in inputs("yaml") {
@@ -51,6 +53,8 @@ fn yaml_pieces_match_one_pass() {
             let one = parse_stream_in_one_pass(&text, schema, Limits::default());
             let pieces = parse_stream_in_pieces(&text, schema, Limits::default(), 1);
             assert_eq!(format!("{one:?}"), format!("{pieces:?}"), "{name}");
+            let granit = parse_stream_with_event_parser(&text, schema, Limits::default());
+            assert_eq!(format!("{one:?}"), format!("{granit:?}"), "{name}");
         }
     }
 }

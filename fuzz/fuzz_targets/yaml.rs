@@ -1,9 +1,11 @@
 //! The YAML loader: any bytes parse into documents or give an error, within the limits,
 //! under both scalar schemas; a stream cut into pieces at its `---` lines parses to exactly
-//! what one pass gives (documents, positions, errors).
+//! what one pass gives (documents, positions, errors), and the fast path for common YAML
+//! gives exactly what granit-parser alone gives.
 #![no_main]
 use kforge::source::yaml::{
-    parse_stream, parse_stream_in_one_pass, parse_stream_in_pieces, Limits, Schema,
+    parse_stream, parse_stream_in_one_pass, parse_stream_in_pieces,
+    parse_stream_with_event_parser, Limits, Schema,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -22,5 +24,7 @@ fuzz_target!(|data: &[u8]| {
         let one = parse_stream_in_one_pass(text, schema, Limits::default());
         let pieces = parse_stream_in_pieces(text, schema, Limits::default(), 1);
         assert_eq!(format!("{one:?}"), format!("{pieces:?}"));
+        let granit = parse_stream_with_event_parser(text, schema, Limits::default());
+        assert_eq!(format!("{one:?}"), format!("{granit:?}"));
     }
 });

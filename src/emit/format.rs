@@ -4,14 +4,15 @@ use std::cmp::Ordering;
 
 use serde_json::Number;
 
-fn key_less(a: &[char], b: &[char]) -> bool {
+fn key_less<C: Copy + PartialOrd + Into<char>>(a: &[C], b: &[C]) -> bool {
+    let ch = |c: C| -> char { c.into() };
     let n = a.len().min(b.len());
     for i in 0..n {
         if a[i] == b[i] {
             continue;
         }
-        let al = a[i].is_alphabetic();
-        let bl = b[i].is_alphabetic();
+        let al = ch(a[i]).is_alphabetic();
+        let bl = ch(b[i]).is_alphabetic();
         if al && bl {
             return a[i] < b[i];
         }
@@ -19,10 +20,10 @@ fn key_less(a: &[char], b: &[char]) -> bool {
             return bl;
         }
         let (mut an, mut bn): (i64, i64) = (0, 0);
-        if a[i] == '0' || b[i] == '0' {
+        if ch(a[i]) == '0' || ch(b[i]) == '0' {
             let mut j = i;
-            while j > 0 && a[j - 1].is_ascii_digit() {
-                if a[j - 1] != '0' {
+            while j > 0 && ch(a[j - 1]).is_ascii_digit() {
+                if ch(a[j - 1]) != '0' {
                     an = 1;
                     bn = 1;
                     break;
@@ -31,13 +32,17 @@ fn key_less(a: &[char], b: &[char]) -> bool {
             }
         }
         let mut ai = i;
-        while ai < a.len() && a[ai].is_ascii_digit() {
-            an = an.wrapping_mul(10).wrapping_add(a[ai] as i64 - '0' as i64);
+        while ai < a.len() && ch(a[ai]).is_ascii_digit() {
+            an = an
+                .wrapping_mul(10)
+                .wrapping_add(ch(a[ai]) as i64 - '0' as i64);
             ai += 1;
         }
         let mut bi = i;
-        while bi < b.len() && b[bi].is_ascii_digit() {
-            bn = bn.wrapping_mul(10).wrapping_add(b[bi] as i64 - '0' as i64);
+        while bi < b.len() && ch(b[bi]).is_ascii_digit() {
+            bn = bn
+                .wrapping_mul(10)
+                .wrapping_add(ch(b[bi]) as i64 - '0' as i64);
             bi += 1;
         }
         if an != bn {
@@ -53,11 +58,21 @@ fn key_less(a: &[char], b: &[char]) -> bool {
 
 /// go-yaml v2's map key order.
 pub fn compare_keys(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        // One byte per character: compare the bytes as they are.
+        return ordering(key_less(a.as_bytes(), b.as_bytes()), || {
+            key_less(b.as_bytes(), a.as_bytes())
+        });
+    }
     let ac: Vec<char> = a.chars().collect();
     let bc: Vec<char> = b.chars().collect();
-    if key_less(&ac, &bc) {
+    ordering(key_less(&ac, &bc), || key_less(&bc, &ac))
+}
+
+fn ordering(less: bool, greater: impl FnOnce() -> bool) -> Ordering {
+    if less {
         Ordering::Less
-    } else if key_less(&bc, &ac) {
+    } else if greater() {
         Ordering::Greater
     } else {
         Ordering::Equal

@@ -19,14 +19,20 @@ pub fn to_string_multi<'a>(docs: impl IntoIterator<Item = &'a Value>) -> String 
         if i > 0 {
             out.push_str("---\n");
         }
-        out.push_str(&to_string(d));
+        out = write(out, d);
     }
     out
 }
 
 /// Write one document (always ends with a newline).
 pub fn to_string(doc: &Value) -> String {
+    write(String::new(), doc)
+}
+
+/// `out` with one document written after it.
+fn write(out: String, doc: &Value) -> String {
     let mut e = Emitter::new();
+    e.out = out;
     e.node(doc, 0, Ctx::Root);
     e.put_break();
     e.out
@@ -78,6 +84,7 @@ fn is_printable(c: char) -> bool {
         && o <= 0xFFFF
 }
 
+#[derive(Debug, PartialEq, Eq)]
 struct Analysis {
     multiline: bool,
     block_plain: bool,
@@ -94,8 +101,12 @@ fn analyze(v: &str) -> Analysis {
             block: false,
         };
     }
-    let chars: Vec<char> = v.chars().collect();
-    let n = chars.len();
+    analyze_printable_ascii(v.as_bytes()).unwrap_or_else(|| analyze_chars(v))
+}
+
+/// [`analyze`], one character at a time.
+fn analyze_chars(v: &str) -> Analysis {
+    let mut chars = v.chars().peekable();
     let mut block_ind = v.starts_with("---") || v.starts_with("...");
     let mut line_breaks = false;
     let mut special = false;
@@ -104,10 +115,12 @@ fn analyze(v: &str) -> Analysis {
     let (mut break_space, mut space_break) = (false, false);
     let mut preceded_ws = true;
     let (mut prev_space, mut prev_break) = (false, false);
-    for (i, &ch) in chars.iter().enumerate() {
-        let followed_ws =
-            i + 1 >= n || chars[i + 1] == ' ' || chars[i + 1] == '\t' || is_break(chars[i + 1]);
-        if i == 0 {
+    let mut first = true;
+    while let Some(ch) = chars.next() {
+        let next = chars.peek().copied();
+        let last = next.is_none();
+        let followed_ws = next.is_none_or(|c| c == ' ' || c == '\t' || is_break(c));
+        if first {
             match ch {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
                 | '%' | '@' | '`' => block_ind = true,
@@ -125,10 +138,10 @@ fn analyze(v: &str) -> Analysis {
             special = true;
         }
         if ch == ' ' {
-            if i == 0 {
+            if first {
                 leading_space = true;
             }
-            if i == n - 1 {
+            if last {
                 trailing_space = true;
             }
             if prev_break {
@@ -138,10 +151,10 @@ fn analyze(v: &str) -> Analysis {
             prev_break = false;
         } else if is_break(ch) {
             line_breaks = true;
-            if i == 0 {
+            if first {
                 leading_break = true;
             }
-            if i == n - 1 {
+            if last {
                 trailing_break = true;
             }
             if prev_space {
@@ -154,6 +167,7 @@ fn analyze(v: &str) -> Analysis {
             prev_break = false;
         }
         preceded_ws = ch == ' ' || ch == '\t' || is_break(ch);
+        first = false;
     }
     let mut a = Analysis {
         multiline: line_breaks,
@@ -180,6 +194,56 @@ fn analyze(v: &str) -> Analysis {
         a.block_plain = false;
     }
     a
+}
+
+/// [`analyze`] for text of printable ASCII characters only (no tabs or line breaks), which
+/// most scalars are; `None` for any other text.
+fn analyze_printable_ascii(b: &[u8]) -> Option<Analysis> {
+    if !b.iter().all(|c| (b' '..=b'~').contains(c)) {
+        return None;
+    }
+    let n = b.len();
+    let followed_ws = |i: usize| i + 1 >= n || b[i + 1] == b' ';
+    let mut block_ind = b.starts_with(b"---")
+        || b.starts_with(b"...")
+        || matches!(
+            b[0],
+            b'#' | b','
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'&'
+                | b'*'
+                | b'!'
+                | b'|'
+                | b'>'
+                | b'\''
+                | b'"'
+                | b'%'
+                | b'@'
+                | b'`'
+        )
+        || (matches!(b[0], b'?' | b':' | b'-') && followed_ws(0));
+    if !block_ind {
+        // Later on: `:` before a space or the end, `#` after a space.
+        block_ind = memchr::memchr2_iter(b':', b'#', &b[1..]).any(|j| {
+            let i = j + 1;
+            if b[i] == b':' {
+                followed_ws(i)
+            } else {
+                b[i - 1] == b' '
+            }
+        });
+    }
+    let leading_space = b[0] == b' ';
+    let trailing_space = b[n - 1] == b' ';
+    Some(Analysis {
+        multiline: false,
+        block_plain: !(leading_space || trailing_space || block_ind),
+        single: true,
+        block: !trailing_space,
+    })
 }
 
 /// Would go-yaml v2 read this plain text as something other than a string? (`<<` is not
@@ -656,6 +720,26 @@ mod tests {
                 "a00", "a1", "a01", "a001", "a9", "a10", "aB", "ab", "b2c9", "b2c10", "zz", "éa"
             ]
         );
+    }
+
+    #[test]
+    fn ascii_analysis_is_the_general_one() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let alphabet = b" :#-?.,[]{}&*!|>'\"%@`ax1";
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = 1 + (seed % 7) as usize;
+            let s: String = (0..len)
+                .map(|i| alphabet[((seed >> (8 * i)) % alphabet.len() as u64) as usize] as char)
+                .collect();
+            assert_eq!(
+                analyze_printable_ascii(s.as_bytes()),
+                Some(analyze_chars(&s)),
+                "{s:?}"
+            );
+        }
     }
 
     #[test]

@@ -92,13 +92,13 @@ pub struct ResSet {
 }
 
 fn id_key(r: &Resource) -> (Gvk, String, String) {
-    let id = r.cur_id();
+    let id = r.cur_id_ref();
     let ns = if id.gvk.is_cluster_scoped() {
         String::new()
     } else {
         id.effective_namespace().to_owned()
     };
-    (id.gvk, id.name, ns)
+    (id.gvk.to_owned(), id.name.to_owned(), ns)
 }
 
 impl ResSet {
@@ -248,9 +248,11 @@ pub fn build_file(
     transform::vars::resolve(&mut resources, &acc.vars, &config)
         .map_err(|e| e.in_file(&kfile.path, kfile.pos("/vars")))?;
     resources.retain(|r| {
-        r.value
-            .pointer("/metadata/annotations/config.kubernetes.io~1local-config")
-            .and_then(|v| v.as_str())
+        crate::source::pointer::get(
+            &r.value,
+            "/metadata/annotations/config.kubernetes.io~1local-config",
+        )
+        .and_then(|v| v.as_str())
             != Some("true")
     });
     for r in &mut resources {
@@ -303,9 +305,7 @@ pub fn build_file(
 fn annotations_as_text(r: &mut Resource) -> Result<()> {
     use serde_json::Value;
     let texts = std::mem::take(&mut r.annotation_texts);
-    let Some(annotations) = r
-        .value
-        .pointer_mut("/metadata/annotations")
+    let Some(annotations) = crate::source::pointer::get_mut(&mut r.value, "/metadata/annotations")
         .and_then(Value::as_object_mut)
     else {
         return Ok(());
@@ -382,6 +382,24 @@ fn check_writable(r: &Resource) -> Result<()> {
             }),
             _ => None,
         }
+    }
+    /// Whether any key or string holds an unwritable character (without building
+    /// pointers: only a failing object is walked again by `find`).
+    fn any(v: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        // Every unwritable character is encoded starting with one of these bytes.
+        let suspect = |s: &str| {
+            s.bytes().any(|b| matches!(b, 0x7f | 0xc2 | 0xef)) && s.chars().any(unwritable)
+        };
+        match v {
+            Value::String(s) => suspect(s),
+            Value::Array(items) => items.iter().any(any),
+            Value::Object(m) => m.iter().any(|(k, x)| suspect(k) || any(x)),
+            _ => false,
+        }
+    }
+    if !any(&r.value) {
+        return Ok(());
     }
     let mut ptr = String::new();
     let Some(c) = find(&r.value, &mut ptr) else {

@@ -137,7 +137,7 @@ impl OpenApi {
                 .get("apiVersion")
                 .and_then(|v| v.as_str())
                 .unwrap_or("");
-            smp_schema::root(api, r.kind()).is_none()
+            !smp_schema::is_builtin_root(api, r.kind())
         });
         if !unknown {
             return Ok(());

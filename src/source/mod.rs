@@ -1,5 +1,6 @@
 //! Stage 1: reading files. YAML streams become JSON values with the position of every node.
 
+mod fast;
 mod pieces;
 pub mod pointer;
 pub mod scalar;

@@ -72,6 +72,32 @@ fn float_value(f: f64) -> Option<Value> {
     Number::from_f64(f).map(Value::Number)
 }
 
+/// Whether plain `text` is a string for both readers (yaml.v3 and YAML 1.1), judged by its
+/// first character: every keyword, number, timestamp and non-finite float of either starts
+/// with one of the characters ruled out here.
+pub(crate) fn is_plain_text(text: &str) -> bool {
+    text.as_bytes().first().is_some_and(|b| {
+        !matches!(
+            b,
+            b'0'..=b'9'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'~'
+                | b'n'
+                | b'N'
+                | b't'
+                | b'T'
+                | b'f'
+                | b'F'
+                | b'y'
+                | b'Y'
+                | b'o'
+                | b'O'
+        )
+    })
+}
+
 const NON_FINITE: &[&str] = &[
     ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN",
     ".NAN",
@@ -87,7 +113,7 @@ pub(crate) fn is_non_finite(text: &str) -> bool {
 /// a mapping key (`1:`, `true:`, `null:`), nor an annotation, label or generated data key
 /// it writes with such text.
 pub fn typed_key(text: &str) -> Option<&'static str> {
-    if text.is_empty() {
+    if text.is_empty() || is_plain_text(text) {
         return None;
     }
     match resolve_v3(text) {
@@ -229,6 +255,14 @@ fn number_like(text: &str, v3: bool) -> Option<Result<Value, String>> {
 
 /// yaml.v3 typing of a plain scalar.
 pub(crate) fn resolve_v3(text: &str) -> Result<Value, String> {
+    if is_plain_text(text) {
+        return Ok(Value::String(text.to_owned()));
+    }
+    typed_v3(text)
+}
+
+/// [`resolve_v3`] for text [`is_plain_text`] does not rule out.
+fn typed_v3(text: &str) -> Result<Value, String> {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
         "true" | "True" | "TRUE" => return Ok(Value::Bool(true)),
@@ -254,6 +288,14 @@ pub(crate) fn resolve_v3(text: &str) -> Result<Value, String> {
 
 /// go-yaml v2 (YAML 1.1) typing of a plain scalar, as sigs.k8s.io/yaml reads it.
 pub(crate) fn resolve_v2(text: &str) -> Result<Value, String> {
+    if is_plain_text(text) {
+        return Ok(Value::String(text.to_owned()));
+    }
+    typed_v2(text)
+}
+
+/// [`resolve_v2`] for text [`is_plain_text`] does not rule out.
+fn typed_v2(text: &str) -> Result<Value, String> {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
@@ -280,4 +322,68 @@ pub(crate) fn resolve_v2(text: &str) -> Result<Value, String> {
 /// that yaml.v3 would refuse to type stays a string.
 pub fn plain_value(text: &str) -> Value {
     resolve_v3(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Text that [`is_plain_text`] calls a string is one for both readers.
+    #[test]
+    fn plain_text_is_a_string_for_both_readers() {
+        let alphabet: Vec<char> = (' '..='~').chain(['é', 'ü']).collect();
+        let mut texts: Vec<String> = Vec::new();
+        for a in &alphabet {
+            texts.push(a.to_string());
+            for b in &alphabet {
+                texts.push(format!("{a}{b}"));
+                texts.push(format!("{a}{b}1"));
+            }
+        }
+        for word in [
+            "yes",
+            "Yes",
+            "YES",
+            "on",
+            "On",
+            "ON",
+            "no",
+            "No",
+            "NO",
+            "off",
+            "Off",
+            "OFF",
+            "null",
+            "Null",
+            "NULL",
+            "true",
+            "True",
+            "TRUE",
+            "false",
+            "False",
+            "FALSE",
+            ".inf",
+            "-.Inf",
+            ".NaN",
+            "0x1F",
+            "0o17",
+            "0b101",
+            "1_000",
+            "1e3",
+            "2024-01-01",
+            "1:20",
+            "<<",
+            "=",
+            "Infinity",
+            "NaN",
+            "_1",
+        ] {
+            texts.push(word.to_owned());
+        }
+        for t in texts.iter().filter(|t| is_plain_text(t)) {
+            let s = Ok(Value::String(t.clone()));
+            assert_eq!(typed_v3(t), s, "{t:?}");
+            assert_eq!(typed_v2(t), s, "{t:?}");
+        }
+    }
 }

@@ -517,6 +517,7 @@ impl Builder {
                 if self.schema == Schema::Kyaml
                     && style == ScalarStyle::Plain
                     && tag.is_none()
+                    && !super::scalar::is_plain_text(&text)
                     && (super::scalar::resolve_v2(&text).ok().as_ref() != Some(&value)
                         || is_leading_zero_octal(&text))
                 {
@@ -743,21 +744,52 @@ pub fn parse_stream_in_one_pass(
     parse_serial(text, schema, limits, Duplicates::Refused)
 }
 
-/// One pass of the event parser over the whole stream.
+/// [`parse_stream_in_one_pass`] with granit-parser alone, never the fast path (for tests
+/// and fuzzing that compare the two).
+#[doc(hidden)]
+pub fn parse_stream_with_event_parser(
+    text: &str,
+    schema: Schema,
+    limits: Limits,
+) -> Result<Vec<Document>, YamlError> {
+    parse_events(text, schema, limits, Duplicates::Refused)
+}
+
+/// One pass over the whole stream.
 pub(super) fn parse_serial(
     text: &str,
     schema: Schema,
     limits: Limits,
     duplicates: Duplicates,
 ) -> Result<Vec<Document>, YamlError> {
-    let source = text;
+    // Most files take the fast path, which yields granit-parser's events for the YAML it
+    // reads and gives up on anything else. Its documents are kept only when it read the
+    // whole stream without an error: any error is reported as granit-parser's events lead
+    // to it.
+    let mut fast = Documents::new(schema, limits, duplicates);
+    let mut failed = false;
+    let read = super::fast::events(text, &mut |ev, span| {
+        failed = fast.feed(ev, span, text).is_err();
+        !failed
+    });
+    if read && !failed {
+        return Ok(fast.docs);
+    }
+    parse_events(text, schema, limits, duplicates)
+}
+
+/// One pass of granit-parser over the whole stream.
+fn parse_events(
+    text: &str,
+    schema: Schema,
+    limits: Limits,
+    duplicates: Duplicates,
+) -> Result<Vec<Document>, YamlError> {
     let mut options = granit_parser::Options::default();
     options.flow_nesting_limit = limits.max_depth.min(255);
     options.block_nesting_limit = limits.max_depth.min(255);
     let parser = Parser::new_from_str_with_options(text, options);
-    let mut docs = Vec::new();
-    let mut b: Option<Builder> = None;
-    let mut start = Pos { line: 1, col: 1 };
+    let mut docs = Documents::new(schema, limits, duplicates);
     for item in parser {
         let (ev, span) = item.map_err(|e| {
             let m = e.marker();
@@ -778,36 +810,66 @@ pub(super) fn parse_serial(
                 message,
             )
         })?;
+        docs.feed(ev, span, text)?;
+    }
+    Ok(docs.docs)
+}
+
+/// The documents built from a stream of parser events.
+struct Documents {
+    schema: Schema,
+    limits: Limits,
+    duplicates: Duplicates,
+    docs: Vec<Document>,
+    /// The document being built.
+    building: Option<Builder>,
+    start: Pos,
+}
+
+impl Documents {
+    fn new(schema: Schema, limits: Limits, duplicates: Duplicates) -> Self {
+        Documents {
+            schema,
+            limits,
+            duplicates,
+            docs: Vec::new(),
+            building: None,
+            start: Pos { line: 1, col: 1 },
+        }
+    }
+
+    /// Handle one event; `source` is the text parsed (spans index into it).
+    fn feed(&mut self, ev: Event<'_>, span: Span, source: &str) -> Result<(), YamlError> {
         match ev {
             Event::DocumentStart(..) => {
-                b = Some(Builder::new(schema, limits, duplicates));
-                start = Pos::from_span(&span);
+                self.building = Some(Builder::new(self.schema, self.limits, self.duplicates));
+                self.start = Pos::from_span(&span);
             }
             Event::DocumentEnd => {
-                if let Some(done) = b.take() {
+                if let Some(done) = self.building.take() {
                     match done.root {
                         None | Some(Value::Null) => {}
-                        Some(value) => docs.push(Document {
+                        Some(value) => self.docs.push(Document {
                             value,
                             spans: done.spans,
-                            start,
+                            start: self.start,
                         }),
                     }
                 }
             }
             Event::StreamStart | Event::StreamEnd => {}
             other => {
-                let Some(builder) = b.as_mut() else {
+                let Some(builder) = self.building.as_mut() else {
                     return Err(err(Pos::from_span(&span), "content outside a document"));
                 };
                 if builder.nodes == 0 {
-                    start = Pos::from_span(&span);
+                    self.start = Pos::from_span(&span);
                 }
                 builder.event(other, span, source)?;
             }
         }
+        Ok(())
     }
-    Ok(docs)
 }
 
 /// Parse a stream that must hold at most one document; `None` for an empty stream.

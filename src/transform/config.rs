@@ -163,19 +163,70 @@ fn sort_specs(v: &mut [FieldSpec]) {
     v.sort_by(|a, b| super::sort::gvk_cmp(&a.gvk, &b.gvk));
 }
 
+/// One field spec of the compiled builtin tables: its list (named as in a configuration
+/// file), the kind a `nameReference` spec refers to, then the spec's group, version, kind,
+/// path and `create`.
+type Row = (
+    &'static str,
+    [&'static str; 3],
+    [&'static str; 3],
+    &'static str,
+    bool,
+);
+
+/// `tables/default_config.yaml` as read by [`TransformerConfig::parse`] and merged into an
+/// empty configuration (deduplicated and sorted), in that order: compiled in, so that no
+/// build parses it at start-up. The test `builtin_rows_are_the_yaml_table` checks that it
+/// is current and rewrites it with `KFORGE_REGENERATE_TABLES=1`.
+const BUILTIN_ROWS: &[Row] = &include!("tables/default_config.rows");
+
 impl TransformerConfig {
-    /// kustomize v5.8.1's builtin tables, parsed once and shared.
+    /// kustomize v5.8.1's builtin tables, built once and shared.
     pub fn builtin() -> Arc<TransformerConfig> {
         static BUILTIN: OnceLock<Arc<TransformerConfig>> = OnceLock::new();
-        let c = BUILTIN.get_or_init(|| {
-            let mut c = TransformerConfig::default();
-            let defaults = TransformerConfig::parse(include_str!("tables/default_config.yaml"))
-                .expect("tables/default_config.yaml is a valid configuration");
-            c.merge(&defaults)
-                .expect("tables/default_config.yaml has no conflicting entries");
-            Arc::new(c)
-        });
+        let c = BUILTIN.get_or_init(|| Arc::new(TransformerConfig::from_rows(BUILTIN_ROWS)));
         c.clone()
+    }
+
+    /// The configuration of rows in [`BUILTIN_ROWS`]' form (consecutive `nameReference`
+    /// rows with one target make one [`BackRef`]).
+    fn from_rows(rows: &[Row]) -> TransformerConfig {
+        let mut c = TransformerConfig::default();
+        for &(list, [tg, tv, tk], [g, v, k], path, create) in rows {
+            let spec = FieldSpec::new(g, v, k, path, create);
+            if list == "nameReference" {
+                let target = Gvk {
+                    group: tg.to_owned(),
+                    version: tv.to_owned(),
+                    kind: tk.to_owned(),
+                };
+                match c.name_reference.last_mut() {
+                    Some(b) if b.target == target => b.referrers.push(spec),
+                    _ => c.name_reference.push(BackRef {
+                        target,
+                        referrers: vec![spec],
+                    }),
+                }
+                continue;
+            }
+            let [name_prefix, name_suffix, namespace, common_labels, labels, template_labels, common_annotations, var_reference, images, replicas] =
+                c.lists_mut();
+            let into = match list {
+                "namePrefix" => name_prefix,
+                "nameSuffix" => name_suffix,
+                "namespace" => namespace,
+                "commonLabels" => common_labels,
+                "labels" => labels,
+                "templateLabels" => template_labels,
+                "commonAnnotations" => common_annotations,
+                "varReference" => var_reference,
+                "images" => images,
+                "replicas" => replicas,
+                other => unreachable!("no list {other} in a transformer configuration"),
+            };
+            into.push(spec);
+        }
+        c
     }
 
     /// Parse a configuration file's text (its fields sorted as kustomize sorts them).
@@ -276,6 +327,71 @@ impl TransformerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`BUILTIN_ROWS`] in its file's form.
+    fn rows_text(c: &TransformerConfig) -> String {
+        let names = TOP.iter().filter(|n| **n != "nameReference");
+        let mut c = c.clone();
+        let lists: Vec<(&str, Vec<FieldSpec>)> = names
+            .zip(c.lists_mut())
+            .map(|(n, l)| (*n, l.clone()))
+            .collect();
+        let mut out = String::from(
+            "// Generated from default_config.yaml (see BUILTIN_ROWS in ../config.rs); do not edit.\n[\n",
+        );
+        let row = |out: &mut String, list: &str, t: &Gvk, s: &FieldSpec| {
+            out.push_str(&format!(
+                "    ({list:?}, [{:?}, {:?}, {:?}], [{:?}, {:?}, {:?}], {:?}, {}),\n",
+                t.group,
+                t.version,
+                t.kind,
+                s.gvk.group,
+                s.gvk.version,
+                s.gvk.kind,
+                s.path,
+                s.create
+            ));
+        };
+        let none = Gvk::default();
+        for (name, specs) in &lists {
+            for s in specs {
+                row(&mut out, name, &none, s);
+            }
+        }
+        for b in &c.name_reference {
+            for s in &b.referrers {
+                row(&mut out, "nameReference", &b.target, s);
+            }
+        }
+        out.push_str("]\n");
+        out
+    }
+
+    #[test]
+    fn builtin_rows_are_the_yaml_table() {
+        let mut parsed = TransformerConfig::default();
+        let yaml = TransformerConfig::parse(include_str!("tables/default_config.yaml"))
+            .expect("tables/default_config.yaml is a valid configuration");
+        parsed
+            .merge(&yaml)
+            .expect("tables/default_config.yaml has no conflicting entries");
+        let text = rows_text(&parsed);
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/transform/tables/default_config.rows");
+        if std::env::var_os("KFORGE_REGENERATE_TABLES").is_some() {
+            std::fs::write(&file, &text).unwrap();
+        }
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            text,
+            "{} is not current: rerun this test with KFORGE_REGENERATE_TABLES=1",
+            file.display()
+        );
+        assert_eq!(
+            format!("{:?}", TransformerConfig::builtin()),
+            format!("{parsed:?}")
+        );
+    }
 
     #[test]
     fn builtin_tables_parse() {

@@ -37,6 +37,19 @@ pub enum CreateKind {
 }
 
 fn split_path(path: &str) -> Vec<Segment> {
+    let segment = |s: &str| match s.strip_suffix("[]") {
+        Some(n) => Segment {
+            name: n.to_owned(),
+            is_seq: true,
+        },
+        None => Segment {
+            name: s.to_owned(),
+            is_seq: false,
+        },
+    };
+    if !path.contains('\\') {
+        return path.split('/').map(segment).collect();
+    }
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut chars = path.chars().peekable();
@@ -51,18 +64,7 @@ fn split_path(path: &str) -> Vec<Segment> {
         }
     }
     out.push(cur);
-    out.into_iter()
-        .map(|s| match s.strip_suffix("[]") {
-            Some(n) => Segment {
-                name: n.to_owned(),
-                is_seq: true,
-            },
-            None => Segment {
-                name: s,
-                is_seq: false,
-            },
-        })
-        .collect()
+    out.iter().map(|s| segment(s)).collect()
 }
 
 impl FieldSpec {
@@ -98,7 +100,7 @@ impl FieldSpec {
         create_kind: Option<CreateKind>,
         set: &mut dyn FnMut(&mut Value) -> Result<()>,
     ) -> Result<()> {
-        self.apply_at(obj, create_kind, &mut |n, _| set(n))
+        self.walk::<false>(obj, create_kind, &mut |n, _| set(n))
     }
 
     /// Like [`FieldSpec::apply`], also passing the JSON pointer of each visited node.
@@ -108,13 +110,26 @@ impl FieldSpec {
         create_kind: Option<CreateKind>,
         set: &mut dyn FnMut(&mut Value, &str) -> Result<()>,
     ) -> Result<()> {
+        self.walk::<true>(obj, create_kind, set)
+    }
+
+    /// The walk; with `POINTERS` false the callback gets an empty pointer (nothing is
+    /// formatted for callers that do not ask).
+    fn walk<const POINTERS: bool>(
+        &self,
+        obj: &mut Value,
+        create_kind: Option<CreateKind>,
+        set: &mut dyn FnMut(&mut Value, &str) -> Result<()>,
+    ) -> Result<()> {
         let mut ptr = String::new();
-        walk(obj, &self.segments, self.create, create_kind, &mut ptr, set).map_err(|e| {
-            Error::msg(format!(
-                "cannot apply field spec '{}': {}",
-                self.path, e.message
-            ))
-        })
+        walk::<POINTERS>(obj, &self.segments, self.create, create_kind, &mut ptr, set).map_err(
+            |e| {
+                Error::msg(format!(
+                    "cannot apply field spec '{}': {}",
+                    self.path, e.message
+                ))
+            },
+        )
     }
 
     /// The nodes at this spec's path in `obj` (every element where the path crosses a list),
@@ -126,6 +141,12 @@ impl FieldSpec {
         read(obj, &self.segments, &mut String::new(), &mut out);
         out
     }
+}
+
+/// Append `/i` to `ptr` without a temporary string.
+fn push_index(ptr: &mut String, i: usize) {
+    use std::fmt::Write;
+    let _ = write!(ptr, "/{i}");
 }
 
 /// The nodes at `path` under `node`, never creating or changing anything; a node of another
@@ -144,7 +165,7 @@ fn read<'v>(
     match node {
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                ptr.push_str(&format!("/{i}"));
+                push_index(ptr, i);
                 read(item, path, ptr, out);
                 ptr.truncate(len);
             }
@@ -160,7 +181,7 @@ fn read<'v>(
     }
 }
 
-fn walk(
+fn walk<const POINTERS: bool>(
     node: &mut Value,
     path: &[Segment],
     create: bool,
@@ -176,8 +197,10 @@ fn walk(
         Value::Null => Ok(()),
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                ptr.push_str(&format!("/{i}"));
-                walk(item, path, create, create_kind, ptr, set)?;
+                if POINTERS {
+                    push_index(ptr, i);
+                }
+                walk::<POINTERS>(item, path, create, create_kind, ptr, set)?;
                 ptr.truncate(len);
             }
             Ok(())
@@ -187,26 +210,29 @@ fn walk(
                 return Err(Error::msg("cannot set or create an empty field name"));
             }
             let creating = create && create_kind.is_some() && !seg.is_seq;
-            if !map.contains_key(&seg.name) {
-                if !creating {
-                    return Ok(());
-                }
-                let fresh = if rest.is_empty() {
-                    match create_kind {
-                        Some(CreateKind::Map) => Value::Object(Map::new()),
-                        _ => Value::Null,
+            // One lookup when the field is there (the common case).
+            let child = match map.get_mut(&seg.name) {
+                Some(child) => child,
+                None if !creating => return Ok(()),
+                None => {
+                    let fresh = if rest.is_empty() {
+                        match create_kind {
+                            Some(CreateKind::Map) => Value::Object(Map::new()),
+                            _ => Value::Null,
+                        }
+                    } else {
+                        Value::Object(Map::new())
+                    };
+                    map.insert(seg.name.clone(), fresh);
+                    let child = map.get_mut(&seg.name).expect("just inserted");
+                    if POINTERS {
+                        push_token(ptr, &seg.name);
                     }
-                } else {
-                    Value::Object(Map::new())
-                };
-                map.insert(seg.name.clone(), fresh);
-                let child = map.get_mut(&seg.name).expect("just inserted");
-                push_token(ptr, &seg.name);
-                let r = walk(child, rest, create, create_kind, ptr, set);
-                ptr.truncate(len);
-                return r;
-            }
-            let child = map.get_mut(&seg.name).expect("present");
+                    let r = walk::<POINTERS>(child, rest, create, create_kind, ptr, set);
+                    ptr.truncate(len);
+                    return r;
+                }
+            };
             if child.is_null() && creating {
                 if !rest.is_empty() || create_kind == Some(CreateKind::Map) {
                     *child = Value::Object(Map::new());
@@ -217,8 +243,10 @@ fn walk(
             if child.is_null() && !rest.is_empty() {
                 return Ok(());
             }
-            push_token(ptr, &seg.name);
-            let r = walk(child, rest, create, create_kind, ptr, set);
+            if POINTERS {
+                push_token(ptr, &seg.name);
+            }
+            let r = walk::<POINTERS>(child, rest, create, create_kind, ptr, set);
             ptr.truncate(len);
             r
         }

@@ -8,6 +8,7 @@ use super::config::TransformerConfig;
 use crate::error::{Error, Result};
 use crate::model::Image;
 use crate::resource::Resource;
+use crate::source::pointer::push_token;
 
 /// Split an image reference into name, tag and digest, as kustomize does.
 pub fn split(image: &str) -> (String, String, String) {
@@ -88,27 +89,51 @@ impl Rewrite<'_> {
         *node = Value::String(name);
         Ok(())
     }
+}
 
-    fn walk(&self, node: &mut Value) -> Result<()> {
-        match node {
-            Value::Object(map) => {
-                for (key, value) in map.iter_mut() {
-                    self.walk(value)?;
-                    if key == "containers" || key == "initContainers" {
-                        if let Value::Array(items) = value {
-                            for c in items {
-                                if let Some(image) = c.get_mut("image") {
-                                    self.update(image)?;
+/// One step of a path through a value.
+#[derive(Clone, Copy)]
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+/// The JSON pointers of the `image` of every item of every `containers` and
+/// `initContainers` list anywhere in `node` (`path` leads to it), deepest lists first.
+fn image_pointers<'v>(node: &'v Value, path: &mut Vec<Step<'v>>, out: &mut Vec<String>) {
+    match node {
+        Value::Object(map) => {
+            for (key, value) in map {
+                path.push(Step::Key(key));
+                image_pointers(value, path, out);
+                if key == "containers" || key == "initContainers" {
+                    if let Value::Array(items) = value {
+                        for (i, c) in items.iter().enumerate() {
+                            if c.get("image").is_some() {
+                                let mut p = String::new();
+                                for step in path.iter() {
+                                    match step {
+                                        Step::Key(k) => push_token(&mut p, k),
+                                        Step::Index(j) => p.push_str(&format!("/{j}")),
+                                    }
                                 }
+                                p.push_str(&format!("/{i}/image"));
+                                out.push(p);
                             }
                         }
                     }
                 }
-                Ok(())
+                path.pop();
             }
-            Value::Array(items) => items.iter_mut().try_for_each(|i| self.walk(i)),
-            _ => Ok(()),
         }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(Step::Index(i));
+                image_pointers(item, path, out);
+                path.pop();
+            }
+        }
+        _ => {}
     }
 }
 
@@ -123,6 +148,9 @@ pub fn apply(
     cfg: &TransformerConfig,
 ) -> Result<Vec<usize>> {
     let mut unmatched = Vec::new();
+    // Where each object's container images are, found on the first entry: rewriting an
+    // image changes no other part of an object.
+    let mut pointers: Vec<Option<Vec<String>>> = vec![None; resources.len()];
     for (i, img) in images.iter().enumerate() {
         let pattern = format!(
             "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
@@ -139,14 +167,23 @@ pub fn apply(
             matcher,
             matched: std::cell::Cell::new(false),
         };
-        for r in resources.iter_mut() {
+        for (r, found) in resources.iter_mut().zip(&mut pointers) {
             if r.kind() == "CustomResourceDefinition" {
                 continue;
             }
-            rw.walk(&mut r.value)
-                .map_err(|e| e.in_file(&r.origin.file, None))?;
+            let found = found.get_or_insert_with(|| {
+                let mut out = Vec::new();
+                image_pointers(&r.value, &mut Vec::new(), &mut out);
+                out
+            });
+            for p in found.iter() {
+                let image =
+                    crate::source::pointer::get_mut(&mut r.value, p).expect("an image found above");
+                rw.update(image)
+                    .map_err(|e| e.in_file(&r.origin.file, None))?;
+            }
             let gvk = r.gvk();
-            for spec in cfg.images.iter().filter(|s| s.applies_to(&gvk)) {
+            for spec in cfg.images.iter().filter(|s| gvk.is_selected(&s.gvk)) {
                 spec.apply(&mut r.value, None, &mut |n| rw.update(n))
                     .map_err(|e| e.in_file(&r.origin.file, None))?;
             }

@@ -64,8 +64,7 @@ pub fn inject(r: &mut Resource) {
 
 /// Remove the build annotations added by [`inject`] (after a patch).
 pub fn remove(value: &mut Value) {
-    if let Some(ann) = value
-        .pointer_mut("/metadata/annotations")
+    if let Some(ann) = crate::source::pointer::get_mut(value, "/metadata/annotations")
         .and_then(Value::as_object_mut)
     {
         ann.retain(|k, _| !k.starts_with(PREFIX));

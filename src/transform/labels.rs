@@ -46,33 +46,37 @@ pub fn write_pairs(
         return Ok(());
     }
     for r in resources.iter_mut() {
-        let gvk = r.gvk();
-        let specs: Vec<&FieldSpec> = specs.iter().filter(|s| s.applies_to(&gvk)).collect();
-        for (k, v) in pairs {
-            let mut created: Vec<String> = Vec::new();
-            let mut updated: Vec<String> = Vec::new();
-            for spec in &specs {
-                spec.apply_at(&mut r.value, Some(CreateKind::Map), &mut |n, ptr| {
-                    if n.is_null() {
-                        *n = Value::Object(Default::default());
-                    }
-                    if let Some(m) = n.as_object_mut() {
+        let gvk = r.gvk_ref();
+        let specs: Vec<&FieldSpec> = specs.iter().filter(|s| gvk.is_selected(&s.gvk)).collect();
+        // Each spec is walked once for all pairs (the walk does not depend on the key);
+        // per key, the places this run created it and those it overwrote.
+        let mut created: Vec<Vec<String>> = vec![Vec::new(); pairs.len()];
+        let mut updated: Vec<Vec<String>> = vec![Vec::new(); pairs.len()];
+        for spec in &specs {
+            spec.apply_at(&mut r.value, Some(CreateKind::Map), &mut |n, ptr| {
+                if n.is_null() {
+                    *n = Value::Object(Default::default());
+                }
+                if let Some(m) = n.as_object_mut() {
+                    for (i, (k, v)) in pairs.iter().enumerate() {
                         let mut key_ptr = ptr.to_owned();
                         push_token(&mut key_ptr, k);
                         if m.insert(k.clone(), Value::String(v.clone())).is_some() {
-                            updated.push(key_ptr);
+                            updated[i].push(key_ptr);
                         } else {
-                            created.push(key_ptr);
+                            created[i].push(key_ptr);
                         }
                     }
-                    Ok(())
-                })
-                .map_err(|e| e.in_file(&r.origin.file, None))?;
-            }
-            for p in &updated {
+                }
+                Ok(())
+            })
+            .map_err(|e| e.in_file(&r.origin.file, None))?;
+        }
+        for ((created, updated), v) in created.into_iter().zip(&updated).zip(pairs.values()) {
+            for p in updated {
                 let group = r.shared_values.iter().find(|g| g.contains(p)).cloned();
                 for member in group.into_iter().flatten() {
-                    if let Some(slot) = r.value.pointer_mut(&member) {
+                    if let Some(slot) = crate::source::pointer::get_mut(&mut r.value, &member) {
                         *slot = Value::String(v.clone());
                     }
                 }

@@ -196,8 +196,8 @@ impl Matcher {
 
     /// Does the selector pick this object?
     pub fn matches(&self, r: &Resource) -> bool {
-        let cur = r.cur_id();
-        let org = r.org_id();
+        let cur = r.cur_id_ref();
+        let org = r.prev_ids.first().map_or(cur, |id| id.as_ref());
         let m = |re: &Option<Pattern>, a: &str, b: &str| {
             re.as_ref()
                 .is_none_or(|re| re.is_match(a) || re.is_match(b))
@@ -209,13 +209,13 @@ impl Matcher {
         ) {
             return false;
         }
-        if !m(&self.name, &org.name, &cur.name) {
+        if !m(&self.name, org.name, cur.name) {
             return false;
         }
         let one = |re: &Option<Pattern>, a: &str| re.as_ref().is_none_or(|re| re.is_match(a));
-        if !one(&self.group, &cur.gvk.group)
-            || !one(&self.version, &cur.gvk.version)
-            || !one(&self.kind, &cur.gvk.kind)
+        if !one(&self.group, cur.gvk.group)
+            || !one(&self.version, cur.gvk.version)
+            || !one(&self.kind, cur.gvk.kind)
         {
             return false;
         }

@@ -6,9 +6,9 @@ use serde_json::Value;
 
 use super::fieldspec::{CreateKind, FieldSpec};
 use crate::error::Result;
-use crate::resource::{Gvk, Resource};
+use crate::resource::{GvkRef, Resource};
 
-fn skipped(gvk: &Gvk) -> bool {
+fn skipped(gvk: &GvkRef) -> bool {
     gvk.kind == "CustomResourceDefinition"
         || gvk.kind == "Namespace"
         || (gvk.kind == "APIService" && gvk.group == "apiregistration.k8s.io")
@@ -30,11 +30,12 @@ fn apply(resources: &mut [Resource], text: &str, specs: &[FieldSpec], end: End) 
         End::Suffix => format!("{v}{text}"),
     };
     for r in resources.iter_mut() {
-        let org = r.org_id().gvk;
+        let org = r.org_id_ref().gvk;
         if skipped(&org) {
             continue;
         }
-        for spec in specs.iter().filter(|s| org.is_selected(&s.gvk)) {
+        let selected: Vec<&FieldSpec> = specs.iter().filter(|s| org.is_selected(&s.gvk)).collect();
+        for spec in selected {
             if spec.path == "metadata/name" {
                 r.store_previous_id();
                 match end {

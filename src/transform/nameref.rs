@@ -5,6 +5,8 @@
 //! name before (kustomize's sieve: earlier name, kind, roleRef kind, namespace, then the
 //! same prefixes and suffixes as the referrer).
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::config::{BackRef, TransformerConfig};
@@ -231,13 +233,18 @@ pub fn apply(resources: &mut [Resource], cfg: &TransformerConfig) -> Result<()> 
     if index.by_prev_name.is_empty() {
         return Ok(());
     }
+    // The referrer specs of each kind, found once per kind.
+    let mut by_kind: HashMap<Gvk, Vec<(&BackRef, &FieldSpec)>> = HashMap::new();
     for (ri, r) in resources.iter_mut().enumerate() {
-        let org_gvk = r.org_id().gvk;
-        let specs: Vec<(&BackRef, &FieldSpec)> = table
-            .iter()
-            .flat_map(|b| b.referrers.iter().map(move |s| (b, s)))
-            .filter(|(_, s)| org_gvk.is_selected(&s.gvk))
-            .collect();
+        let specs = by_kind
+            .entry(r.org_id_ref().gvk.to_owned())
+            .or_insert_with_key(|org_gvk| {
+                table
+                    .iter()
+                    .flat_map(|b| b.referrers.iter().map(move |s| (b, s)))
+                    .filter(|(_, s)| org_gvk.is_selected(&s.gvk))
+                    .collect()
+            });
         if specs.is_empty() {
             continue;
         }
@@ -254,7 +261,7 @@ pub fn apply(resources: &mut [Resource], cfg: &TransformerConfig) -> Result<()> 
             suffixes: &candidates[ri].suffixes,
             role_ref_gvk: role_ref_gvk(&r.value),
         };
-        for (back, spec) in specs {
+        for &(back, spec) in specs.iter() {
             let is_role_ref = spec.path.ends_with("roleRef/name");
             let mut set = |node: &mut Value| -> Result<()> {
                 set_reference(node, &scope, &back.target, &referrer, is_role_ref)

@@ -70,7 +70,7 @@ pub fn apply_with(
     for r in resources.iter_mut().filter(|r| !r.helm_generated) {
         r.store_previous_id();
         let gvk = r.gvk();
-        if !gvk.is_cluster_scoped() {
+        if !gvk.as_ref().is_cluster_scoped() {
             set(r.metadata_mut().entry("namespace").or_insert(Value::Null));
         }
         if gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding" {
@@ -116,15 +116,11 @@ pub fn apply_with(
     }
     let mut seen = HashSet::new();
     for r in resources.iter() {
-        let id = r.cur_id();
-        let key = (
-            id.gvk.clone(),
-            id.name.clone(),
-            id.effective_namespace().to_owned(),
-        );
-        if !seen.insert(key) {
+        let id = r.cur_id_ref();
+        if !seen.insert((id.gvk, id.name, id.effective_namespace())) {
             return Err(Error::msg(format!(
-                "namespace transformation produces an id conflict: two objects become {id}"
+                "namespace transformation produces an id conflict: two objects become {}",
+                id.to_owned()
             ))
             .in_file(&r.origin.file, None));
         }

@@ -17,13 +17,18 @@ pub fn apply(
     let specs = &cfg.replicas;
     for rep in replicas {
         let mut found = false;
+        // Which objects had that name (looked up once, not once per spec).
+        let named: Vec<bool> = resources
+            .iter()
+            .map(|r| r.name() == rep.name || r.prev_ids.iter().any(|id| id.name == rep.name))
+            .collect();
         // As kustomize: every field spec, applied to every object with that name (current
         // or earlier) whose kind the spec selects.
         for spec in specs {
-            for r in resources.iter_mut() {
-                let cur = r.cur_id();
-                let hit = std::iter::once(&cur)
-                    .chain(r.prev_ids.iter())
+            for (r, _) in resources.iter_mut().zip(&named).filter(|(_, n)| **n) {
+                let cur = r.cur_id_ref();
+                let hit = std::iter::once(cur)
+                    .chain(r.prev_ids.iter().map(|id| id.as_ref()))
                     .any(|id| id.name == rep.name && id.gvk.is_selected(&spec.gvk));
                 if !hit {
                     continue;

@@ -310,6 +310,16 @@ impl Schemas {
     }
 }
 
+/// The (apiVersion, kind) of every top-level kind of the builtin document, sorted (listed
+/// by build.rs at compile time from `tables/smp_schema.txt`).
+const ROOTS: &[(&str, &str)] = &include!(concat!(env!("OUT_DIR"), "/smp_roots.rs"));
+
+/// Whether the builtin document has a schema for this apiVersion and kind (as
+/// [`root`]`.is_some()`, without reading the table).
+pub fn is_builtin_root(api_version: &str, kind: &str) -> bool {
+    ROOTS.binary_search(&(api_version, kind)).is_ok()
+}
+
 /// The schema of a top-level object of this apiVersion and kind, in the builtin document.
 pub fn root(api_version: &str, kind: &str) -> Option<Sch<'static>> {
     let t: &'static Table = builtin_table();
@@ -371,6 +381,16 @@ impl<'t> Sch<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compiled_roots_are_the_tables_roots() {
+        let t = builtin_table();
+        assert_eq!(ROOTS.len(), t.roots.len());
+        for (api, kind) in t.roots.keys() {
+            assert!(is_builtin_root(api, kind), "{api} {kind}");
+        }
+        assert!(!is_builtin_root("apps/v1", "Nothing"));
+    }
 
     #[test]
     fn table_has_the_documented_keys() {
