@@ -15,10 +15,6 @@ use std::borrow::Cow;
 
 use granit_parser::{Event, Marker, ScalarStyle, Span, StructureStyle};
 
-/// Where the events go; returning `false` stops the fast path (the caller then reads the
-/// stream with granit-parser).
-pub(super) type Sink<'s, 'a> = &'s mut dyn FnMut(Event<'a>, Span) -> bool;
-
 /// Deeper nesting goes through granit-parser (and its limits).
 const MAX_DEPTH: usize = 64;
 
@@ -31,8 +27,9 @@ struct GiveUp;
 type R<T> = Result<T, GiveUp>;
 
 /// Hand the events of `src` to `sink`; `false` when the text holds anything this path does
-/// not read (or the sink stopped it), after some events may have been handed over.
-pub(super) fn events<'a>(src: &'a str, sink: Sink<'_, 'a>) -> bool {
+/// not read, or when the sink returned `false` (the caller then reads the stream with
+/// granit-parser), after some events may have been handed over.
+pub(super) fn events<'a, S: FnMut(Event<'a>, Span) -> bool>(src: &'a str, sink: S) -> bool {
     let Some(ascii) = plain_text(src) else {
         return false;
     };
@@ -116,11 +113,11 @@ enum Next {
     Line(Line),
 }
 
-struct Fast<'s, 'a> {
+struct Fast<'a, S> {
     src: &'a str,
     b: &'a [u8],
     ascii: bool,
-    sink: Sink<'s, 'a>,
+    sink: S,
     /// Line number (1-based) and start of the line holding `scanned`, up to which line
     /// feeds have been counted.
     line: usize,
@@ -158,7 +155,7 @@ fn null<'a>() -> Event<'a> {
     scalar(Cow::Borrowed("~"), ScalarStyle::Plain)
 }
 
-impl<'a> Fast<'_, 'a> {
+impl<'a, S: FnMut(Event<'a>, Span) -> bool> Fast<'a, S> {
     /// The marker of byte offset `off`.
     fn mark(&mut self, off: usize) -> Marker {
         if off < self.scanned {
@@ -166,9 +163,12 @@ impl<'a> Fast<'_, 'a> {
             self.line_start = 0;
             self.scanned = 0;
         }
-        for nl in memchr::memchr_iter(b'\n', &self.b[self.scanned..off]) {
-            self.line += 1;
-            self.line_start = self.scanned + nl + 1;
+        // Positions come in order, mostly a few bytes apart.
+        for (i, &c) in self.b[self.scanned..off].iter().enumerate() {
+            if c == b'\n' {
+                self.line += 1;
+                self.line_start = self.scanned + i + 1;
+            }
         }
         self.scanned = off;
         let (index, col) = if self.ascii {
@@ -794,7 +794,7 @@ mod tests {
 
     fn fast(text: &str) -> Option<Vec<String>> {
         let mut out = Vec::new();
-        events(text, &mut |ev, span| {
+        events(text, |ev, span| {
             out.push(show(&(ev, span)));
             true
         })
