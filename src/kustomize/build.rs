@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::loader::{
-    lexical_join, load_kustomization, load_resource_file, resolve_file, resources_from_text,
-    KustomizationFile, LoadRestrictor,
+    lexical_join, load_kustomization, load_resource_file, resolve_file_in, resources_from_text,
+    Canonical, KustomizationFile, LoadRestrictor,
 };
 use super::plugins::PluginConfig;
 use super::remote::{self, RemoteEntry, RemoteOptions};
@@ -644,8 +644,15 @@ impl Builder<'_> {
         set: &mut ResSet,
     ) -> Result<()> {
         let opts = self.opts;
+        let canonical = Canonical::default();
         let load = |(entry, pointer): &(&String, String)| -> Result<Vec<Resource>> {
-            let path = resolve_file(kfile, entry, pointer, opts.load_restrictor)?;
+            let path = resolve_file_in(
+                kfile,
+                entry,
+                pointer,
+                opts.load_restrictor,
+                &canonical,
+            )?;
             let display = lexical_join(&kfile.display_dir, entry);
             let limits = &opts.limits;
             match &opts.cache {
