@@ -646,13 +646,7 @@ impl Builder<'_> {
         let opts = self.opts;
         let canonical = Canonical::default();
         let load = |(entry, pointer): &(&String, String)| -> Result<Vec<Resource>> {
-            let path = resolve_file_in(
-                kfile,
-                entry,
-                pointer,
-                opts.load_restrictor,
-                &canonical,
-            )?;
+            let path = resolve_file_in(kfile, entry, pointer, opts.load_restrictor, &canonical)?;
             let display = lexical_join(&kfile.display_dir, entry);
             let limits = &opts.limits;
             match &opts.cache {

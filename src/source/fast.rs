@@ -42,9 +42,13 @@ pub(super) fn events<'a, S: FnMut(Event<'a>, Span) -> bool>(src: &'a str, sink: 
         b,
         ascii,
         sink,
+        breaks: memchr::memchr_iter(b'\n', b).map(|i| i + 1).collect(),
+        next_line: 0,
         line: 1,
         line_start: 0,
         scanned: 0,
+        chars: 0,
+        col: 0,
         resume: 0,
         depth: 0,
     };
@@ -57,7 +61,13 @@ pub(super) fn events<'a, S: FnMut(Event<'a>, Span) -> bool>(src: &'a str, sink: 
 /// ASCII (columns are then byte counts).
 fn plain_text(src: &str) -> Option<bool> {
     let b = src.as_bytes();
-    if b.iter().all(|&c| c == b'\n' || (0x20..0x7f).contains(&c)) {
+    // Without an early exit per byte, so that the check runs on whole vectors.
+    let printable = |chunk: &[u8]| {
+        chunk.iter().fold(true, |ok, &c| {
+            ok & (c == b'\n' || (0x20..0x7f).contains(&c))
+        })
+    };
+    if b.chunks(256).all(printable) {
         return Some(true);
     }
     let ok = src.chars().all(|c| match c {
@@ -120,9 +130,17 @@ struct Fast<'a, S> {
     sink: S,
     /// Line number (1-based) and start of the line holding `scanned`, up to which line
     /// feeds have been counted.
+    /// The start of every line after the first.
+    breaks: Vec<usize>,
+    /// Index in `breaks` of the next line's start.
+    next_line: usize,
     line: usize,
     line_start: usize,
     scanned: usize,
+    /// Characters before `scanned`, and between its line's start and it (texts beyond
+    /// ASCII only).
+    chars: usize,
+    col: usize,
     /// The start of the line after the last one a node took.
     resume: usize,
     depth: usize,
@@ -159,26 +177,35 @@ impl<'a, S: FnMut(Event<'a>, Span) -> bool> Fast<'a, S> {
     /// The marker of byte offset `off`.
     fn mark(&mut self, off: usize) -> Marker {
         if off < self.scanned {
+            self.next_line = 0;
             self.line = 1;
             self.line_start = 0;
             self.scanned = 0;
+            self.chars = 0;
+            self.col = 0;
         }
-        // Positions come in order, mostly a few bytes apart.
-        for (i, &c) in self.b[self.scanned..off].iter().enumerate() {
-            if c == b'\n' {
-                self.line += 1;
-                self.line_start = self.scanned + i + 1;
-            }
+        // Positions come in order, mostly on the same or the next line.
+        let before = self.line_start;
+        while self.breaks.get(self.next_line).is_some_and(|&s| s <= off) {
+            self.line_start = self.breaks[self.next_line];
+            self.line += 1;
+            self.next_line += 1;
         }
-        self.scanned = off;
         let (index, col) = if self.ascii {
             (off, off - self.line_start)
         } else {
-            (
-                self.src[..off].chars().count(),
-                self.src[self.line_start..off].chars().count(),
-            )
+            // Counted from where the last position was, so a long text costs one pass.
+            if self.line_start != before {
+                self.chars += self.src[self.scanned..self.line_start].chars().count();
+                self.col = 0;
+                self.scanned = self.line_start;
+            }
+            let n = self.src[self.scanned..off].chars().count();
+            self.chars += n;
+            self.col += n;
+            (self.chars, self.col)
         };
+        self.scanned = off;
         Marker::new(index, self.line, col).with_byte_offset(Some(off))
     }
 
