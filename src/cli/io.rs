@@ -18,9 +18,9 @@ pub fn output(written: std::io::Result<()>) -> Result<(), Failure> {
     }
 }
 
-/// Write `path` through a temporary file beside it and a rename, so that readers see the
-/// old content or the new, never a part.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Write `path`, whose content is given in consecutive parts, through a temporary file
+/// beside it and a rename, so that readers see the old content or the new, never a part.
+pub fn write_parts_atomically(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -32,7 +32,9 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = dir.join(format!(".{name}.kforge-tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        for bytes in parts {
+            f.write_all(bytes)?;
+        }
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();

@@ -66,9 +66,9 @@ impl NameMatcher {
             return Ok(NameMatcher::Simple(name.chars().collect()));
         }
         let pattern = format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$");
-        Regex::new(&pattern).map(NameMatcher::Regex).map_err(|e| {
-            Error::msg(format!("images: name '{name}' is not a valid pattern: {e}"))
-        })
+        Regex::new(&pattern)
+            .map(NameMatcher::Regex)
+            .map_err(|e| Error::msg(format!("images: name '{name}' is not a valid pattern: {e}")))
     }
 
     fn is_match(&self, image: &str) -> bool {
@@ -84,7 +84,8 @@ impl NameMatcher {
             }
         }
         let tail = chars.next().map_or("", |(at, _)| &image[at..]);
-        let tag_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '{' | '}' | '-');
+        let tag_char =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '{' | '}' | '-');
         let mut rest = tail;
         if let Some(tag) = rest.strip_prefix(':') {
             rest = tag.trim_start_matches(tag_char);
@@ -242,13 +243,41 @@ mod tests {
 
     #[test]
     fn simple_names_match_as_their_pattern_does() {
-        let names = ["nginx", "registry.example.com/team/app-0001", "a.b", "r.io:5000/x", "x@y", "n_1"];
+        let names = [
+            "nginx",
+            "registry.example.com/team/app-0001",
+            "a.b",
+            "r.io:5000/x",
+            "x@y",
+            "n_1",
+        ];
         let images = [
-            "nginx", "nginx:1.2", "nginx:", "nginx@sha256:abc", "nginx:1@sha256:abc", "nginx:1:2",
-            "nginx@sha256", "nginxx", "ngin", "nginx:a{b}-c.d_e", "nginx:a b", "nginx\n",
-            "registry.example.com/team/app-0001:1.0", "registryXexample.com/team/app-0001",
-            "registry.example.com/team/app-00012", "a\nb", "aéb", "aéb:1", "r.io:5000/x:v1",
-            "rXio:5000/x", "x@y@sha256:1", "x@y:1", "n_1:", "", ":1", "nginx:1@sha257:a",
+            "nginx",
+            "nginx:1.2",
+            "nginx:",
+            "nginx@sha256:abc",
+            "nginx:1@sha256:abc",
+            "nginx:1:2",
+            "nginx@sha256",
+            "nginxx",
+            "ngin",
+            "nginx:a{b}-c.d_e",
+            "nginx:a b",
+            "nginx\n",
+            "registry.example.com/team/app-0001:1.0",
+            "registryXexample.com/team/app-0001",
+            "registry.example.com/team/app-00012",
+            "a\nb",
+            "aéb",
+            "aéb:1",
+            "r.io:5000/x:v1",
+            "rXio:5000/x",
+            "x@y@sha256:1",
+            "x@y:1",
+            "n_1:",
+            "",
+            ":1",
+            "nginx:1@sha257:a",
         ];
         for name in names {
             let simple = NameMatcher::new(name).unwrap();
@@ -258,10 +287,17 @@ mod tests {
             ))
             .unwrap();
             for image in images {
-                assert_eq!(simple.is_match(image), re.is_match(image), "{name} {image:?}");
+                assert_eq!(
+                    simple.is_match(image),
+                    re.is_match(image),
+                    "{name} {image:?}"
+                );
             }
         }
-        assert!(matches!(NameMatcher::new("a+b").unwrap(), NameMatcher::Regex(_)));
+        assert!(matches!(
+            NameMatcher::new("a+b").unwrap(),
+            NameMatcher::Regex(_)
+        ));
     }
 
     #[test]
