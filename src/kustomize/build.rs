@@ -218,11 +218,11 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
     transform::vars::resolve(&mut resources, &acc.vars, &config)
         .map_err(|e| e.in_file(&kfile.path, kfile.pos("/vars")))?;
     resources.retain(|r| {
-        crate::source::pointer::get(
-            &r.value,
-            "/metadata/annotations/config.kubernetes.io~1local-config",
-        )
-        .and_then(|v| v.as_str())
+        r.value
+            .get("metadata")
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get("config.kubernetes.io/local-config"))
+            .and_then(|v| v.as_str())
             != Some("true")
     });
     for r in &mut resources {
