@@ -22,6 +22,9 @@ use std::sync::Arc;
 /// Consecutive resource files read on all cores when at least this many.
 const PARALLEL_FILES: usize = 8;
 
+/// Objects finished on all cores when each thread gets at least this many.
+const PER_THREAD: usize = 64;
+
 /// At most this many bytes of resource files are read ahead of the one being appended, so
 /// that reading in parallel holds no more than one largest-allowed file would (a hostile
 /// list of the same large file many times fails on the second copy, as when read serially).
@@ -225,15 +228,17 @@ pub fn build(dir: &Path, opts: &BuildOptions) -> Result<BuildOutput> {
             .and_then(|v| v.as_str())
             != Some("true")
     });
-    for r in &mut resources {
+    // Each object on its own (on all cores for large builds; the first failure in order
+    // is the one reported).
+    crate::parallel::try_each_mut(&mut resources, PER_THREAD, |_, r| {
         r.write_out_empty_nulls();
         transform::internal::strip(&mut r.value);
         // kustomize cannot write out an object that still has a plain key its reader
         // typed as a non-string (objects dropped as local-config do not matter).
         r.check_typed_keys()?;
         annotations_as_text(r)?;
-        check_writable(r)?;
-    }
+        check_writable(r)
+    })?;
     if let Some(o) = &kfile.kustomization.sort_options {
         transform::sort::check(o).map_err(|(field, m)| {
             Error::at(&kfile.path, kfile.pos(&format!("/sortOptions{field}")), m)

@@ -101,7 +101,7 @@ struct Rewrite<'a> {
     image: &'a Image,
     matcher: NameMatcher,
     /// Set once an image matched.
-    matched: std::cell::Cell<bool>,
+    matched: std::sync::atomic::AtomicBool,
 }
 
 impl Rewrite<'_> {
@@ -112,7 +112,8 @@ impl Rewrite<'_> {
         if !self.matcher.is_match(current) {
             return Ok(());
         }
-        self.matched.set(true);
+        self.matched
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let (mut name, mut tag, mut digest) = split(current);
         let img = self.image;
         if !img.new_name.is_empty() {
@@ -207,11 +208,14 @@ pub fn apply(
         let rw = Rewrite {
             image: img,
             matcher,
-            matched: std::cell::Cell::new(false),
+            matched: std::sync::atomic::AtomicBool::new(false),
         };
-        for (r, found) in resources.iter_mut().zip(&mut pointers) {
+        let mut work: Vec<(&mut Resource, &mut Option<Vec<String>>)> =
+            resources.iter_mut().zip(&mut pointers).collect();
+        // Objects are independent: large builds use all cores.
+        crate::parallel::try_each_mut(&mut work, super::PER_THREAD, |_, (r, found)| {
             if r.kind() == "CustomResourceDefinition" {
-                continue;
+                return Ok(());
             }
             let found = found.get_or_insert_with(|| {
                 let mut out = Vec::new();
@@ -229,8 +233,9 @@ pub fn apply(
                 spec.apply(&mut r.value, None, &mut |n| rw.update(n))
                     .map_err(|e| e.in_file(&r.origin.file, None))?;
             }
-        }
-        if !rw.matched.get() {
+            Ok(())
+        })?;
+        if !rw.matched.load(std::sync::atomic::Ordering::Relaxed) {
             unmatched.push(i);
         }
     }
