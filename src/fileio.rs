@@ -5,6 +5,12 @@ use std::path::Path;
 /// Write `path` through a temporary file beside it and a rename, keeping the file's
 /// permissions; a symbolic link is followed, so the file it points to is replaced.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_parts_atomically(path, &[bytes])
+}
+
+/// [`write_atomically`] for content given in consecutive parts (written in order, never
+/// joined in memory first).
+pub fn write_parts_atomically(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
     use std::io::Write;
     let target = match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path)?,
@@ -22,7 +28,9 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let permissions = std::fs::metadata(&target).ok().map(|m| m.permissions());
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        for bytes in parts {
+            f.write_all(bytes)?;
+        }
         f.sync_all()?;
         if let Some(p) = permissions {
             std::fs::set_permissions(&tmp, p)?;

@@ -73,18 +73,32 @@ pub fn render(resources: &[Resource]) -> String {
 /// The YAML of `resources`, as `kubectl kustomize` prints them (the bytes `kforge build`
 /// writes; use it in your own snapshot tests).
 pub fn to_yaml(resources: &[Resource]) -> String {
+    let mut parts = to_yaml_parts(resources);
+    if parts.len() == 1 {
+        return parts.pop().unwrap_or_default();
+    }
+    parts.concat()
+}
+
+/// [`to_yaml`] in consecutive parts (their concatenation is the output), so that a large
+/// output can be written without one more copy of it.
+pub fn to_yaml_parts(resources: &[Resource]) -> Vec<String> {
     // Objects are written independently: builds of more than `CHUNK` objects are written
-    // in chunks on all cores (each thread takes the next chunk) and joined with the same
-    // separator.
+    // in chunks on all cores (each thread takes the next chunk), every chunk but the first
+    // starting with the separator.
     const CHUNK: usize = 64;
     if resources.len() <= 2 * CHUNK {
-        return emit::to_string_multi(resources.iter().map(|r| &r.value));
+        return vec![emit::to_string_multi(resources.iter().map(|r| &r.value))];
     }
-    let chunks: Vec<&[Resource]> = resources.chunks(CHUNK).collect();
-    parallel::map(&chunks, |c| {
-        emit::to_string_multi(c.iter().map(|r| &r.value))
+    let chunks: Vec<(usize, &[Resource])> = resources.chunks(CHUNK).enumerate().collect();
+    parallel::map(&chunks, |(i, c)| {
+        let text = emit::to_string_multi(c.iter().map(|r| &r.value));
+        if *i == 0 {
+            text
+        } else {
+            format!("---\n{text}")
+        }
     })
-    .join("---\n")
 }
 
 /// Validate objects (built or read as plain manifests); findings sorted.

@@ -6,11 +6,16 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+/// How many threads to use: `available_parallelism`, asked once (it reads the cgroup's
+/// CPU limit each time).
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// `f` applied to every item, on up to `available_parallelism` threads, in item order.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
+    let threads = cores().min(items.len());
     if threads <= 1 {
         return items.iter().map(f).collect();
     }
@@ -38,8 +43,75 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
         .collect()
 }
 
+/// `f` on every item (with its index), changing it in place; on all cores when there are
+/// at least `per_thread` items for each thread, each taking a run of consecutive items.
+/// Returns the error of the first failing item in order (items after a failure in its run
+/// are not visited; what later runs did is left as it is, as after any failed build step).
+pub fn try_each_mut<T: Send, E: Send>(
+    items: &mut [T],
+    per_thread: usize,
+    f: impl Fn(usize, &mut T) -> Result<(), E> + Sync,
+) -> Result<(), E> {
+    let run = |start: usize, part: &mut [T]| -> Result<(), (usize, E)> {
+        for (j, item) in part.iter_mut().enumerate() {
+            f(start + j, item).map_err(|e| (start + j, e))?;
+        }
+        Ok(())
+    };
+    let threads = cores().min(items.len() / per_thread.max(1));
+    if threads <= 1 {
+        return run(0, items).map_err(|(_, e)| e);
+    }
+    let size = items.len().div_ceil(threads);
+    let failures: Vec<(usize, E)> = std::thread::scope(|s| {
+        let mut parts = items.chunks_mut(size).enumerate();
+        let (_, first) = parts.next().expect("at least two parts");
+        let others: Vec<_> = parts
+            .map(|(k, part)| s.spawn(move || run(k * size, part)))
+            .collect();
+        let mut failures: Vec<(usize, E)> = run(0, first).err().into_iter().collect();
+        for h in others {
+            match h.join() {
+                Ok(r) => failures.extend(r.err()),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        failures
+    });
+    match failures.into_iter().min_by_key(|(i, _)| *i) {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn each_item_changed_and_the_first_failure_reported() {
+        for n in [0, 1, 5, 100, 1001] {
+            let mut items: Vec<u32> = (0..n).collect();
+            super::try_each_mut(&mut items, 1, |i, x| {
+                *x += i as u32;
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+            assert_eq!(items, (0..n).map(|x| 2 * x).collect::<Vec<_>>());
+        }
+        let mut items: Vec<u32> = (0..1000).collect();
+        let e = super::try_each_mut(
+            &mut items,
+            1,
+            |i, _| {
+                if i % 300 == 299 {
+                    Err(i)
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        assert_eq!(e, Err(299));
+    }
+
     #[test]
     fn results_keep_the_items_order() {
         let items: Vec<u32> = (0..1000).collect();

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::io::{output, print, write_atomically};
+use super::io::{output, print, write_parts_atomically};
 use super::{Outcome, Status};
 
 #[derive(clap::Args)]
@@ -112,13 +112,19 @@ pub fn run(args: BuildArgs) -> Outcome {
     for n in &out.notices {
         eprintln!("warning: {n}");
     }
-    let text = kforge::to_yaml(&out.resources);
+    // Written part by part, never joined into one more copy of the output.
+    let parts = kforge::to_yaml_parts(&out.resources);
     // The process ends here: freeing every object one by one would cost more than a tenth
     // of a large build.
     std::mem::forget(out);
+    let bytes: Vec<&[u8]> = parts.iter().map(|p| p.as_bytes()).collect();
     match &args.output {
-        Some(path) => output(write_atomically(path, text.as_bytes()))?,
-        None => print(text.as_bytes())?,
+        Some(path) => output(write_parts_atomically(path, &bytes))?,
+        None => {
+            for part in bytes {
+                print(part)?;
+            }
+        }
     }
     Ok(Status::Clean)
 }

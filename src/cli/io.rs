@@ -17,4 +17,4 @@ pub fn output(written: std::io::Result<()>) -> Result<(), Failure> {
     }
 }
 
-pub use kforge::fileio::write_atomically;
+pub use kforge::fileio::{write_atomically, write_parts_atomically};

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::loader::{
-    lexical_join, load_kustomization, load_resource_file, resolve_file, resources_from_text,
-    KustomizationFile, LoadRestrictor,
+    lexical_join, load_kustomization, load_resource_file, resolve_file_in, resources_from_text,
+    Canonical, KustomizationFile, LoadRestrictor,
 };
 use super::plugins::PluginConfig;
 use super::remote::{self, RemoteEntry, RemoteOptions};
@@ -21,6 +21,9 @@ use std::sync::Arc;
 
 /// Consecutive resource files read on all cores when at least this many.
 const PARALLEL_FILES: usize = 8;
+
+/// Objects finished on all cores when each thread gets at least this many.
+const PER_THREAD: usize = 64;
 
 /// At most this many bytes of resource files are read ahead of the one being appended, so
 /// that reading in parallel holds no more than one largest-allowed file would (a hostile
@@ -248,22 +251,24 @@ pub fn build_file(
     transform::vars::resolve(&mut resources, &acc.vars, &config)
         .map_err(|e| e.in_file(&kfile.path, kfile.pos("/vars")))?;
     resources.retain(|r| {
-        crate::source::pointer::get(
-            &r.value,
-            "/metadata/annotations/config.kubernetes.io~1local-config",
-        )
-        .and_then(|v| v.as_str())
+        r.value
+            .get("metadata")
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get("config.kubernetes.io/local-config"))
+            .and_then(|v| v.as_str())
             != Some("true")
     });
-    for r in &mut resources {
+    // Each object on its own (on all cores for large builds; the first failure in order
+    // is the one reported).
+    crate::parallel::try_each_mut(&mut resources, PER_THREAD, |_, r| {
         r.write_out_empty_nulls();
         transform::internal::strip(&mut r.value);
         // kustomize cannot write out an object that still has a plain key its reader
         // typed as a non-string (objects dropped as local-config do not matter).
         r.check_typed_keys()?;
         annotations_as_text(r)?;
-        check_writable(r)?;
-    }
+        check_writable(r)
+    })?;
     if let Some(o) = &kfile.kustomization.sort_options {
         transform::sort::check(o).map_err(|(field, m)| {
             Error::at(&kfile.path, kfile.pos(&format!("/sortOptions{field}")), m)
@@ -689,8 +694,9 @@ impl Builder<'_> {
         set: &mut ResSet,
     ) -> Result<()> {
         let opts = self.opts;
+        let canonical = Canonical::default();
         let load = |(entry, pointer): &(&String, String)| -> Result<Vec<Resource>> {
-            let path = resolve_file(kfile, entry, pointer, opts.load_restrictor)?;
+            let path = resolve_file_in(kfile, entry, pointer, opts.load_restrictor, &canonical)?;
             let display = lexical_join(&kfile.display_dir, entry);
             let limits = &opts.limits;
             match &opts.cache {

@@ -73,6 +73,21 @@ impl KustomizationFile {
 
 /// `base` joined with `rel`, with `.` and `..` resolved lexically (for messages only).
 pub fn lexical_join(base: &Path, rel: &str) -> PathBuf {
+    // The common case, `dir/file.yaml` below a base this function made (or a canonical
+    // one): nothing to resolve.
+    let plain = !rel.is_empty()
+        && !rel.starts_with('/')
+        && rel
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..");
+    if plain && is_clean(base) {
+        return base.join(rel);
+    }
+    lexical_walk(base, rel)
+}
+
+/// [`lexical_join`] one component at a time.
+fn lexical_walk(base: &Path, rel: &str) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in base.join(rel).components() {
@@ -91,6 +106,21 @@ pub fn lexical_join(base: &Path, rel: &str) -> PathBuf {
         out.push(".");
     }
     out
+}
+
+/// Whether `path` is as [`lexical_join`] writes paths: no `.` or empty segment, `..` only
+/// at the start, and not `.` itself.
+fn is_clean(path: &Path) -> bool {
+    let Some(text) = path.to_str() else {
+        return false;
+    };
+    let body = text.strip_prefix('/').unwrap_or(text);
+    let mut climbing = true;
+    !body.is_empty()
+        && body.split('/').all(|s| {
+            climbing &= s == "..";
+            !s.is_empty() && s != "." && (s != ".." || climbing)
+        })
 }
 
 /// Find the kustomization file of `dir`.
@@ -118,7 +148,10 @@ pub fn find_kustomization(dir: &Path) -> Result<PathBuf> {
 
 /// Read a file as UTF-8 text with a size limit.
 pub fn read_text(path: &Path, limits: &Limits) -> Result<String> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, format!("cannot read: {e}")))?;
+    use std::io::Read;
+    let cannot = |e: std::io::Error| Error::io(path, format!("cannot read: {e}"));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
     if meta.len() > limits.max_bytes as u64 {
         return Err(Error::at(
             path,
@@ -130,7 +163,12 @@ pub fn read_text(path: &Path, limits: &Limits) -> Result<String> {
             ),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, format!("cannot read: {e}")))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    // Through `Take`, which reads to the end without asking the file its size and position
+    // again (`File::read_to_end` does, with two more system calls).
+    file.take(u64::MAX)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(&e.as_bytes()[..offset]);
@@ -296,6 +334,50 @@ const KUSTOMIZATION_VERSION: &str = "kustomize.config.k8s.io/v1beta1";
 /// The apiVersion of a `kind: Component`.
 const COMPONENT_VERSION: &str = "kustomize.config.k8s.io/v1alpha1";
 
+/// Canonical forms of the directories met while resolving files (shared by the reads of
+/// one run of resource entries, on all cores): a file's canonical path is its directory's
+/// plus its name when that name is no symbolic link, so each directory below a
+/// kustomization is looked at once instead of once per file and path component.
+#[derive(Debug, Default)]
+pub struct Canonical(std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>);
+
+impl Canonical {
+    /// `path` as `Path::canonicalize` gives it; `base`, a canonical directory, is where the
+    /// short way starts (any other path, a symbolic link or an error takes the long way,
+    /// so errors are `canonicalize`'s own).
+    pub fn of(&self, path: &Path, base: &Path) -> std::io::Result<PathBuf> {
+        use std::path::Component;
+        let Ok(rest) = path.strip_prefix(base) else {
+            return path.canonicalize();
+        };
+        let mut lexical = base.to_path_buf();
+        let mut out = base.to_path_buf();
+        for c in rest.components() {
+            let Component::Normal(name) = c else {
+                return path.canonicalize();
+            };
+            lexical.push(name);
+            let known = self.0.lock().ok().and_then(|m| m.get(&lexical).cloned());
+            if let Some(dir) = known {
+                out = dir;
+                continue;
+            }
+            match std::fs::symlink_metadata(&lexical) {
+                Ok(meta) if !meta.file_type().is_symlink() => {
+                    out.push(name);
+                    if meta.is_dir() {
+                        if let Ok(mut m) = self.0.lock() {
+                            m.insert(lexical.clone(), out.clone());
+                        }
+                    }
+                }
+                _ => return path.canonicalize(),
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Resolve `entry` relative to the kustomization in `kfile`, checking the load restrictor.
 ///
 /// Returns the path as written (joined) and its canonical form.
@@ -305,6 +387,17 @@ pub fn resolve_file(
     pointer: &str,
     restrictor: LoadRestrictor,
 ) -> Result<PathBuf> {
+    resolve_file_in(kfile, entry, pointer, restrictor, &Canonical::default())
+}
+
+/// [`resolve_file`], with directories already resolved in `canonical`.
+pub fn resolve_file_in(
+    kfile: &KustomizationFile,
+    entry: &str,
+    pointer: &str,
+    restrictor: LoadRestrictor,
+    canonical: &Canonical,
+) -> Result<PathBuf> {
     let restrictor = if kfile.remote_root.is_some() {
         LoadRestrictor::RootOnly
     } else {
@@ -313,7 +406,7 @@ pub fn resolve_file(
     // Joined and cleaned lexically first, as Go's filepath.Join does: `sub/../x.yaml` reads
     // x.yaml even when `sub` does not exist.
     let joined = lexical_join(&kfile.dir, entry);
-    let canonical = joined.canonicalize().map_err(|e| {
+    let canonical = canonical.of(&joined, &kfile.dir).map_err(|e| {
         Error::at(
             &kfile.path,
             kfile.pos(pointer),
@@ -542,5 +635,22 @@ mod tests {
         assert_eq!(j(".", "../a"), "../a");
         assert_eq!(j("a", ".."), ".");
         assert_eq!(j("../a", "../../b"), "../../b");
+        // The shortcut for plain entries gives what the general walk gives.
+        for base in [
+            "overlays/dev",
+            "/abs/x",
+            "..",
+            "../a",
+            ".",
+            "a/./b",
+            "a//b",
+            "a/../b",
+            "/",
+        ] {
+            for rel in ["f.yaml", "d/f.yaml", "./f", "d/../f", "d//f", "d/"] {
+                let (base, slow) = (Path::new(base), super::lexical_walk(Path::new(base), rel));
+                assert_eq!(lexical_join(base, rel), slow, "{} {rel}", base.display());
+            }
+        }
     }
 }

@@ -15,10 +15,6 @@ use std::borrow::Cow;
 
 use granit_parser::{Event, Marker, ScalarStyle, Span, StructureStyle};
 
-/// Where the events go; returning `false` stops the fast path (the caller then reads the
-/// stream with granit-parser).
-pub(super) type Sink<'s, 'a> = &'s mut dyn FnMut(Event<'a>, Span) -> bool;
-
 /// Deeper nesting goes through granit-parser (and its limits).
 const MAX_DEPTH: usize = 64;
 
@@ -31,8 +27,9 @@ struct GiveUp;
 type R<T> = Result<T, GiveUp>;
 
 /// Hand the events of `src` to `sink`; `false` when the text holds anything this path does
-/// not read (or the sink stopped it), after some events may have been handed over.
-pub(super) fn events<'a>(src: &'a str, sink: Sink<'_, 'a>) -> bool {
+/// not read, or when the sink returned `false` (the caller then reads the stream with
+/// granit-parser), after some events may have been handed over.
+pub(super) fn events<'a, S: FnMut(Event<'a>, Span) -> bool>(src: &'a str, sink: S) -> bool {
     let Some(ascii) = plain_text(src) else {
         return false;
     };
@@ -45,9 +42,13 @@ pub(super) fn events<'a>(src: &'a str, sink: Sink<'_, 'a>) -> bool {
         b,
         ascii,
         sink,
+        breaks: memchr::memchr_iter(b'\n', b).map(|i| i + 1).collect(),
+        next_line: 0,
         line: 1,
         line_start: 0,
         scanned: 0,
+        chars: 0,
+        col: 0,
         resume: 0,
         depth: 0,
     };
@@ -60,7 +61,13 @@ pub(super) fn events<'a>(src: &'a str, sink: Sink<'_, 'a>) -> bool {
 /// ASCII (columns are then byte counts).
 fn plain_text(src: &str) -> Option<bool> {
     let b = src.as_bytes();
-    if b.iter().all(|&c| c == b'\n' || (0x20..0x7f).contains(&c)) {
+    // Without an early exit per byte, so that the check runs on whole vectors.
+    let printable = |chunk: &[u8]| {
+        chunk.iter().fold(true, |ok, &c| {
+            ok & (c == b'\n' || (0x20..0x7f).contains(&c))
+        })
+    };
+    if b.chunks(256).all(printable) {
         return Some(true);
     }
     let ok = src.chars().all(|c| match c {
@@ -116,16 +123,24 @@ enum Next {
     Line(Line),
 }
 
-struct Fast<'s, 'a> {
+struct Fast<'a, S> {
     src: &'a str,
     b: &'a [u8],
     ascii: bool,
-    sink: Sink<'s, 'a>,
+    sink: S,
     /// Line number (1-based) and start of the line holding `scanned`, up to which line
     /// feeds have been counted.
+    /// The start of every line after the first.
+    breaks: Vec<usize>,
+    /// Index in `breaks` of the next line's start.
+    next_line: usize,
     line: usize,
     line_start: usize,
     scanned: usize,
+    /// Characters before `scanned`, and between its line's start and it (texts beyond
+    /// ASCII only).
+    chars: usize,
+    col: usize,
     /// The start of the line after the last one a node took.
     resume: usize,
     depth: usize,
@@ -158,27 +173,39 @@ fn null<'a>() -> Event<'a> {
     scalar(Cow::Borrowed("~"), ScalarStyle::Plain)
 }
 
-impl<'a> Fast<'_, 'a> {
+impl<'a, S: FnMut(Event<'a>, Span) -> bool> Fast<'a, S> {
     /// The marker of byte offset `off`.
     fn mark(&mut self, off: usize) -> Marker {
         if off < self.scanned {
+            self.next_line = 0;
             self.line = 1;
             self.line_start = 0;
             self.scanned = 0;
+            self.chars = 0;
+            self.col = 0;
         }
-        for nl in memchr::memchr_iter(b'\n', &self.b[self.scanned..off]) {
+        // Positions come in order, mostly on the same or the next line.
+        let before = self.line_start;
+        while self.breaks.get(self.next_line).is_some_and(|&s| s <= off) {
+            self.line_start = self.breaks[self.next_line];
             self.line += 1;
-            self.line_start = self.scanned + nl + 1;
+            self.next_line += 1;
         }
-        self.scanned = off;
         let (index, col) = if self.ascii {
             (off, off - self.line_start)
         } else {
-            (
-                self.src[..off].chars().count(),
-                self.src[self.line_start..off].chars().count(),
-            )
+            // Counted from where the last position was, so a long text costs one pass.
+            if self.line_start != before {
+                self.chars += self.src[self.scanned..self.line_start].chars().count();
+                self.col = 0;
+                self.scanned = self.line_start;
+            }
+            let n = self.src[self.scanned..off].chars().count();
+            self.chars += n;
+            self.col += n;
+            (self.chars, self.col)
         };
+        self.scanned = off;
         Marker::new(index, self.line, col).with_byte_offset(Some(off))
     }
 
@@ -794,7 +821,7 @@ mod tests {
 
     fn fast(text: &str) -> Option<Vec<String>> {
         let mut out = Vec::new();
-        events(text, &mut |ev, span| {
+        events(text, |ev, span| {
             out.push(show(&(ev, span)));
             true
         })

@@ -768,7 +768,7 @@ pub(super) fn parse_serial(
     // to it.
     let mut fast = Documents::new(schema, limits, duplicates);
     let mut failed = false;
-    let read = super::fast::events(text, &mut |ev, span| {
+    let read = super::fast::events(text, |ev, span| {
         failed = fast.feed(ev, span, text).is_err();
         !failed
     });

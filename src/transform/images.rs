@@ -46,11 +46,62 @@ pub fn split(image: &str) -> (String, String, String) {
     }
 }
 
+/// Which images an entry's name picks: kustomize's pattern
+/// `^NAME(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$`, with the name read as a
+/// regular expression.
+enum NameMatcher {
+    /// A name of letters, digits and `/:-_@.` only (`.` matching any one character), the
+    /// common case, matched without compiling the pattern.
+    Simple(Vec<char>),
+    /// Any other name.
+    Regex(Regex),
+}
+
+impl NameMatcher {
+    fn new(name: &str) -> Result<NameMatcher> {
+        let simple = name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | ':' | '-' | '_' | '@' | '.'));
+        if simple {
+            return Ok(NameMatcher::Simple(name.chars().collect()));
+        }
+        let pattern = format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$");
+        Regex::new(&pattern)
+            .map(NameMatcher::Regex)
+            .map_err(|e| Error::msg(format!("images: name '{name}' is not a valid pattern: {e}")))
+    }
+
+    fn is_match(&self, image: &str) -> bool {
+        let name = match self {
+            NameMatcher::Regex(re) => return re.is_match(image),
+            NameMatcher::Simple(name) => name,
+        };
+        let mut chars = image.char_indices();
+        for &want in name {
+            match chars.next() {
+                Some((_, c)) if c == want || (want == '.' && c != '\n') => {}
+                _ => return false,
+            }
+        }
+        let tail = chars.next().map_or("", |(at, _)| &image[at..]);
+        let tag_char =
+            |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '{' | '}' | '-');
+        let mut rest = tail;
+        if let Some(tag) = rest.strip_prefix(':') {
+            rest = tag.trim_start_matches(tag_char);
+        }
+        if let Some(digest) = rest.strip_prefix("@sha256:") {
+            rest = digest.trim_start_matches(tag_char);
+        }
+        rest.is_empty()
+    }
+}
+
 struct Rewrite<'a> {
     image: &'a Image,
-    matcher: Regex,
+    matcher: NameMatcher,
     /// Set once an image matched.
-    matched: std::cell::Cell<bool>,
+    matched: std::sync::atomic::AtomicBool,
 }
 
 impl Rewrite<'_> {
@@ -61,7 +112,8 @@ impl Rewrite<'_> {
         if !self.matcher.is_match(current) {
             return Ok(());
         }
-        self.matched.set(true);
+        self.matched
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let (mut name, mut tag, mut digest) = split(current);
         let img = self.image;
         if !img.new_name.is_empty() {
@@ -152,24 +204,18 @@ pub fn apply(
     // image changes no other part of an object.
     let mut pointers: Vec<Option<Vec<String>>> = vec![None; resources.len()];
     for (i, img) in images.iter().enumerate() {
-        let pattern = format!(
-            "^{}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$",
-            img.name
-        );
-        let matcher = Regex::new(&pattern).map_err(|e| {
-            Error::msg(format!(
-                "images: name '{}' is not a valid pattern: {e}",
-                img.name
-            ))
-        })?;
+        let matcher = NameMatcher::new(&img.name)?;
         let rw = Rewrite {
             image: img,
             matcher,
-            matched: std::cell::Cell::new(false),
+            matched: std::sync::atomic::AtomicBool::new(false),
         };
-        for (r, found) in resources.iter_mut().zip(&mut pointers) {
+        let mut work: Vec<(&mut Resource, &mut Option<Vec<String>>)> =
+            resources.iter_mut().zip(&mut pointers).collect();
+        // Objects are independent: large builds use all cores.
+        crate::parallel::try_each_mut(&mut work, super::PER_THREAD, |_, (r, found)| {
             if r.kind() == "CustomResourceDefinition" {
-                continue;
+                return Ok(());
             }
             let found = found.get_or_insert_with(|| {
                 let mut out = Vec::new();
@@ -187,8 +233,9 @@ pub fn apply(
                 spec.apply(&mut r.value, None, &mut |n| rw.update(n))
                     .map_err(|e| e.in_file(&r.origin.file, None))?;
             }
-        }
-        if !rw.matched.get() {
+            Ok(())
+        })?;
+        if !rw.matched.load(std::sync::atomic::Ordering::Relaxed) {
             unmatched.push(i);
         }
     }
@@ -197,7 +244,66 @@ pub fn apply(
 
 #[cfg(test)]
 mod tests {
-    use super::split;
+    use super::{split, NameMatcher};
+
+    #[test]
+    fn simple_names_match_as_their_pattern_does() {
+        let names = [
+            "nginx",
+            "registry.example.com/team/app-0001",
+            "a.b",
+            "r.io:5000/x",
+            "x@y",
+            "n_1",
+        ];
+        let images = [
+            "nginx",
+            "nginx:1.2",
+            "nginx:",
+            "nginx@sha256:abc",
+            "nginx:1@sha256:abc",
+            "nginx:1:2",
+            "nginx@sha256",
+            "nginxx",
+            "ngin",
+            "nginx:a{b}-c.d_e",
+            "nginx:a b",
+            "nginx\n",
+            "registry.example.com/team/app-0001:1.0",
+            "registryXexample.com/team/app-0001",
+            "registry.example.com/team/app-00012",
+            "a\nb",
+            "aéb",
+            "aéb:1",
+            "r.io:5000/x:v1",
+            "rXio:5000/x",
+            "x@y@sha256:1",
+            "x@y:1",
+            "n_1:",
+            "",
+            ":1",
+            "nginx:1@sha257:a",
+        ];
+        for name in names {
+            let simple = NameMatcher::new(name).unwrap();
+            assert!(matches!(simple, NameMatcher::Simple(_)), "{name}");
+            let re = regex::Regex::new(&format!(
+                "^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$"
+            ))
+            .unwrap();
+            for image in images {
+                assert_eq!(
+                    simple.is_match(image),
+                    re.is_match(image),
+                    "{name} {image:?}"
+                );
+            }
+        }
+        assert!(matches!(
+            NameMatcher::new("a+b").unwrap(),
+            NameMatcher::Regex(_)
+        ));
+    }
 
     #[test]
     fn splits() {

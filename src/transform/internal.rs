@@ -22,6 +22,30 @@ const BUILD_KEYS: &[&str] = &[
 
 /// Add the build annotations kustomize would hold for `r` at this point.
 pub fn inject(r: &mut Resource) {
+    inject_as(r, true)
+}
+
+/// [`inject`] for a patch that cannot see the annotations (no operation reads or writes
+/// `/metadata` or the whole object): only the annotations map those would be in is made,
+/// since [`remove`] leaves it behind.
+pub fn make_room(r: &mut Resource) {
+    inject_as(r, false)
+}
+
+fn inject_as(r: &mut Resource, with_keys: bool) {
+    if r.prefixes.is_empty() && r.suffixes.is_empty() && r.prev_ids.is_empty() {
+        return;
+    }
+    if !with_keys {
+        let md = r.metadata_mut();
+        let ann = md
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !ann.is_object() {
+            *ann = Value::Object(Map::new());
+        }
+        return;
+    }
     let mut add: Vec<(String, String)> = Vec::new();
     if !r.prefixes.is_empty() {
         add.push((format!("{PREFIX}prefixes"), r.prefixes.join(",")));

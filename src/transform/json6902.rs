@@ -19,6 +19,24 @@ pub struct Operations {
 }
 
 impl Operations {
+    /// Whether an operation reads or writes `/metadata` (or the whole object), where the
+    /// build annotations are.
+    fn touches_metadata(&self) -> bool {
+        use json_patch::PatchOperation::*;
+        let near = |p: &json_patch::jsonptr::Pointer| {
+            let p = p.as_str();
+            p.is_empty() || p == "/metadata" || p.starts_with("/metadata/")
+        };
+        self.ops.0.iter().any(|op| match op {
+            Add(o) => near(&o.path),
+            Remove(o) => near(&o.path),
+            Replace(o) => near(&o.path),
+            Move(o) => near(&o.path) || near(&o.from),
+            Copy(o) => near(&o.path) || near(&o.from),
+            Test(o) => near(&o.path),
+        })
+    }
+
     /// For each operation that writes a value: the target path and the operation's index.
     fn writes(&self) -> impl Iterator<Item = (String, usize)> + '_ {
         use json_patch::PatchOperation::*;
@@ -104,7 +122,11 @@ pub fn apply(
         r.shared_values.clear();
         r.write_out_empty_nulls();
         r.annotation_texts.clear();
-        super::internal::inject(r);
+        if ops.touches_metadata() {
+            super::internal::inject(r);
+        } else {
+            super::internal::make_room(r);
+        }
         let result = apply_ops(&mut r.value, &ops.ops);
         super::internal::remove(&mut r.value);
         result.map_err(|e| {
@@ -204,7 +226,8 @@ fn apply_ops(
             _ => None,
         };
         let op = adjusted.as_ref().unwrap_or(op);
-        json_patch::patch(value, std::slice::from_ref(op)).map_err(|mut e| {
+        // Without the library's undo log: callers restore the value or fail.
+        json_patch::patch_unsafe(value, std::slice::from_ref(op)).map_err(|mut e| {
             e.operation = i;
             e
         })?;

@@ -45,7 +45,8 @@ pub fn write_pairs(
     if pairs.is_empty() {
         return Ok(());
     }
-    for r in resources.iter_mut() {
+    // Objects are independent: large builds use all cores.
+    crate::parallel::try_each_mut(resources, super::PER_THREAD, |_, r| {
         let gvk = r.gvk_ref();
         let specs: Vec<&FieldSpec> = specs.iter().filter(|s| gvk.is_selected(&s.gvk)).collect();
         // Each spec is walked once for all pairs (the walk does not depend on the key);
@@ -85,8 +86,8 @@ pub fn write_pairs(
                 r.shared_values.push(created);
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Apply the `labels` entries, then `commonLabels`.

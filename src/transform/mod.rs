@@ -43,6 +43,10 @@ pub mod vars;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+
+/// A transformer whose objects are independent changes them on all cores when each thread
+/// gets at least this many (`parallel::try_each_mut`).
+pub(crate) const PER_THREAD: usize = 64;
 use crate::model::{EntryAt, Ineffective, Kustomization};
 use crate::resource::Resource;
 use crate::source::SpanIndex;

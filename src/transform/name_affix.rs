@@ -29,10 +29,11 @@ fn apply(resources: &mut [Resource], text: &str, specs: &[FieldSpec], end: End) 
         End::Prefix => format!("{text}{v}"),
         End::Suffix => format!("{v}{text}"),
     };
-    for r in resources.iter_mut() {
+    // Objects are independent: large builds use all cores.
+    crate::parallel::try_each_mut(resources, super::PER_THREAD, |_, r| {
         let org = r.org_id_ref().gvk;
         if skipped(&org) {
-            continue;
+            return Ok(());
         }
         let selected: Vec<&FieldSpec> = specs.iter().filter(|s| org.is_selected(&s.gvk)).collect();
         for spec in selected {
@@ -58,8 +59,8 @@ fn apply(resources: &mut [Resource], text: &str, specs: &[FieldSpec], end: End) 
             })
             .map_err(|e| e.in_file(&r.origin.file, None))?;
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Add `prefix` to every name (and every other field of the `namePrefix` table).

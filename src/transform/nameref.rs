@@ -234,19 +234,31 @@ pub fn apply(resources: &mut [Resource], cfg: &TransformerConfig) -> Result<()> 
         return Ok(());
     }
     // The referrer specs of each kind, found once per kind.
-    let mut by_kind: HashMap<Gvk, Vec<(&BackRef, &FieldSpec)>> = HashMap::new();
-    for (ri, r) in resources.iter_mut().enumerate() {
-        let specs = by_kind
-            .entry(r.org_id_ref().gvk.to_owned())
-            .or_insert_with_key(|org_gvk| {
-                table
-                    .iter()
-                    .flat_map(|b| b.referrers.iter().map(move |s| (b, s)))
-                    .filter(|(_, s)| org_gvk.is_selected(&s.gvk))
-                    .collect()
-            });
+    let mut lists: Vec<Vec<(&BackRef, &FieldSpec)>> = Vec::new();
+    let mut by_kind: HashMap<Gvk, usize> = HashMap::new();
+    let specs_of: Vec<usize> = resources
+        .iter()
+        .map(|r| {
+            *by_kind
+                .entry(r.org_id_ref().gvk.to_owned())
+                .or_insert_with_key(|org_gvk| {
+                    lists.push(
+                        table
+                            .iter()
+                            .flat_map(|b| b.referrers.iter().map(move |s| (b, s)))
+                            .filter(|(_, s)| org_gvk.is_selected(&s.gvk))
+                            .collect(),
+                    );
+                    lists.len() - 1
+                })
+        })
+        .collect();
+    // Each referrer is rewritten from the candidates as they were before any rewrite, so
+    // objects are independent (and large builds use all cores).
+    crate::parallel::try_each_mut(resources, 64, |ri, r| {
+        let specs = &lists[specs_of[ri]];
         if specs.is_empty() {
-            continue;
+            return Ok(());
         }
         let scope = Scope {
             index: &index,
@@ -275,8 +287,8 @@ pub fn apply(resources: &mut [Resource], cfg: &TransformerConfig) -> Result<()> 
                 .in_file(&r.origin.file, pos_in_object(r, &format!("/{field}")))
             })?;
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// kustomize looks at the ServiceAccount subjects of every RoleBinding that its name

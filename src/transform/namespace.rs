@@ -67,7 +67,11 @@ pub fn apply_with(
                 && s.path == "subjects/namespace")
         })
         .collect();
-    for r in resources.iter_mut().filter(|r| !r.helm_generated) {
+    // Objects are independent: large builds use all cores.
+    crate::parallel::try_each_mut(resources, super::PER_THREAD, |_, r| {
+        if r.helm_generated {
+            return Ok(());
+        }
         r.store_previous_id();
         let gvk = r.gvk();
         if !gvk.as_ref().is_cluster_scoped() {
@@ -113,7 +117,8 @@ pub fn apply_with(
             })
             .map_err(|e| e.in_file(&r.origin.file, None))?;
         }
-    }
+        Ok(())
+    })?;
     let mut seen = HashSet::new();
     for r in resources.iter() {
         let id = r.cur_id_ref();

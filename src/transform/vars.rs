@@ -95,15 +95,26 @@ pub fn merge(into: &mut Vec<BoundVar>, more: &[BoundVar]) -> Result<()> {
 /// `MergeVars`) and add them to the set.
 pub fn bind(resources: &mut [Resource], vars: &[Var], set: &mut Vec<BoundVar>) -> Result<()> {
     let mut mine = Vec::new();
-    // Every id of every object, once (binding changes no id).
+    // Every id of every object, once (binding changes no id), and the objects by each name
+    // they have had (a var names its object), in order.
     let ids: Vec<Vec<ResId>> = resources.iter().map(Resource::all_ids).collect();
+    let mut by_name: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (i, own) in ids.iter().enumerate() {
+        for id in own {
+            let list = by_name.entry(id.name.as_str()).or_default();
+            if list.last() != Some(&i) {
+                list.push(i);
+            }
+        }
+    }
     for v in vars {
         let b = defaulted(v);
-        let hits: Vec<usize> = ids
-            .iter()
-            .enumerate()
-            .filter(|(_, own)| own.iter().any(|id| matches(&b, id)))
-            .map(|(i, _)| i)
+        let hits: Vec<usize> = by_name
+            .get(b.object.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| ids[i].iter().any(|id| matches(&b, id)))
             .collect();
         if hits.len() > 1 {
             return Err(Error::msg(format!(

@@ -153,9 +153,11 @@ impl<'a> PodTemplate<'a> {
                     .flatten()
                     .enumerate()
                     .filter_map(move |(i, c)| {
-                        let mut ptr = self.spec_ptr.clone();
+                        use std::fmt::Write;
+                        let mut ptr = String::with_capacity(self.spec_ptr.len() + 24);
+                        ptr.push_str(&self.spec_ptr);
                         push_token(&mut ptr, list);
-                        push_token(&mut ptr, &i.to_string());
+                        let _ = write!(ptr, "/{i}");
                         Some(ContainerRef {
                             pod: self,
                             ptr,

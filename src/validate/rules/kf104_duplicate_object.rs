@@ -20,19 +20,14 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let mut first: HashMap<(String, String, Option<&str>, String), usize> = HashMap::new();
+    let mut first: HashMap<(&str, &str, Option<&str>, &str), usize> = HashMap::new();
     for (i, o) in cx.objects.iter().enumerate() {
         let r = o.resource;
-        if r.name().is_empty() || r.kind().is_empty() {
+        let id = r.cur_id_ref();
+        if id.name.is_empty() || id.gvk.kind.is_empty() {
             continue;
         }
-        let id = r.cur_id();
-        let key = (
-            id.gvk.group.clone(),
-            id.gvk.kind.clone(),
-            cx.namespace(i),
-            id.name.clone(),
-        );
+        let key = (id.gvk.group, id.gvk.kind, cx.namespace(i), id.name);
         match first.get(&key) {
             None => {
                 first.insert(key, i);
@@ -45,7 +40,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                         .at("/metadata/name")
                         .message(format!(
                             "{} is defined twice; the first is at {}:{}",
-                            id,
+                            id.to_owned(),
                             earlier.file.display(),
                             earlier.line
                         ))

@@ -22,7 +22,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     for (i, o) in cx.objects.iter().enumerate() {
         let v = &o.resource.value;
         let missing = |p: &str| {
-            v.pointer(p)
+            crate::source::pointer::get(v, p)
                 .and_then(Value::as_str)
                 .is_none_or(str::is_empty)
         };

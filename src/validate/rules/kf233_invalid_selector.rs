@@ -7,9 +7,12 @@
 //! unknown operator; and the same key and value rules on the plain maps of a Service's and
 //! ReplicationController's `selector` and a pod's `nodeSelector`.
 
+use std::fmt::Write;
+
 use serde_json::{Map, Value};
 
 use super::{Check, Rule};
+use crate::source::pointer::push_token;
 use crate::validate::api::{label_selector, label_value, ptr, qualified_name, Report};
 use crate::validate::{Context, Finding, RuleMeta, Severity};
 
@@ -44,32 +47,37 @@ fn plain_map(rep: &mut Report, i: usize, at: &str, m: &Map<String, Value>) {
     }
 }
 
-/// Walk `v` at pointer `at` for selectors; `kind` decides which `selector` is a plain map.
-fn walk(rep: &mut Report, i: usize, kind: &str, at: &str, v: &Value) {
+/// Walk `v` at pointer `p` (one buffer for the whole walk) for selectors; `kind` decides
+/// which `selector` is a plain map.
+fn walk(rep: &mut Report, i: usize, kind: &str, p: &mut String, v: &Value) {
+    let len = p.len();
     match v {
         Value::Object(m) => {
             for (k, child) in m {
-                let p = ptr(at, [k.as_str()]);
+                push_token(p, k);
                 let plain = (k == "selector" && (kind == "Service" || kind == "ReplicationController") && p == "/spec/selector") || k == "nodeSelector";
                 match child {
-                    Value::Object(sel) if plain => plain_map(rep, i, &p, sel),
-                    Value::Object(sel) if SELECTORS.contains(&k.as_str()) => label_selector(rep, i, &p, sel),
+                    Value::Object(sel) if plain => plain_map(rep, i, p, sel),
+                    Value::Object(sel) if SELECTORS.contains(&k.as_str()) => label_selector(rep, i, p, sel),
                     Value::Array(list) if k == "clusterRoleSelectors" => {
                         for (j, s) in list.iter().enumerate() {
                             if let Some(sel) = s.as_object() {
-                                label_selector(rep, i, &ptr(&p, [j.to_string().as_str()]), sel);
+                                label_selector(rep, i, &ptr(p, [j.to_string().as_str()]), sel);
                             }
                         }
                     }
                     // Data, not structure: nothing below holds a selector.
                     _ if ["data", "binaryData", "stringData", "annotations", "labels"].contains(&k.as_str()) => {}
-                    _ => walk(rep, i, kind, &p, child),
+                    _ => walk(rep, i, kind, p, child),
                 }
+                p.truncate(len);
             }
         }
         Value::Array(list) => {
             for (j, x) in list.iter().enumerate() {
-                walk(rep, i, kind, &ptr(at, [j.to_string().as_str()]), x);
+                let _ = write!(p, "/{j}");
+                walk(rep, i, kind, p, x);
+                p.truncate(len);
             }
         }
         _ => {}
@@ -83,6 +91,6 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         if !GROUPS.contains(&r.gvk().group.as_str()) {
             continue;
         }
-        walk(&mut rep, i, r.kind(), "", &r.value);
+        walk(&mut rep, i, r.kind(), &mut String::new(), &r.value);
     }
 }

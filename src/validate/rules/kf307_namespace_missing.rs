@@ -2,6 +2,8 @@
 //! provide, so applying it fails with "namespace not found" (unless something else creates
 //! the namespace first; then say so in kforge.yaml by turning the rule off).
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::{Check, Rule};
@@ -21,18 +23,20 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
+    // Objects share a few namespaces: each is looked up once.
+    let mut known: HashMap<&str, bool> = HashMap::new();
     for (i, o) in cx.objects.iter().enumerate() {
-        let Some(ns) = o
-            .resource
-            .value
-            .pointer("/metadata/namespace")
+        let Some(ns) = crate::source::pointer::get(&o.resource.value, "/metadata/namespace")
             .and_then(Value::as_str)
         else {
             continue;
         };
         // In the output, built in (src/tables/platform.yaml), made by a controller (a
         // Kubeflow Profile) or in a neighbouring kustomization.
-        if ns.is_empty() || cx.exists("Namespace", None, ns).is_some() {
+        let exists = *known
+            .entry(ns)
+            .or_insert_with(|| cx.exists("Namespace", None, ns).is_some());
+        if ns.is_empty() || exists {
             continue;
         }
         out.push(cx.finding(RULE.meta, i)
