@@ -79,7 +79,6 @@ impl Builder<'_, '_> {
     fn objects(&mut self, findings: &[Finding]) {
         let cx = self.cx;
         let workloads: HashSet<usize> = pod_templates(cx).iter().map(|p| p.object).collect();
-        let cluster_kinds = cluster_scoped_custom_kinds(cx);
         let mut rules: HashMap<&str, BTreeSet<&'static str>> = HashMap::new();
         for f in findings {
             rules.entry(f.object.as_str()).or_default().insert(f.rule);
@@ -100,10 +99,7 @@ impl Builder<'_, '_> {
                 id: String::new(),
                 kind: r.kind().to_owned(),
                 name: r.name().to_owned(),
-                namespace: cx
-                    .namespace(i)
-                    .filter(|_| !cluster_kinds.contains(&(r.gvk().group, r.kind().to_owned())))
-                    .map(str::to_owned),
+                namespace: cx.namespace(i).map(str::to_owned),
                 group: None,
                 state: State::Output,
                 origin: None,
@@ -319,25 +315,6 @@ impl Builder<'_, '_> {
             }
         }
     }
-}
-
-/// The custom kinds (group, kind) that a CustomResourceDefinition of the output or of the
-/// CRDs installed by others declares cluster-scoped (kustomize's table knows only the
-/// built-in ones).
-fn cluster_scoped_custom_kinds(cx: &Context) -> HashSet<(String, String)> {
-    let output_crds = cx
-        .of_kind("CustomResourceDefinition")
-        .iter()
-        .map(|&i| cx.objects[i].resource);
-    output_crds
-        .chain(cx.crds.iter())
-        .filter(|crd| crd.value.pointer("/spec/scope").and_then(Value::as_str) == Some("Cluster"))
-        .filter_map(|crd| {
-            let group = crd.value.pointer("/spec/group")?.as_str()?;
-            let kind = crd.value.pointer("/spec/names/kind")?.as_str()?;
-            Some((group.to_owned(), kind.to_owned()))
-        })
-        .collect()
 }
 
 /// A reference's label: a port and weight for traffic, a verb for the rest, a few numbers

@@ -3,6 +3,9 @@
 //!
 //! - `cluster_scoped.yaml`: the kinds kustomize treats as cluster-scoped, asked through
 //!   [`crate::resource::Gvk::is_cluster_scoped`] by the build, the transformers and the rules.
+//! - `cluster_scoped_custom.yaml`: custom kinds their CRDs declare cluster-scoped, for
+//!   validation's scope rule only ([`is_cluster_scoped_custom`]; the build keeps
+//!   kustomize's table).
 //! - `pod_templates.yaml`: where the pod templates of each workload kind are
 //!   ([`pod_templates`]), read by every pod rule and extended by `kforge.yaml`.
 //! - `kserve_runtimes.yaml`: the ClusterServingRuntimes a KServe installation provides and
@@ -71,6 +74,36 @@ pub fn is_cluster_scoped(group: &str, version: &str, kind: &str) -> bool {
     cluster_scoped_table()
         .get(kind)
         .is_some_and(|gv| gv.iter().any(|(g, v)| g == group && v == version))
+}
+
+/// One row of `cluster_scoped_custom.yaml`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClusterScopedCustomRow {
+    group: String,
+    kinds: Vec<String>,
+}
+
+/// Whether custom kind `kind` of `group` is one that its project's CustomResourceDefinition
+/// declares cluster-scoped (`cluster_scoped_custom.yaml`; validation only).
+pub fn is_cluster_scoped_custom(group: &str, kind: &str) -> bool {
+    static TABLE: OnceLock<HashMap<String, Vec<String>>> = OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            let rows: Vec<ClusterScopedCustomRow> = parse_builtin(
+                "cluster_scoped_custom.yaml",
+                include_str!("cluster_scoped_custom.yaml"),
+            );
+            let mut table: HashMap<String, Vec<String>> = HashMap::new();
+            for row in rows {
+                for kind in row.kinds {
+                    table.entry(kind).or_default().push(row.group.clone());
+                }
+            }
+            table
+        })
+        .get(kind)
+        .is_some_and(|groups| groups.iter().any(|g| g == group))
 }
 
 /// Whether kustomize treats `kind` as cluster-scoped in some group and version.

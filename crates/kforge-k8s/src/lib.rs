@@ -138,6 +138,15 @@ fn run<T: DeserializeOwned>(value: &Value) -> Vec<Problem> {
     problems
 }
 
+/// Whether `T`'s scope is the cluster's.
+fn cluster_scope<T: k8s_openapi::Resource>() -> bool
+where
+    T::Scope: 'static,
+{
+    std::any::TypeId::of::<T::Scope>()
+        == std::any::TypeId::of::<k8s_openapi::ClusterResourceScope>()
+}
+
 macro_rules! for_each_kind {
     ($(($api:literal, $kind:literal, $ty:path)),* $(,)?) => {
         /// Every built-in (apiVersion, kind) of this Kubernetes version.
@@ -148,6 +157,16 @@ macro_rules! for_each_kind {
         pub fn check(api_version: &str, kind: &str, value: &Value) -> Option<Vec<Problem>> {
             match (api_version, kind) {
                 $(($api, $kind) => Some(run::<$ty>(value)),)*
+                _ => None,
+            }
+        }
+
+        /// Whether built-in `api_version`/`kind` is cluster-scoped (k8s-openapi's
+        /// `Resource::Scope`); `None` when the kind is not a built-in kind of this
+        /// Kubernetes version.
+        pub fn is_cluster_scoped(api_version: &str, kind: &str) -> Option<bool> {
+            match (api_version, kind) {
+                $(($api, $kind) => Some(cluster_scope::<$ty>()),)*
                 _ => None,
             }
         }
@@ -183,5 +202,19 @@ mod tests {
             matches!(&p[..], [Problem::Invalid { path, .. }] if path == &vec![Seg::Key("spec".into()), Seg::Key("replicas".into())])
         );
         assert!(check("example.com/v1", "Widget", &bad).is_none());
+    }
+
+    #[test]
+    fn scopes_come_from_the_types() {
+        assert_eq!(is_cluster_scoped("apps/v1", "Deployment"), Some(false));
+        assert_eq!(is_cluster_scoped("v1", "Namespace"), Some(true));
+        assert_eq!(
+            is_cluster_scoped(
+                "admissionregistration.k8s.io/v1",
+                "ValidatingAdmissionPolicy"
+            ),
+            Some(true)
+        );
+        assert_eq!(is_cluster_scoped("example.com/v1", "Widget"), None);
     }
 }
