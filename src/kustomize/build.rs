@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::loader::{
-    lexical_join, load_kustomization, load_resource_file, resolve_file_in, resources_from_text,
-    Canonical, KustomizationFile, LoadRestrictor,
+    is_plain, lexical_join, load_kustomization, load_resource_file_sized, resolve_file_in,
+    resources_from_text, Canonical, KustomizationFile, LoadRestrictor,
 };
 use super::plugins::PluginConfig;
 use super::remote::{self, RemoteEntry, RemoteOptions};
@@ -686,32 +686,42 @@ impl Builder<'_> {
         }
     }
 
-    /// Read the resource files in `files` (then empty it) and append their objects.
+    /// Read the resource files in `files` (then empty it) and append their objects. Each
+    /// file comes with its size when it was just seen to be a regular file under a plain
+    /// path (it is then not asked again).
     fn load_files(
         &mut self,
         kfile: &KustomizationFile,
-        files: &mut Vec<(&String, String)>,
+        files: &mut Vec<(&String, String, Option<u64>)>,
         set: &mut ResSet,
     ) -> Result<()> {
         let opts = self.opts;
         let canonical = Canonical::default();
-        let load = |(entry, pointer): &(&String, String)| -> Result<Vec<Resource>> {
-            let path = resolve_file_in(kfile, entry, pointer, opts.load_restrictor, &canonical)?;
+        let load = |(entry, pointer, size): &(&String, String, Option<u64>)| {
+            let regular = size.is_some();
+            let path = resolve_file_in(
+                kfile,
+                entry,
+                pointer,
+                opts.load_restrictor,
+                &canonical,
+                regular,
+            )?;
             let display = lexical_join(&kfile.display_dir, entry);
             let limits = &opts.limits;
             match &opts.cache {
                 Some(cache) => cache.objects(&path, &display, || {
-                    load_resource_file(&path, &display, limits)
+                    load_resource_file_sized(&path, &display, limits, *size)
                 }),
-                None => load_resource_file(&path, &display, limits),
+                None => load_resource_file_sized(&path, &display, limits, *size),
             }
         };
-        let loaded = if files.len() >= PARALLEL_FILES {
+        let loaded: Vec<Result<Vec<Resource>>> = if files.len() >= PARALLEL_FILES {
             crate::parallel::map(files, load)
         } else {
             files.iter().map(load).collect()
         };
-        for (objects, (entry, _)) in loaded.into_iter().zip(files.drain(..)) {
+        for (objects, (entry, _, _)) in loaded.into_iter().zip(files.drain(..)) {
             let mut objects = objects?;
             self.openapi.saw(&objects)?;
             if let Some(path) = kfile.origin_of(entry) {
@@ -736,10 +746,18 @@ impl Builder<'_> {
         // Files are read and parsed on all cores, a run of consecutive file entries at a
         // time; their objects are appended in the listed order and the first failure in
         // that order is reported, as when reading them one by one.
-        let mut files: Vec<(&String, String)> = Vec::new();
+        let mut files: Vec<(&String, String, Option<u64>)> = Vec::new();
         let mut window = 0u64;
         for (entry, pointer) in entries {
-            let meta = std::fs::metadata(kfile.dir.join(entry));
+            // What the entry is, with one `lstat` for a plain path to a regular file (its
+            // size and type then serve the read), else `stat` (links followed).
+            let path = kfile.dir.join(entry);
+            let plain = is_plain(entry);
+            let (meta, regular) = match std::fs::symlink_metadata(&path) {
+                Ok(m) if plain && m.is_file() => (Ok(m), true),
+                Ok(m) if !m.file_type().is_symlink() => (Ok(m), false),
+                _ => (std::fs::metadata(&path), false),
+            };
             // A local file or directory wins; anything else that reads as a URL is remote.
             let remote = if meta.is_err() {
                 remote::classify(entry)
@@ -762,7 +780,7 @@ impl Builder<'_> {
                     window = 0;
                 }
                 window += size;
-                files.push((entry, pointer));
+                files.push((entry, pointer, regular.then_some(size)));
                 continue;
             }
             self.load_files(kfile, &mut files, &mut acc.set)?;

@@ -75,15 +75,20 @@ impl KustomizationFile {
 pub fn lexical_join(base: &Path, rel: &str) -> PathBuf {
     // The common case, `dir/file.yaml` below a base this function made (or a canonical
     // one): nothing to resolve.
-    let plain = !rel.is_empty()
-        && !rel.starts_with('/')
-        && rel
-            .split('/')
-            .all(|s| !s.is_empty() && s != "." && s != "..");
-    if plain && is_clean(base) {
+    if is_plain(rel) && is_clean(base) {
         return base.join(rel);
     }
     lexical_walk(base, rel)
+}
+
+/// Whether `rel` is a relative path of plain names (no `.`, `..`, empty or absolute parts),
+/// which the system and a lexical join resolve to the same file.
+pub fn is_plain(rel: &str) -> bool {
+    !rel.is_empty()
+        && !rel.starts_with('/')
+        && rel
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..")
 }
 
 /// [`lexical_join`] one component at a time.
@@ -148,27 +153,42 @@ pub fn find_kustomization(dir: &Path) -> Result<PathBuf> {
 
 /// Read a file as UTF-8 text with a size limit.
 pub fn read_text(path: &Path, limits: &Limits) -> Result<String> {
+    read_text_sized(path, limits, None)
+}
+
+/// [`read_text`], with the file's size when the caller has just asked the system for it
+/// (the file is then not asked again; the limit still holds for what is read).
+pub fn read_text_sized(path: &Path, limits: &Limits, size: Option<u64>) -> Result<String> {
     use std::io::Read;
     let cannot = |e: std::io::Error| Error::io(path, format!("cannot read: {e}"));
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    let meta = file.metadata().map_err(cannot)?;
-    if meta.len() > limits.max_bytes as u64 {
-        return Err(Error::at(
+    let too_large = |len: u64| {
+        Error::at(
             path,
             None,
             format!(
-                "file is {} bytes, larger than the limit of {} bytes",
-                meta.len(),
+                "file is {len} bytes, larger than the limit of {} bytes",
                 limits.max_bytes
             ),
-        ));
+        )
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let len = match size {
+        Some(len) => len,
+        None => file.metadata().map_err(cannot)?.len(),
+    };
+    if len > limits.max_bytes as u64 {
+        return Err(too_large(len));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    let mut bytes = Vec::with_capacity(len as usize + 1);
     // Through `Take`, which reads to the end without asking the file its size and position
-    // again (`File::read_to_end` does, with two more system calls).
-    file.take(u64::MAX)
+    // again (`File::read_to_end` does, with two more system calls), and never beyond the
+    // limit (a file that grew since its size was taken).
+    file.take(limits.max_bytes as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
+    if bytes.len() > limits.max_bytes {
+        return Err(too_large(bytes.len() as u64));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(&e.as_bytes()[..offset]);
@@ -344,18 +364,25 @@ pub struct Canonical(std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf
 impl Canonical {
     /// `path` as `Path::canonicalize` gives it; `base`, a canonical directory, is where the
     /// short way starts (any other path, a symbolic link or an error takes the long way,
-    /// so errors are `canonicalize`'s own).
-    pub fn of(&self, path: &Path, base: &Path) -> std::io::Result<PathBuf> {
+    /// so errors are `canonicalize`'s own). With `leaf_regular`, the caller has just seen
+    /// (`lstat`) that the last component is a regular file, not a link: it is not asked
+    /// again.
+    pub fn of(&self, path: &Path, base: &Path, leaf_regular: bool) -> std::io::Result<PathBuf> {
         use std::path::Component;
         let Ok(rest) = path.strip_prefix(base) else {
             return path.canonicalize();
         };
         let mut lexical = base.to_path_buf();
         let mut out = base.to_path_buf();
-        for c in rest.components() {
+        let mut components = rest.components().peekable();
+        while let Some(c) = components.next() {
             let Component::Normal(name) = c else {
                 return path.canonicalize();
             };
+            if leaf_regular && components.peek().is_none() {
+                out.push(name);
+                break;
+            }
             lexical.push(name);
             let known = self.0.lock().ok().and_then(|m| m.get(&lexical).cloned());
             if let Some(dir) = known {
@@ -387,16 +414,26 @@ pub fn resolve_file(
     pointer: &str,
     restrictor: LoadRestrictor,
 ) -> Result<PathBuf> {
-    resolve_file_in(kfile, entry, pointer, restrictor, &Canonical::default())
+    resolve_file_in(
+        kfile,
+        entry,
+        pointer,
+        restrictor,
+        &Canonical::default(),
+        false,
+    )
 }
 
-/// [`resolve_file`], with directories already resolved in `canonical`.
+/// [`resolve_file`], with directories already resolved in `canonical`; `leaf_regular`:
+/// `entry` is a plain path ([`is_plain`]) whose last component the caller has just seen
+/// to be a regular file ([`Canonical::of`]).
 pub fn resolve_file_in(
     kfile: &KustomizationFile,
     entry: &str,
     pointer: &str,
     restrictor: LoadRestrictor,
     canonical: &Canonical,
+    leaf_regular: bool,
 ) -> Result<PathBuf> {
     let restrictor = if kfile.remote_root.is_some() {
         LoadRestrictor::RootOnly
@@ -406,14 +443,16 @@ pub fn resolve_file_in(
     // Joined and cleaned lexically first, as Go's filepath.Join does: `sub/../x.yaml` reads
     // x.yaml even when `sub` does not exist.
     let joined = lexical_join(&kfile.dir, entry);
-    let canonical = canonical.of(&joined, &kfile.dir).map_err(|e| {
-        Error::at(
-            &kfile.path,
-            kfile.pos(pointer),
-            format!("cannot read '{entry}': {e}"),
-        )
-        .kind(ErrorKind::Io)
-    })?;
+    let canonical = canonical
+        .of(&joined, &kfile.dir, leaf_regular)
+        .map_err(|e| {
+            Error::at(
+                &kfile.path,
+                kfile.pos(pointer),
+                format!("cannot read '{entry}': {e}"),
+            )
+            .kind(ErrorKind::Io)
+        })?;
     if restrictor == LoadRestrictor::RootOnly && !canonical.starts_with(&kfile.dir) {
         let fix = if kfile.remote_root.is_some() {
             "a remote kustomization may read only files in or below its own directory"
@@ -436,7 +475,18 @@ pub fn resolve_file_in(
 
 /// Read the objects of a resource file: every document, `List`s expanded.
 pub fn load_resource_file(path: &Path, display: &Path, limits: &Limits) -> Result<Vec<Resource>> {
-    let text = read_text(path, limits)?;
+    load_resource_file_sized(path, display, limits, None)
+}
+
+/// [`load_resource_file`], with the file's size when the caller knows it
+/// ([`read_text_sized`]).
+pub fn load_resource_file_sized(
+    path: &Path,
+    display: &Path,
+    limits: &Limits,
+    size: Option<u64>,
+) -> Result<Vec<Resource>> {
+    let text = read_text_sized(path, limits, size)?;
     resources_from_text(&text, display, limits)
 }
 
@@ -626,6 +676,40 @@ fn collect_manifest_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 mod tests {
     use super::lexical_join;
     use std::path::Path;
+
+    #[test]
+    fn canonical_paths_agree_with_the_system() {
+        let tmp = std::env::temp_dir().join(format!("kforge-canonical-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(tmp.join("sub")).unwrap();
+        std::fs::create_dir_all(tmp.join("elsewhere")).unwrap();
+        std::fs::write(tmp.join("sub/a.yaml"), "a: 1\n").unwrap();
+        std::fs::write(tmp.join("elsewhere/b.yaml"), "b: 1\n").unwrap();
+        std::os::unix::fs::symlink(tmp.join("elsewhere/b.yaml"), tmp.join("sub/link.yaml"))
+            .unwrap();
+        std::os::unix::fs::symlink(tmp.join("elsewhere"), tmp.join("dirlink")).unwrap();
+        let base = tmp.canonicalize().unwrap();
+        let memo = super::Canonical::default();
+        for rel in ["sub/a.yaml", "sub/link.yaml", "dirlink/b.yaml"] {
+            let path = base.join(rel);
+            let expected = path.canonicalize().unwrap();
+            assert_eq!(memo.of(&path, &base, false).unwrap(), expected, "{rel}");
+        }
+        // A caller that saw a regular file at the end of a plain path skips its `lstat`.
+        let plain = base.join("sub/a.yaml");
+        assert_eq!(
+            memo.of(&plain, &base, true).unwrap(),
+            plain.canonicalize().unwrap()
+        );
+        // The size given is the limit's too: a file that grew past it is refused.
+        let limits = crate::source::Limits {
+            max_bytes: 3,
+            ..Default::default()
+        };
+        let e = super::read_text_sized(&plain, &limits, Some(2)).unwrap_err();
+        assert!(e.to_string().contains("larger than the limit"), "{e}");
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
 
     #[test]
     fn lexical_join_climbs_out_of_nested_directories() {
