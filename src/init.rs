@@ -35,6 +35,9 @@ pub struct InitOptions {
 const KSERVE_COMPONENTS: &str = "- ../../components/kserve\n- ../../components/kserve-gpu\n";
 const CLOUD_KSERVE_PATCH: &str = "- path: patch-{cloud}-kserve.yaml\n  target: {group: serving.kserve.io, version: v1beta1, kind: InferenceService}\n";
 const LOCAL_POLICY: &str = "  # A laptop cluster has no secret store";
+/// The prod overlay's pin of the device plugin image, which GKE's environments do not
+/// deploy (GKE runs its own device plugin).
+const DEVICE_PLUGIN_IMAGE: &str = "- name: nvcr.io/nvidia/k8s-device-plugin\n";
 
 /// The files of a new repository (path → content), before writing.
 pub fn files(opts: &InitOptions) -> Result<Vec<(String, Vec<u8>)>> {
@@ -75,6 +78,15 @@ pub fn files(opts: &InitOptions) -> Result<Vec<(String, Vec<u8>)>> {
                     "- ../../components/ab-test\n"
                 };
                 text = text.replace(anchor, &format!("{anchor}- ../../components/{c}\n"));
+                if opts.cloud == Cloud::Gke {
+                    if let Some(i) = text.find(DEVICE_PLUGIN_IMAGE) {
+                        // The entry and its digest line.
+                        let end = text[i + DEVICE_PLUGIN_IMAGE.len()..]
+                            .find('\n')
+                            .map_or(text.len(), |j| i + DEVICE_PLUGIN_IMAGE.len() + j + 1);
+                        text.replace_range(i..end, "");
+                    }
+                }
                 // Karpenter node-pool patches only apply on EKS.
                 text = text.replace(
                     "- path: patch-nodepool-gpu-inference.yaml\n  target: {group: karpenter.sh, version: v1, kind: NodePool, name: gpu-inference}\n",

@@ -45,6 +45,24 @@ fn new_repositories_pass_check_for_every_cloud_and_variant() {
                     assert!(prod.find("components/kserve-gpu").unwrap() < c);
                 }
             }
+            // No pod of a GKE or AKS environment asks for a Karpenter pool's label (the
+            // training CronJob did).
+            if cloud != "aws" {
+                for env in ["dev", "staging", "prod"] {
+                    let (code, out, err) = kforge(&["build", &format!("{d}/overlays/{env}")]);
+                    assert_eq!(code, Some(0), "{err}");
+                    assert!(
+                        !out.contains("ml.example.com/pool"),
+                        "{cloud} {flags:?} {env}: a Karpenter pool label is left"
+                    );
+                    // GKE runs its own device plugin; on AKS one runs on the GPU pool.
+                    assert!(!out.contains("nvidia-device-plugin-gpu-training"));
+                    assert_eq!(
+                        out.contains("nvidia-device-plugin-gpu-inference"),
+                        cloud == "aks" && env != "dev"
+                    );
+                }
+            }
             let ns = std::fs::read_to_string(dir.join("base/namespace/namespace.yaml")).unwrap();
             assert!(ns.contains("name: fraud-scoring"));
             // The production policy (digests, availability) comes along and is satisfied.
