@@ -395,6 +395,7 @@ fn label(cx: &Context, e: &edges::Edge) -> String {
         Relation::NodeClass => "node class".into(),
         Relation::SecretStore => "reads from".into(),
         Relation::Makes => "makes".into(),
+        Relation::Runtime => "model runs on".into(),
     }
 }
 

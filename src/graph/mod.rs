@@ -248,9 +248,11 @@ impl Family {
             | Relation::Monitors
             | Relation::RoleRef
             | Relation::Subject => Family::Control,
-            Relation::Uses | Relation::Class | Relation::SecretStore | Relation::Makes => {
-                Family::Config
-            }
+            Relation::Uses
+            | Relation::Class
+            | Relation::SecretStore
+            | Relation::Makes
+            | Relation::Runtime => Family::Config,
             Relation::Schedules | Relation::DevicePlugin | Relation::NodeClass => {
                 Family::Scheduling
             }
@@ -277,6 +279,7 @@ pub fn relation_name(relation: Relation) -> &'static str {
         Relation::NodeClass => "node-class",
         Relation::SecretStore => "secret-store",
         Relation::Makes => "makes",
+        Relation::Runtime => "runtime",
     }
 }
 
@@ -951,6 +954,7 @@ fn generic_label(relation: Relation) -> &'static str {
         Relation::NodeClass => "node class",
         Relation::SecretStore => "reads from",
         Relation::Makes => "makes",
+        Relation::Runtime => "runs on",
     }
 }
 

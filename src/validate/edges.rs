@@ -60,6 +60,9 @@ pub enum Relation {
     /// What a controller makes from the object (an ExternalSecret's Secret), as
     /// `src/tables/platform.yaml` says.
     Makes,
+    /// A KServe predictor's model: the ServingRuntime or ClusterServingRuntime of the
+    /// output it runs on (named, or auto-selected by its format).
+    Runtime,
 }
 
 /// An object named by a reference, by kind, namespace and name (for a selection that
@@ -140,7 +143,7 @@ pub struct Edge {
 /// The finders, each computing the edges of a few relations; a rule asking for one
 /// relation runs only its finder (validating a plain file runs KF304, KF400 and KF404,
 /// which need no pod's references).
-const FINDERS: [fn(&Context, &mut Vec<Edge>); 11] = [
+const FINDERS: [fn(&Context, &mut Vec<Edge>); 12] = [
     routes,
     selections,
     scaling,
@@ -152,6 +155,7 @@ const FINDERS: [fn(&Context, &mut Vec<Edge>); 11] = [
     node_classes,
     secret_stores,
     made,
+    runtimes,
 ];
 
 /// The index in [`FINDERS`] of the finder of `relation`.
@@ -170,13 +174,14 @@ fn finder(relation: Relation) -> usize {
         Relation::NodeClass => 8,
         Relation::SecretStore => 9,
         Relation::Makes => 10,
+        Relation::Runtime => 11,
     }
 }
 
 /// The edges of a [`Context`], each finder's computed on first use.
 #[derive(Default)]
 pub struct Cache {
-    found: [OnceLock<Vec<Edge>>; 11],
+    found: [OnceLock<Vec<Edge>>; 12],
     all: OnceLock<Vec<Edge>>,
 }
 
@@ -879,6 +884,21 @@ fn node_classes(cx: &Context, out: &mut Vec<Edge>) {
             Relation::NodeClass,
             cluster_lookup(cx, kind, name),
         ));
+    }
+}
+
+/// KServe predictors to the runtimes of the output their models run on (the same runtime
+/// the pod rules lay the model over, [`super::pods`]).
+fn runtimes(cx: &Context, out: &mut Vec<Edge>) {
+    for pt in super::pods::pod_templates(cx) {
+        for (pointer, j) in pt.completed_by() {
+            out.push(edge(
+                pt.object,
+                pointer,
+                Relation::Runtime,
+                Target::Object(j),
+            ));
+        }
     }
 }
 

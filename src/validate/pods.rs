@@ -29,7 +29,14 @@ pub struct PodTemplate<'a> {
     /// The row's single containers as the controller completes them (one entry each, in
     /// the row's order): `Some` when the other object is in the output, `None` when it is
     /// not known here (the container is then partial: rules about missing fields skip it).
-    completions: Vec<Option<Map<String, Value>>>,
+    completions: Vec<Option<Completion>>,
+}
+
+/// A single container as the controller completes it, and the object it is completed from
+/// (a KServe model and its ServingRuntime).
+struct Completion {
+    container: Map<String, Value>,
+    from: usize,
 }
 
 /// Every pod template in the output, where the built-in table and the policy's extra rows
@@ -171,6 +178,24 @@ impl<'a> PodTemplate<'a> {
             .chain(self.single_containers())
     }
 
+    /// The objects of the output that complete this template's single containers (a
+    /// KServe predictor's ServingRuntime), each with the escaped pointer of the container
+    /// it completes.
+    pub fn completed_by(&self) -> impl Iterator<Item = (String, usize)> + '_ {
+        self.location
+            .single_containers
+            .iter()
+            .zip(&self.completions)
+            .filter_map(move |(path, c)| {
+                let from = c.as_ref()?.from;
+                let mut ptr = self.spec_ptr.clone();
+                for key in path {
+                    push_token(&mut ptr, key);
+                }
+                Some((ptr, from))
+            })
+    }
+
     /// The single containers the table row names beside the spec's lists (KServe's
     /// `model`), each with its escaped pointer, as the controller completes them (see
     /// [`ContainerRef::partial`]).
@@ -185,7 +210,11 @@ impl<'a> PodTemplate<'a> {
                 for key in path {
                     push_token(&mut ptr, key);
                 }
-                let completed = self.completions.get(k).and_then(Option::as_ref);
+                let completed = self
+                    .completions
+                    .get(k)
+                    .and_then(Option::as_ref)
+                    .map(|c| &c.container);
                 Some(ContainerRef {
                     pod: self,
                     ptr,
@@ -214,7 +243,7 @@ fn complete(
     object: usize,
     location: &PodTemplateLocation,
     spec: &Map<String, Value>,
-) -> Vec<Option<Map<String, Value>>> {
+) -> Vec<Option<Completion>> {
     let Some(CompletedBy::ServingRuntime) = location.completed_by else {
         return Vec::new();
     };
@@ -225,8 +254,11 @@ fn complete(
             let model = single(spec, path)?;
             // The framework fields (`sklearn:`, `tensorflow:`, ...) name their format.
             let framework = path.last().map(String::as_str).filter(|f| *f != "model");
-            let base = serving_runtime_container(cx, object, model, framework)?;
-            Some(overlay(base, model))
+            let (from, base) = serving_runtime_container(cx, object, model, framework)?;
+            Some(Completion {
+                container: overlay(base, model),
+                from,
+            })
         })
         .collect()
 }
@@ -235,13 +267,13 @@ fn complete(
 /// that KServe lays a predictor's `model` over: the one its `runtime` names, else the
 /// first in the output serving its `modelFormat` (or the framework field it is written
 /// under, `sklearn:`, `tensorflow:`, ...) with `autoSelect`; the runtime's
-/// `kserve-container`, else its first container.
+/// `kserve-container`, else its first container; with the runtime's index.
 fn serving_runtime_container<'a>(
     cx: &Context<'a>,
     object: usize,
     model: &Map<String, Value>,
     framework: Option<&str>,
-) -> Option<&'a Map<String, Value>> {
+) -> Option<(usize, &'a Map<String, Value>)> {
     const GROUP: &str = "serving.kserve.io";
     let ns = cx.namespace(object);
     let named = model.get("runtime").and_then(Value::as_str);
@@ -253,15 +285,15 @@ fn serving_runtime_container<'a>(
     let version = format
         .and_then(|f| f.get("version"))
         .and_then(Value::as_str);
-    // ClusterServingRuntimes by kind alone: cluster-scoped, whatever namespace the
-    // generic lookup gives a kind it does not know.
+    // The namespace's ServingRuntimes first, then the (cluster-scoped)
+    // ClusterServingRuntimes.
     let candidates = cx
         .of_kind_in("ServingRuntime", ns)
         .chain(cx.of_kind("ClusterServingRuntime").iter().copied());
-    let runtime = candidates
-        .map(|j| cx.objects[j].resource)
-        .filter(|r| r.gvk().group == GROUP)
-        .find(|r| match (named, format_name) {
+    let (j, runtime) = candidates
+        .map(|j| (j, cx.objects[j].resource))
+        .filter(|(_, r)| r.gvk().group == GROUP)
+        .find(|(_, r)| match (named, format_name) {
             (Some(n), _) => r.name() == n,
             (None, Some(f)) => crate::tables::kserve_runtimes::formats_of(&r.value)
                 .iter()
@@ -269,11 +301,12 @@ fn serving_runtime_container<'a>(
             (None, None) => false,
         })?;
     let containers = runtime.value.pointer("/spec/containers")?.as_array()?;
-    containers
+    let container = containers
         .iter()
         .find(|c| c.get("name").and_then(Value::as_str) == Some("kserve-container"))
         .or_else(|| containers.first())?
-        .as_object()
+        .as_object()?;
+    Some((j, container))
 }
 
 /// `top` laid over `base` as KServe merges a model into its runtime's container: fields of
