@@ -137,6 +137,11 @@ enum Part<'t> {
     Field(&'t str),
 }
 
+/// Whether `t` is a well-formed `{field/path}` template (why not, when it is not).
+pub fn check_template(t: &str) -> Result<(), &'static str> {
+    parse_template(t).map(|_| ())
+}
+
 fn parse_template(t: &str) -> Result<Vec<Part<'_>>, &'static str> {
     let mut parts = Vec::new();
     let mut rest = t;

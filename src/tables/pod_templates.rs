@@ -41,6 +41,10 @@ pub struct PodTemplateDef {
     /// Who completes the single containers (`containers`) before the pod is made.
     #[serde(default)]
     pub completed_by: Option<CompletedBy>,
+    /// Labels the controller puts on every pod, each value a template with `{field/path}`
+    /// parts filled from the object (LeaderWorkerSet's `leaderworkerset.sigs.k8s.io/name`).
+    #[serde(default)]
+    pub added_labels: std::collections::BTreeMap<String, String>,
 }
 
 /// What fills in the fields a single container leaves out, when the controller builds the
@@ -78,6 +82,8 @@ pub struct PodTemplateLocation {
     pub completed_by: Option<CompletedBy>,
     /// Where the names of the volumes the controller adds are (from the object's root).
     added_volumes: Vec<Vec<Step>>,
+    /// Labels the controller adds to every pod: key and value template.
+    added_labels: Vec<(String, String)>,
 }
 
 /// What is wrong with a row: the field (`spec`, `labels`, ...) and why.
@@ -196,6 +202,20 @@ impl PodTemplateLocation {
             .iter()
             .map(|p| parse_path("addedVolumes", p))
             .collect::<Result<Vec<_>, _>>()?;
+        for (key, template) in &def.added_labels {
+            if key.is_empty() {
+                return Err(RowError {
+                    field: "addedLabels",
+                    message: "a label key is empty".into(),
+                });
+            }
+            if let Err(why) = crate::tables::platform::check_template(template) {
+                return Err(RowError {
+                    field: "addedLabels",
+                    message: format!("the value of '{key}': {why}"),
+                });
+            }
+        }
         Ok(PodTemplateLocation {
             group: def.group.clone(),
             kind: def.kind.clone(),
@@ -205,6 +225,11 @@ impl PodTemplateLocation {
             single_containers,
             completed_by: def.completed_by,
             added_volumes,
+            added_labels: def
+                .added_labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         })
     }
 
@@ -223,6 +248,15 @@ impl PodTemplateLocation {
             out.extend(found.into_iter().filter_map(|(_, _, v)| v.as_str()));
         }
         out
+    }
+
+    /// The labels the controller adds to the pods of `obj` (the row's `addedLabels`, their
+    /// templates filled from `obj`; one whose field is missing is left out).
+    pub fn added_labels(&self, obj: &Value) -> Vec<(String, String)> {
+        self.added_labels
+            .iter()
+            .filter_map(|(k, t)| Some((k.clone(), crate::tables::platform::fill(t, obj)?)))
+            .collect()
     }
 
     /// Every pod template of this row in `obj`, in document order. A path that is missing,
@@ -363,6 +397,7 @@ mod tests {
             containers: Vec::new(),
             completed_by: None,
             added_volumes: Vec::new(),
+            added_labels: Default::default(),
         }
     }
 
@@ -497,5 +532,23 @@ mod tests {
         let mut d = row("x.io", "K", "spec", None);
         d.restart_policies = Some(vec!["Sometimes".into()]);
         assert_eq!(err(d), "restartPolicies");
+        let mut d = row("x.io", "K", "spec", None);
+        d.added_labels.insert("a".into(), "{metadata/name".into());
+        assert_eq!(err(d), "addedLabels");
+    }
+
+    #[test]
+    fn added_labels_are_filled_from_the_object() {
+        let mut d = row("x.io", "K", "spec", None);
+        d.added_labels
+            .insert("x.io/name".into(), "{metadata/name}".into());
+        d.added_labels
+            .insert("x.io/missing".into(), "{spec/nothing}".into());
+        let loc = PodTemplateLocation::new(&d).unwrap();
+        let v = json!({"metadata": {"name": "w"}, "spec": {}});
+        assert_eq!(
+            loc.added_labels(&v),
+            [("x.io/name".to_owned(), "w".to_owned())]
+        );
     }
 }

@@ -271,7 +271,7 @@ pub struct Context<'a> {
     /// The pod templates, found once ([`pods::pod_templates`]).
     pods: OnceLock<Vec<pods::PodTemplate<'a>>>,
     /// The pod templates by namespace and label ([`pods::selected_pods`]).
-    pod_index: OnceLock<pods::PodIndex<'a>>,
+    pod_index: OnceLock<pods::PodIndex>,
     /// Objects by kind and name, scale targets ([`lookup`]).
     lookups: OnceLock<lookup::Lookups<'a>>,
     /// The references between objects ([`edges`]).

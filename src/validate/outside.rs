@@ -170,7 +170,7 @@ impl Outside {
         for pt in super::pods::pod_templates(&cx) {
             self.pods.push(KnownPods {
                 namespace: pt.namespace.clone(),
-                labels: pt.labels.cloned().unwrap_or_default(),
+                labels: pt.labels.as_deref().cloned().unwrap_or_default(),
                 origin: origin.to_owned(),
                 maker: None,
             });

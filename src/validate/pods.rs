@@ -18,8 +18,9 @@ pub struct PodTemplate<'a> {
     pub spec_ptr: String,
     /// The pod spec.
     pub spec: &'a Map<String, Value>,
-    /// The pod labels.
-    pub labels: Option<&'a Map<String, Value>>,
+    /// The pod labels: the template's, with those the controller adds (the row's
+    /// `addedLabels`).
+    pub labels: Option<std::borrow::Cow<'a, Map<String, Value>>>,
     /// Escaped JSON pointer of the pod labels (where the table row names them).
     pub labels_ptr: Option<String>,
     /// The object's namespace ([`super::lookup::namespace_of`]: `default` when empty).
@@ -63,7 +64,7 @@ pub fn pod_templates<'c, 'a>(cx: &'c Context<'a>) -> &'c [PodTemplate<'a>] {
                         object: i,
                         spec_ptr: found.spec_ptr,
                         spec: found.spec,
-                        labels: found.labels,
+                        labels: with_added_labels(found.labels, location.added_labels(&r.value)),
                         labels_ptr: found.labels_ptr,
                         namespace: namespace.clone(),
                         location,
@@ -76,28 +77,46 @@ pub fn pod_templates<'c, 'a>(cx: &'c Context<'a>) -> &'c [PodTemplate<'a>] {
     })
 }
 
+/// A template's labels with `added` laid over them (the controller's win).
+fn with_added_labels(
+    labels: Option<&Map<String, Value>>,
+    added: Vec<(String, String)>,
+) -> Option<std::borrow::Cow<'_, Map<String, Value>>> {
+    use std::borrow::Cow;
+    if added.is_empty() {
+        return labels.map(Cow::Borrowed);
+    }
+    let mut all = labels.cloned().unwrap_or_default();
+    for (k, v) in added {
+        all.insert(k, Value::String(v));
+    }
+    Some(Cow::Owned(all))
+}
+
 /// Pod templates by namespace and by each of their labels, so that finding what a
 /// selector selects looks at the pods carrying one of its labels instead of every pod
 /// (a Service per workload would otherwise make validation quadratic).
-pub struct PodIndex<'a> {
-    namespaces: HashMap<String, NamespacePods<'a>>,
+pub struct PodIndex {
+    namespaces: HashMap<String, NamespacePods>,
 }
 
 #[derive(Default)]
-struct NamespacePods<'a> {
+struct NamespacePods {
     all: Vec<usize>,
-    by_label: HashMap<(&'a str, &'a str), Vec<usize>>,
+    /// Label key → value → pod templates.
+    by_label: HashMap<String, HashMap<String, Vec<usize>>>,
 }
 
-fn pod_index<'c, 'a>(cx: &'c Context<'a>) -> &'c PodIndex<'a> {
+fn pod_index<'c>(cx: &'c Context<'_>) -> &'c PodIndex {
     cx.pod_index.get_or_init(|| {
-        let mut namespaces: HashMap<String, NamespacePods<'a>> = HashMap::new();
+        let mut namespaces: HashMap<String, NamespacePods> = HashMap::new();
         for (i, p) in pod_templates(cx).iter().enumerate() {
             let ns = namespaces.entry(p.namespace.clone()).or_default();
             ns.all.push(i);
-            for (k, v) in p.labels.into_iter().flatten() {
+            for (k, v) in p.labels.as_deref().into_iter().flatten() {
                 if let Some(v) = v.as_str() {
-                    ns.by_label.entry((k, v)).or_default().push(i);
+                    let values = ns.by_label.entry(k.clone()).or_default();
+                    values.entry(v.to_owned()).or_default().push(i);
                 }
             }
         }
@@ -133,7 +152,7 @@ pub fn selected(cx: &Context<'_>, namespace: &str, selector: &Map<String, Value>
     };
     let candidates = match equality {
         Some((k, v)) => match v.as_str() {
-            Some(v) => ns.by_label.get(&(k.as_str(), v)),
+            Some(v) => ns.by_label.get(k.as_str()).and_then(|values| values.get(v)),
             None => Some(&ns.all), // not a label value (a type error reported elsewhere)
         },
         None => Some(&ns.all),
@@ -142,7 +161,7 @@ pub fn selected(cx: &Context<'_>, namespace: &str, selector: &Map<String, Value>
         .into_iter()
         .flatten()
         .copied()
-        .filter(|&i| selector_matches(selector, pods[i].labels))
+        .filter(|&i| selector_matches(selector, pods[i].labels.as_deref()))
         .collect()
 }
 

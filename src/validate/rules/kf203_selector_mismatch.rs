@@ -32,7 +32,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         let Some(sel) = r.value.pointer("/spec/selector").and_then(Value::as_object) else {
             continue;
         };
-        if !selector_matches(sel, pt.labels) {
+        if !selector_matches(sel, pt.labels.as_deref()) {
             out.push(cx.finding(RULE.meta, pt.object)
                 .at("/spec/selector")
                 .anchor(Anchor::Key)

@@ -57,7 +57,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         }
     }
     for pt in pod_templates(cx) {
-        if let Some(q) = pt.labels.and_then(|l| l.get(LABEL)).and_then(Value::as_str) {
+        if let Some(q) = pt.labels.as_deref().and_then(|l| l.get(LABEL)).and_then(Value::as_str) {
             if workloads.iter().any(|(i, ..)| *i == pt.object) {
                 continue;
             }

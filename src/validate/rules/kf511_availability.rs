@@ -79,7 +79,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     .value
                     .pointer("/spec/selector")
                     .and_then(Value::as_object)
-                    .is_some_and(|s| !s.is_empty() && selector_matches(s, pt.labels))
+                    .is_some_and(|s| !s.is_empty() && selector_matches(s, pt.labels.as_deref()))
             });
         if !covered {
             out.push(cx.finding(RULE.meta, pt.object)
