@@ -251,9 +251,10 @@ fn lookup(cx: &Context, kind: &str, namespace: Option<&str>, name: &str) -> Targ
     }
 }
 
-/// `kind` `name` of a cluster-scoped custom kind (which kustomize's table does not know,
-/// so [`Context::find`]'s namespaces do not apply): the first object of the output with
-/// that kind and name, else [`lookup`].
+/// `kind` `name` of a cluster-scoped custom kind: the first object of the output with that
+/// kind and name, else [`lookup`]. (The scope rule knows the kinds that a CRD or its table
+/// declares cluster-scoped; this also finds one of a kind it does not know, whose objects
+/// it counts as namespaced.)
 fn cluster_lookup(cx: &Context, kind: &str, name: &str) -> Target {
     match cx
         .of_kind(kind)

@@ -197,6 +197,15 @@ impl<'a> PodTemplate<'a> {
             .chain(self.single_containers())
     }
 
+    /// The escaped pointer of the single container at `path` (relative to the pod spec).
+    fn single_pointer(&self, path: &[String]) -> String {
+        let mut ptr = self.spec_ptr.clone();
+        for key in path {
+            push_token(&mut ptr, key);
+        }
+        ptr
+    }
+
     /// The objects of the output that complete this template's single containers (a
     /// KServe predictor's ServingRuntime), each with the escaped pointer of the container
     /// it completes.
@@ -207,11 +216,7 @@ impl<'a> PodTemplate<'a> {
             .zip(&self.completions)
             .filter_map(move |(path, c)| {
                 let from = c.as_ref()?.from;
-                let mut ptr = self.spec_ptr.clone();
-                for key in path {
-                    push_token(&mut ptr, key);
-                }
-                Some((ptr, from))
+                Some((self.single_pointer(path), from))
             })
     }
 
@@ -225,10 +230,7 @@ impl<'a> PodTemplate<'a> {
             .enumerate()
             .filter_map(move |(k, path)| {
                 let node = single(self.spec, path)?;
-                let mut ptr = self.spec_ptr.clone();
-                for key in path {
-                    push_token(&mut ptr, key);
-                }
+                let ptr = self.single_pointer(path);
                 let completed = self
                     .completions
                     .get(k)
