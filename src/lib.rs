@@ -251,10 +251,13 @@ pub fn validate_manifests(
     let mut policy = policy.clone();
     policy.whole_environment = Some(policy.whole_environment == Some(true));
     policy.applied_as_written = true;
+    let findings = validate::validate_policy(&resources, crds, &policy);
+    let objects = resources.len();
+    parallel::drop_later(resources, objects >= 1000);
     Ok(report::Target {
         name: names.join(", "),
-        objects: resources.len(),
-        findings: validate::validate_policy(&resources, crds, &policy),
+        objects,
+        findings,
         notes: Vec::new(),
     })
 }
