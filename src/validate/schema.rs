@@ -75,6 +75,9 @@ fn table() -> &'static Table {
                         };
                         parsed.push((name.to_owned(), holds));
                     }
+                    // In name order (the table's already): `field` searches them and
+                    // KF102 walks them beside an object's sorted keys.
+                    parsed.sort_by(|a, b| a.0.cmp(&b.0));
                     let ty = &mut types[t as usize];
                     ty.fields = parsed;
                     ty.required = if *required == "-" {

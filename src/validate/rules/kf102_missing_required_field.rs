@@ -22,6 +22,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn walk(t: u32, v: &Value, ptr: &mut String, missing: &mut Vec<(String, String)>) {
+    use std::fmt::Write;
     let Value::Object(m) = v else { return };
     let ty = schema::get(t);
     for req in &ty.required {
@@ -29,23 +30,36 @@ fn walk(t: u32, v: &Value, ptr: &mut String, missing: &mut Vec<(String, String)>
             missing.push((ptr.clone(), req.clone()));
         }
     }
+    // The object's keys and the type's fields are both in name order: one pass over the
+    // two, visiting only the children that hold objects.
+    let mut fields = ty.fields.iter().peekable();
     for (k, child) in m {
-        let Some(holds) = ty.field(k) else { continue };
+        while fields.next_if(|(f, _)| f.as_str() < k.as_str()).is_some() {}
+        let Some((f, holds)) = fields.peek() else {
+            break;
+        };
+        if f != k {
+            continue;
+        }
         let len = ptr.len();
-        push_token(ptr, k);
-        match (holds, child) {
-            (Holds::Object(c), _) => walk(c, child, ptr, missing),
+        match (*holds, child) {
+            (Holds::Object(c), Value::Object(_)) => {
+                push_token(ptr, k);
+                walk(c, child, ptr, missing);
+            }
             (Holds::List(c), Value::Array(items)) => {
+                push_token(ptr, k);
+                let l = ptr.len();
                 for (j, item) in items.iter().enumerate() {
-                    let l = ptr.len();
-                    ptr.push_str(&format!("/{j}"));
+                    let _ = write!(ptr, "/{j}");
                     walk(c, item, ptr, missing);
                     ptr.truncate(l);
                 }
             }
             (Holds::Map(c), Value::Object(entries)) => {
+                push_token(ptr, k);
+                let l = ptr.len();
                 for (key, item) in entries {
-                    let l = ptr.len();
                     push_token(ptr, key);
                     walk(c, item, ptr, missing);
                     ptr.truncate(l);
