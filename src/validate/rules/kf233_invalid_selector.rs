@@ -48,12 +48,19 @@ fn plain_map(rep: &mut Report, i: usize, at: &str, m: &Map<String, Value>) {
 }
 
 /// Walk `v` at pointer `p` (one buffer for the whole walk) for selectors; `kind` decides
-/// which `selector` is a plain map.
+/// which `selector` is a plain map. Only mappings and lists can hold a selector, so the
+/// walk steps into nothing else.
 fn walk(rep: &mut Report, i: usize, kind: &str, p: &mut String, v: &Value) {
     let len = p.len();
     match v {
         Value::Object(m) => {
             for (k, child) in m {
+                if !matches!(child, Value::Object(_) | Value::Array(_))
+                    // Data, not structure: nothing below holds a selector.
+                    || ["data", "binaryData", "stringData", "annotations", "labels"].contains(&k.as_str())
+                {
+                    continue;
+                }
                 push_token(p, k);
                 let plain = (k == "selector" && (kind == "Service" || kind == "ReplicationController") && p == "/spec/selector") || k == "nodeSelector";
                 match child {
@@ -66,8 +73,6 @@ fn walk(rep: &mut Report, i: usize, kind: &str, p: &mut String, v: &Value) {
                             }
                         }
                     }
-                    // Data, not structure: nothing below holds a selector.
-                    _ if ["data", "binaryData", "stringData", "annotations", "labels"].contains(&k.as_str()) => {}
                     _ => walk(rep, i, kind, p, child),
                 }
                 p.truncate(len);
@@ -75,6 +80,9 @@ fn walk(rep: &mut Report, i: usize, kind: &str, p: &mut String, v: &Value) {
         }
         Value::Array(list) => {
             for (j, x) in list.iter().enumerate() {
+                if !matches!(x, Value::Object(_) | Value::Array(_)) {
+                    continue;
+                }
                 let _ = write!(p, "/{j}");
                 walk(rep, i, kind, p, x);
                 p.truncate(len);
@@ -88,7 +96,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     let mut rep = Report::new(cx, RULE.meta, out);
     for (i, o) in cx.objects.iter().enumerate() {
         let r = o.resource;
-        if !GROUPS.contains(&r.gvk().group.as_str()) {
+        if !GROUPS.contains(&r.gvk_ref().group) {
             continue;
         }
         walk(&mut rep, i, r.kind(), &mut String::new(), &r.value);
