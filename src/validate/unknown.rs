@@ -80,10 +80,9 @@ enum Why {
 
 /// Why `s` (a value or key of an object, SOPS-encrypted or not) is unknown, if it is.
 fn why(sops: bool, s: &str, variables_substituted: bool) -> Option<Why> {
-    let lower = s.to_ascii_lowercase();
     if (sops && is_encrypted(s))
-        || lower.contains(SECRET_PLACEHOLDER)
-        || lower.contains(UNSET_PLACEHOLDER)
+        || contains_ignoring_case(s, SECRET_PLACEHOLDER)
+        || contains_ignoring_case(s, UNSET_PLACEHOLDER)
     {
         return Some(Why::Secret);
     }
@@ -91,6 +90,15 @@ fn why(sops: bool, s: &str, variables_substituted: bool) -> Option<Why> {
         return None;
     }
     variables(s).map(Why::Variables)
+}
+
+/// Whether `s` holds `needle` (lower case ASCII) in any case, without a lowered copy of
+/// `s` (this runs for every finding).
+fn contains_ignoring_case(s: &str, needle: &str) -> bool {
+    s.len() >= needle.len()
+        && s.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// Whether a string of `r` is a value kforge cannot know (for rules that look at values
@@ -233,4 +241,22 @@ pub fn apply(cx: &Context, policy: &Policy, out: &mut Vec<Finding>) {
         .build();
     finding.severity = severity;
     out.push(finding);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_found_in_any_case() {
+        assert!(contains_ignoring_case("kforge-secret-value", SECRET_PLACEHOLDER));
+        assert!(contains_ignoring_case(
+            "prefix-KFORGE-Secret-Value-7",
+            SECRET_PLACEHOLDER
+        ));
+        assert!(!contains_ignoring_case("kforge-secret-valu", SECRET_PLACEHOLDER));
+        assert!(!contains_ignoring_case("", UNSET_PLACEHOLDER));
+        assert!(why(false, "x KFORGE-UNSET-VARIABLE", false).is_some());
+        assert!(why(false, "plain value", false).is_none());
+    }
 }
