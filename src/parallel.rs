@@ -88,6 +88,20 @@ pub fn try_each_mut<T: Send, E: Send>(
     }
 }
 
+/// Drop `value` on a thread of its own when `large`, so that the caller does not wait for
+/// a large tree of objects to be freed node by node (for 10,000 objects, a tenth of their
+/// validation); small values are dropped at once. A process that ends first skips the
+/// freeing altogether, as the operating system takes the memory back in one piece.
+pub fn drop_later<T: Send + 'static>(value: T, large: bool) {
+    if !large {
+        return;
+    }
+    // A thread that cannot be started leaves the value to be dropped here.
+    let _ = std::thread::Builder::new()
+        .name("kforge-drop".into())
+        .spawn(move || drop(value));
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -125,18 +139,4 @@ mod tests {
         );
         assert!(super::map(&[] as &[u32], |x| *x).is_empty());
     }
-}
-
-/// Drop `value` on a thread of its own when `large`, so that the caller does not wait for
-/// a large tree of objects to be freed node by node (for 10,000 objects, a tenth of their
-/// validation); small values are dropped at once. A process that ends first skips the
-/// freeing altogether, as the operating system takes the memory back in one piece.
-pub fn drop_later<T: Send + 'static>(value: T, large: bool) {
-    if !large {
-        return;
-    }
-    // A thread that cannot be started leaves the value to be dropped here.
-    let _ = std::thread::Builder::new()
-        .name("kforge-drop".into())
-        .spawn(move || drop(value));
 }

@@ -249,12 +249,18 @@ mod tests {
 
     #[test]
     fn placeholders_are_found_in_any_case() {
-        assert!(contains_ignoring_case("kforge-secret-value", SECRET_PLACEHOLDER));
+        assert!(contains_ignoring_case(
+            "kforge-secret-value",
+            SECRET_PLACEHOLDER
+        ));
         assert!(contains_ignoring_case(
             "prefix-KFORGE-Secret-Value-7",
             SECRET_PLACEHOLDER
         ));
-        assert!(!contains_ignoring_case("kforge-secret-valu", SECRET_PLACEHOLDER));
+        assert!(!contains_ignoring_case(
+            "kforge-secret-valu",
+            SECRET_PLACEHOLDER
+        ));
         assert!(!contains_ignoring_case("", UNSET_PLACEHOLDER));
         assert!(why(false, "x KFORGE-UNSET-VARIABLE", false).is_some());
         assert!(why(false, "plain value", false).is_none());
