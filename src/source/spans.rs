@@ -286,6 +286,12 @@ impl SpanIndex {
         self.walk(pointer).map(|(i, _)| self.span(i))
     }
 
+    /// [`SpanIndex::nearest`], and whether it is the node at `pointer` itself (what
+    /// [`SpanIndex::get`] would say), from one walk.
+    pub fn nearest_exact(&self, pointer: &str) -> Option<(NodeSpan, bool)> {
+        self.walk(pointer).map(|(i, exact)| (self.span(i), exact))
+    }
+
     /// Plain scalars that YAML 1.1 readers (kubectl apply, go-yaml v2) type differently
     /// from the yaml.v3 rules kustomize uses: `(pointer, text)`, in document order.
     pub fn yaml11_differences(&self) -> &[(String, String)] {

@@ -53,7 +53,8 @@ struct KnownPods {
 /// An index of what exists outside the output. [`Outside::default`] knows nothing.
 #[derive(Clone, Debug, Default)]
 pub struct Outside {
-    exact: HashMap<(String, String), Vec<Known>>,
+    /// By kind, then name (looked up without copying either).
+    exact: HashMap<String, HashMap<String, Vec<Known>>>,
     prefixes: Vec<(String, String, Known)>,
     pods: Vec<KnownPods>,
 }
@@ -76,7 +77,9 @@ impl Outside {
                 .push((kind.to_owned(), prefix.to_owned(), known)),
             None => self
                 .exact
-                .entry((kind.to_owned(), name.to_owned()))
+                .entry(kind.to_owned())
+                .or_default()
+                .entry(name.to_owned())
                 .or_default()
                 .push(known),
         }
@@ -105,11 +108,11 @@ impl Outside {
         }
         for (j, r) in resources.iter().enumerate() {
             let maker = origin.is_empty().then_some(j);
-            let gvk = r.gvk();
+            let (group, kind, name) = (r.gvk_ref().group, r.kind(), r.name());
             for row in def
                 .created
                 .iter()
-                .filter(|row| row.reads(&gvk.group, r.kind(), r.name()))
+                .filter(|row| row.reads(group, kind, name))
             {
                 let by = if origin.is_empty() {
                     format!("{} (from {} {})", row.by, r.kind(), r.name())
@@ -204,7 +207,8 @@ impl Outside {
         };
         if let Some(found) = self
             .exact
-            .get(&(kind.to_owned(), name.to_owned()))
+            .get(kind)
+            .and_then(|names| names.get(name))
             .and_then(|v| v.iter().find(|k| reaches(k)))
         {
             return Some(found);
@@ -222,7 +226,8 @@ impl Outside {
         let mut out: Vec<_> = self
             .exact
             .iter()
-            .flat_map(|((kind, name), known)| {
+            .flat_map(|(kind, names)| names.iter().map(move |(name, known)| (kind, name, known)))
+            .flat_map(|(kind, name, known)| {
                 known.iter().filter_map(move |k| {
                     let ns = match &k.place {
                         Place::Cluster => None,

@@ -51,27 +51,28 @@ pub fn locate(r: &Resource, pointer: &str, anchor: Anchor) -> Location {
         let rest = &pointer[w.pointer.len()..];
         let pos = match &w.spans {
             Some(spans) => {
-                let (src, exact) = if w.exact_below {
-                    (
-                        format!("{}{rest}", w.src_pointer),
-                        spans.get(&format!("{}{rest}", w.src_pointer)).is_some(),
-                    )
+                let (nearest, exact) = if w.exact_below {
+                    match spans.nearest_exact(&format!("{}{rest}", w.src_pointer)) {
+                        Some((span, exact)) => (Some(span), exact),
+                        None => (None, false),
+                    }
                 } else {
-                    (w.src_pointer.clone(), rest.is_empty())
+                    (spans.nearest(&w.src_pointer), rest.is_empty())
                 };
-                pick(spans.nearest(&src), anchor, exact).or(w.pos)
+                pick(nearest, anchor, exact).or(w.pos)
             }
             None => w.pos,
         };
         return at(w.file.clone(), pos);
     }
-    let prefix = match r.origin.item {
-        Some(j) => format!("/items/{j}"),
-        None => String::new(),
+    let full = match r.origin.item {
+        Some(j) => std::borrow::Cow::Owned(format!("/items/{j}{pointer}")),
+        None => std::borrow::Cow::Borrowed(pointer),
     };
-    let full = format!("{prefix}{pointer}");
-    let exact = r.spans.get(&full).is_some();
-    let pos = pick(r.spans.nearest(&full), anchor, exact);
+    let pos = match r.spans.nearest_exact(&full) {
+        Some((span, exact)) => pick(Some(span), anchor, exact),
+        None => pick(None, anchor, false),
+    };
     at(r.origin.file.clone(), pos)
 }
 
