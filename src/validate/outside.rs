@@ -115,9 +115,9 @@ impl Outside {
                 .filter(|row| row.reads(group, kind, name))
             {
                 let by = if origin.is_empty() {
-                    format!("{} (from {} {})", row.by, r.kind(), r.name())
+                    format!("{} (from {kind} {name})", row.by)
                 } else {
-                    format!("{} (from {} {} in {origin})", row.by, r.kind(), r.name())
+                    format!("{} (from {kind} {name} in {origin})", row.by)
                 };
                 let own = namespace_of(r).map(str::to_owned);
                 let place = match row.namespace.as_deref() {

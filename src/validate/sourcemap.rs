@@ -32,8 +32,10 @@ fn is_prefix(prefix: &str, pointer: &str) -> bool {
         || (pointer.starts_with(prefix) && pointer.as_bytes().get(prefix.len()) == Some(&b'/'))
 }
 
-fn pick(span: Option<crate::source::NodeSpan>, anchor: Anchor, exact: bool) -> Option<Pos> {
-    span.map(|s| match anchor {
+/// The position to report of what a walk found (its span, and whether it is the node asked
+/// for itself): the key's when the anchor asks for it and the node itself was found.
+fn pick(found: Option<(crate::source::NodeSpan, bool)>, anchor: Anchor) -> Option<Pos> {
+    found.map(|(s, exact)| match anchor {
         Anchor::Key if exact => s.key.unwrap_or(s.value),
         _ => s.value,
     })
@@ -51,15 +53,14 @@ pub fn locate(r: &Resource, pointer: &str, anchor: Anchor) -> Location {
         let rest = &pointer[w.pointer.len()..];
         let pos = match &w.spans {
             Some(spans) => {
-                let (nearest, exact) = if w.exact_below {
-                    match spans.nearest_exact(&format!("{}{rest}", w.src_pointer)) {
-                        Some((span, exact)) => (Some(span), exact),
-                        None => (None, false),
-                    }
+                let found = if w.exact_below {
+                    spans.nearest_exact(&format!("{}{rest}", w.src_pointer))
                 } else {
-                    (spans.nearest(&w.src_pointer), rest.is_empty())
+                    spans
+                        .nearest(&w.src_pointer)
+                        .map(|span| (span, rest.is_empty()))
                 };
-                pick(nearest, anchor, exact).or(w.pos)
+                pick(found, anchor).or(w.pos)
             }
             None => w.pos,
         };
@@ -69,11 +70,10 @@ pub fn locate(r: &Resource, pointer: &str, anchor: Anchor) -> Location {
         Some(j) => std::borrow::Cow::Owned(format!("/items/{j}{pointer}")),
         None => std::borrow::Cow::Borrowed(pointer),
     };
-    let pos = match r.spans.nearest_exact(&full) {
-        Some((span, exact)) => pick(Some(span), anchor, exact),
-        None => pick(None, anchor, false),
-    };
-    at(r.origin.file.clone(), pos)
+    at(
+        r.origin.file.clone(),
+        pick(r.spans.nearest_exact(&full), anchor),
+    )
 }
 
 fn at(file: PathBuf, pos: Option<Pos>) -> Location {
