@@ -6,7 +6,7 @@
 //! other kinds) and the destination cluster's version in `KUBE_VERSION` (`1.30.4`, no
 //! `v`, no build metadata) and API versions in `KUBE_API_VERSIONS` (comma-separated).
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use crate::error::{Error, Result};
 use crate::validate::Severity;

@@ -128,7 +128,7 @@ struct Raw {
     #[serde(default)]
     deployable: Option<Vec<String>>,
     #[serde(default)]
-    gpu_taint: Option<serde_json::Value>,
+    gpu_taint: Option<kforge_value::Value>,
 }
 
 /// A repository's settings; [`Config::default`] when it has no `kforge.yaml`.
@@ -344,16 +344,16 @@ impl Config {
         }
         let gpu_taint = match &raw.gpu_taint {
             None => crate::validate::GpuTaint::Unknown,
-            Some(serde_json::Value::String(s)) if s == "none" => {
+            Some(kforge_value::Value::String(s)) if s == "none" => {
                 crate::validate::GpuTaint::Untainted
             }
-            Some(t @ serde_json::Value::Object(m))
+            Some(t @ kforge_value::Value::Object(m))
                 if m.keys()
                     .all(|k| ["key", "value", "effect"].contains(&k.as_str()))
                     && m.get("key")
-                        .and_then(serde_json::Value::as_str)
+                        .and_then(kforge_value::Value::as_str)
                         .is_some_and(|k| !k.is_empty())
-                    && m.values().all(serde_json::Value::is_string) =>
+                    && m.values().all(kforge_value::Value::is_string) =>
             {
                 crate::validate::GpuTaint::Taint(t.clone())
             }

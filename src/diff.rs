@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use kforge_value::Value;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};

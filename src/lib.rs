@@ -37,6 +37,9 @@ pub mod workspace;
 
 pub use config::{Config, RepoLayout};
 pub use error::{Error, ErrorKind, Result};
+/// The document model every stage reads and changes (a JSON value with sorted-vector
+/// mappings; see the `kforge-value` crate).
+pub use kforge_value as value;
 pub use kustomize::helm::HelmConfig;
 pub use kustomize::{BuildOptions, BuildOutput, LoadRestrictor};
 pub use resource::Resource;

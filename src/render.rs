@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
+use kforge_value::json;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
+use kforge_value::json;
 
 use crate::validate::{rules::RULES, Finding, Severity};
 
@@ -512,13 +512,13 @@ fn sarif(targets: &[Target], options: &ReportOptions) -> String {
 }
 
 /// One finding as a SARIF result (without its rule index).
-fn sarif_result(f: &Finding, fingerprint: String) -> serde_json::Value {
-    let mut region = serde_json::Map::new();
+fn sarif_result(f: &Finding, fingerprint: String) -> kforge_value::Value {
+    let mut region = kforge_value::Map::new();
     if f.line > 0 {
         region.insert("startLine".into(), json!(f.line));
         region.insert("startColumn".into(), json!(f.column.max(1)));
     }
-    let mut physical = serde_json::Map::new();
+    let mut physical = kforge_value::Map::new();
     physical.insert(
         "artifactLocation".into(),
         json!({"uri": sarif_uri(&f.file)}),

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use crate::source::SpanIndex;
 

@@ -20,7 +20,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use crate::config::Config;
 use crate::error::Result;

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use serde_json::Value;
+use kforge::value::Value;
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -714,7 +714,7 @@ fn cmp_generate(dir: &Path, params: &[(&str, &str)], env: &[(&str, &str)]) -> Ou
     if !params.is_empty() {
         let list: Vec<Value> = params
             .iter()
-            .map(|(name, value)| serde_json::json!({"name": name, "string": value}))
+            .map(|(name, value)| kforge::value::json!({"name": name, "string": value}))
             .collect();
         cmd.env("ARGOCD_APP_PARAMETERS", Value::Array(list).to_string());
     }

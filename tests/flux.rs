@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::kforge;
-use serde_json::Value;
+use kforge::value::Value;
 
 const FIXTURE: &str = "tests/fixtures/flux/repo";
 

@@ -1,7 +1,7 @@
 //! The RFC 6902 conformance suite (json-patch-tests, in ../shared/conformance) run through
 //! kforge's own patch path: operations parsed as a kustomization's patch text is, then applied.
 
-use serde_json::Value;
+use kforge::value::Value;
 
 fn suite(file: &str) -> Option<Vec<Value>> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

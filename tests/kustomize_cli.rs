@@ -775,12 +775,12 @@ fn the_kustomization_structs_round_trip_as_in_go() {
     let go_lines = String::from_utf8(out.stdout).unwrap();
     let mut compared = 0;
     for (case, want) in cases.lines().zip(go_lines.lines()) {
-        let v: serde_json::Value = serde_json::from_str(case).unwrap();
+        let v: kforge::value::Value = serde_json::from_str(case).unwrap();
         let mine = kforge::kustomize::edit::normalize(&v);
         if want == "ERROR" {
             assert!(mine.is_err(), "{case}: Go refuses it, kforge gave {mine:?}");
         } else {
-            let want: serde_json::Value = serde_json::from_str(want).unwrap();
+            let want: kforge::value::Value = serde_json::from_str(want).unwrap();
             assert_eq!(mine.unwrap(), want, "{case}");
         }
         compared += 1;

@@ -40,7 +40,7 @@ fn the_repository_crds_catch_typos_in_its_custom_resources() {
     let options = Default::default();
     let crds = kforge::load_crds(&root().join("ci/schemas/crds"), &options).unwrap();
     let mut out = kforge::build_dir(&root().join("overlays/prod"), &options).unwrap();
-    let breakages: &[(&str, &str, serde_json::Value)] = &[
+    let breakages: &[(&str, &str, kforge::value::Value)] = &[
         (
             "NodePool",
             "/spec/disruption/consolidationPolicy",
@@ -270,7 +270,7 @@ fn the_template_review_fixes_hold() {
 }
 
 /// The pod specs of the built-in workloads and of KServe's predictors, by owner.
-fn pods(resources: &[kforge::Resource]) -> Vec<(String, &serde_json::Value)> {
+fn pods(resources: &[kforge::Resource]) -> Vec<(String, &kforge::value::Value)> {
     let mut out = Vec::new();
     for r in resources {
         let v = &r.value;

@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use serde_json::Number;
+use kforge_value::Number;
 
 fn key_less<C: Copy + PartialOrd + Into<char>>(a: &[C], b: &[C]) -> bool {
     let ch = |c: C| -> char { c.into() };

@@ -5,7 +5,7 @@
 //! YAML 1.1 quoting decisions, scalar style analysis, 80-column folding and Go's float
 //! formatting. The rules are written down in `shared/design/kustomize-compat.md` §1.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::format::{compare_keys, format_number};
 
@@ -41,7 +41,7 @@ fn write(out: String, doc: &Value) -> String {
 /// A string as this writer puts it after `key: ` (plain when that reads back as the same
 /// string, else quoted).
 pub fn scalar_text(s: &str) -> String {
-    let mut m = serde_json::Map::new();
+    let mut m = kforge_value::Map::new();
     m.insert("k".into(), Value::String(s.to_owned()));
     let text = to_string(&Value::Object(m));
     let v = text.strip_suffix('\n').unwrap_or(&text);
@@ -688,8 +688,8 @@ impl Emitter {
 mod tests {
     use super::super::format::format_go_float;
     use super::*;
-    use serde_json::json;
-    use serde_json::Number;
+    use kforge_value::json;
+    use kforge_value::Number;
 
     #[test]
     fn floats_like_go() {

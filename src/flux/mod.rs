@@ -28,7 +28,7 @@ pub mod substitute;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use crate::config::Config;
 use crate::error::{Error, Result};

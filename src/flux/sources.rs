@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use crate::resource::Resource;
 
@@ -140,7 +140,7 @@ mod tests {
 
     fn base(copies: &str) -> std::result::Result<String, String> {
         let v: Value = serde_json::from_str(copies).unwrap();
-        artifact_base(&serde_json::json!({ "copy": v })).map(|p| p.display().to_string())
+        artifact_base(&kforge_value::json!({ "copy": v })).map(|p| p.display().to_string())
     }
 
     #[test]

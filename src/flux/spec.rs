@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use kforge_value::Value;
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::model::Selector;
@@ -156,7 +156,7 @@ impl FluxKustomization {
         let spec: Spec = if spec.is_null() {
             Spec::default()
         } else {
-            serde_path_to_error::deserialize(spec).map_err(|e| {
+            serde_path_to_error::deserialize(&spec).map_err(|e| {
                 let mut pointer = "/spec".to_owned();
                 for seg in e.path().iter() {
                     match seg {

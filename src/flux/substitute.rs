@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use crate::resource::{Resource, Written};
 use crate::source::pointer::push_token;

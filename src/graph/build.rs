@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Edge, Graph, Group, GroupKind, Node, Role, Source, State};
 use crate::validate::edges::{self, Ref, Relation, Target};

@@ -319,7 +319,7 @@ pub fn build_file(
 /// It writes the keys unquoted too: a key its reader types as a number, boolean, null or
 /// date (`"1"`, even quoted in the file) fails the build.
 fn annotations_as_text(r: &mut Resource) -> Result<()> {
-    use serde_json::Value;
+    use kforge_value::Value;
     let texts = std::mem::take(&mut r.annotation_texts);
     let Some(annotations) = crate::source::pointer::get_mut(&mut r.value, "/metadata/annotations")
         .and_then(Value::as_object_mut)
@@ -374,8 +374,8 @@ fn unwritable(c: char) -> bool {
 
 /// kustomize fails on an object holding an [`unwritable`] character in a key or a string.
 fn check_writable(r: &Resource) -> Result<()> {
-    fn find(v: &serde_json::Value, ptr: &mut String) -> Option<char> {
-        use serde_json::Value;
+    fn find(v: &kforge_value::Value, ptr: &mut String) -> Option<char> {
+        use kforge_value::Value;
         match v {
             Value::String(s) => s.chars().find(|&c| unwritable(c)),
             Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| {
@@ -401,8 +401,8 @@ fn check_writable(r: &Resource) -> Result<()> {
     }
     /// Whether any key or string holds an unwritable character (without building
     /// pointers: only a failing object is walked again by `find`).
-    fn any(v: &serde_json::Value) -> bool {
-        use serde_json::Value;
+    fn any(v: &kforge_value::Value) -> bool {
+        use kforge_value::Value;
         // Every unwritable character is encoded starting with one of these bytes.
         let suspect = |s: &str| {
             s.bytes().any(|b| matches!(b, 0x7f | 0xc2 | 0xef)) && s.chars().any(unwritable)
@@ -843,7 +843,7 @@ impl Builder<'_> {
                     .value
                     .pointer("/metadata/annotations")
                     .and_then(|a| a.get(build_metadata::ORIGIN))
-                    .and_then(serde_json::Value::as_str)
+                    .and_then(kforge_value::Value::as_str)
                     .unwrap_or("");
                 super::plugins::provenance(&object, Provenance::path_of(annotation))
             });

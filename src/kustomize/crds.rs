@@ -2,7 +2,7 @@
 //! `{Schema, Dependencies}`) whose `x-kubernetes-*` extensions add annotation, label,
 //! prefix and name-reference field specs for custom kinds.
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::loader::KustomizationFile;
 use super::BuildOptions;
@@ -120,7 +120,7 @@ fn from_text(text: &str, opts: &BuildOptions) -> std::result::Result<Transformer
         let looks_like_kind = props.is_some_and(|p| {
             ["kind", "apiVersion", "metadata"]
                 .iter()
-                .all(|k| p.contains_key(*k))
+                .all(|k| p.contains_key(k))
         });
         if !looks_like_kind {
             continue;

@@ -7,9 +7,10 @@
 //! (`""`, `0`, `false`, empty), and an integer field accepts a float with no fraction
 //! (sigs.k8s.io/yaml writes YAML's `3.0` to JSON as `3`), as in Go.
 
+use kforge_value::Value;
 use serde::de::value::{MapDeserializer, SeqDeserializer};
 use serde::de::{Deserializer, IntoDeserializer, Visitor};
-use serde_json::{Error, Value};
+use serde_json::Error;
 
 /// Field or variant names, as serde passes them.
 type Names = &'static [&'static str];
@@ -34,7 +35,7 @@ fn field_name<'de>(key: &'de str, fields: &'static [&'static str]) -> &'de str {
 
 /// The entries of a mapping, keys as the struct with `fields` reads them.
 fn struct_entries<'de>(
-    map: &'de serde_json::Map<String, Value>,
+    map: &'de kforge_value::Map<String, Value>,
     fields: &'static [&'static str],
 ) -> Vec<(&'de str, &'de Value)> {
     let mut out: Vec<(&'de str, &'de Value)> = Vec::with_capacity(map.len());
@@ -238,8 +239,8 @@ impl<'de> Deserializer<'de> for Folded<'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kforge_value::json;
     use serde::Deserialize;
-    use serde_json::json;
     use std::collections::BTreeMap;
 
     #[derive(Deserialize, Debug)]

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use base64::Engine;
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::build::ResSet;
 use super::loader::{lexical_join, resolve_file, KustomizationFile};

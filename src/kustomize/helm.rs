@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::build::ResSet;
 use super::exec::{self, Ran, RunError, TempDir};

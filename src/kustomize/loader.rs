@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Kustomization, FIELDS};

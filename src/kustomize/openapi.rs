@@ -76,7 +76,7 @@ fn read_custom(kfile: &KustomizationFile, path: &str, opts: &BuildOptions) -> Re
             )))
         }
     };
-    let value = doc.map(|d| d.value).unwrap_or(serde_json::Value::Null);
+    let value = doc.map(|d| d.value).unwrap_or(kforge_value::Value::Null);
     Ok(Table::from_openapi(&value).map(Arc::new).map_err(invalid))
 }
 

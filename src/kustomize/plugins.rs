@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::loader::KustomizationFile;
 use super::BuildOptions;
@@ -45,7 +45,7 @@ fn decode<T: serde::de::DeserializeOwned + Default>(
 ) -> std::result::Result<T, String> {
     match field(map, name) {
         None | Some(Value::Null) => Ok(T::default()),
-        Some(v) => serde_json::from_value(v.clone()).map_err(|e| format!("'{name}': {e}")),
+        Some(v) => kforge_value::from_value(v.clone()).map_err(|e| format!("'{name}': {e}")),
     }
 }
 
@@ -378,12 +378,13 @@ pub fn generate(
         if let Some(ns) = config.value.pointer("/metadata/namespace") {
             args.insert("namespace".into(), ns.clone());
         }
-        let g: model::GeneratorArgs = serde_json::from_value(Value::Object(args)).map_err(|e| {
-            locate(Error::msg(format!(
-                "{kind} '{}': invalid configuration: {e}",
-                config.name()
-            )))
-        })?;
+        let g: model::GeneratorArgs =
+            kforge_value::from_value(Value::Object(args)).map_err(|e| {
+                locate(Error::msg(format!(
+                    "{kind} '{}': invalid configuration: {e}",
+                    config.name()
+                )))
+            })?;
         let options = g.options.clone().unwrap_or_default();
         let at = super::generator::At {
             pointer: "/generators",
@@ -432,7 +433,7 @@ fn inflate_chart(
             }
         }
     }
-    let chart: model::HelmChart = serde_json::from_value(Value::Object(chart)).map_err(|e| {
+    let chart: model::HelmChart = kforge_value::from_value(Value::Object(chart)).map_err(|e| {
         Error::msg(format!(
             "HelmChartInflationGenerator '{}': invalid configuration: {e}",
             config.name()

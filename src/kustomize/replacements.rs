@@ -1,7 +1,7 @@
 //! `replacements:` entries read into values for the transformer: inline ones as written,
 //! `path:` entries from their files (one replacement or a list), under the load restrictor.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::loader::{lexical_join, read_text, resolve_file, KustomizationFile};
 use super::BuildOptions;
@@ -82,7 +82,7 @@ fn lenient(value: &mut Value) {
 /// One replacement from its YAML value, read leniently as kustomize reads it.
 pub fn decode(mut value: Value) -> std::result::Result<Replacement, String> {
     lenient(&mut value);
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    serde_path_to_error::deserialize(&value).map_err(|e| {
         let path = e.path().to_string();
         if path == "." {
             e.inner().to_string()

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
+use kforge_value::Value;
 
 /// Append `/token` to `pointer`, escaping `~` and `/`.
 pub fn push_token(pointer: &mut String, token: &str) {
@@ -29,7 +29,7 @@ pub fn get<'v>(value: &'v Value, pointer: &str) -> Option<&'v Value> {
         None => return None,
     };
     rest.split('/').try_fold(value, |node, raw| match node {
-        Value::Object(map) => map.get(&*unescape(raw)),
+        Value::Object(map) => map.get(&unescape(raw)),
         Value::Array(items) => index(raw).and_then(|i| items.get(i)),
         _ => None,
     })
@@ -43,7 +43,7 @@ pub fn get_mut<'v>(value: &'v mut Value, pointer: &str) -> Option<&'v mut Value>
         None => return None,
     };
     rest.split('/').try_fold(value, |node, raw| match node {
-        Value::Object(map) => map.get_mut(&*unescape(raw)),
+        Value::Object(map) => map.get_mut(&unescape(raw)),
         Value::Array(items) => index(raw).and_then(|i| items.get_mut(i)),
         _ => None,
     })
@@ -79,7 +79,7 @@ pub fn from_tokens<'a>(tokens: impl IntoIterator<Item = &'a str>) -> String {
 mod tests {
     #[test]
     fn lookups_are_serde_jsons() {
-        let mut v = serde_json::json!({"a/b": {"c~d": [1, {"": 2}], "~1": 3}, "": {"x": 4}});
+        let mut v = kforge_value::json!({"a/b": {"c~d": [1, {"": 2}], "~1": 3}, "": {"x": 4}});
         for p in [
             "",
             "/",

@@ -2,7 +2,7 @@
 //! yaml.v3 rules (kustomize's resources) or YAML 1.1 rules (kustomization files).
 
 use granit_parser::ScalarStyle;
-use serde_json::{Number, Value};
+use kforge_value::{Number, Value};
 
 use super::timestamp;
 use super::yaml::Schema;

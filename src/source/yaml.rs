@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use granit_parser::{Event, Parser, ScalarStyle, Span, StructureStyle};
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::pointer::push_token;
 use super::scalar::resolve_scalar;
@@ -383,11 +383,11 @@ impl Builder {
                     return Ok(());
                 }
                 let k = match map.entry(k) {
-                    serde_json::map::Entry::Vacant(slot) => {
+                    kforge_value::map::Entry::Vacant(slot) => {
                         slot.insert(value);
                         return Ok(());
                     }
-                    serde_json::map::Entry::Occupied(mut taken) => {
+                    kforge_value::map::Entry::Occupied(mut taken) => {
                         if self.duplicates == Duplicates::LastWins {
                             taken.insert(value);
                             return Ok(());
@@ -588,7 +588,7 @@ impl Builder {
                         items,
                         anchor,
                         node,
-                    } => (Value::Array(items), anchor, node),
+                    } => (Value::Array(exact(items)), anchor, node),
                     Frame::Map {
                         mut map,
                         merges,
@@ -597,6 +597,8 @@ impl Builder {
                         ..
                     } => {
                         apply_merges(&mut map, merges).map_err(|m| err(pos, m))?;
+                        // Kept for the whole build: without the room it grew into.
+                        map.compact();
                         (Value::Object(map), anchor, node)
                     }
                 };
@@ -633,6 +635,17 @@ impl Builder {
             _ => Ok(()),
         }
     }
+}
+
+/// `items` in an allocation of exactly their number (a list built item by item can have
+/// twice the room it needs).
+fn exact(mut items: Vec<Value>) -> Vec<Value> {
+    if items.capacity() == items.len() {
+        return items;
+    }
+    let mut out = Vec::with_capacity(items.len());
+    out.append(&mut items);
+    out
 }
 
 fn apply_merges(map: &mut Map<String, Value>, merges: Vec<Value>) -> Result<(), String> {
@@ -1116,6 +1129,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(docs.len(), 1);
-        assert_eq!(docs[0].value["m"], serde_json::json!({"x": 1, "y": 3}));
+        assert_eq!(docs[0].value["m"], kforge_value::json!({"x": 1, "y": 3}));
     }
 }

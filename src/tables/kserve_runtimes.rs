@@ -3,8 +3,8 @@
 
 use std::sync::OnceLock;
 
+use kforge_value::Value;
 use serde::Deserialize;
-use serde_json::Value;
 
 /// One model format a runtime serves.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -84,9 +84,9 @@ mod tests {
         assert!(sk.formats[0].auto_select && sk.formats[0].serves("sklearn", Some("1")));
         assert!(!sk.formats[0].serves("sklearn", Some("2")));
         assert!(sk.formats[0].serves("SKLearn", None));
-        let rt = serde_json::json!({"spec": {"supportedModelFormats": [{"name": "onnx", "autoSelect": true}]}});
+        let rt = kforge_value::json!({"spec": {"supportedModelFormats": [{"name": "onnx", "autoSelect": true}]}});
         assert_eq!(formats_of(&rt).len(), 1);
-        let off = serde_json::json!({"spec": {"disabled": true, "supportedModelFormats": [{"name": "onnx"}]}});
+        let off = kforge_value::json!({"spec": {"disabled": true, "supportedModelFormats": [{"name": "onnx"}]}});
         assert!(formats_of(&off).is_empty());
     }
 }

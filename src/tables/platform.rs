@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use kforge_value::{Map, Value};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 /// `platform.yaml` (or `platformObjects:` in `kforge.yaml`) as written.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -239,7 +239,7 @@ pub fn builtin() -> &'static PlatformDef {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kforge_value::json;
 
     #[test]
     fn builtin_table_is_valid() {
@@ -270,12 +270,12 @@ mod tests {
 
     #[test]
     fn rows_are_checked() {
-        let def: PlatformDef = serde_json::from_value(json!({
+        let def: PlatformDef = kforge_value::from_value(json!({
             "created": [{"from": {"group": "x", "kind": "Y"}, "kind": "Pod", "by": "me"}]
         }))
         .unwrap();
         assert!(def.check().unwrap_err().message.contains("labels"));
-        let def: PlatformDef = serde_json::from_value(json!({
+        let def: PlatformDef = kforge_value::from_value(json!({
             "exists": [{"kind": "Role", "names": ["*"], "by": "me"}]
         }))
         .unwrap();

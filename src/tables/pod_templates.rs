@@ -9,8 +9,8 @@
 
 use std::sync::OnceLock;
 
+use kforge_value::{Map, Value};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use crate::source::pointer::push_token;
 
@@ -385,7 +385,7 @@ pub fn builtin() -> &'static [PodTemplateLocation] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kforge_value::json;
 
     fn row(group: &str, kind: &str, spec: &str, labels: Option<&str>) -> PodTemplateDef {
         PodTemplateDef {

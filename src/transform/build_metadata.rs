@@ -7,7 +7,7 @@
 //! and selectors see them, as in kustomize); [`finish`] keeps those the top kustomization
 //! asked for and adds the `managedByLabel` label.
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use crate::resource::Resource;
 

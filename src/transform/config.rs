@@ -109,9 +109,9 @@ const SPEC: &[&str] = &["group", "version", "kind", "path", "create", "fieldSpec
 
 /// Go's JSON decoding matches field names case-insensitively: rename each key to the
 /// field it matches (unknown keys stay, and are refused by the strict decoding).
-fn canonical_keys(value: &mut serde_json::Value, names: &[&str], depth: usize) {
+fn canonical_keys(value: &mut kforge_value::Value, names: &[&str], depth: usize) {
     match value {
-        serde_json::Value::Object(map) => {
+        kforge_value::Value::Object(map) => {
             let old = std::mem::take(map);
             for (k, mut v) in old {
                 let name = names
@@ -124,7 +124,7 @@ fn canonical_keys(value: &mut serde_json::Value, names: &[&str], depth: usize) {
                 map.insert(name, v);
             }
         }
-        serde_json::Value::Array(items) => {
+        kforge_value::Value::Array(items) => {
             for i in items {
                 canonical_keys(i, names, depth);
             }
@@ -246,7 +246,7 @@ impl TransformerConfig {
         };
         let mut value = value;
         canonical_keys(&mut value, TOP, 0);
-        let raw: RawConfig = serde_path_to_error::deserialize(value).map_err(|e| {
+        let raw: RawConfig = serde_path_to_error::deserialize(&value).map_err(|e| {
             let path = e.path().to_string();
             Error::msg(format!("invalid configuration at '{path}': {}", e.inner()))
         })?;

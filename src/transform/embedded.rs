@@ -14,7 +14,7 @@
 
 mod yaml;
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::scalar::plain_value;
@@ -387,7 +387,7 @@ fn go_json_string(s: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kforge_value::json;
 
     #[test]
     fn json_like_go() {

@@ -1,7 +1,7 @@
 //! Field specs: "this path, in objects of this kind" tables that drive kustomize's
 //! transformers, and the walk that visits (and optionally creates) those fields.
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::resource::Gvk;
@@ -257,7 +257,7 @@ fn walk<const POINTERS: bool>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kforge_value::json;
 
     #[test]
     fn walks_lists_and_creates() {

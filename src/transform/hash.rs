@@ -3,7 +3,7 @@
 //! `transformers:` runs it there too (and the top-level pass then adds a second suffix,
 //! as kustomize does).
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::resource::Resource;
@@ -69,7 +69,7 @@ pub fn apply(resources: &mut [Resource]) {
 #[cfg(test)]
 mod tests {
     use super::content_hash;
-    use serde_json::json;
+    use kforge_value::json;
 
     #[test]
     fn hash_vectors() {

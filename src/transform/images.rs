@@ -1,8 +1,8 @@
 //! `images:` rewrites container images (name, tag, digest) in every `containers` and
 //! `initContainers` list of every object except CRDs, and in image volumes.
 
+use kforge_value::Value;
 use regex::Regex;
-use serde_json::Value;
 
 use super::config::TransformerConfig;
 use crate::error::{Error, Result};

@@ -6,7 +6,7 @@
 //! copy, test or remove) the annotations map, so they are put in place around each JSON
 //! patch. At the end kustomize also drops an annotations map left empty.
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use crate::resource::Resource;
 

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::matcher::Matcher;
 use super::patches::PatchSource;
@@ -14,43 +14,99 @@ use crate::source::{Limits, Pos, Schema, SpanIndex};
 
 /// A parsed list of operations.
 pub struct Operations {
-    ops: json_patch::Patch,
+    ops: Vec<Op>,
     spans: std::sync::Arc<SpanIndex>,
+}
+
+/// One RFC 6902 operation: pointers as written (RFC 6901, escaped), values in kforge's
+/// document model. Read through the json-patch crate's types, which check the operation
+/// names, fields and pointers.
+#[derive(Debug)]
+enum Op {
+    Add { path: String, value: Value },
+    Remove { path: String },
+    Replace { path: String, value: Value },
+    Move { from: String, path: String },
+    Copy { from: String, path: String },
+    Test { path: String, value: Value },
+}
+
+impl From<json_patch::PatchOperation> for Op {
+    fn from(op: json_patch::PatchOperation) -> Op {
+        use json_patch::PatchOperation as P;
+        let text = |p: &json_patch::jsonptr::Pointer| p.as_str().to_owned();
+        match op {
+            P::Add(o) => Op::Add {
+                path: text(&o.path),
+                value: o.value.into(),
+            },
+            P::Remove(o) => Op::Remove {
+                path: text(&o.path),
+            },
+            P::Replace(o) => Op::Replace {
+                path: text(&o.path),
+                value: o.value.into(),
+            },
+            P::Move(o) => Op::Move {
+                from: text(&o.from),
+                path: text(&o.path),
+            },
+            P::Copy(o) => Op::Copy {
+                from: text(&o.from),
+                path: text(&o.path),
+            },
+            P::Test(o) => Op::Test {
+                path: text(&o.path),
+                value: o.value.into(),
+            },
+        }
+    }
+}
+
+impl Op {
+    fn name(&self) -> &'static str {
+        match self {
+            Op::Add { .. } => "add",
+            Op::Remove { .. } => "remove",
+            Op::Replace { .. } => "replace",
+            Op::Move { .. } => "move",
+            Op::Copy { .. } => "copy",
+            Op::Test { .. } => "test",
+        }
+    }
+
+    fn path(&self) -> &str {
+        match self {
+            Op::Add { path, .. }
+            | Op::Remove { path }
+            | Op::Replace { path, .. }
+            | Op::Move { path, .. }
+            | Op::Copy { path, .. }
+            | Op::Test { path, .. } => path,
+        }
+    }
 }
 
 impl Operations {
     /// Whether an operation reads or writes `/metadata` (or the whole object), where the
     /// build annotations are.
     fn touches_metadata(&self) -> bool {
-        use json_patch::PatchOperation::*;
-        let near = |p: &json_patch::jsonptr::Pointer| {
-            let p = p.as_str();
-            p.is_empty() || p == "/metadata" || p.starts_with("/metadata/")
-        };
-        self.ops.0.iter().any(|op| match op {
-            Add(o) => near(&o.path),
-            Remove(o) => near(&o.path),
-            Replace(o) => near(&o.path),
-            Move(o) => near(&o.path) || near(&o.from),
-            Copy(o) => near(&o.path) || near(&o.from),
-            Test(o) => near(&o.path),
+        let near = |p: &str| p.is_empty() || p == "/metadata" || p.starts_with("/metadata/");
+        self.ops.iter().any(|op| match op {
+            Op::Move { from, path } | Op::Copy { from, path } => near(path) || near(from),
+            other => near(other.path()),
         })
     }
 
     /// For each operation that writes a value: the target path and the operation's index.
     fn writes(&self) -> impl Iterator<Item = (String, usize)> + '_ {
-        use json_patch::PatchOperation::*;
-        self.ops
-            .0
-            .iter()
-            .enumerate()
-            .filter_map(|(i, op)| match op {
-                Add(o) => Some((o.path.to_string(), i)),
-                Replace(o) => Some((o.path.to_string(), i)),
-                Copy(o) => Some((o.path.to_string(), i)),
-                Move(o) => Some((o.path.to_string(), i)),
-                Remove(_) | Test(_) => None,
-            })
+        self.ops.iter().enumerate().filter_map(|(i, op)| match op {
+            Op::Add { path, .. }
+            | Op::Replace { path, .. }
+            | Op::Copy { path, .. }
+            | Op::Move { path, .. } => Some((path.clone(), i)),
+            Op::Remove { .. } | Op::Test { .. } => None,
+        })
     }
 }
 
@@ -81,13 +137,14 @@ pub fn parse_operations(src: &PatchSource, limits: Limits) -> Result<Option<Oper
             None => return Err(Error::at(&src.file, src.pos, "patch is empty")),
         }
     };
-    let ops: json_patch::Patch = serde_json::from_value(value).map_err(|e| {
+    let ops: json_patch::Patch = kforge_value::from_value(value).map_err(|e| {
         Error::at(
             &src.file,
             src.pos,
             format!("invalid JSON patch operation: {e}"),
         )
     })?;
+    let ops = ops.0.into_iter().map(Op::from).collect();
     Ok(Some(Operations { ops, spans }))
 }
 
@@ -130,14 +187,14 @@ pub fn apply(
         let result = apply_ops(&mut r.value, &ops.ops);
         super::internal::remove(&mut r.value);
         result.map_err(|e| {
-            let what = describe(&e.kind);
+            let what = e.kind.describe();
             Error::at(
                 &src.file,
                 op_pos(src, ops, e.operation),
                 format!(
                     "JSON patch operation {} ({}) does not apply to {id}: {what} at path \"{}\"",
                     e.operation,
-                    op_name(&ops.ops, e.operation),
+                    ops.ops.get(e.operation).map_or("?", Op::name),
                     e.path
                 ),
             )
@@ -163,40 +220,59 @@ pub fn apply(
     Ok(())
 }
 
-fn op_name(ops: &json_patch::Patch, i: usize) -> &'static str {
-    use json_patch::PatchOperation::*;
-    match ops.0.get(i) {
-        Some(Add(_)) => "add",
-        Some(Remove(_)) => "remove",
-        Some(Replace(_)) => "replace",
-        Some(Move(_)) => "move",
-        Some(Copy(_)) => "copy",
-        Some(Test(_)) => "test",
-        None => "?",
+/// Why an operation did not apply (the cases of RFC 6902, as the json-patch crate names
+/// them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchErrorKind {
+    /// A `test` found another value.
+    TestFailed,
+    /// The `from` of a `move` or `copy` names nothing.
+    InvalidFromPointer,
+    /// The `path` names nothing (or, to add, no parent).
+    InvalidPointer,
+    /// A `move` into its own value.
+    CannotMoveInsideItself,
+}
+
+impl PatchErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            PatchErrorKind::TestFailed => "test failed: the value differs",
+            PatchErrorKind::InvalidPointer => "the document is missing the path (or its parent)",
+            PatchErrorKind::InvalidFromPointer => "\"from\" path is invalid",
+            PatchErrorKind::CannotMoveInsideItself => "cannot move the value inside itself",
+        }
     }
 }
 
-fn describe(kind: &json_patch::PatchErrorKind) -> String {
-    match kind {
-        json_patch::PatchErrorKind::TestFailed => "test failed: the value differs".into(),
-        json_patch::PatchErrorKind::InvalidPointer => {
-            "the document is missing the path (or its parent)".into()
-        }
-        other => other.to_string(),
+/// An operation that did not apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchError {
+    /// Its index in the list.
+    pub operation: usize,
+    /// Its `path`.
+    pub path: String,
+    /// Why.
+    pub kind: PatchErrorKind,
+}
+
+impl std::fmt::Display for PatchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "operation '/{}' failed at path '{}': {}",
+            self.operation,
+            self.path,
+            self.kind.describe()
+        )
     }
 }
+
+impl std::error::Error for PatchError {}
 
 /// Apply parsed operations to any JSON value (all or nothing: on failure `value` is as it
-/// was).
-///
-/// json-patch 5.0.0 rolls back the operations before the failing one, but not the first
-/// half of a failing `move` (found by fuzzing: the `from` value stays removed when `path`
-/// does not exist), so the value is restored from a copy here. Builds need no copy: a
-/// failed patch fails the whole build.
-pub fn patch_value(
-    value: &mut Value,
-    ops: &Operations,
-) -> std::result::Result<(), json_patch::PatchError> {
+/// was). Builds need no copy: a failed patch fails the whole build.
+pub fn patch_value(value: &mut Value, ops: &Operations) -> std::result::Result<(), PatchError> {
     let before = value.clone();
     apply_ops(value, &ops.ops).inspect_err(|_| *value = before)
 }
@@ -207,42 +283,133 @@ pub fn patch_value(
 /// `test` of it against `null` passes (a missing array element is still an error, and so
 /// is `remove` or `move` of a missing member). Not atomic: on failure some operations
 /// may have been applied.
-fn apply_ops(
-    value: &mut Value,
-    ops: &json_patch::Patch,
-) -> std::result::Result<(), json_patch::PatchError> {
-    use json_patch::PatchOperation::*;
-    for (i, op) in ops.0.iter().enumerate() {
-        let adjusted = match op {
-            Replace(o) if missing_member(value, &o.path) => Some(Add(json_patch::AddOperation {
-                path: o.path.clone(),
-                value: o.value.clone(),
-            })),
-            Copy(o) if missing_member(value, &o.from) => Some(Add(json_patch::AddOperation {
-                path: o.path.clone(),
-                value: Value::Null,
-            })),
-            Test(o) if o.value.is_null() && missing_member(value, &o.path) => continue,
-            _ => None,
+fn apply_ops(doc: &mut Value, ops: &[Op]) -> std::result::Result<(), PatchError> {
+    use PatchErrorKind::*;
+    for (i, op) in ops.iter().enumerate() {
+        let done = match op {
+            Op::Add { path, value } | Op::Replace { path, value } if missing_member(doc, path) => {
+                add(doc, path, value.clone())
+            }
+            Op::Add { path, value } => add(doc, path, value.clone()),
+            Op::Replace { path, value } => match doc.pointer_mut(path) {
+                Some(target) => {
+                    *target = value.clone();
+                    Ok(())
+                }
+                None => Err(InvalidPointer),
+            },
+            Op::Remove { path } => remove(doc, path).map(drop),
+            Op::Move { from, path } => {
+                if path.len() > from.len()
+                    && path.starts_with(from.as_str())
+                    && path.as_bytes()[from.len()] == b'/'
+                {
+                    Err(CannotMoveInsideItself)
+                } else {
+                    match remove(doc, from) {
+                        Ok(v) => add(doc, path, v),
+                        Err(InvalidPointer) => Err(InvalidFromPointer),
+                        Err(e) => Err(e),
+                    }
+                }
+            }
+            Op::Copy { from, path } if missing_member(doc, from) => add(doc, path, Value::Null),
+            Op::Copy { from, path } => match doc.pointer(from) {
+                Some(v) => add(doc, path, v.clone()),
+                None => Err(InvalidFromPointer),
+            },
+            Op::Test { path, value } if value.is_null() && missing_member(doc, path) => Ok(()),
+            Op::Test { path, value } => match doc.pointer(path) {
+                Some(v) if v == value => Ok(()),
+                Some(_) => Err(TestFailed),
+                None => Err(InvalidPointer),
+            },
         };
-        let op = adjusted.as_ref().unwrap_or(op);
-        // Without the library's undo log: callers restore the value or fail.
-        json_patch::patch_unsafe(value, std::slice::from_ref(op)).map_err(|mut e| {
-            e.operation = i;
-            e
+        done.map_err(|kind| PatchError {
+            operation: i,
+            path: op.path().to_owned(),
+            kind,
         })?;
     }
     Ok(())
 }
 
+/// The parent's pointer and the last token (unescaped); `None` for the whole document.
+fn split_back(pointer: &str) -> Option<(&str, std::borrow::Cow<'_, str>)> {
+    let i = pointer.rfind('/')?;
+    let last = &pointer[i + 1..];
+    let last = if last.contains('~') {
+        last.replace("~1", "/").replace("~0", "~").into()
+    } else {
+        last.into()
+    };
+    Some((&pointer[..i], last))
+}
+
+/// A list position to write at: `-` (the end) or digits without a leading zero.
+enum Index {
+    Num(usize),
+    Next,
+}
+
+fn index(token: &str) -> Option<Index> {
+    if token == "-" {
+        return Some(Index::Next);
+    }
+    if token.is_empty()
+        || !token.bytes().all(|b| b.is_ascii_digit())
+        || (token.len() > 1 && token.starts_with('0'))
+    {
+        return None;
+    }
+    token.parse().ok().map(Index::Num)
+}
+
+fn add(doc: &mut Value, path: &str, value: Value) -> std::result::Result<(), PatchErrorKind> {
+    let Some((parent, last)) = split_back(path) else {
+        *doc = value;
+        return Ok(());
+    };
+    match doc.pointer_mut(parent) {
+        Some(Value::Object(m)) => {
+            m.insert(last.into_owned(), value);
+            Ok(())
+        }
+        Some(Value::Array(a)) => {
+            let at = match index(&last) {
+                Some(Index::Next) => a.len(),
+                Some(Index::Num(n)) if n <= a.len() => n,
+                _ => return Err(PatchErrorKind::InvalidPointer),
+            };
+            a.insert(at, value);
+            Ok(())
+        }
+        _ => Err(PatchErrorKind::InvalidPointer),
+    }
+}
+
+fn remove(doc: &mut Value, path: &str) -> std::result::Result<Value, PatchErrorKind> {
+    let (parent, last) = split_back(path).ok_or(PatchErrorKind::InvalidPointer)?;
+    match doc.pointer_mut(parent) {
+        Some(Value::Object(m)) => m
+            .remove(last.as_ref())
+            .ok_or(PatchErrorKind::InvalidPointer),
+        Some(Value::Array(a)) => match index(&last) {
+            Some(Index::Num(n)) if n < a.len() => Ok(a.remove(n)),
+            _ => Err(PatchErrorKind::InvalidPointer),
+        },
+        _ => Err(PatchErrorKind::InvalidPointer),
+    }
+}
+
 /// `pointer` names a member that an existing object does not have.
-fn missing_member(doc: &Value, pointer: &json_patch::jsonptr::Pointer) -> bool {
-    let Some((parent, key)) = pointer.split_back() else {
+fn missing_member(doc: &Value, pointer: &str) -> bool {
+    let Some((parent, key)) = split_back(pointer) else {
         return false;
     };
-    doc.pointer(parent.as_str())
+    doc.pointer(parent)
         .and_then(Value::as_object)
-        .is_some_and(|m| !m.contains_key(key.decoded().as_ref()))
+        .is_some_and(|m| !m.contains_key(&key))
 }
 
 /// Parse `text` (JSON or YAML operations) as an inline patch would be.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::config::{merge_specs, TransformerConfig};
 use super::fieldspec::{CreateKind, FieldSpec};

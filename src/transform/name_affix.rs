@@ -2,7 +2,7 @@
 //! `nameSuffix` tables (by default only metadata.name), for every object except CRDs,
 //! APIServices and Namespaces.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::fieldspec::{CreateKind, FieldSpec};
 use crate::error::Result;

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::config::{BackRef, TransformerConfig};
 use super::fieldspec::FieldSpec;

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::config::TransformerConfig;
 use super::fieldspec::CreateKind;

@@ -8,8 +8,8 @@
 
 use std::path::PathBuf;
 
+use kforge_value::Value;
 use regex::Regex;
-use serde_json::Value;
 
 use super::matcher::Matcher;
 use crate::error::{Error, Result};
@@ -443,7 +443,7 @@ fn match_path(
         let elem = if field.is_empty() {
             plain_value(&pattern)
         } else {
-            let mut m = serde_json::Map::new();
+            let mut m = kforge_value::Map::new();
             m.insert(field.clone(), plain_value(&pattern));
             Value::Object(m)
         };

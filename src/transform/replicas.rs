@@ -1,6 +1,6 @@
 //! `replicas:` sets spec.replicas of workloads found by current or earlier name.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::config::TransformerConfig;
 use super::fieldspec::CreateKind;

@@ -3,7 +3,7 @@
 //! kustomize does around the merge itself ([`super::merge2`]).
 
 use super::smp_schema::Schemas;
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::matcher::Matcher;
 use super::patches::PatchSource;

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 const TABLE: &str = include_str!("tables/smp_schema.txt");
 

@@ -1,7 +1,7 @@
 //! kustomize's builtin `ValueAddTransformer`: one value written (or inserted as a path part)
 //! into one field of the selected objects, creating the field when it is missing.
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::config::TransformerConfig;
 use super::matcher::Matcher;

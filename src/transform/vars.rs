@@ -3,7 +3,7 @@
 //! hashes and name references, its value is read from that object and `$(NAME)` is expanded
 //! in the fields of the configuration's `varReference` table.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::config::TransformerConfig;
 use crate::error::{Error, Result};
@@ -157,7 +157,7 @@ impl VarValue {
         match self {
             VarValue::Str(s) => Some(Value::String(s.clone())),
             VarValue::Int(i) => Some(Value::from(*i)),
-            VarValue::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number),
+            VarValue::Float(f) => kforge_value::Number::from_f64(*f).map(Value::Number),
             VarValue::Bool(b) => Some(Value::Bool(*b)),
             VarValue::Other => None,
         }

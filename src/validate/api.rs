@@ -5,7 +5,7 @@
 
 use std::net::IpAddr;
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::rules::{valid_key, valid_value};
 use super::sourcemap::Anchor;

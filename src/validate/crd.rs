@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use crate::resource::Resource;
 use crate::source::pointer::push_token;
@@ -581,7 +581,7 @@ fn format_ok(format: &str, s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kforge_value::json;
 
     fn messages(schema: Value, obj: Value) -> Vec<String> {
         check(&schema, &obj)

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::Context;
 use crate::source::{Limits, Schema};

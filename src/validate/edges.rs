@@ -13,7 +13,7 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::outside::Found;
 use super::pods::{pod_templates, selected, selector_matches, tolerates, wants_gpu};
@@ -1006,7 +1006,7 @@ mod tests {
     /// made by an ExternalSecret; a dangling ConfigMap reference.
     #[test]
     fn serving_stack() {
-        use serde_json::json;
+        use kforge_value::json;
         let objects = [
             resource(
                 json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::Context;
 use crate::resource::Resource;
@@ -195,7 +195,7 @@ impl<'a> Context<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kforge_value::json;
 
     fn object(api_version: &str, kind: &str, namespace: &str) -> Resource {
         let v = json!({"apiVersion": api_version, "kind": kind,

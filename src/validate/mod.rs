@@ -148,8 +148,8 @@ fn is_secret_value(r: &Resource, pointer: &str) -> bool {
 /// Remove the value at `pointer` (and its YAML spelling) from a message.
 fn redact_message(r: &Resource, pointer: &str, message: String) -> String {
     let raw = match r.value.pointer(pointer) {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => v.to_string(),
+        Some(kforge_value::Value::String(s)) => s.clone(),
+        Some(v @ (kforge_value::Value::Number(_) | kforge_value::Value::Bool(_))) => v.to_string(),
         _ => String::new(),
     };
     let mut out = message;
@@ -196,8 +196,8 @@ impl Object<'_> {
 /// kustomize's own generators write 70-column lines), while the typed check's decoder
 /// refuses them. The fields: Secret `data`, ConfigMap `binaryData`, every `caBundle`,
 /// and a CertificateSigningRequest's `spec.request`.
-fn base64_without_line_breaks(r: &Resource) -> Option<serde_json::Value> {
-    use serde_json::Value;
+fn base64_without_line_breaks(r: &Resource) -> Option<kforge_value::Value> {
+    use kforge_value::Value;
     fn broken(v: &Value) -> bool {
         v.as_str().is_some_and(|s| s.contains(['\r', '\n']))
     }
@@ -522,7 +522,7 @@ pub enum GpuTaint {
     /// (ExtendedResourceToleration) adds the toleration to every pod asking for GPUs.
     Untainted,
     /// This taint (`{key, value, effect}`).
-    Taint(serde_json::Value),
+    Taint(kforge_value::Value),
 }
 
 impl Default for Policy {

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::lookup::namespace_of;
 use super::pods::selector_matches;
@@ -341,7 +341,7 @@ impl<'a> Context<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kforge_value::json;
 
     fn resource(v: Value) -> Resource {
         Resource::new(v, Default::default(), Default::default())

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::Context;
 use crate::source::pointer::push_token;
@@ -605,7 +605,7 @@ fn parse_quantity(s: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kforge_value::json;
 
     #[test]
     fn quantities() {

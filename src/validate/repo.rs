@@ -35,7 +35,8 @@ pub struct StartupBudget {
 /// The branch of the Flux GitRepository a Flux Kustomization (object `i`) reads from.
 pub fn flux_source_branch<'v>(objects: &'v [super::Object<'_>], i: usize) -> Option<&'v str> {
     let r = objects[i].resource;
-    let text = |v: &'v serde_json::Value, p: &str| v.pointer(p).and_then(serde_json::Value::as_str);
+    let text =
+        |v: &'v kforge_value::Value, p: &str| v.pointer(p).and_then(kforge_value::Value::as_str);
     if text(&r.value, "/spec/sourceRef/kind") != Some("GitRepository") {
         return None;
     }

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::sourcemap::Anchor;
 use super::{rules, Context, Finding, Policy};

@@ -19,7 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{rules, Context, Finding, Policy};
 use crate::resource::Resource;
@@ -45,7 +45,7 @@ pub fn is_sops_encrypted(r: &Resource) -> bool {
         .is_some_and(|m| {
             ["mac", "lastmodified", "version"]
                 .iter()
-                .any(|k| m.contains_key(*k))
+                .any(|k| m.contains_key(k))
         })
 }
 

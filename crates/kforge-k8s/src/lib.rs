@@ -8,8 +8,8 @@
 
 #![warn(missing_docs)]
 
+use kforge_value::Value;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 /// The Kubernetes version of the k8s-openapi feature this crate enables.
 pub const KUBERNETES_VERSION: &str = "1.37";
@@ -196,7 +196,7 @@ include!("kinds.rs");
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kforge_value::json;
 
     #[test]
     fn unknown_fields_and_types_have_paths() {

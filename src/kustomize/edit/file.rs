@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::gotypes::{types, DecodeError};
 use crate::error::{Error, ErrorKind, Result};
@@ -337,7 +337,7 @@ mod tests {
 
     #[test]
     fn deprecated_fields_move() {
-        let mut k: Map<String, Value> = serde_json::from_value(serde_json::json!({
+        let mut k: Map<String, Value> = kforge_value::from_value(kforge_value::json!({
             "kind": "Component",
             "bases": ["b"],
             "resources": ["a"],
@@ -349,7 +349,7 @@ mod tests {
         fix(&mut k);
         assert_eq!(
             Value::Object(k),
-            serde_json::json!({
+            kforge_value::json!({
                 "kind": "Component",
                 "apiVersion": "kustomize.config.k8s.io/v1alpha1",
                 "resources": ["a", "b"],

@@ -14,8 +14,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use kforge_value::{Map, Number, Value};
 use serde::Deserialize;
-use serde_json::{Map, Number, Value};
 
 use crate::source::pointer::push_token;
 use crate::source::{Limits, Schema};
@@ -382,7 +382,7 @@ impl Loc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kforge_value::json;
 
     #[test]
     fn the_table_parses_and_names_every_struct() {

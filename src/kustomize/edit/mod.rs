@@ -16,7 +16,7 @@ mod gotypes;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 pub use file::{find, KustomizationFile};
 
@@ -487,7 +487,7 @@ fn set_images(k: &mut Map<String, Value>, args: &[ImageArg]) {
     let mut by_name: BTreeMap<String, Value> = args
         .iter()
         .map(|a| {
-            let v = serde_json::json!({
+            let v = kforge_value::json!({
                 "name": a.name, "newName": a.new_name, "newTag": a.new_tag, "digest": a.digest,
             });
             (a.name.clone(), v)
@@ -540,7 +540,7 @@ fn set_images(k: &mut Map<String, Value>, args: &[ImageArg]) {
 fn set_replicas(k: &mut Map<String, Value>, args: &[(String, i64)]) {
     let mut by_name: BTreeMap<String, Value> = args
         .iter()
-        .map(|(n, c)| (n.clone(), serde_json::json!({"name": n, "count": c})))
+        .map(|(n, c)| (n.clone(), kforge_value::json!({"name": n, "count": c})))
         .collect();
     let existing = k.get("replicas").and_then(Value::as_array).cloned();
     for r in existing.into_iter().flatten() {
@@ -567,7 +567,7 @@ fn add_pairs(
     kind: &str,
 ) -> Result<()> {
     if !force {
-        if let Some(key) = pairs.keys().find(|key| m.contains_key(*key)) {
+        if let Some(key) = pairs.keys().find(|key| m.contains_key(key)) {
             return Err(Error::msg(format!(
                 "{kind} {key} already in kustomization file. Use --force to override."
             )));
@@ -595,7 +595,7 @@ fn add_labels_without_selector(
     let index = match found {
         Some(i) => i,
         None => {
-            labels.push(serde_json::json!({"includeTemplates": include_templates}));
+            labels.push(kforge_value::json!({"includeTemplates": include_templates}));
             labels.len() - 1
         }
     };

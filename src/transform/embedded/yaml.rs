@@ -2,7 +2,7 @@
 //! collections, comments), and written back as kyaml's encoder writes it. Only the
 //! constructs listed in the parent module are read; anything else is refused by name.
 
-use serde_json::{Map as JsonMap, Value};
+use kforge_value::{Map as JsonMap, Value};
 
 use super::Tag;
 use crate::source::scalar::plain_value;

@@ -12,7 +12,7 @@ mod node;
 
 use std::collections::HashSet;
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::smp_schema::{Sch, Schemas};
 use node::*;
@@ -485,7 +485,7 @@ pub fn merge(target: N, patch: N, schemas: &Schemas) -> Result<Option<N>, String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kforge_value::json;
 
     fn run(target: Value, patch: Value) -> Option<Value> {
         merge(

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use crate::source::EmptyNull;
 

@@ -1,7 +1,7 @@
 //! KF102: a required field is missing. k8s-openapi fills missing required fields with
 //! defaults, so this rule walks the object with the `required` lists of the OpenAPI schema.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{type_meta, Check, Rule};
 use crate::source::pointer::push_token;

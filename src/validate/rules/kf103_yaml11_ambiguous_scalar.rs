@@ -21,7 +21,7 @@ pub const RULE: Rule = Rule {
 /// object, the text as written, the value kforge read), in document order. Shared with KF106.
 pub(crate) fn yaml11_scalars(
     r: &crate::resource::Resource,
-) -> impl Iterator<Item = (&str, &str, &serde_json::Value)> {
+) -> impl Iterator<Item = (&str, &str, &kforge_value::Value)> {
     // A document that was one item of a `List` has pointers under `/items/<n>`.
     let prefix = r
         .origin

@@ -1,7 +1,7 @@
 //! KF105: a document without `apiVersion`, `kind` or `metadata.name` (only possible for
 //! plain manifests; kustomize refuses such documents while building).
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::{Context, Finding, RuleMeta, Severity};

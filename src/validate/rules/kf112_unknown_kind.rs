@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::kf110_removed_api::lifecycle;
 use super::{type_meta, Check, Rule};

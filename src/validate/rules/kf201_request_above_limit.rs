@@ -1,7 +1,7 @@
 //! KF201: a container requests more of a resource than its limit allows; the API server
 //! rejects the pod.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::pods::{containers, quantity};

@@ -3,7 +3,7 @@
 //! (`hugepages-2Mi`) are not overcommittable either: limit required, request equal to it,
 //! and the container must also ask for cpu or memory.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::pods::{containers, quantity};
@@ -72,7 +72,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                         "put extended resources such as nvidia.com/gpu and hugepages in limits (the request defaults to it)");
             }
         }
-        let has = |m: Option<&serde_json::Map<String, Value>>, f: &dyn Fn(&str) -> bool| {
+        let has = |m: Option<&kforge_value::Map<String, Value>>, f: &dyn Fn(&str) -> bool| {
             m.is_some_and(|m| m.keys().any(|k| f(k)))
         };
         let huge = |k: &str| k.starts_with("hugepages-");

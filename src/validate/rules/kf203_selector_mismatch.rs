@@ -1,7 +1,7 @@
 //! KF203: a controller's `spec.selector` does not select its own pod template's labels; the
 //! API server rejects it (`selector does not match template labels`).
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::pods::{pod_templates, selector_matches};

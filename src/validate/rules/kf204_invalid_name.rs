@@ -3,7 +3,7 @@
 //! at most 52 characters for CronJobs and 63 for Jobs), container names that are not DNS
 //! labels, and port names longer than 15 characters or not IANA service names.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::text::{dns_label, dns_subdomain};

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::pods::pod_templates;
@@ -85,7 +85,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 let Some(p) = c.spec.get(probe).and_then(Value::as_object) else {
                     continue;
                 };
-                let n = HANDLERS.iter().filter(|h| p.contains_key(**h)).count();
+                let n = HANDLERS.iter().filter(|h| p.contains_key(h)).count();
                 if n != 1 {
                     let (message, help) = if n == 0 {
                         (

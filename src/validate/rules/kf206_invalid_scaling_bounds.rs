@@ -2,7 +2,7 @@
 //! an HPA with minReplicas above maxReplicas, a PodDisruptionBudget with both minAvailable
 //! and maxUnavailable.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::sourcemap::Anchor;

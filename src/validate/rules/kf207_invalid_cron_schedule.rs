@@ -2,7 +2,7 @@
 //! standard parser): not five cron fields, a macro such as `@daily` or `@every <duration>`;
 //! a value out of range (day of week is 0-6); or `TZ` anywhere in it (use `spec.timeZone`).
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::{Context, Finding, RuleMeta, Severity};

@@ -3,7 +3,7 @@
 //! (alphanumerics, `-`, `_`, `.`, starting and ending alphanumeric). Label values: at most
 //! 63 such characters, or empty.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::source::pointer::push_token;

@@ -5,7 +5,7 @@
 //! downward API does not offer, a `resourceFieldRef` resource it does not offer, and an
 //! `envFrom` entry without exactly one source or with an invalid prefix.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::api::{config_key, dns_subdomain, ptr, str_of, Report};
@@ -80,7 +80,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             if str_of(e, "value").is_some_and(|v| !v.is_empty()) {
                 rep.key(i, &from_at, format!("env var `{name}` has both value and valueFrom (valueFrom may not be specified when `value` is not empty)"), "keep one: a literal value or a reference");
             }
-            let set: Vec<&str> = SOURCES.iter().copied().filter(|s| from.contains_key(*s)).collect();
+            let set: Vec<&str> = SOURCES.iter().copied().filter(|s| from.contains_key(s)).collect();
             match set.len() {
                 0 => rep.key(i, &from_at, format!("valueFrom of env var `{name}` names no source (must specify one of: fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef)"), "add the source of the value, or use `value`"),
                 1 => {}

@@ -79,7 +79,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             if affinity == "None" {
                 rep.key(i, "/spec/sessionAffinityConfig", "sessionAffinityConfig must not be set when sessionAffinity is None".into(), "set sessionAffinity: ClientIP, or drop the config");
             }
-            if let Some(t) = c.pointer("/clientIP/timeoutSeconds").and_then(serde_json::Value::as_i64) {
+            if let Some(t) = c.pointer("/clientIP/timeoutSeconds").and_then(kforge_value::Value::as_i64) {
                 if !(1..=86400).contains(&t) {
                     rep.at(i, "/spec/sessionAffinityConfig/clientIP/timeoutSeconds", format!("timeoutSeconds {t} must be greater than 0 and less than or equal to 86400"), "use 1 to 86400 seconds (the default is 10800)");
                 }

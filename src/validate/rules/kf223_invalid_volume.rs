@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::api::{dns_label, int_of, items, items_of, ptr, relative_path_problem, str_of, Report};

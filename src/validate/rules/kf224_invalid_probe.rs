@@ -7,7 +7,7 @@
 //! sleep; probes or lifecycle on an init container that is not a sidecar, and an init
 //! container restartPolicy other than Always.
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::{Check, Rule};
 use crate::validate::api::{int_of, port_problem, ptr, str_of, Report};
@@ -89,9 +89,9 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             }
         }
         for probe in PROBES {
-            let Some(p) = c.spec.get(*probe).and_then(Value::as_object) else { continue };
+            let Some(p) = c.spec.get(probe).and_then(Value::as_object) else { continue };
             let at = c.pointer([*probe]);
-            let v = c.spec.get(*probe).unwrap_or(&Value::Null);
+            let v = c.spec.get(probe).unwrap_or(&Value::Null);
             for t in TIMINGS {
                 if let Some(n) = int_of(v, t).filter(|n| *n < 0) {
                     rep.at(i, &ptr(&at, [*t]), format!("{probe}.{t} {n} must be greater than or equal to 0"), "use 0 or a positive number");
@@ -115,7 +115,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             for hook in ["postStart", "preStop"] {
                 let Some(h) = l.get(hook).and_then(Value::as_object) else { continue };
                 let at = c.pointer(["lifecycle", hook]);
-                let set: Vec<&str> = ["exec", "httpGet", "tcpSocket", "sleep"].into_iter().filter(|k| h.contains_key(*k)).collect();
+                let set: Vec<&str> = ["exec", "httpGet", "tcpSocket", "sleep"].into_iter().filter(|k| h.contains_key(k)).collect();
                 match set.len() {
                     0 => rep.key(i, &at, format!("lifecycle.{hook} of `{}` has no handler (must specify a handler type)", c.name()), "add one of exec, httpGet, tcpSocket, sleep, or remove the hook"),
                     1 => {}

@@ -8,7 +8,7 @@
 //! concurrencyPolicy, and a timeZone that is
 //! empty, `Local` or not shaped like a tz database name.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::api::{dns_label, int_of, items, objects, ptr, str_of, Report};

@@ -8,7 +8,7 @@
 //! non-zero; a StatefulSet with an unknown podManagementPolicy, update strategy or PVC
 //! retention policy, `rollingUpdate` under OnDelete, or a negative partition or ordinal.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::api::{int_of, int_or_percent, objects, ptr, selector_is_empty, str_of, Report};

@@ -7,7 +7,7 @@
 //! stabilization window outside 0–3600 seconds, an unknown selectPolicy, or a policy with an
 //! unknown type, a value not above 0 or a period outside 1–1800 seconds.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::api::{int_of, items, objects, ptr, str_of, Report};

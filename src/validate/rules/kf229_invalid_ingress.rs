@@ -8,7 +8,7 @@
 //! ingressClassName, TLS secret name or `kubernetes.io/ingress.class` annotation that
 //! contradicts the spec.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::api::{dns_label, dns_subdomain, int_of, ip, items, objects, port_name, port_number, ptr, str_of, Report};

@@ -6,7 +6,7 @@
 //! name, an endPort without a numeric port or below it, and policyTypes other than
 //! Ingress and Egress (at most two).
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::api::{cidr, cidr_contains, int_of, items, objects, port_number, port_problem, ptr, str_of, Report};

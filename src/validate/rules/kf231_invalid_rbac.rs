@@ -7,7 +7,7 @@
 //! kind, a ServiceAccount subject with an apiGroup or without a namespace in a
 //! ClusterRoleBinding, and a User or Group subject with another apiGroup.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::api::{dns_subdomain, items, objects, ptr, str_of, Report};

@@ -5,7 +5,7 @@
 //! (`kubernetes.io/tls`, `dockerconfigjson`, `dockercfg`, `basic-auth`, `ssh-auth`,
 //! `service-account-token`). Values are never quoted.
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::{Check, Rule};
 use crate::validate::api::{config_key, objects, ptr, str_of, Report};

@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::{Check, Rule};
 use crate::source::pointer::push_token;

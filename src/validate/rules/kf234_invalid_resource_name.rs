@@ -4,7 +4,7 @@
 //! `hugepages-<size>` (`gpu`, `storage`, `requests.cpu`, `CPU` are refused); an extended
 //! resource name starting with `requests.`; and a hugepages size that is not a quantity.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::text::did_you_mean;

@@ -5,7 +5,7 @@
 //! `resources.requests.storage` or one not above zero, a storageClassName that is not a
 //! DNS subdomain, and an unknown volumeMode.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::api::{dns_subdomain, items, objects, ptr, str_of, Report};

@@ -11,7 +11,7 @@
 
 use std::collections::HashSet;
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::{Check, Rule};
 use crate::validate::api::{int_of, items, items_of, label_value, ptr, qualified_name, str_of, Report};

@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::{Check, Rule};
 use crate::validate::api::{items_of, ptr, str_of, Report};

@@ -10,7 +10,7 @@
 //! preemptionPolicy, imagePullPolicy or terminationMessagePolicy; a readiness gate whose
 //! conditionType is not a qualified name; an empty or space-padded image in a Pod.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::api::{dns_label, dns_subdomain, ip, items_of, ptr, qualified_name, str_of, Report};

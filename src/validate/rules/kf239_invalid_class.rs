@@ -31,7 +31,7 @@ const SYSTEM: &[(&str, i64)] = &[
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     let mut rep = Report::new(cx, RULE.meta, out);
     for (i, v) in objects(cx, "scheduling.k8s.io", "PriorityClass") {
-        let name = v.pointer("/metadata/name").and_then(serde_json::Value::as_str).unwrap_or("");
+        let name = v.pointer("/metadata/name").and_then(kforge_value::Value::as_str).unwrap_or("");
         let value = int_of(v, "value");
         if name.starts_with("system-") {
             if !SYSTEM.iter().any(|(n, val)| *n == name && value == Some(*val)) {
@@ -62,7 +62,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 rep.at(i, "/volumeBindingMode", format!("volumeBindingMode `{m}` is not supported"), "use Immediate or WaitForFirstConsumer");
             }
         }
-        if let Some(p) = v.get("parameters").and_then(serde_json::Value::as_object) {
+        if let Some(p) = v.get("parameters").and_then(kforge_value::Value::as_object) {
             if p.len() > 512 {
                 rep.key(i, "/parameters", format!("{} parameters; a StorageClass may have at most 512", p.len()), "keep at most 512 parameters");
             }

@@ -15,7 +15,7 @@
 
 use std::collections::HashSet;
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use super::{Check, Rule};
 use crate::validate::api::{dns_label, dns_subdomain, int_of, items, items_of, objects, ptr, str_of, Report};

@@ -1,7 +1,7 @@
 //! KF304: a Service `targetPort` given by name that no container of the selected pods
 //! declares; traffic to that port goes nowhere.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::edges::{self, Relation};

@@ -2,7 +2,7 @@
 //! in the route's namespace of the output, or to a port that Service does not have (cross-namespace
 //! references need a ReferenceGrant and are not checked).
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::edges::{self, Port, Relation, Target};

@@ -2,7 +2,7 @@
 //! tolerate one of the pool's taints, or no node pool in the output carries the labels it
 //! selects (Karpenter `NodePool`s in the output are the pools).
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::edges::{self, pool_taints, Relation, Target};

@@ -1,7 +1,7 @@
 //! KF401: a pod that asks for no GPU tolerates the GPU taint, so it can take GPU capacity
 //! (and keep expensive nodes alive). DaemonSets are exempt: the device plugin must run there.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use crate::validate::pods::{tolerates, wants_gpu};
 use super::{Check, Rule};
@@ -22,7 +22,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let taint = serde_json::json!({"key": "nvidia.com/gpu", "effect": "NoSchedule"});
+    let taint = kforge_value::json!({"key": "nvidia.com/gpu", "effect": "NoSchedule"});
     for pt in pod_templates(cx) {
         let r = cx.objects[pt.object].resource;
         if r.kind() == "DaemonSet" || wants_gpu(pt) {

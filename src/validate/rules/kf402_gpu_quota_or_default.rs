@@ -2,7 +2,7 @@
 //! a bare `nvidia.com/gpu` key (the API server only accepts `requests.` for extended
 //! resources), or a LimitRange that defaults GPUs into every container.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::source::pointer::from_tokens;

@@ -3,7 +3,7 @@
 //! plus its rolling-update surge, for each StatefulSet its replicas, for each Job/CronJob its
 //! parallelism, times the GPUs per pod.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use crate::validate::pods::wants_gpu;
 use super::{Check, Rule};

@@ -4,7 +4,7 @@
 //! is 64 MiB by default; NCCL and PyTorch's worker processes need far more, and fail at
 //! start-up (`ncclSystemError ... /dev/shm/nccl-...`) or with a bus error mid-training.
 
-use serde_json::{Map, Value};
+use kforge_value::{Map, Value};
 
 use crate::validate::pods::wants_gpu;
 use super::{Check, Rule};
@@ -50,7 +50,7 @@ const SERVERS: &[&str] = &["vllm", "sglang", "text-generation-inference", "trito
 fn multi_process(c: &ContainerRef) -> Option<String> {
     let words: Vec<&str> = ["command", "args"]
         .iter()
-        .filter_map(|f| c.spec.get(*f).and_then(Value::as_array))
+        .filter_map(|f| c.spec.get(f).and_then(Value::as_array))
         .flatten()
         .filter_map(Value::as_str)
         .flat_map(str::split_whitespace)

@@ -6,7 +6,7 @@
 //! Runtimes count from the output, from KServe's own installation
 //! (`src/tables/kserve_runtimes.yaml`), and from kustomizations deployed beside this one.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::tables::kserve_runtimes::{self, Format};

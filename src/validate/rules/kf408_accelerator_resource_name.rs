@@ -129,7 +129,7 @@ fn not_on_its_pool(
     if !name.starts_with("nvidia.com/") {
         return None;
     }
-    let selector = c.pod.spec.get("nodeSelector").and_then(serde_json::Value::as_object);
+    let selector = c.pod.spec.get("nodeSelector").and_then(kforge_value::Value::as_object);
     let serving: Vec<&Plugin> = plugins.iter().filter(|p| p.serves(selector)).collect();
     if serving.is_empty() || serving.iter().any(|p| p.advertises(name)) {
         return None;

@@ -4,7 +4,7 @@
 //! rollout is marked failed (ProgressDeadlineExceeded: Argo CD shows Degraded, Flux's health
 //! check fails) while the pods are still coming up as designed.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::pods::pod_templates;

@@ -5,7 +5,7 @@
 //! resource: ephemeral-storage`) and the kubelet evicts pods, the most expensive first in
 //! practice because they write the most.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use crate::validate::pods::wants_gpu;
 use super::{Check, Rule};

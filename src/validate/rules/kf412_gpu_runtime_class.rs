@@ -3,7 +3,7 @@
 //! pod asking for GPUs does not use it, so its containers start without the GPU libraries
 //! (`CUDA driver not found`); or a RuntimeClass that no pod in the output uses.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use crate::validate::pods::wants_gpu;
 use super::{Check, Rule};

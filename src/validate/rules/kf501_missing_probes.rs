@@ -25,7 +25,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         }
         let missing: Vec<&str> = ["readinessProbe", "livenessProbe"]
             .into_iter()
-            .filter(|p| !c.spec.contains_key(*p))
+            .filter(|p| !c.spec.contains_key(p))
             .collect();
         if missing.is_empty() {
             continue;

@@ -1,7 +1,7 @@
 //! KF504: a container that may run as root: neither it nor its pod sets
 //! `runAsNonRoot: true`, or it sets `runAsUser: 0` (the Pod Security "restricted" profile).
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::pods::{containers, ContainerRef};

@@ -1,7 +1,7 @@
 //! KF506: a privileged container, or one that adds Linux capabilities beyond
 //! NET_BIND_SERVICE.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::pods::containers;

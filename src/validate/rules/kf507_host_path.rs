@@ -1,6 +1,6 @@
 //! KF507: a hostPath volume.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::pods::pod_templates;

@@ -1,6 +1,6 @@
 //! KF508: a pod sharing the node's network, PID or IPC namespace, or binding a host port.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::pods::{containers, pod_templates};

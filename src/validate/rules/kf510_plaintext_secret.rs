@@ -1,7 +1,7 @@
 //! KF510: a Secret with values in the rendered output, i.e. committed to Git in plain
 //! text (base64 is an encoding, not encryption) or generated from files in the repository.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::source::pointer::push_token;

@@ -2,7 +2,7 @@
 //! two replicas (counting an HPA's minReplicas), or no PodDisruptionBudget covering its
 //! pods. Off by default; `kforge.yaml` turns it on for production.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::pods::{pod_templates, selector_matches};

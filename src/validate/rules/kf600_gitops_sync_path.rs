@@ -2,7 +2,7 @@
 //! an environment branch rendered by `kforge render` (`environments/<env>`) at a path
 //! the render does not write (the branch holds `<app>/`, the `app` of `kforge.yaml`).
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::{Check, Rule};
 use crate::validate::repo::{flux_source_branch, RepoContext};

@@ -6,7 +6,7 @@
 //! Flux reports `Health check failed after <timeout>`, dependents wait, and alerts fire,
 //! while the pods are still starting as designed.
 
-use serde_json::Value;
+use kforge_value::Value;
 
 use super::kf600_gitops_sync_path::RENDERED_BRANCH;
 use super::{Check, Rule};

@@ -180,7 +180,7 @@ pub(crate) fn require_security_flag(
     use crate::validate::pods::{containers, ContainerRef};
     for c in containers(cx).filter(ContainerRef::complete) {
         let set = c.own_security(field);
-        if set.and_then(serde_json::Value::as_bool) == Some(want) {
+        if set.and_then(kforge_value::Value::as_bool) == Some(want) {
             continue;
         }
         let pointer = match set {
