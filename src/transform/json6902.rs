@@ -287,10 +287,10 @@ fn apply_ops(doc: &mut Value, ops: &[Op]) -> std::result::Result<(), PatchError>
     use PatchErrorKind::*;
     for (i, op) in ops.iter().enumerate() {
         let done = match op {
-            Op::Add { path, value } | Op::Replace { path, value } if missing_member(doc, path) => {
+            Op::Add { path, value } => add(doc, path, value.clone()),
+            Op::Replace { path, value } if missing_member(doc, path) => {
                 add(doc, path, value.clone())
             }
-            Op::Add { path, value } => add(doc, path, value.clone()),
             Op::Replace { path, value } => match doc.pointer_mut(path) {
                 Some(target) => {
                     *target = value.clone();
