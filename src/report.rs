@@ -11,6 +11,8 @@ use kforge_value::json;
 
 use crate::validate::{rules::RULES, Finding, Severity};
 
+mod json;
+
 /// An output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -55,7 +57,7 @@ pub fn format_report(format: Format, targets: &[Target], color: bool) -> String 
 pub fn format_report_with(format: Format, targets: &[Target], options: &ReportOptions) -> String {
     match format {
         Format::Human => human(targets, options.color),
-        Format::Json => json(targets),
+        Format::Json => json::report(targets),
         Format::Sarif => sarif(targets, options),
         Format::Junit => junit(targets),
         Format::Github => github(targets),
@@ -189,104 +191,6 @@ fn line_span(source: &Source, line: u32, col: u32) -> Option<(&str, std::ops::Ra
         .min(rest.len().max(1));
     let end = (from + len).min(l.len()).max(from);
     Some((l, from..end))
-}
-
-/// The JSON report, written straight from the findings. Fields are declared in name
-/// order, the order the format has always had; `file` is written lossily when the path is
-/// not UTF-8.
-#[derive(serde::Serialize)]
-struct JsonReport<'a> {
-    kforge: &'static str,
-    #[serde(rename = "kubernetesVersion")]
-    kubernetes_version: &'static str,
-    summary: JsonSummary,
-    targets: Vec<JsonTarget<'a>>,
-    version: u32,
-}
-
-#[derive(serde::Serialize)]
-struct JsonSummary {
-    errors: usize,
-    infos: usize,
-    warnings: usize,
-}
-
-#[derive(serde::Serialize)]
-struct JsonTarget<'a> {
-    findings: Vec<JsonFinding<'a>>,
-    name: &'a str,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    notes: &'a [String],
-    objects: usize,
-}
-
-#[derive(serde::Serialize)]
-struct JsonFinding<'a> {
-    column: u32,
-    file: std::borrow::Cow<'a, str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    help: Option<&'a str>,
-    line: u32,
-    message: &'a str,
-    object: &'a str,
-    pointer: &'a str,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    redacted: bool,
-    rule: &'a str,
-    severity: Severity,
-}
-
-fn json(targets: &[Target]) -> String {
-    let (errors, warnings, infos) = counts(targets);
-    let doc = JsonReport {
-        kforge: env!("CARGO_PKG_VERSION"),
-        kubernetes_version: kforge_k8s::KUBERNETES_VERSION,
-        summary: JsonSummary {
-            errors,
-            infos,
-            warnings,
-        },
-        targets: targets
-            .iter()
-            .map(|t| JsonTarget {
-                findings: t
-                    .findings
-                    .iter()
-                    .map(|f| JsonFinding {
-                        column: f.column,
-                        file: f.file.to_string_lossy(),
-                        help: f.help.as_deref(),
-                        line: f.line,
-                        message: &f.message,
-                        object: &f.object,
-                        pointer: &f.pointer,
-                        redacted: f.redacted,
-                        rule: f.rule,
-                        severity: f.severity,
-                    })
-                    .collect(),
-                name: &t.name,
-                notes: &t.notes,
-                objects: t.objects,
-            })
-            .collect(),
-        version: 1,
-    };
-    // The report can be tens of megabytes (`check` of a large repository): written into a
-    // buffer of about its size, not one doubled (and copied) two dozen times.
-    let size: usize = targets
-        .iter()
-        .flat_map(|t| &t.findings)
-        .map(|f| {
-            let help = f.help.as_ref().map_or(0, String::len);
-            f.message.len() + help + f.object.len() + f.pointer.len() + f.file.as_os_str().len()
-        })
-        .sum();
-    let findings: usize = targets.iter().map(|t| t.findings.len()).sum();
-    let mut out = Vec::with_capacity(size + 320 * findings + 4096);
-    serde_json::to_writer_pretty(&mut out, &doc).expect("strings and numbers only");
-    out.push(b'\n');
-    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 fn uri(p: &Path) -> String {
