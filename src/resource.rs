@@ -323,9 +323,7 @@ impl Resource {
             if !e.in_flow {
                 continue;
             }
-            if let Some(v @ Value::Null) =
-                crate::source::pointer::get_mut(&mut self.value, &e.pointer)
-            {
+            if let Some(v @ Value::Null) = self.value.pointer_mut(&e.pointer) {
                 *v = Value::String(String::new());
             }
         }
@@ -337,7 +335,7 @@ impl Resource {
         match self
             .typed_keys
             .iter()
-            .find(|(_, k)| crate::source::pointer::get(&self.value, &k.pointer).is_some())
+            .find(|(_, k)| self.value.pointer(&k.pointer).is_some())
         {
             Some((file, k)) => Err(crate::error::Error::at(
                 file,

@@ -321,7 +321,9 @@ pub fn build_file(
 fn annotations_as_text(r: &mut Resource) -> Result<()> {
     use kforge_value::Value;
     let texts = std::mem::take(&mut r.annotation_texts);
-    let Some(annotations) = crate::source::pointer::get_mut(&mut r.value, "/metadata/annotations")
+    let Some(annotations) = r
+        .value
+        .pointer_mut("/metadata/annotations")
         .and_then(Value::as_object_mut)
     else {
         return Ok(());

@@ -592,7 +592,8 @@ fn check_object(v: &Value, file: &Path, pos: Option<Pos>) -> Result<()> {
             return Err(Error::at(file, pos, "metadata must be a mapping"));
         }
     }
-    let name = crate::source::pointer::get(v, "/metadata/name")
+    let name = v
+        .pointer("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("");
     if name.is_empty() {

@@ -223,8 +223,7 @@ pub fn apply(
                 out
             });
             for p in found.iter() {
-                let image =
-                    crate::source::pointer::get_mut(&mut r.value, p).expect("an image found above");
+                let image = r.value.pointer_mut(p).expect("an image found above");
                 rw.update(image)
                     .map_err(|e| e.in_file(&r.origin.file, None))?;
             }

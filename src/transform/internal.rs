@@ -88,7 +88,8 @@ fn inject_as(r: &mut Resource, with_keys: bool) {
 
 /// Remove the build annotations added by [`inject`] (after a patch).
 pub fn remove(value: &mut Value) {
-    if let Some(ann) = crate::source::pointer::get_mut(value, "/metadata/annotations")
+    if let Some(ann) = value
+        .pointer_mut("/metadata/annotations")
         .and_then(Value::as_object_mut)
     {
         ann.retain(|k, _| !k.starts_with(PREFIX));

@@ -337,13 +337,7 @@ fn apply_ops(doc: &mut Value, ops: &[Op]) -> std::result::Result<(), PatchError>
 /// The parent's pointer and the last token (unescaped); `None` for the whole document.
 fn split_back(pointer: &str) -> Option<(&str, std::borrow::Cow<'_, str>)> {
     let i = pointer.rfind('/')?;
-    let last = &pointer[i + 1..];
-    let last = if last.contains('~') {
-        last.replace("~1", "/").replace("~0", "~").into()
-    } else {
-        last.into()
-    };
-    Some((&pointer[..i], last))
+    Some((&pointer[..i], kforge_value::unescape(&pointer[i + 1..])))
 }
 
 /// A list position to write at: `-` (the end) or digits without a leading zero.
@@ -356,13 +350,7 @@ fn index(token: &str) -> Option<Index> {
     if token == "-" {
         return Some(Index::Next);
     }
-    if token.is_empty()
-        || !token.bytes().all(|b| b.is_ascii_digit())
-        || (token.len() > 1 && token.starts_with('0'))
-    {
-        return None;
-    }
-    token.parse().ok().map(Index::Num)
+    kforge_value::list_index(token).map(Index::Num)
 }
 
 fn add(doc: &mut Value, path: &str, value: Value) -> std::result::Result<(), PatchErrorKind> {

@@ -77,7 +77,7 @@ pub fn write_pairs(
             for p in updated {
                 let group = r.shared_values.iter().find(|g| g.contains(p)).cloned();
                 for member in group.into_iter().flatten() {
-                    if let Some(slot) = crate::source::pointer::get_mut(&mut r.value, &member) {
+                    if let Some(slot) = r.value.pointer_mut(&member) {
                         *slot = Value::String(v.clone());
                     }
                 }

@@ -61,9 +61,7 @@ impl Suppression<'_> {
 pub fn suppressions<'a>(cx: &'a Context) -> Vec<Suppression<'a>> {
     let mut out = Vec::new();
     for (i, o) in cx.objects.iter().enumerate() {
-        let Some(Value::Object(ann)) =
-            crate::source::pointer::get(&o.resource.value, "/metadata/annotations")
-        else {
+        let Some(Value::Object(ann)) = o.resource.value.pointer("/metadata/annotations") else {
             continue;
         };
         for (key, value) in ann {

@@ -147,11 +147,6 @@ impl Value {
         self.as_number().and_then(Number::as_f64)
     }
 
-    /// `Some(())` for `null`.
-    pub fn as_null(&self) -> Option<()> {
-        self.is_null().then_some(())
-    }
-
     /// Is this `null`?
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
@@ -238,7 +233,9 @@ fn tokens(pointer: &str) -> Option<impl Iterator<Item = std::borrow::Cow<'_, str
     Some(rest.into_iter().flat_map(|r| r.split('/')).map(unescape))
 }
 
-fn unescape(token: &str) -> std::borrow::Cow<'_, str> {
+/// A pointer token unescaped (`~1` to `/` first, then `~0` to `~`, as RFC 6901 and
+/// serde_json read it), borrowed when it holds no `~`.
+pub fn unescape(token: &str) -> std::borrow::Cow<'_, str> {
     if token.contains('~') {
         token.replace("~1", "/").replace("~0", "~").into()
     } else {
@@ -247,7 +244,7 @@ fn unescape(token: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A list position as RFC 6901 writes it: digits, no leading zero, no sign.
-fn list_index(token: &str) -> Option<usize> {
+pub fn list_index(token: &str) -> Option<usize> {
     if token.is_empty()
         || !token.bytes().all(|b| b.is_ascii_digit())
         || (token.len() > 1 && token.starts_with('0'))

@@ -75,11 +75,6 @@ impl Map<String, Value> {
         self.entries.clear();
     }
 
-    /// Release spare capacity.
-    pub fn shrink_to_fit(&mut self) {
-        self.entries.shrink_to_fit();
-    }
-
     /// Move the entries into an allocation of exactly their number when there is spare
     /// room (a mapping built key by key can have twice the room it needs, and an
     /// allocator may keep a shrunk block at its old size).
@@ -101,12 +96,6 @@ impl Map<String, Value> {
         self.position(key).map(|i| &mut self.entries[i].1)
     }
 
-    /// The stored key and value of `key`.
-    pub fn get_key_value(&self, key: &str) -> Option<(&String, &Value)> {
-        self.position(key)
-            .map(|i| (&self.entries[i].0, &self.entries[i].1))
-    }
-
     /// Is `key` present?
     pub fn contains_key(&self, key: &str) -> bool {
         self.position(key).is_some()
@@ -125,12 +114,7 @@ impl Map<String, Value> {
 
     /// Remove `key`, returning its value.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        self.remove_entry(key).map(|(_, v)| v)
-    }
-
-    /// Remove `key`, returning the stored key and its value.
-    pub fn remove_entry(&mut self, key: &str) -> Option<(String, Value)> {
-        self.position(key).map(|i| self.entries.remove(i))
+        self.position(key).map(|i| self.entries.remove(i).1)
     }
 
     /// The place of `key`, filled or not.
@@ -190,9 +174,6 @@ impl Map<String, Value> {
     pub fn into_values(self) -> impl DoubleEndedIterator<Item = Value> + ExactSizeIterator {
         self.entries.into_iter().map(|(_, v)| v)
     }
-
-    /// Keys are always in order; kept for the serde_json API.
-    pub fn sort_keys(&mut self) {}
 }
 
 impl fmt::Debug for Map {
@@ -350,17 +331,6 @@ impl<'a> Entry<'a> {
             Entry::Occupied(e) => e.into_mut(),
         }
     }
-
-    /// Change the value when present.
-    pub fn and_modify(self, f: impl FnOnce(&mut Value)) -> Self {
-        match self {
-            Entry::Occupied(mut e) => {
-                f(e.get_mut());
-                Entry::Occupied(e)
-            }
-            vacant => vacant,
-        }
-    }
 }
 
 impl<'a> VacantEntry<'a> {
@@ -405,10 +375,5 @@ impl<'a> OccupiedEntry<'a> {
     /// Take the entry out, returning its value.
     pub fn remove(self) -> Value {
         self.entries.remove(self.index).1
-    }
-
-    /// Take the entry out.
-    pub fn remove_entry(self) -> (String, Value) {
-        self.entries.remove(self.index)
     }
 }

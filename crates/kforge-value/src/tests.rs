@@ -133,3 +133,38 @@ fn lookups_agree_with_a_btree_at_every_size() {
         assert!(mine.keys().eq(theirs.keys()));
     }
 }
+
+#[test]
+fn pointers_read_as_serde_json_reads_them() {
+    let text = r#"{"a/b": {"c~d": [1, {"": 2}], "~1": 3}, "": {"x": 4}}"#;
+    let (mut mine, mut theirs) = both(text);
+    for p in [
+        "",
+        "/",
+        "/a~1b",
+        "/a~1b/c~0d",
+        "/a~1b/c~0d/0",
+        "/a~1b/c~0d/1/",
+        "/a~1b/c~0d/01",
+        "/a~1b/c~0d/+1",
+        "/a~1b/c~0d/-1",
+        "/a~1b/c~0d/2",
+        "/a~1b/~01",
+        "//x",
+        "x",
+        "/a/b",
+        "/a~1b/c~0d/1/x",
+    ] {
+        let want = theirs.pointer(p).cloned();
+        assert_eq!(
+            mine.pointer(p).cloned(),
+            want.clone().map(Value::from),
+            "{p:?}"
+        );
+        assert_eq!(
+            mine.pointer_mut(p).map(|v| v.clone()),
+            theirs.pointer_mut(p).map(|v| Value::from(v.clone())),
+            "{p:?}"
+        );
+    }
+}

@@ -22,7 +22,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     for (i, o) in cx.objects.iter().enumerate() {
         let v = &o.resource.value;
         let missing = |p: &str| {
-            crate::source::pointer::get(v, p)
+            v.pointer(p)
                 .and_then(Value::as_str)
                 .is_none_or(str::is_empty)
         };

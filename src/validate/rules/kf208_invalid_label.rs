@@ -59,7 +59,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         let v = &o.resource.value;
         for base in MAPS {
             for (field, check_values) in [("labels", true), ("annotations", false)] {
-                let Some(m) = crate::source::pointer::get(v, base)
+                let Some(m) = v.pointer(base)
                     .and_then(|b| b.get(field))
                     .and_then(Value::as_object)
                 else {

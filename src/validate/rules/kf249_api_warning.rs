@@ -98,7 +98,7 @@ fn node_terms(rep: &mut Report, i: usize, at: &str, term: &Value) {
 fn pod(rep: &mut Report, cx: &Context, pt: &PodTemplate) {
     let (i, spec, sp) = (pt.object, pt.spec, pt.spec_ptr.as_str());
     let meta_ptr = format!("{}/metadata", sp.strip_suffix("/spec").unwrap_or(""));
-    let meta = crate::source::pointer::get(&cx.objects[i].resource.value, &meta_ptr);
+    let meta = cx.objects[i].resource.value.pointer(&meta_ptr);
     for (k, _) in spec.get("nodeSelector").and_then(Value::as_object).into_iter().flatten() {
         node_label(rep, i, &ptr(sp, ["nodeSelector", k]), k, true);
     }
@@ -210,7 +210,7 @@ fn env(rep: &mut Report, i: usize, cptr: &str, c: &Map<String, Value>) {
 }
 
 fn service(rep: &mut Report, i: usize, v: &Value) {
-    if crate::source::pointer::get(v, "/metadata/annotations/service.kubernetes.io~1topology-aware-hints").is_some() {
+    if v.pointer("/metadata/annotations/service.kubernetes.io~1topology-aware-hints").is_some() {
         rep.key(i, "/metadata/annotations/service.kubernetes.io~1topology-aware-hints", "annotation service.kubernetes.io/topology-aware-hints is deprecated, please use service.kubernetes.io/topology-mode instead".into(), "use the annotation service.kubernetes.io/topology-mode: Auto");
     }
     let Some(spec) = v.get("spec") else { return };
@@ -262,7 +262,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     }
     for (group, kind) in NAMED_PODS {
         for (i, v) in objects(cx, group, kind) {
-            let name = crate::source::pointer::get(v, "/metadata/name").and_then(Value::as_str).unwrap_or("");
+            let name = v.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
             if dns_subdomain(name) && !dns_label(name) {
                 let what = if *kind == "Pod" { "the Pod's hostname" } else { "Pod names and hostnames" };
                 rep.at(i, "/metadata/name", format!("metadata.name `{name}`: this is used in {what}, which can result in surprising behavior; a DNS label is recommended"), "use at most 63 lowercase letters, digits and '-', without dots");
@@ -274,13 +274,13 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     }
     for (i, v) in objects(cx, "networking.k8s.io", "Ingress") {
         let at = "/metadata/annotations/kubernetes.io~1ingress.class";
-        if crate::source::pointer::get(v, at).is_some() {
+        if v.pointer(at).is_some() {
             rep.key(i, at, "annotation \"kubernetes.io/ingress.class\" is deprecated, please use 'spec.ingressClassName' instead".into(), "set spec.ingressClassName and drop the annotation");
         }
     }
     for (i, v) in objects(cx, "", "PersistentVolumeClaim") {
         let at = "/metadata/annotations/volume.beta.kubernetes.io~1storage-class";
-        if crate::source::pointer::get(v, at).is_some() {
+        if v.pointer(at).is_some() {
             rep.key(i, at, "annotation volume.beta.kubernetes.io/storage-class is deprecated, please use spec.storageClassName instead".into(), "set spec.storageClassName and drop the annotation");
         }
         if let Some(spec) = v.get("spec") {
@@ -288,7 +288,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         }
     }
     for (i, v) in objects(cx, "apps", "StatefulSet") {
-        for (j, t) in crate::source::pointer::get(v, "/spec/volumeClaimTemplates").map(items_of).into_iter().flatten() {
+        for (j, t) in v.pointer("/spec/volumeClaimTemplates").map(items_of).into_iter().flatten() {
             if let Some(spec) = t.get("spec") {
                 claim_storage(&mut rep, i, &format!("/spec/volumeClaimTemplates/{j}/spec"), spec);
             }

@@ -26,7 +26,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     // Objects share a few namespaces: each is looked up once.
     let mut known: HashMap<&str, bool> = HashMap::new();
     for (i, o) in cx.objects.iter().enumerate() {
-        let Some(ns) = crate::source::pointer::get(&o.resource.value, "/metadata/namespace")
+        let Some(ns) = o.resource.value.pointer("/metadata/namespace")
             .and_then(Value::as_str)
         else {
             continue;
