@@ -1,6 +1,6 @@
 //! `kforge validate` / `check` / `rules` / `explain` from the outside: exit codes, formats.
 
-mod common;
+use crate::common;
 use common::kforge;
 
 const BAD: &str = "tests/fixtures/rules/KF100/fail/typo-in-container.yaml";

@@ -1,7 +1,7 @@
 //! `kforge.yaml`: parse errors point at the line, rule levels apply per environment,
 //! excludes drop overlays and files, suppression annotations silence one rule on one object.
 
-mod common;
+use crate::common;
 use std::path::{Path, PathBuf};
 
 use common::kforge;

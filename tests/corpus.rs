@@ -4,7 +4,7 @@
 //! (`../shared/bench/gen_corpus.py`) raise no error. `benches/compare_validators.py` runs
 //! the same corpus through kubernetes-validate for the README's comparison table.
 
-mod common;
+use crate::common;
 use std::path::{Path, PathBuf};
 
 fn broken() -> Vec<PathBuf> {

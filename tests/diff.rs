@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-mod common;
+use crate::common;
 use common::git;
 
 fn write(dir: &Path, rel: &str, text: &str) {

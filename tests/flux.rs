@@ -4,7 +4,7 @@
 //! infrastructure, a cluster-vars ConfigMap and a SOPS-encrypted Secret); the other
 //! repositories are written in temporary directories, one feature each.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -4,7 +4,7 @@
 //! dangling references drawn with their rule ids, `--focus`, `--collapse`, several
 //! environments, ML custom resources, and `kforge diff --graph`.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -432,7 +432,7 @@ const README_START: &str = "<!-- kforge graph overlays/prod --format mermaid: be
 const README_END: &str = "<!-- kforge graph: end -->";
 
 /// The README's picture of prod is what `kforge graph` draws today;
-/// `KFORGE_UPDATE_README=1 cargo test --test graph` writes it.
+/// `KFORGE_UPDATE_README=1 cargo test --test integration graph::` writes it.
 #[test]
 fn the_readme_picture_is_current() {
     let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
@@ -454,7 +454,7 @@ fn the_readme_picture_is_current() {
         return;
     }
     panic!(
-        "README.md's architecture picture is stale: run `KFORGE_UPDATE_README=1 cargo test --test graph` \
+        "README.md's architecture picture is stale: run `KFORGE_UPDATE_README=1 cargo test --test integration graph::` \
          (it is `kforge graph overlays/prod --format mermaid`)"
     );
 }

@@ -1,7 +1,7 @@
 //! `kforge init`: a new repository from the built-in template, for each cloud convention,
 //! passes `kforge check`; existing content is never overwritten.
 
-mod common;
+use crate::common;
 use common::kforge;
 
 #[test]

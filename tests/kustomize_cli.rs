@@ -11,7 +11,7 @@
 //! - `version` in the forms Argo CD parses; kustomize's argument errors (exit 2).
 //! - the kustomization structs' JSON round trip against Go's encoding/json, when Go is here.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-mod common;
+use crate::common;
 use common::{git, kubectl};
 
 /// A fresh directory for one test, removed at the end.

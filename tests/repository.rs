@@ -2,7 +2,7 @@
 //! deployed beside the validated one, parts (bases, components) judged at info, objects
 //! the platform and controllers make, and the input forms (stdin, --rendered, --whole).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

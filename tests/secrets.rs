@@ -1,7 +1,7 @@
 //! Secret values never appear in diagnostics: not in messages, not in source snippets, in
 //! no output format. (`kforge diff` redaction is tested in tests/diff.rs.)
 
-mod common;
+use crate::common;
 use common::kforge;
 
 const FIXTURE: &str = "tests/fixtures/secrets/secret-with-bad-values.yaml";
