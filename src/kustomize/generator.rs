@@ -9,7 +9,7 @@ use std::sync::Arc;
 use base64::Engine;
 use kforge_value::{Map, Value};
 
-use super::build::ResSet;
+use super::accumulator::ResSet;
 use super::loader::{lexical_join, resolve_file, KustomizationFile};
 use super::BuildOptions;
 use crate::error::{Error, Result};

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use kforge_value::{Map, Value};
 
-use super::build::ResSet;
+use super::accumulator::ResSet;
 use super::exec::{self, Ran, RunError, TempDir};
 use super::loader::{
     lexical_join, read_text, resolve_file, resources_from_text, KustomizationFile,

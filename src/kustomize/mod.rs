@@ -1,5 +1,6 @@
 //! Stage 2: the kustomization model and the overlay graph.
 
+pub mod accumulator;
 pub mod build;
 pub mod cache;
 pub mod configurations;

@@ -325,7 +325,7 @@ fn step(
 pub fn generate(
     kfile: &KustomizationFile,
     configs: &[PluginConfig],
-    set: &mut super::build::ResSet,
+    set: &mut super::accumulator::ResSet,
     opts: &BuildOptions,
 ) -> Result<()> {
     for (i, c) in configs.iter().enumerate() {
@@ -336,7 +336,7 @@ pub fn generate(
         };
         let kind = builtin_kind(config).map_err(locate)?;
         let before = set.items().len();
-        let mark_new = |set: &mut super::build::ResSet| {
+        let mark_new = |set: &mut super::accumulator::ResSet| {
             if let Some(by) = &c.provenance {
                 for r in &mut set.items_mut()[before..] {
                     build_metadata::set_origin_if_missing(r, by);
@@ -415,7 +415,7 @@ fn builtin_kind(config: &Resource) -> Result<String> {
 fn inflate_chart(
     kfile: &KustomizationFile,
     config: &Resource,
-    set: &mut super::build::ResSet,
+    set: &mut super::accumulator::ResSet,
     opts: &BuildOptions,
 ) -> Result<()> {
     let Some(map) = config.value.as_object() else {
