@@ -365,6 +365,83 @@ fn a_directory_without_kustomization_is_generated_over_its_files() {
     assert_eq!(names, ["more", "settings", "sub-x"]);
 }
 
+/// The names `repo`'s one Kustomization applies, sorted.
+fn applied_names(repo: &Repo) -> Vec<String> {
+    let mut names: Vec<String> = repo.plan().kustomizations[0]
+        .resources
+        .iter()
+        .map(|r| r.name().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_source_artifact_leaves_out_what_sourceignore_says() {
+    let repo = one_kustomization("sourceignore", "");
+    repo.write("app/cm.yaml", CONFIGMAP)
+        .write("app/tests/t.yaml", &CONFIGMAP.replace("settings", "t"))
+        .write(
+            "app/tests/keep.yaml",
+            &CONFIGMAP.replace("settings", "keep"),
+        )
+        .write("app/draft.yaml", &CONFIGMAP.replace("settings", "draft"))
+        .write(
+            "app/sub/kustomization.yaml",
+            "resources: [x.yaml]
+",
+        )
+        .write("app/sub/x.yaml", &CONFIGMAP.replace("settings", "x"))
+        .write("app/sub/y.yaml", &CONFIGMAP.replace("settings", "y"));
+    assert_eq!(
+        applied_names(&repo),
+        ["draft", "keep", "settings", "t", "x"]
+    );
+    // The root's file: a name anywhere, and a directory whose files a negation brings back
+    // one by one (Flux matches files, never pruning their directory).
+    repo.write(
+        ".sourceignore",
+        "# not deployed
+tests/
+!app/tests/keep.yaml
+",
+    );
+    assert_eq!(applied_names(&repo), ["draft", "keep", "settings", "x"]);
+    // A subdirectory's file is relative to it; an ignored kustomization file makes its
+    // directory a plain one, whose files are listed.
+    repo.write(
+        "app/.sourceignore",
+        "/draft.yaml
+sub/kustomization.yaml
+",
+    );
+    assert_eq!(applied_names(&repo), ["keep", "settings", "x", "y"]);
+    // The GitRepository's spec.ignore comes last and wins.
+    repo.write(
+        "flux-system/source.yaml",
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://example.com/repo\n  ref: {branch: main}\n  ignore: |\n    !/app/draft.yaml\n    y.yaml\n",
+    );
+    assert_eq!(applied_names(&repo), ["draft", "keep", "settings", "x"]);
+}
+
+#[test]
+fn with_any_pattern_only_version_control_files_stay_excluded() {
+    // Without patterns `.sops.yaml` is left out of the artifact (see above); with one, Flux
+    // keeps only the version control exclusions, and kustomize-controller reads the file.
+    let repo = one_kustomization("sourceignore-defaults", "");
+    repo.write("app/cm.yaml", CONFIGMAP)
+        .write(
+            "app/.sops.yaml",
+            &CONFIGMAP.replace("settings", "sops-rules"),
+        )
+        .write(
+            ".sourceignore",
+            "docs/
+",
+        );
+    assert_eq!(applied_names(&repo), ["settings", "sops-rules"]);
+}
+
 #[test]
 fn flux_patches_point_into_the_flux_file() {
     let repo = one_kustomization(
@@ -518,6 +595,31 @@ fn a_path_outside_the_repository_is_noted_not_built() {
     let (code, _, err) = kforge(&["check", "--flux", "tests/fixtures/flux/repo/apps"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("no Flux Kustomization"), "{err}");
+}
+
+#[test]
+fn an_oci_or_bucket_source_is_noted_not_built() {
+    // As in allenporter/k8s-gitops: Flux itself from its published OCI manifests, beside the
+    // repository's own Kustomizations. The artifact's files are not the repository's root.
+    let repo = one_kustomization("oci", "");
+    repo.write("app/cm.yaml", CONFIGMAP)
+        .write("Taskfile.yaml", "version: '3'\ntasks: {}\n")
+        .write(
+            "flux-system/flux.yaml",
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: flux-manifests\n  namespace: flux-system\nspec:\n  interval: 10m\n  url: oci://ghcr.io/fluxcd/flux-manifests\n  ref: {tag: v2.4.0}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./\n  prune: true\n  sourceRef: {kind: OCIRepository, name: flux-manifests}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: data\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./\n  prune: true\n  sourceRef: {kind: Bucket, name: exports}\n",
+        );
+    let (code, out, err) = kforge(&["check", "--flux", repo.path()]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.contains("not built: its source is the OCIRepository flux-system/flux-manifests (oci://ghcr.io/fluxcd/flux-manifests), an artifact made outside this repository"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not built: its source is the Bucket flux-system/exports, an artifact"),
+        "{out}"
+    );
+    // The repository's own Kustomization is built as before.
+    object(&repo.plan(), "flux-system/app", "ConfigMap", "settings");
 }
 
 #[test]

@@ -16,6 +16,7 @@ use crate::model::{self, Kustomization};
 use crate::resource::Resource;
 use crate::transform::patches::Patch;
 
+use super::sourceignore::Ignore;
 use super::spec::{document_pointer, position, FluxKustomization};
 
 /// `path` joined to `root` as kustomize-controller joins it (securejoin): `..` never climbs
@@ -44,76 +45,105 @@ pub fn join_in_root(root: &Path, path: &str) -> PathBuf {
     out
 }
 
-/// Files and directories the source artifact leaves out (source-controller's default
-/// exclusions), so the generated kustomization never lists them.
-const EXCLUDED_FILES: &[&str] = &[
-    ".gitlab-ci.yml",
-    ".travis.yml",
-    "appveyor.yml",
-    ".drone.yml",
-    "cloudbuild.yaml",
-    "codeship-services.yml",
-    "codeship-steps.yml",
-    ".goreleaser.yml",
-    ".sops.yaml",
-    ".flux.yaml",
-];
-const EXCLUDED_DIRS: &[&str] = &[".git", ".github", ".circleci"];
+/// The source artifact a build reads: its root directory (as displayed) and what it leaves
+/// out of it.
+pub type Artifact<'a> = (&'a Path, &'a Ignore);
 
 /// The resources of the kustomization kustomize-controller generates for a directory
 /// without one: every `.yaml`/`.yml` file below it (`./sub/file.yaml`), and every
 /// subdirectory holding a kustomization as a whole (`./sub`, not searched further), in
-/// the order Go's directory walk visits them.
-fn generated_resources(dir: &Path) -> Result<Vec<String>> {
-    fn walk(dir: &Path, rel: &str, out: &mut Vec<String>) -> Result<()> {
-        let read = std::fs::read_dir(dir)
-            .map_err(|e| Error::io(dir, format!("cannot read directory: {e}")))?;
-        // Go's walk does not follow symbolic links to directories.
-        let mut entries: Vec<(String, PathBuf, bool)> = read
-            .filter_map(|e| e.ok())
-            .map(|e| {
-                let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-                (
-                    e.file_name().to_string_lossy().into_owned(),
-                    e.path(),
-                    is_dir,
-                )
-            })
-            .collect();
-        entries.sort();
-        for (name, path, is_dir) in entries {
-            let here = format!("{rel}/{name}");
-            if is_dir {
-                if EXCLUDED_DIRS.contains(&name.as_str()) {
-                    continue;
-                }
-                if KUSTOMIZATION_FILES.iter().any(|k| path.join(k).is_file()) {
-                    out.push(here);
-                } else {
-                    walk(&path, &here, out)?;
-                }
-            } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
-                && !EXCLUDED_FILES.contains(&name.as_str())
-            {
-                out.push(here);
-            }
-        }
-        Ok(())
+/// the order Go's directory walk visits them; only what the source artifact holds (its
+/// `.sourceignore` patterns, [`super::sourceignore`]).
+fn generated_resources(dir: &Path, artifact: Artifact) -> Result<Vec<String>> {
+    struct Walk<'a> {
+        ignore: &'a Ignore,
+        /// The path components, from the artifact's root, of the directory being read.
+        at: Vec<String>,
+        out: Vec<String>,
     }
-    let mut out = Vec::new();
-    walk(dir, ".", &mut out)?;
-    Ok(out)
+    impl Walk<'_> {
+        /// Whether the artifact holds the file `name` of the directory being read.
+        fn holds(&mut self, path: &Path, name: &str) -> bool {
+            if !path.is_file() {
+                return false;
+            }
+            self.at.push(name.to_owned());
+            let parts: Vec<&str> = self.at.iter().map(String::as_str).collect();
+            let out = !self.ignore.excludes(&parts);
+            self.at.pop();
+            out
+        }
+
+        fn dir(&mut self, dir: &Path, rel: &str) -> Result<()> {
+            let read = std::fs::read_dir(dir)
+                .map_err(|e| Error::io(dir, format!("cannot read directory: {e}")))?;
+            // Go's walk does not follow symbolic links to directories.
+            let mut entries: Vec<(String, PathBuf, bool)> = read
+                .filter_map(|e| e.ok())
+                .map(|e| {
+                    let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        e.path(),
+                        is_dir,
+                    )
+                })
+                .collect();
+            entries.sort();
+            for (name, path, is_dir) in entries {
+                let here = format!("{rel}/{name}");
+                if is_dir {
+                    self.at.push(name);
+                    let kustomization = KUSTOMIZATION_FILES
+                        .iter()
+                        .any(|k| self.holds(&path.join(k), k));
+                    if kustomization {
+                        self.out.push(here);
+                    } else {
+                        self.dir(&path, &here)?;
+                    }
+                    self.at.pop();
+                } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
+                    && self.holds(&path, &name)
+                {
+                    self.out.push(here);
+                }
+            }
+            Ok(())
+        }
+    }
+    let (root, ignore) = artifact;
+    // The directory's components from the artifact's root (it is inside the root).
+    let at = match (root.canonicalize(), dir.canonicalize()) {
+        (Ok(root), Ok(dir)) => dir.strip_prefix(&root).ok().map(|rel| {
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        }),
+        _ => None,
+    };
+    let mut walk = Walk {
+        ignore,
+        at: at.unwrap_or_default(),
+        out: Vec::new(),
+    };
+    walk.dir(dir, ".")?;
+    Ok(walk.out)
 }
 
 /// The kustomization of `dir` (as displayed), or the one kustomize-controller generates
 /// for it; `true` when generated.
-fn kustomization_of(dir: &Path, opts: &BuildOptions) -> Result<(KustomizationFile, bool)> {
+fn kustomization_of(
+    dir: &Path,
+    artifact: Artifact,
+    opts: &BuildOptions,
+) -> Result<(KustomizationFile, bool)> {
     match find_kustomization(dir) {
         Ok(_) => return Ok((load_kustomization(dir, &opts.limits)?, false)),
         Err(e) if e.kind != ErrorKind::NoKustomization => return Err(e),
         Err(_) => {}
     }
-    let resources = generated_resources(dir)?;
+    let resources = generated_resources(dir, artifact)?;
     // With nothing to list, the generator writes a placeholder namespace so that the
     // kustomization is not empty.
     let namespace = resources.is_empty().then(|| "_placeholder".to_owned());
@@ -161,12 +191,14 @@ fn local_relative(path: &str) -> bool {
     !remote && !absolute
 }
 
-/// The Flux Kustomization `fk` (read from `raw`'s file) built from `dir`, with `opts`
-/// (helm charts refused, as kustomize-controller builds without plugins).
+/// The Flux Kustomization `fk` (read from `raw`'s file) built from `dir` of its source's
+/// `artifact`, with `opts` (helm charts refused, as kustomize-controller builds without
+/// plugins).
 pub fn build(
     fk: &FluxKustomization,
     raw: &Resource,
     dir: &Path,
+    artifact: Artifact,
     opts: &BuildOptions,
 ) -> Result<BuildOutput> {
     let opts = BuildOptions {
@@ -174,7 +206,7 @@ pub fn build(
         helm: None,
         ..opts.clone()
     };
-    let (mut kfile, generated) = kustomization_of(dir, &opts)?;
+    let (mut kfile, generated) = kustomization_of(dir, artifact, &opts)?;
     let spec = &fk.spec;
     let at = |pointer: &str| position(raw, &document_pointer(raw, pointer));
     let k = &mut kfile.kustomization;

@@ -8,7 +8,7 @@ use crate::kustomize::loader::{load_manifests, KUSTOMIZATION_FILES};
 use crate::resource::Resource;
 use crate::source::Limits;
 
-use super::sources::is_artifact_generator;
+use super::sources::{is_artifact_generator, is_source};
 use super::spec::is_flux_kustomization;
 
 /// What the files hold.
@@ -21,6 +21,9 @@ pub struct Found {
     pub sources: Vec<Resource>,
     /// Every `ArtifactGenerator` of the repository ([`super::sources`]).
     pub generators: Vec<Resource>,
+    /// Every GitRepository, OCIRepository and Bucket of the repository (their
+    /// `spec.ignore`, [`super::sourceignore`]).
+    pub repositories: Vec<Resource>,
 }
 
 /// The YAML files under `root` (as displayed), in path order: the directories a repository
@@ -78,6 +81,8 @@ pub fn scan(root: &Path, dir: &Path, limits: &Limits) -> Found {
                 found.kustomizations.push(r);
             } else if is_artifact_generator(&r) {
                 found.generators.push(r);
+            } else if is_source(&r) {
+                found.repositories.push(r);
             } else if matches!(r.kind(), "ConfigMap" | "Secret")
                 && r.value.get("apiVersion").and_then(|v| v.as_str()) == Some("v1")
             {

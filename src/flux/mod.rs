@@ -21,6 +21,7 @@
 
 pub mod build;
 pub mod discover;
+pub mod sourceignore;
 pub mod sources;
 pub mod spec;
 pub mod substitute;
@@ -125,7 +126,10 @@ fn build_one(
     opts: &BuildOptions,
 ) -> Result<Option<BuildOutput>> {
     match roots.dir(fk) {
-        Ok(dir) => build::build(fk, raw, &dir, opts).map(Some),
+        Ok(dir) => {
+            let (root, ignore) = roots.ignore(fk);
+            build::build(fk, raw, &dir, (&root, &ignore), opts).map(Some)
+        }
         Err(_) => Ok(None),
     }
 }
@@ -274,6 +278,8 @@ pub fn plan(dir: &Path, options: &BuildOptions) -> Result<Plan> {
     let roots = SourceRoots {
         root: root.clone(),
         generators: found.generators,
+        repositories: found.repositories,
+        ignores: Default::default(),
     };
     let mut canon = HashMap::new();
     let ids: Vec<Identity> = raws.iter().map(|r| identity(r, &mut canon)).collect();

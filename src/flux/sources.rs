@@ -1,19 +1,24 @@
-//! Where a Flux Kustomization's source is in the repository. A `GitRepository`,
-//! `OCIRepository` or `Bucket` source is taken to be the repository itself (the root every
-//! `spec.path` is relative to). An `ExternalArtifact` made by an `ArtifactGenerator`
+//! Where a Flux Kustomization's source is in the repository. A `GitRepository` source is
+//! taken to be the repository itself (the root every `spec.path` is relative to). An
+//! `OCIRepository` or `Bucket` source is an artifact made outside it (pushed by CI from some
+//! directory, or a project's published manifests): kforge cannot tell which files it holds,
+//! so its Kustomizations are not built. An `ExternalArtifact` made by an `ArtifactGenerator`
 //! (`source.extensions.fluxcd.io`, as in fluxcd/flux2-kustomize-helm-example) is the part
 //! of the repository its `copy` entries take, when they all keep the layout: every entry
 //! `from: "@<alias>/<dir>/**"`, `to: "@artifact/<sub>/"` with `<dir>` ending in `<sub>`, and
 //! the same leading directory `<dir>` minus `<sub>` for all; that directory is then the
 //! artifact's root.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use kforge_value::Value;
 
 use crate::resource::Resource;
 
 use super::build::join_in_root;
+use super::sourceignore::Ignore;
 use super::spec::FluxKustomization;
 
 /// The repository and the artifact generators found in it.
@@ -22,6 +27,16 @@ pub struct SourceRoots {
     pub root: PathBuf,
     /// `ArtifactGenerator` objects of the repository.
     pub generators: Vec<Resource>,
+    /// GitRepository, OCIRepository and Bucket objects of the repository.
+    pub repositories: Vec<Resource>,
+    /// What each source's artifact leaves out, read once per source.
+    pub ignores: Mutex<HashMap<(String, String), Arc<Ignore>>>,
+}
+
+/// Whether `r` is a Flux source (GitRepository, OCIRepository, Bucket).
+pub fn is_source(r: &Resource) -> bool {
+    matches!(r.kind(), "GitRepository" | "OCIRepository" | "Bucket")
+        && r.gvk().group == "source.toolkit.fluxcd.io"
 }
 
 /// Whether `r` is an `ArtifactGenerator`.
@@ -77,14 +92,32 @@ impl SourceRoots {
     /// The root of `fk`'s source in the repository (as displayed), or why it is not here.
     fn source_root(&self, fk: &FluxKustomization) -> std::result::Result<PathBuf, String> {
         let source = &fk.spec.source_ref;
-        if source.kind != "ExternalArtifact" {
-            return Ok(self.root.clone());
-        }
         let namespace = if source.namespace.is_empty() {
             &fk.namespace
         } else {
             &source.namespace
         };
+        match source.kind.as_str() {
+            "ExternalArtifact" => {}
+            "OCIRepository" | "Bucket" => {
+                let at = self
+                    .source(&source.kind, namespace, &source.name)
+                    .and_then(|r| {
+                        let spec = r.value.get("spec")?;
+                        let text = |k: &str| spec.get(k).and_then(Value::as_str);
+                        text("url").map(str::to_owned).or_else(|| {
+                            Some(format!("{}/{}", text("endpoint")?, text("bucketName")?))
+                        })
+                    })
+                    .map(|url| format!(" ({url})"))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "its source is the {} {namespace}/{}{at}, an artifact made outside this repository whose files kforge cannot tell",
+                    source.kind, source.name
+                ));
+            }
+            _ => return Ok(self.root.clone()),
+        }
         let artifact = self
             .generators
             .iter()
@@ -108,6 +141,44 @@ impl SourceRoots {
             )
         })?;
         Ok(join_in_root(&self.root, &base.to_string_lossy()))
+    }
+
+    /// The source object `kind` `namespace`/`name` when the repository holds it.
+    fn source(&self, kind: &str, namespace: &str, name: &str) -> Option<&Resource> {
+        self.repositories.iter().find(|r| {
+            let ns = r.namespace();
+            r.kind() == kind
+                && r.name() == name
+                && (if ns.is_empty() { "default" } else { ns }) == namespace
+        })
+    }
+
+    /// What the artifact of `fk`'s source leaves out of the repository, and the directory
+    /// its patterns are relative to (the repository): the `.sourceignore` files, and the
+    /// GitRepository's `spec.ignore` when the repository holds it. An ExternalArtifact is
+    /// taken as copied from the repository's files without a `spec.ignore`.
+    pub fn ignore(&self, fk: &FluxKustomization) -> (PathBuf, Arc<Ignore>) {
+        let source = &fk.spec.source_ref;
+        let namespace = if source.namespace.is_empty() {
+            fk.namespace.as_str()
+        } else {
+            source.namespace.as_str()
+        };
+        let key = if source.kind == "GitRepository" {
+            (namespace.to_owned(), source.name.clone())
+        } else {
+            Default::default()
+        };
+        let mut cache = self.ignores.lock().unwrap_or_else(|e| e.into_inner());
+        let ignore = cache.entry(key).or_insert_with(|| {
+            let spec_ignore = (source.kind == "GitRepository")
+                .then(|| self.source(&source.kind, namespace, &source.name))
+                .flatten()
+                .and_then(|r| r.value.pointer("/spec/ignore"))
+                .and_then(Value::as_str);
+            Arc::new(Ignore::load(&self.root, spec_ignore))
+        });
+        (self.root.clone(), Arc::clone(ignore))
     }
 
     /// Where `fk`'s `spec.path` is, or a note saying why it is not built.
