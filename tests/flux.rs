@@ -623,6 +623,35 @@ fn an_oci_or_bucket_source_is_noted_not_built() {
 }
 
 #[test]
+fn fluxs_kinds_exist_without_their_crds() {
+    // No Flux CRD in the repository (Flux installed from its OCI manifests or by the Flux
+    // Operator): its kinds are known in every version a Flux 2 release served (the cluster's
+    // release is not known); a version Flux never served is reported.
+    let repo = one_kustomization("flux-kinds", "");
+    repo.write(
+        "app/releases.yaml",
+        "apiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: HelmRepository\nmetadata:\n  name: charts\n  namespace: flux-system\nspec:\n  interval: 1h\n  url: https://charts.example.com\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: current\n  namespace: flux-system\nspec:\n  interval: 1h\n  chart:\n    spec:\n      chart: web\n      sourceRef: {kind: HelmRepository, name: charts}\n---\napiVersion: helm.toolkit.fluxcd.io/v3\nkind: HelmRelease\nmetadata:\n  name: typo\n  namespace: flux-system\nspec:\n  interval: 1h\n",
+    );
+    let (_, findings, _) = check_json(repo.path());
+    let kf112: Vec<(&str, &str)> = findings
+        .iter()
+        .filter(|f| f["rule"] == "KF112")
+        .map(|f| {
+            (
+                f["object"].as_str().unwrap(),
+                f["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(kf112.len(), 1, "{kf112:?}");
+    assert!(kf112[0].0.contains("HelmRelease.v3"), "{kf112:?}");
+    assert_eq!(
+        kf112[0].1,
+        "the CustomResourceDefinition of HelmRelease (helm.toolkit.fluxcd.io) serves v2, v2beta1, v2beta2, not helm.toolkit.fluxcd.io/v3"
+    );
+}
+
+#[test]
 fn an_artifact_generator_maps_external_artifacts_onto_the_repository() {
     // The layout of fluxcd/flux2-kustomize-helm-example since Flux 2.7.
     let repo = Repo::new("artifacts");

@@ -372,6 +372,17 @@ pub fn plan(dir: &Path, options: &BuildOptions) -> Result<Plan> {
 
 /// Validate every Kustomization of `plan`, with the others of its cluster as neighbours
 /// and the CRDs its cluster installs.
+/// The group and kind a CustomResourceDefinition defines.
+fn crd_kind(crd: &Resource) -> Option<(String, String)> {
+    let text = |p: &str| {
+        crd.value
+            .pointer(p)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    Some((text("/spec/group")?, text("/spec/names/kind")?))
+}
+
 fn validate(plan: &Plan, crds: &[Resource]) -> Vec<Target> {
     let (root, config) = (&plan.root, &plan.config);
     let all = &plan.kustomizations;
@@ -424,6 +435,16 @@ fn validate(plan: &Plan, crds: &[Resource]) -> Vec<Target> {
             );
             neighbours += 1;
         }
+        // Flux's own kinds exist where Flux applies the repository: its CRDs as the table
+        // has them, for the kinds no CRD of the repository or of the cluster defines.
+        let defined: std::collections::HashSet<(String, String)> =
+            cluster_crds.iter().filter_map(crd_kind).collect();
+        cluster_crds.extend(
+            crate::tables::flux_kinds::crds()
+                .iter()
+                .filter(|c| crd_kind(c).is_some_and(|k| !defined.contains(&k)))
+                .cloned(),
+        );
         let mut notes = a.notes.clone();
         if neighbours > 0 {
             notes.push(format!(

@@ -19,6 +19,7 @@
 //! kustomize's own field-spec tables stay with the transformers that own their format
 //! (`transform/tables/`); validation reads them through `TransformerConfig::builtin()`.
 
+pub mod flux_kinds;
 pub mod kserve_runtimes;
 pub mod platform;
 pub mod pod_templates;

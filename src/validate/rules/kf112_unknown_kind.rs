@@ -59,7 +59,22 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             continue;
         }
         let group = api.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
-        let (message, help) = if schema::kind_is_builtin(group, kind) {
+        // Versions of this group and kind that the CRDs do serve.
+        let mut served: Vec<&str> = crds
+            .iter()
+            .filter(|(gv, k)| k == kind && gv.rsplit_once('/').is_some_and(|(g, _)| g == group))
+            .filter_map(|(gv, _)| gv.rsplit_once('/').map(|(_, v)| v))
+            .collect();
+        served.sort_unstable();
+        let (message, help) = if !served.is_empty() {
+            (
+                format!(
+                    "the CustomResourceDefinition of {kind} ({group}) serves {}, not {api}",
+                    served.join(", ")
+                ),
+                "write the apiVersion the CRD serves (the older versions were removed)".to_owned(),
+            )
+        } else if schema::kind_is_builtin(group, kind) {
             (
                 format!(
                     "{api} does not serve {kind} in Kubernetes {}",
