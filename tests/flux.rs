@@ -425,6 +425,48 @@ sub/kustomization.yaml
 }
 
 #[test]
+fn a_file_the_artifact_leaves_out_cannot_be_read() {
+    // kustomize-controller builds from the artifact: a kustomization naming a file that
+    // `.sourceignore` leaves out fails there, and an ignored kustomization file is not
+    // there (one is generated over the directory's files instead).
+    let repo = one_kustomization("sourceignore-read", "");
+    repo.write(
+        "app/kustomization.yaml",
+        "resources: [cm.yaml, ../shared/extra.yaml]\n",
+    )
+    .write("app/cm.yaml", CONFIGMAP)
+    .write("shared/extra.yaml", &CONFIGMAP.replace("settings", "extra"));
+    assert_eq!(applied_names(&repo), ["extra", "settings"]);
+    repo.write(".sourceignore", "/shared/\n");
+    let (code, _, err) = kforge(&["check", "--flux", repo.path()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("app/kustomization.yaml:1:22: ")
+            && err.contains("shared/extra.yaml' is left out of the source artifact by the repository's .sourceignore files"),
+        "{err}"
+    );
+    repo.write(".sourceignore", "/app/kustomization.yaml\n");
+    assert_eq!(
+        applied_names(&repo),
+        ["settings"],
+        "generated: cm.yaml only"
+    );
+    // A base directory whose kustomization file is left out.
+    repo.write(
+        "app/kustomization.yaml",
+        "resources: [cm.yaml, ../shared]\n",
+    )
+    .write("shared/kustomization.yaml", "resources: [extra.yaml]\n")
+    .write(".sourceignore", "shared/kustomization.yaml\n");
+    let (code, _, err) = kforge(&["check", "--flux", repo.path()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("the kustomization file of '../shared' is left out of the source artifact"),
+        "{err}"
+    );
+}
+
+#[test]
 fn with_any_pattern_only_version_control_files_stay_excluded() {
     // Without patterns `.sops.yaml` is left out of the artifact (see above); with one, Flux
     // keeps only the version control exclusions, and kustomize-controller reads the file.

@@ -5,9 +5,11 @@
 //! `images` and `buildMetadata` set on it.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::build::build_file;
+use crate::kustomize::build::SourceFilter;
 use crate::kustomize::loader::{
     find_kustomization, lexical_join, load_kustomization, KustomizationFile, KUSTOMIZATION_FILES,
 };
@@ -47,7 +49,7 @@ pub fn join_in_root(root: &Path, path: &str) -> PathBuf {
 
 /// The source artifact a build reads: its root directory (as displayed) and what it leaves
 /// out of it.
-pub type Artifact<'a> = (&'a Path, &'a Ignore);
+pub type Artifact<'a> = (&'a Path, &'a Arc<Ignore>);
 
 /// The resources of the kustomization kustomize-controller generates for a directory
 /// without one: every `.yaml`/`.yml` file below it (`./sub/file.yaml`), and every
@@ -138,8 +140,15 @@ fn kustomization_of(
     artifact: Artifact,
     opts: &BuildOptions,
 ) -> Result<(KustomizationFile, bool)> {
+    // A kustomization file the artifact leaves out is not there: one is generated.
+    let held = |k: &Path| {
+        opts.source
+            .as_ref()
+            .is_none_or(|s| !k.canonicalize().is_ok_and(|k| s.leaves_out(&k)))
+    };
     match find_kustomization(dir) {
-        Ok(_) => return Ok((load_kustomization(dir, &opts.limits)?, false)),
+        Ok(k) if held(&k) => return Ok((load_kustomization(dir, &opts.limits)?, false)),
+        Ok(_) => {}
         Err(e) if e.kind != ErrorKind::NoKustomization => return Err(e),
         Err(_) => {}
     }
@@ -201,9 +210,20 @@ pub fn build(
     artifact: Artifact,
     opts: &BuildOptions,
 ) -> Result<BuildOutput> {
+    let (root, ignore) = artifact;
+    let source = root.canonicalize().ok().map(|root| {
+        let ignore = Arc::clone(ignore);
+        SourceFilter {
+            root,
+            leaves_out: Arc::new(move |parts: &[&str]| ignore.excludes(parts)),
+            why: "the repository's .sourceignore files or its GitRepository's spec.ignore"
+                .to_owned(),
+        }
+    });
     let opts = BuildOptions {
         load_restrictor: LoadRestrictor::None,
         helm: None,
+        source,
         ..opts.clone()
     };
     let (mut kfile, generated) = kustomization_of(dir, artifact, &opts)?;

@@ -48,6 +48,48 @@ pub struct BuildOptions {
     /// kustomize's deprecated `--enable-managedby-label` flag: every object gets the
     /// `app.kubernetes.io/managed-by` label, as with `buildMetadata: [managedByLabel]`.
     pub managed_by_label: bool,
+    /// The files a packaged source holds, when the build reads one (`kforge check --flux`:
+    /// a GitRepository's artifact): a file it leaves out cannot be read.
+    pub source: Option<SourceFilter>,
+}
+
+/// Whether a packaged source leaves out the file at these path components (from its root).
+pub type LeavesOut = dyn Fn(&[&str]) -> bool + Send + Sync;
+
+/// Which files under a directory a packaged source leaves out (Flux's `.sourceignore`).
+#[derive(Clone)]
+pub struct SourceFilter {
+    /// The source's root directory, canonical.
+    pub root: PathBuf,
+    /// Whether the file at these path components (from the root) is left out.
+    pub leaves_out: std::sync::Arc<LeavesOut>,
+    /// Where the patterns come from, for messages (`.sourceignore and spec.ignore`).
+    pub why: String,
+}
+
+impl std::fmt::Debug for SourceFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceFilter")
+            .field("root", &self.root)
+            .field("why", &self.why)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SourceFilter {
+    /// Whether the source leaves out the file at `path` (canonical); a path outside the
+    /// root is not the filter's to judge.
+    pub fn leaves_out(&self, path: &Path) -> bool {
+        let Ok(rel) = path.strip_prefix(&self.root) else {
+            return false;
+        };
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        !parts.is_empty() && (self.leaves_out)(&parts)
+    }
 }
 
 /// kustomize's `--reorder`: the final order when the kustomization has no `sortOptions`.
@@ -365,6 +407,22 @@ impl Builder<'_> {
                 format!("'{entry}' is an absolute path: a base or component directory must be named relative to the kustomization"),
             ));
         }
+        if let Some(source) = &self.opts.source {
+            let left_out = super::loader::find_kustomization(dir)
+                .ok()
+                .and_then(|k| k.canonicalize().ok())
+                .filter(|k| source.leaves_out(k));
+            if left_out.is_some() {
+                return Err(Error::at(
+                    &parent.path,
+                    parent.pos(pointer),
+                    format!(
+                        "the kustomization file of '{entry}' is left out of the source artifact by {}, so the directory has none there; stop ignoring it",
+                        source.why
+                    ),
+                ));
+            }
+        }
         let mut sub = load_kustomization(dir, &self.opts.limits).map_err(|e| {
             if e.kind == ErrorKind::NoKustomization {
                 Error::at(
@@ -602,14 +660,7 @@ impl Builder<'_> {
         let canonical = Canonical::default();
         let load = |(entry, pointer, size): &(&String, String, Option<u64>)| {
             let regular = size.is_some();
-            let path = resolve_file_in(
-                kfile,
-                entry,
-                pointer,
-                opts.load_restrictor,
-                &canonical,
-                regular,
-            )?;
+            let path = resolve_file_in(kfile, entry, pointer, opts, &canonical, regular)?;
             let display = lexical_join(&kfile.display_dir, entry);
             let limits = &opts.limits;
             match &opts.cache {

@@ -41,7 +41,7 @@ pub fn merge_files(
     let mut merged = TransformerConfig::default();
     for (i, entry) in entries.iter().enumerate() {
         let pointer = format!("/{field}/{i}");
-        let path = resolve_file(kfile, entry, &pointer, opts.load_restrictor)?;
+        let path = resolve_file(kfile, entry, &pointer, opts)?;
         let shown = lexical_join(&kfile.display_dir, entry);
         let cfg = parse(&read_text(&path, &opts.limits)?).map_err(|e| {
             let pos = e.pos;

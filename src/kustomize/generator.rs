@@ -111,7 +111,7 @@ fn read_bytes(
     pointer: &str,
     opts: &BuildOptions,
 ) -> Result<Vec<u8>> {
-    let path = resolve_file(kfile, entry, pointer, opts.load_restrictor)?;
+    let path = resolve_file(kfile, entry, pointer, opts)?;
     let meta = std::fs::metadata(&path)
         .map_err(|e| Error::at(&kfile.path, kfile.pos(pointer), e.to_string()))?;
     if meta.len() > opts.limits.max_bytes as u64 {

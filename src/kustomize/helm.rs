@@ -267,17 +267,12 @@ fn template(
         .unwrap_or("release-name");
     let merge = chart.values_merge.as_deref().unwrap_or("override");
     let chart_rel = format!("{chart_home}/{}", chart.name);
-    let chart_dir = resolve_file(kfile, &chart_rel, pointer, opts.load_restrictor)?;
+    let chart_dir = resolve_file(kfile, &chart_rel, pointer, opts)?;
     let values_rel = chart
         .values_file
         .clone()
         .unwrap_or_else(|| format!("{chart_rel}/values.yaml"));
-    let values_path = resolve_file(
-        kfile,
-        &values_rel,
-        &format!("{pointer}/valuesFile"),
-        opts.load_restrictor,
-    )?;
+    let values_path = resolve_file(kfile, &values_rel, &format!("{pointer}/valuesFile"), opts)?;
     let values_text = read_text(&values_path, &opts.limits)?;
     let inline = chart.values_inline.as_ref().filter(|m| !m.is_empty());
     let values_out = match inline {
@@ -324,7 +319,7 @@ fn template(
             kfile,
             extra,
             &format!("{pointer}/additionalValuesFiles/{j}"),
-            opts.load_restrictor,
+            opts,
         )?;
         args.extend(["--values".into(), p.display().to_string()]);
     }

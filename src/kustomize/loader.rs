@@ -13,6 +13,8 @@ use crate::source::yaml::{parse_single_last_key_wins, parse_stream, Document};
 use crate::source::{Limits, Pos, Schema, SpanIndex};
 use crate::text::did_you_mean;
 
+use super::BuildOptions;
+
 /// The names a kustomization file may have, in kustomize's order.
 pub const KUSTOMIZATION_FILES: [&str; 3] =
     ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -412,16 +414,9 @@ pub fn resolve_file(
     kfile: &KustomizationFile,
     entry: &str,
     pointer: &str,
-    restrictor: LoadRestrictor,
+    opts: &BuildOptions,
 ) -> Result<PathBuf> {
-    resolve_file_in(
-        kfile,
-        entry,
-        pointer,
-        restrictor,
-        &Canonical::default(),
-        false,
-    )
+    resolve_file_in(kfile, entry, pointer, opts, &Canonical::default(), false)
 }
 
 /// [`resolve_file`], with directories already resolved in `canonical`; `leaf_regular`:
@@ -431,14 +426,14 @@ pub fn resolve_file_in(
     kfile: &KustomizationFile,
     entry: &str,
     pointer: &str,
-    restrictor: LoadRestrictor,
+    opts: &BuildOptions,
     canonical: &Canonical,
     leaf_regular: bool,
 ) -> Result<PathBuf> {
     let restrictor = if kfile.remote_root.is_some() {
         LoadRestrictor::RootOnly
     } else {
-        restrictor
+        opts.load_restrictor
     };
     // Joined and cleaned lexically first, as Go's filepath.Join does: `sub/../x.yaml` reads
     // x.yaml even when `sub` does not exist.
@@ -469,6 +464,17 @@ pub fn resolve_file_in(
             ),
         )
         .kind(ErrorKind::Restricted));
+    }
+    if let Some(source) = opts.source.as_ref().filter(|s| s.leaves_out(&canonical)) {
+        return Err(Error::at(
+            &kfile.path,
+            kfile.pos(pointer),
+            format!(
+                "'{}' is left out of the source artifact by {}, so it cannot be read there; stop ignoring it or stop naming it",
+                lexical_join(&kfile.display_dir, entry).display(),
+                source.why
+            ),
+        ));
     }
     Ok(canonical)
 }

@@ -62,7 +62,7 @@ impl Default for OpenApi {
 
 fn read_custom(kfile: &KustomizationFile, path: &str, opts: &BuildOptions) -> Result<Custom> {
     let pointer = "/openapi/path";
-    let file = resolve_file(kfile, path, pointer, opts.load_restrictor)?;
+    let file = resolve_file(kfile, path, pointer, opts)?;
     let shown = lexical_join(&kfile.display_dir, path);
     let text = read_text(&file, &opts.limits)?;
     let invalid = |m: String| Error::at(&shown, None, format!("invalid schema file: {m}"));

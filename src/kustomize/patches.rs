@@ -65,12 +65,7 @@ fn source(
             "a patch needs 'path' (a file) or 'patch' (inline text)",
         )),
         (Some(path), None) => {
-            let canonical = resolve_file(
-                kfile,
-                path,
-                &format!("{pointer}/path"),
-                opts.load_restrictor,
-            )?;
+            let canonical = resolve_file(kfile, path, &format!("{pointer}/path"), opts)?;
             Ok(PatchSource {
                 file: lexical_join(&kfile.display_dir, path),
                 pos: None,

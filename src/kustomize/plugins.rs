@@ -502,7 +502,7 @@ fn value_add(
     let mut targets = target_list(field(map, "targets")).map_err(Error::msg)?;
     let file = string(map, "targetFilePath");
     if !file.is_empty() {
-        let path = super::loader::resolve_file(kfile, &file, pointer, opts.load_restrictor)?;
+        let path = super::loader::resolve_file(kfile, &file, pointer, opts)?;
         let shown = super::loader::lexical_join(&kfile.display_dir, &file);
         let text = super::loader::read_text(&path, &opts.limits)?;
         let doc =

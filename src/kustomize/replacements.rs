@@ -136,7 +136,7 @@ pub fn from_file(
     opts: &BuildOptions,
 ) -> Result<Vec<Located>> {
     let mut out = Vec::new();
-    let file = resolve_file(kfile, path, pointer, opts.load_restrictor)?;
+    let file = resolve_file(kfile, path, pointer, opts)?;
     let shown = lexical_join(&kfile.display_dir, path);
     let text = read_text(&file, &opts.limits)?;
     let docs = parse_stream(&text, Schema::Kyaml, opts.limits).map_err(|e| {
