@@ -442,7 +442,7 @@ fn a_file_the_artifact_leaves_out_cannot_be_read() {
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains("app/kustomization.yaml:1:22: ")
-            && err.contains("shared/extra.yaml' is left out of the source artifact by the repository's .sourceignore files"),
+            && err.contains("shared/extra.yaml': the repository's .sourceignore files or its GitRepository's spec.ignore leave it out"),
         "{err}"
     );
     repo.write(".sourceignore", "/app/kustomization.yaml\n");
@@ -461,7 +461,43 @@ fn a_file_the_artifact_leaves_out_cannot_be_read() {
     let (code, _, err) = kforge(&["check", "--flux", repo.path()]);
     assert_eq!(code, Some(2), "{err}");
     assert!(
-        err.contains("the kustomization file of '../shared' is left out of the source artifact"),
+        err.contains("the source artifact holds no kustomization for '../shared': the repository's .sourceignore files"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_artifact_holds_no_symbolic_link() {
+    // source-controller archives regular files and directories only.
+    let repo = one_kustomization("symlinks", "");
+    repo.write("app/cm.yaml", CONFIGMAP)
+        .write("shared/extra.yaml", &CONFIGMAP.replace("settings", "extra"));
+    std::os::unix::fs::symlink("../shared/extra.yaml", repo.0.join("app/linked.yaml")).unwrap();
+    // A generated kustomization does not list the link.
+    assert_eq!(applied_names(&repo), ["settings"]);
+    // A kustomization naming it fails at the line naming it.
+    repo.write(
+        "app/kustomization.yaml",
+        "resources:\n- cm.yaml\n- linked.yaml\n",
+    );
+    let (code, _, err) = kforge(&["check", "--flux", repo.path()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("app/kustomization.yaml:3:3: ")
+            && err
+                .contains("'app/linked.yaml' is a symbolic link (source-controller archives none)"),
+        "{err}"
+    );
+    // A spec.path through a linked directory is not in the artifact.
+    std::fs::remove_file(repo.0.join("app/linked.yaml")).unwrap();
+    std::os::unix::fs::symlink("app", repo.0.join("current")).unwrap();
+    repo.edit("flux.yaml", |t| t.replace("path: ./app", "path: ./current"));
+    let (code, _, err) = kforge(&["check", "--flux", repo.path()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(
+            "spec.path './current' is not in the source artifact: 'current' is a symbolic link"
+        ),
         "{err}"
     );
 }

@@ -66,7 +66,8 @@ fn generated_resources(dir: &Path, artifact: Artifact) -> Result<Vec<String>> {
     impl Walk<'_> {
         /// Whether the artifact holds the file `name` of the directory being read.
         fn holds(&mut self, path: &Path, name: &str) -> bool {
-            if !path.is_file() {
+            // A regular file (the artifact holds no symbolic link).
+            if !path.symlink_metadata().is_ok_and(|m| m.is_file()) {
                 return false;
             }
             self.at.push(name.to_owned());
@@ -79,9 +80,11 @@ fn generated_resources(dir: &Path, artifact: Artifact) -> Result<Vec<String>> {
         fn dir(&mut self, dir: &Path, rel: &str) -> Result<()> {
             let read = std::fs::read_dir(dir)
                 .map_err(|e| Error::io(dir, format!("cannot read directory: {e}")))?;
-            // Go's walk does not follow symbolic links to directories.
+            // Go's walk does not follow symbolic links to directories, and the artifact holds
+            // no symbolic link at all.
             let mut entries: Vec<(String, PathBuf, bool)> = read
                 .filter_map(|e| e.ok())
+                .filter(|e| !e.file_type().is_ok_and(|t| t.is_symlink()))
                 .map(|e| {
                     let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
                     (
@@ -142,9 +145,14 @@ fn kustomization_of(
 ) -> Result<(KustomizationFile, bool)> {
     // A kustomization file the artifact leaves out is not there: one is generated.
     let held = |k: &Path| {
-        opts.source
-            .as_ref()
-            .is_none_or(|s| !k.canonicalize().is_ok_and(|k| s.leaves_out(&k)))
+        opts.source.as_ref().is_none_or(|s| {
+            let lexical = dir
+                .canonicalize()
+                .ok()
+                .zip(k.file_name())
+                .map(|(d, n)| d.join(n));
+            lexical.is_none_or(|k| s.left_out(&k).is_none())
+        })
     };
     match find_kustomization(dir) {
         Ok(k) if held(&k) => return Ok((load_kustomization(dir, &opts.limits)?, false)),
@@ -220,6 +228,24 @@ pub fn build(
                 .to_owned(),
         }
     });
+    // The path itself must be in the artifact: not through a symbolic link.
+    if let Some(source) = &source {
+        let lexical = root
+            .canonicalize()
+            .ok()
+            .zip(dir.strip_prefix(root).ok())
+            .map(|(r, rel)| lexical_join(&r, &rel.to_string_lossy()));
+        if let Some(Err(e)) = lexical.and_then(|p| source.components(&p)) {
+            return Err(Error::at(
+                &raw.origin.file,
+                position(raw, &document_pointer(raw, "/spec/path")),
+                format!(
+                    "spec.path '{}' is not in the source artifact: {}; Flux cannot build it",
+                    fk.spec.path, e.message
+                ),
+            ));
+        }
+    }
     let opts = BuildOptions {
         load_restrictor: LoadRestrictor::None,
         helm: None,

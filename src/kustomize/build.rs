@@ -77,18 +77,41 @@ impl std::fmt::Debug for SourceFilter {
 }
 
 impl SourceFilter {
-    /// Whether the source leaves out the file at `path` (canonical); a path outside the
-    /// root is not the filter's to judge.
-    pub fn leaves_out(&self, path: &Path) -> bool {
-        let Ok(rel) = path.strip_prefix(&self.root) else {
-            return false;
-        };
-        let parts: Vec<String> = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-        !parts.is_empty() && (self.leaves_out)(&parts)
+    /// The components of `path` (joined lexically from a canonical directory, not
+    /// resolved) from the root, or why the source does not hold it: a symbolic link on the
+    /// way (a packaged source holds none). `None` for a path outside the root, which is not
+    /// the filter's to judge.
+    pub fn components(&self, path: &Path) -> Option<Result<Vec<String>>> {
+        let rel = path.strip_prefix(&self.root).ok()?;
+        let mut at = self.root.clone();
+        let mut parts: Vec<String> = Vec::new();
+        for c in rel.components() {
+            at.push(c);
+            parts.push(c.as_os_str().to_string_lossy().into_owned());
+            if at
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink())
+            {
+                return Some(Err(Error::msg(format!(
+                    "'{}' is a symbolic link (source-controller archives none)",
+                    parts.join("/")
+                ))));
+            }
+        }
+        Some(Ok(parts))
+    }
+
+    /// Why the source does not hold the file at `path` (as for [`Self::components`]), or
+    /// `None` when it holds it.
+    pub fn left_out(&self, path: &Path) -> Option<String> {
+        match self.components(path)? {
+            Err(e) => Some(e.message),
+            Ok(parts) => {
+                let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+                (!parts.is_empty() && (self.leaves_out)(&parts))
+                    .then(|| format!("{} leave it out", self.why))
+            }
+        }
     }
 }
 
@@ -408,17 +431,20 @@ impl Builder<'_> {
             ));
         }
         if let Some(source) = &self.opts.source {
-            let left_out = super::loader::find_kustomization(dir)
+            // The directory as the artifact has it, and its kustomization file.
+            let lexical = super::loader::lexical_join(&parent.dir, entry);
+            let kustomization = super::loader::find_kustomization(&lexical)
                 .ok()
-                .and_then(|k| k.canonicalize().ok())
-                .filter(|k| source.leaves_out(k));
-            if left_out.is_some() {
+                .and_then(|k| k.file_name().map(|n| lexical.join(n)));
+            let why = source
+                .left_out(&lexical)
+                .or_else(|| kustomization.and_then(|k| source.left_out(&k)));
+            if let Some(why) = why {
                 return Err(Error::at(
                     &parent.path,
                     parent.pos(pointer),
                     format!(
-                        "the kustomization file of '{entry}' is left out of the source artifact by {}, so the directory has none there; stop ignoring it",
-                        source.why
+                        "the source artifact holds no kustomization for '{entry}': {why}; Flux cannot build it"
                     ),
                 ));
             }

@@ -465,14 +465,13 @@ pub fn resolve_file_in(
         )
         .kind(ErrorKind::Restricted));
     }
-    if let Some(source) = opts.source.as_ref().filter(|s| s.leaves_out(&canonical)) {
+    if let Some(why) = opts.source.as_ref().and_then(|s| s.left_out(&joined)) {
         return Err(Error::at(
             &kfile.path,
             kfile.pos(pointer),
             format!(
-                "'{}' is left out of the source artifact by {}, so it cannot be read there; stop ignoring it or stop naming it",
+                "the source artifact does not hold '{}': {why}; Flux cannot read it",
                 lexical_join(&kfile.display_dir, entry).display(),
-                source.why
             ),
         ));
     }
