@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::kustomize::build::build_file;
-use crate::kustomize::build::SourceFilter;
 use crate::kustomize::loader::{
     find_kustomization, lexical_join, load_kustomization, KustomizationFile, KUSTOMIZATION_FILES,
 };
+use crate::kustomize::source_filter::SourceFilter;
 use crate::kustomize::{BuildOptions, BuildOutput, LoadRestrictor};
 use crate::model::{self, Kustomization};
 use crate::resource::Resource;
@@ -230,11 +230,10 @@ pub fn build(
     });
     // The path itself must be in the artifact: not through a symbolic link.
     if let Some(source) = &source {
-        let lexical = root
-            .canonicalize()
+        let lexical = dir
+            .strip_prefix(root)
             .ok()
-            .zip(dir.strip_prefix(root).ok())
-            .map(|(r, rel)| lexical_join(&r, &rel.to_string_lossy()));
+            .map(|rel| lexical_join(&source.root, &rel.to_string_lossy()));
         if let Some(Err(e)) = lexical.and_then(|p| source.components(&p)) {
             return Err(Error::at(
                 &raw.origin.file,

@@ -10,6 +10,7 @@ use super::loader::{
 };
 use super::plugins::PluginConfig;
 use super::remote::{self, RemoteEntry, RemoteOptions};
+use super::source_filter::SourceFilter;
 use super::vendor::Lock;
 use crate::error::{Error, ErrorKind, Result};
 use crate::resource::Resource;
@@ -51,68 +52,6 @@ pub struct BuildOptions {
     /// The files a packaged source holds, when the build reads one (`kforge check --flux`:
     /// a GitRepository's artifact): a file it leaves out cannot be read.
     pub source: Option<SourceFilter>,
-}
-
-/// Whether a packaged source leaves out the file at these path components (from its root).
-pub type LeavesOut = dyn Fn(&[&str]) -> bool + Send + Sync;
-
-/// Which files under a directory a packaged source leaves out (Flux's `.sourceignore`).
-#[derive(Clone)]
-pub struct SourceFilter {
-    /// The source's root directory, canonical.
-    pub root: PathBuf,
-    /// Whether the file at these path components (from the root) is left out.
-    pub leaves_out: std::sync::Arc<LeavesOut>,
-    /// Where the patterns come from, for messages (`.sourceignore and spec.ignore`).
-    pub why: String,
-}
-
-impl std::fmt::Debug for SourceFilter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SourceFilter")
-            .field("root", &self.root)
-            .field("why", &self.why)
-            .finish_non_exhaustive()
-    }
-}
-
-impl SourceFilter {
-    /// The components of `path` (joined lexically from a canonical directory, not
-    /// resolved) from the root, or why the source does not hold it: a symbolic link on the
-    /// way (a packaged source holds none). `None` for a path outside the root, which is not
-    /// the filter's to judge.
-    pub fn components(&self, path: &Path) -> Option<Result<Vec<String>>> {
-        let rel = path.strip_prefix(&self.root).ok()?;
-        let mut at = self.root.clone();
-        let mut parts: Vec<String> = Vec::new();
-        for c in rel.components() {
-            at.push(c);
-            parts.push(c.as_os_str().to_string_lossy().into_owned());
-            if at
-                .symlink_metadata()
-                .is_ok_and(|m| m.file_type().is_symlink())
-            {
-                return Some(Err(Error::msg(format!(
-                    "'{}' is a symbolic link (source-controller archives none)",
-                    parts.join("/")
-                ))));
-            }
-        }
-        Some(Ok(parts))
-    }
-
-    /// Why the source does not hold the file at `path` (as for [`Self::components`]), or
-    /// `None` when it holds it.
-    pub fn left_out(&self, path: &Path) -> Option<String> {
-        match self.components(path)? {
-            Err(e) => Some(e.message),
-            Ok(parts) => {
-                let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-                (!parts.is_empty() && (self.leaves_out)(&parts))
-                    .then(|| format!("{} leave it out", self.why))
-            }
-        }
-    }
 }
 
 /// kustomize's `--reorder`: the final order when the kustomization has no `sortOptions`.
@@ -433,12 +372,10 @@ impl Builder<'_> {
         if let Some(source) = &self.opts.source {
             // The directory as the artifact has it, and its kustomization file.
             let lexical = super::loader::lexical_join(&parent.dir, entry);
-            let kustomization = super::loader::find_kustomization(&lexical)
-                .ok()
-                .and_then(|k| k.file_name().map(|n| lexical.join(n)));
-            let why = source
-                .left_out(&lexical)
-                .or_else(|| kustomization.and_then(|k| source.left_out(&k)));
+            let why = source.left_out(&lexical).or_else(|| {
+                let kustomization = super::loader::find_kustomization(&lexical).ok()?;
+                source.left_out(&kustomization)
+            });
             if let Some(why) = why {
                 return Err(Error::at(
                     &parent.path,

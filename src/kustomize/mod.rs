@@ -16,6 +16,7 @@ pub mod patches;
 pub mod plugins;
 pub mod remote;
 pub mod replacements;
+pub mod source_filter;
 pub mod vendor;
 
 pub use build::{build, BuildOptions, BuildOutput, Reorder};
