@@ -88,15 +88,29 @@ fn artifact_base(artifact: &Value) -> std::result::Result<PathBuf, String> {
     Ok(PathBuf::from(base.unwrap_or_default()))
 }
 
+/// The namespace of `fk`'s source: its `sourceRef`'s, else the Kustomization's.
+fn source_namespace(fk: &FluxKustomization) -> &str {
+    let source = &fk.spec.source_ref;
+    if source.namespace.is_empty() {
+        &fk.namespace
+    } else {
+        &source.namespace
+    }
+}
+
+/// An object's namespace as the API server sets it (`default` when empty).
+fn effective_namespace(r: &Resource) -> &str {
+    match r.namespace() {
+        "" => "default",
+        ns => ns,
+    }
+}
+
 impl SourceRoots {
     /// The root of `fk`'s source in the repository (as displayed), or why it is not here.
     fn source_root(&self, fk: &FluxKustomization) -> std::result::Result<PathBuf, String> {
         let source = &fk.spec.source_ref;
-        let namespace = if source.namespace.is_empty() {
-            &fk.namespace
-        } else {
-            &source.namespace
-        };
+        let namespace = source_namespace(fk);
         match source.kind.as_str() {
             "ExternalArtifact" => {}
             "OCIRepository" | "Bucket" => {
@@ -122,8 +136,7 @@ impl SourceRoots {
             .generators
             .iter()
             .filter(|g| {
-                let ns = g.namespace();
-                (if ns.is_empty() { "default" } else { ns }) == namespace
+                effective_namespace(g) == namespace
             })
             .filter_map(|g| g.value.pointer("/spec/artifacts")?.as_array())
             .flatten()
@@ -145,12 +158,9 @@ impl SourceRoots {
 
     /// The source object `kind` `namespace`/`name` when the repository holds it.
     fn source(&self, kind: &str, namespace: &str, name: &str) -> Option<&Resource> {
-        self.repositories.iter().find(|r| {
-            let ns = r.namespace();
-            r.kind() == kind
-                && r.name() == name
-                && (if ns.is_empty() { "default" } else { ns }) == namespace
-        })
+        self.repositories
+            .iter()
+            .find(|r| r.kind() == kind && r.name() == name && effective_namespace(r) == namespace)
     }
 
     /// What the artifact of `fk`'s source leaves out of the repository, and the directory
@@ -159,11 +169,7 @@ impl SourceRoots {
     /// taken as copied from the repository's files without a `spec.ignore`.
     pub fn ignore(&self, fk: &FluxKustomization) -> (PathBuf, Arc<Ignore>) {
         let source = &fk.spec.source_ref;
-        let namespace = if source.namespace.is_empty() {
-            fk.namespace.as_str()
-        } else {
-            source.namespace.as_str()
-        };
+        let namespace = source_namespace(fk);
         let key = if source.kind == "GitRepository" {
             (namespace.to_owned(), source.name.clone())
         } else {
