@@ -618,6 +618,27 @@ impl Emitter {
         }
     }
 
+    /// One entry of a block mapping whose entries are written at indent `child`; `i`, its
+    /// place in the mapping.
+    fn entry(&mut self, i: usize, k: &str, value: &Value, child: usize, ctx: Ctx) {
+        self.indent = child;
+        if !(i == 0 && ctx == Ctx::SeqItem) {
+            self.write_indent();
+        }
+        if is_simple_key(k) {
+            self.scalar(k, str_style(k), true);
+            self.indicator(":", false, false, false);
+        } else {
+            self.indicator("?", true, false, true);
+            self.indent = child + INDENT;
+            self.scalar(k, str_style(k), false);
+            self.indent = child;
+            self.write_indent();
+            self.indicator(":", true, false, true);
+        }
+        self.node(value, child, Ctx::MapValue);
+    }
+
     fn node(&mut self, v: &Value, indent: usize, ctx: Ctx) {
         match v {
             Value::Object(m) => {
@@ -631,25 +652,22 @@ impl Emitter {
                 } else {
                     indent + INDENT
                 };
-                let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-                entries.sort_by(|a, b| compare_keys(a.0, b.0));
-                for (i, (k, value)) in entries.into_iter().enumerate() {
-                    self.indent = child;
-                    if !(i == 0 && ctx == Ctx::SeqItem) {
-                        self.write_indent();
+                // The mapping holds its keys in byte order, which is go-yaml's order for most
+                // keys (lower-case names): those are written without a sorted copy.
+                let in_order = m
+                    .keys()
+                    .zip(m.keys().skip(1))
+                    .all(|(a, b)| compare_keys(a, b) != std::cmp::Ordering::Greater);
+                if in_order {
+                    for (i, (k, value)) in m.iter().enumerate() {
+                        self.entry(i, k, value, child, ctx);
                     }
-                    if is_simple_key(k) {
-                        self.scalar(k, str_style(k), true);
-                        self.indicator(":", false, false, false);
-                    } else {
-                        self.indicator("?", true, false, true);
-                        self.indent = child + INDENT;
-                        self.scalar(k, str_style(k), false);
-                        self.indent = child;
-                        self.write_indent();
-                        self.indicator(":", true, false, true);
+                } else {
+                    let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+                    entries.sort_by(|a, b| compare_keys(a.0, b.0));
+                    for (i, (k, value)) in entries.into_iter().enumerate() {
+                        self.entry(i, k, value, child, ctx);
                     }
-                    self.node(value, child, Ctx::MapValue);
                 }
             }
             Value::Array(items) => {

@@ -261,6 +261,34 @@ fn annotations_as_text(r: &mut Resource) -> Result<()> {
     Ok(())
 }
 
+/// What a `resources` entry names on disk, as far as one `lstat` tells (a `stat` too when
+/// that finds a link or nothing).
+struct EntryKind {
+    meta: std::io::Result<std::fs::Metadata>,
+    /// A plain path to a regular file: its size and type then serve the read.
+    regular: bool,
+}
+
+impl EntryKind {
+    fn of(dir: &Path, entry: &str) -> EntryKind {
+        let path = dir.join(entry);
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if is_plain(entry) && m.is_file() => EntryKind {
+                meta: Ok(m),
+                regular: true,
+            },
+            Ok(m) if !m.file_type().is_symlink() => EntryKind {
+                meta: Ok(m),
+                regular: false,
+            },
+            _ => EntryKind {
+                meta: std::fs::metadata(&path),
+                regular: false,
+            },
+        }
+    }
+}
+
 /// Characters that kustomize's YAML round trip cannot read back ("control characters are
 /// not allowed"): DEL, the C1 controls other than NEL, U+FFFE and U+FFFF. Other control
 /// characters are written escaped and survive.
@@ -665,16 +693,18 @@ impl Builder<'_> {
         // that order is reported, as when reading them one by one.
         let mut files: Vec<(&String, String, Option<u64>)> = Vec::new();
         let mut window = 0u64;
-        for (entry, pointer) in entries {
-            // What the entry is, with one `lstat` for a plain path to a regular file (its
-            // size and type then serve the read), else `stat` (links followed).
-            let path = kfile.dir.join(entry);
-            let plain = is_plain(entry);
-            let (meta, regular) = match std::fs::symlink_metadata(&path) {
-                Ok(m) if plain && m.is_file() => (Ok(m), true),
-                Ok(m) if !m.file_type().is_symlink() => (Ok(m), false),
-                _ => (std::fs::metadata(&path), false),
-            };
+        // What each entry is, asked of the system on all cores when there are many (one
+        // `lstat` each: for hundreds of files, a tenth of a build done on one core).
+        let entries: Vec<(&String, String)> = entries.collect();
+        let kinds: Vec<EntryKind> = if entries.len() >= PARALLEL_FILES {
+            crate::parallel::map(&entries, |(entry, _)| EntryKind::of(&kfile.dir, entry))
+        } else {
+            entries
+                .iter()
+                .map(|(entry, _)| EntryKind::of(&kfile.dir, entry))
+                .collect()
+        };
+        for ((entry, pointer), EntryKind { meta, regular }) in entries.into_iter().zip(kinds) {
             // A local file or directory wins; anything else that reads as a URL is remote.
             let remote = if meta.is_err() {
                 remote::classify(entry)

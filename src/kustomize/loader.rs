@@ -182,12 +182,24 @@ pub fn read_text_sized(path: &Path, limits: &Limits, size: Option<u64>) -> Resul
         return Err(too_large(len));
     }
     let mut bytes = Vec::with_capacity(len as usize + 1);
-    // Through `Take`, which reads to the end without asking the file its size and position
-    // again (`File::read_to_end` does, with two more system calls), and never beyond the
-    // limit (a file that grew since its size was taken).
-    file.take(limits.max_bytes as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
+    let mut file = file.take(limits.max_bytes as u64 + 1);
+    // One read of one byte more than the size just taken: when it returns exactly that size,
+    // the file ends there (a regular file reads short only at its end), and the read that
+    // would return nothing is saved (for hundreds of small files, a fifth of the system
+    // calls). Otherwise (it grew or shrank since) on to the end through `Take`, which reads
+    // without asking the file its size and position again (`File::read_to_end` does, with
+    // two more system calls), and never beyond the limit.
+    bytes.resize(len as usize + 1, 0);
+    let first = loop {
+        match file.read(&mut bytes) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => break r.map_err(cannot)?,
+        }
+    };
+    bytes.truncate(first);
+    if first as u64 != len {
+        file.read_to_end(&mut bytes).map_err(cannot)?;
+    }
     if bytes.len() > limits.max_bytes {
         return Err(too_large(bytes.len() as u64));
     }
@@ -714,6 +726,13 @@ mod tests {
         };
         let e = super::read_text_sized(&plain, &limits, Some(2)).unwrap_err();
         assert!(e.to_string().contains("larger than the limit"), "{e}");
+        // A size that no longer holds (the file grew or shrank since it was taken) still
+        // reads the whole file: the one-read shortcut is taken only when the read agrees.
+        let limits = crate::source::Limits::default();
+        for hint in [None, Some(0), Some(1), Some(4), Some(5), Some(6), Some(100)] {
+            let text = super::read_text_sized(&plain, &limits, hint).unwrap();
+            assert_eq!(text, "a: 1\n", "{hint:?}");
+        }
         std::fs::remove_dir_all(&tmp).unwrap();
     }
 
