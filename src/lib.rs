@@ -247,7 +247,13 @@ pub fn validate_manifests(
             )?);
             names.push(display.display().to_string());
         } else {
-            resources.extend(kustomize::loader::load_manifests(p, &options.limits)?);
+            let loaded = kustomize::loader::load_manifests(p, &options.limits)?;
+            // The first path's objects are taken as they are, not copied.
+            if resources.is_empty() {
+                resources = loaded;
+            } else {
+                resources.extend(loaded);
+            }
             names.push(p.display().to_string());
         }
     }

@@ -12,6 +12,26 @@ pub struct Map<K = String, V = Value> {
     entries: Vec<(K, V)>,
 }
 
+/// `a == b`, with keys of up to 16 bytes (nearly every key of a Kubernetes object)
+/// compared as two overlapping words in place rather than through a call to `memcmp`:
+/// lookups by key are a fifth of validation's time.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word8 = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().unwrap());
+    let word4 = |s: &[u8], at: usize| u32::from_ne_bytes(s[at..at + 4].try_into().unwrap());
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4),
+        8..=16 => word8(a, 0) == word8(b, 0) && word8(a, n - 8) == word8(b, n - 8),
+        _ => a == b,
+    }
+}
+
 impl Map<String, Value> {
     /// An empty mapping (allocates nothing).
     pub fn new() -> Self {
@@ -54,7 +74,10 @@ impl Map<String, Value> {
     /// equality scan (lengths first) settles with fewer byte comparisons than a search.
     fn position(&self, key: &str) -> Option<usize> {
         if self.entries.len() <= 8 {
-            self.entries.iter().position(|(k, _)| k == key)
+            let key = key.as_bytes();
+            self.entries
+                .iter()
+                .position(|(k, _)| same_bytes(k.as_bytes(), key))
         } else {
             self.find(key).ok()
         }

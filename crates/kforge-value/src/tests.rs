@@ -168,3 +168,20 @@ fn pointers_read_as_serde_json_reads_them() {
         );
     }
 }
+
+#[test]
+fn key_comparison_agrees_with_equality() {
+    // Every length up to past the word-sized paths, equal and differing in each byte.
+    for n in 0..=20usize {
+        let a: Vec<u8> = (0..n as u8).map(|i| b'a' + i).collect();
+        assert!(crate::map::same_bytes(&a, &a.clone()), "{n}");
+        for i in 0..n {
+            let mut b = a.clone();
+            b[i] ^= 0x20;
+            assert!(!crate::map::same_bytes(&a, &b), "{n} {i}");
+        }
+        let mut longer = a.clone();
+        longer.push(b'z');
+        assert!(!crate::map::same_bytes(&a, &longer), "{n}");
+    }
+}
