@@ -184,4 +184,12 @@ fn key_comparison_agrees_with_equality() {
         longer.push(b'z');
         assert!(!crate::map::same_bytes(&a, &longer), "{n}");
     }
+    let keys = [
+        "", "a", "ab", "b", "B", "aa", "a0", "~", "é", "spec", "status",
+    ];
+    for a in keys {
+        for b in keys {
+            assert_eq!(crate::map::key_order(a, b), a.cmp(b), "{a} {b}");
+        }
+    }
 }

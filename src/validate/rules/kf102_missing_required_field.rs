@@ -22,6 +22,8 @@ pub const RULE: Rule = Rule {
 };
 
 fn walk(t: u32, v: &Value, ptr: &mut String, missing: &mut Vec<(String, String)>) {
+    use kforge_value::map::key_order;
+    use std::cmp::Ordering;
     use std::fmt::Write;
     let Value::Object(m) = v else { return };
     let ty = schema::get(t);
@@ -34,11 +36,14 @@ fn walk(t: u32, v: &Value, ptr: &mut String, missing: &mut Vec<(String, String)>
     // two, visiting only the children that hold objects.
     let mut fields = ty.fields.iter().peekable();
     for (k, child) in m {
-        while fields.next_if(|(f, _)| f.as_str() < k.as_str()).is_some() {}
+        while fields
+            .next_if(|(f, _)| key_order(f, k) == Ordering::Less)
+            .is_some()
+        {}
         let Some((f, holds)) = fields.peek() else {
             break;
         };
-        if f != k {
+        if key_order(f, k) != Ordering::Equal {
             continue;
         }
         let len = ptr.len();
