@@ -262,9 +262,14 @@ fn annotations_as_text(r: &mut Resource) -> Result<()> {
 }
 
 /// What a `resources` entry names on disk, as far as one `lstat` tells (a `stat` too when
-/// that finds a link or nothing).
+/// that finds a link or nothing): 16 bytes, not the system's whole answer, as a list may
+/// hold hundreds of thousands of entries.
 struct EntryKind {
-    meta: std::io::Result<std::fs::Metadata>,
+    /// Nothing there (or it cannot be asked): perhaps a remote entry.
+    missing: bool,
+    dir: bool,
+    /// The size of what is there (a link followed).
+    size: u64,
     /// A plain path to a regular file: its size and type then serve the read.
     regular: bool,
 }
@@ -272,17 +277,22 @@ struct EntryKind {
 impl EntryKind {
     fn of(dir: &Path, entry: &str) -> EntryKind {
         let path = dir.join(entry);
-        match std::fs::symlink_metadata(&path) {
-            Ok(m) if is_plain(entry) && m.is_file() => EntryKind {
-                meta: Ok(m),
-                regular: true,
+        let (meta, regular) = match std::fs::symlink_metadata(&path) {
+            Ok(m) if is_plain(entry) && m.is_file() => (Ok(m), true),
+            Ok(m) if !m.file_type().is_symlink() => (Ok(m), false),
+            _ => (std::fs::metadata(&path), false),
+        };
+        match meta {
+            Ok(m) => EntryKind {
+                missing: false,
+                dir: m.is_dir(),
+                size: m.len(),
+                regular,
             },
-            Ok(m) if !m.file_type().is_symlink() => EntryKind {
-                meta: Ok(m),
-                regular: false,
-            },
-            _ => EntryKind {
-                meta: std::fs::metadata(&path),
+            Err(_) => EntryKind {
+                missing: true,
+                dir: false,
+                size: 0,
                 regular: false,
             },
         }
@@ -704,9 +714,9 @@ impl Builder<'_> {
                 .map(|(entry, _)| EntryKind::of(&kfile.dir, entry))
                 .collect()
         };
-        for ((entry, pointer), EntryKind { meta, regular }) in entries.into_iter().zip(kinds) {
+        for ((entry, pointer), kind) in entries.into_iter().zip(kinds) {
             // A local file or directory wins; anything else that reads as a URL is remote.
-            let remote = if meta.is_err() {
+            let remote = if kind.missing {
                 remote::classify(entry)
             } else {
                 None
@@ -720,14 +730,14 @@ impl Builder<'_> {
                 }
                 continue;
             }
-            if !meta.as_ref().is_ok_and(|m| m.is_dir()) {
-                let size = meta.map_or(0, |m| m.len());
+            if !kind.dir {
+                let size = kind.size;
                 if window + size > WINDOW_BYTES && !files.is_empty() {
                     self.load_files(kfile, &mut files, &mut acc.set)?;
                     window = 0;
                 }
                 window += size;
-                files.push((entry, pointer, regular.then_some(size)));
+                files.push((entry, pointer, kind.regular.then_some(size)));
                 continue;
             }
             self.load_files(kfile, &mut files, &mut acc.set)?;
