@@ -1,10 +1,14 @@
-//! One small work-sharing loop used wherever independent items are processed on all
-//! cores (overlays of a repository, rules over one environment): each thread takes the
-//! next index, and the results come back in the items' order, so the output does not
-//! depend on the thread count.
-
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+//! The one place where independent items are processed on all cores (overlays of a
+//! repository, files of a kustomization, rules over one environment). Results come back
+//! in the items' order, so the output does not depend on the thread count.
+//!
+//! The work runs on rayon's pool, whose threads live for the whole process: a build makes
+//! a dozen parallel steps, and a thread started for each (as `std::thread::scope` does)
+//! cost a fifth of a 300-object build, its start and its allocator's fresh memory
+//! (BENCHMARKS.md, sixth round). A step asked for from inside another step's item runs
+//! on that item's thread, in order: a pool thread waiting for its own items would take on
+//! other items meanwhile, and such an item could want the very lock or once-cell (the
+//! parse cache's slot of a shared base, say) that its thread holds while it waits.
 
 /// How many threads to use: `available_parallelism`, asked once (it reads the cgroup's
 /// CPU limit each time).
@@ -13,38 +17,19 @@ fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// Whether the caller is itself one item of a parallel step (on a pool thread).
+fn nested() -> bool {
+    rayon::current_thread_index().is_some()
+}
+
 /// `f` applied to every item, on up to `available_parallelism` threads, in item order.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = cores().min(items.len());
-    if threads <= 1 {
+    use rayon::prelude::*;
+    if cores().min(items.len()) <= 1 || nested() {
         return items.iter().map(f).collect();
     }
-    let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
-    let work = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(item) = items.get(i) else {
-            break;
-        };
-        let r = f(item);
-        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-    };
-    // The calling thread is one of the workers: one thread fewer to start, and its heap
-    // (already warm) takes a share of the allocations.
-    std::thread::scope(|s| {
-        for _ in 1..threads {
-            s.spawn(work);
-        }
-        work();
-    });
-    slots
-        .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .expect("every slot filled")
-        })
-        .collect()
+    let f = &f;
+    items.par_iter().with_max_len(1).map(f).collect()
 }
 
 /// `f` on every item (with its index), changing it in place; on all cores when there are
@@ -56,6 +41,7 @@ pub fn try_each_mut<T: Send, E: Send>(
     per_thread: usize,
     f: impl Fn(usize, &mut T) -> Result<(), E> + Sync,
 ) -> Result<(), E> {
+    use rayon::prelude::*;
     let run = |start: usize, part: &mut [T]| -> Result<(), (usize, E)> {
         for (j, item) in part.iter_mut().enumerate() {
             f(start + j, item).map_err(|e| (start + j, e))?;
@@ -63,26 +49,20 @@ pub fn try_each_mut<T: Send, E: Send>(
         Ok(())
     };
     let threads = cores().min(items.len() / per_thread.max(1));
-    if threads <= 1 {
+    if threads <= 1 || nested() {
         return run(0, items).map_err(|(_, e)| e);
     }
     let size = items.len().div_ceil(threads);
-    let failures: Vec<(usize, E)> = std::thread::scope(|s| {
-        let mut parts = items.chunks_mut(size).enumerate();
-        let (_, first) = parts.next().expect("at least two parts");
-        let others: Vec<_> = parts
-            .map(|(k, part)| s.spawn(move || run(k * size, part)))
-            .collect();
-        let mut failures: Vec<(usize, E)> = run(0, first).err().into_iter().collect();
-        for h in others {
-            match h.join() {
-                Ok(r) => failures.extend(r.err()),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        failures
-    });
-    match failures.into_iter().min_by_key(|(i, _)| *i) {
+    let failures: Vec<Result<(), (usize, E)>> = items
+        .par_chunks_mut(size)
+        .enumerate()
+        .map(|(k, part)| run(k * size, part))
+        .collect();
+    match failures
+        .into_iter()
+        .filter_map(Result::err)
+        .min_by_key(|(i, _)| *i)
+    {
         Some((_, e)) => Err(e),
         None => Ok(()),
     }
@@ -128,6 +108,41 @@ mod tests {
             },
         );
         assert_eq!(e, Err(299));
+    }
+
+    #[test]
+    fn a_step_inside_an_item_runs_on_that_items_thread() {
+        // An item that initialises a shared once-cell with a parallel step of its own (the
+        // parse cache's slot of a big shared file): were the inner step spread over the
+        // pool, the waiting thread could take on another outer item wanting the same cell
+        // and wait on itself.
+        let cell = std::sync::OnceLock::new();
+        let outer: Vec<u32> = (0..64).collect();
+        let inner: Vec<u32> = (0..256).collect();
+        let sums = super::map(&outer, |_| {
+            let me = std::thread::current().id();
+            *cell.get_or_init(|| {
+                let ran = super::map(&inner, |x| (std::thread::current().id(), *x));
+                assert!(
+                    ran.iter().all(|(t, _)| *t == me),
+                    "inner items left their thread"
+                );
+                ran.iter().map(|(_, x)| x).sum::<u32>()
+            })
+        });
+        assert!(sums.iter().all(|s| *s == 255 * 128));
+        let mut items: Vec<u32> = (0..100).collect();
+        let threads = super::map(&outer, |_| std::thread::current().id());
+        assert_eq!(threads.len(), 64);
+        super::try_each_mut(&mut items, 1, |_, x| {
+            let me = std::thread::current().id();
+            let ran = super::map(&[1, 2, 3], |_| std::thread::current().id());
+            assert!(ran.iter().all(|t| *t == me));
+            *x += 1;
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(items, (1..101).collect::<Vec<_>>());
     }
 
     #[test]
