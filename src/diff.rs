@@ -81,7 +81,7 @@ pub fn diff_resources(old: &[Resource], new: &[Resource]) -> Vec<Change> {
     let index = |rs: &[Resource]| -> BTreeMap<String, usize> {
         rs.iter()
             .enumerate()
-            .map(|(i, r)| (r.cur_id().to_string(), i))
+            .map(|(i, r)| (r.cur_id_ref().to_string(), i))
             .collect()
     };
     let (oi, ni) = (index(old), index(new));

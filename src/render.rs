@@ -131,7 +131,7 @@ fn render_env(
         "kforge": env!("CARGO_PKG_VERSION"),
         "kustomize": crate::KUSTOMIZE_VERSION,
         "kubernetesVersion": crate::KUBERNETES_VERSION,
-        "objects": out.resources.iter().map(|r| r.cur_id().to_string()).collect::<Vec<_>>(),
+        "objects": out.resources.iter().map(|r| r.cur_id_ref().to_string()).collect::<Vec<_>>(),
         "sha256": hash.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>(),
     });
     if let Some(c) = &opts.source_commit {

@@ -205,12 +205,22 @@ impl<'a> IdRef<'a> {
 impl std::fmt::Display for ResId {
     /// kustomize's id string: `Kind.version.group/name.namespace`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_ref().fmt(f)
+    }
+}
+
+impl std::fmt::Display for IdRef<'_> {
+    /// kustomize's id string: `Kind.version.group/name.namespace`, written without an
+    /// owned copy of the id.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{}/{}.{}",
-            self.gvk.id_string(),
+            "{}.{}.{}/{}.{}",
+            or_placeholder(self.gvk.kind, "[noKind]"),
+            or_placeholder(self.gvk.version, "[noVer]"),
+            or_placeholder(self.gvk.group, "[noGrp]"),
             self.name,
-            or_placeholder(&self.namespace, "[noNs]")
+            or_placeholder(self.namespace, "[noNs]")
         )
     }
 }

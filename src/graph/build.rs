@@ -64,7 +64,7 @@ pub fn environment(cx: &Context, findings: &[Finding]) -> Graph {
     let ids: Vec<String> = cx
         .objects
         .iter()
-        .map(|o| o.resource.cur_id().to_string())
+        .map(|o| o.resource.cur_id_ref().to_string())
         .collect();
     b.objects(findings);
     for e in edges::edges(cx) {
@@ -94,7 +94,7 @@ impl Builder<'_, '_> {
                 Role::of_kind(r.kind())
             };
             let loc = locate(r, "", Anchor::Key);
-            let id = r.cur_id().to_string();
+            let id = r.cur_id_ref().to_string();
             let node = Node {
                 id: String::new(),
                 kind: r.kind().to_owned(),

@@ -470,7 +470,7 @@ impl FindingBuilder<'_, '_> {
             message,
             help,
             redacted,
-            object: r.cur_id().to_string(),
+            object: r.cur_id_ref().to_string(),
             pointer,
             file,
             line,

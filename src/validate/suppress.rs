@@ -87,7 +87,7 @@ pub fn apply(cx: &Context, policy: &Policy, out: &mut Vec<Finding>) {
     // object id → (rule id → used)
     let mut by_object: BTreeMap<String, BTreeMap<&str, bool>> = BTreeMap::new();
     for s in list.iter().filter(|s| s.valid()) {
-        let id = cx.objects[s.object].resource.cur_id().to_string();
+        let id = cx.objects[s.object].resource.cur_id_ref().to_string();
         by_object.entry(id).or_default().insert(s.id, false);
     }
     out.retain(|f| {
@@ -108,7 +108,7 @@ pub fn apply(cx: &Context, policy: &Policy, out: &mut Vec<Finding>) {
     let meta = rules::find(RULE_ID).expect("KF001 is registered").meta;
     let mut reported = BTreeSet::new();
     for s in list.iter().filter(|s| s.valid()) {
-        let id = cx.objects[s.object].resource.cur_id().to_string();
+        let id = cx.objects[s.object].resource.cur_id_ref().to_string();
         let used = by_object
             .get(&id)
             .and_then(|m| m.get(s.id))
