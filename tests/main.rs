@@ -31,3 +31,4 @@ mod sarif;
 mod secrets;
 mod sourcemap;
 mod template;
+mod threads;
