@@ -21,19 +21,38 @@ pub const RULE: Rule = Rule {
     check: Check::Objects(check),
 };
 
-fn walk(t: u32, v: &Value, ptr: &mut String, missing: &mut Vec<(String, String)>) {
+/// One step of the path from the object to a node: a key, or an index in a list.
+#[derive(Clone, Copy)]
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+/// The JSON pointer of `path`, built only for a node that misses a field.
+fn pointer(path: &[Step]) -> String {
+    use std::fmt::Write;
+    let mut ptr = String::new();
+    for step in path {
+        match step {
+            Step::Key(k) => push_token(&mut ptr, k),
+            Step::Index(j) => {
+                let _ = write!(ptr, "/{j}");
+            }
+        }
+    }
+    ptr
+}
+
+fn walk<'v>(t: u32, v: &'v Value, path: &mut Vec<Step<'v>>, missing: &mut Vec<(String, String)>) {
     use kforge_value::map::key_order;
     use std::cmp::Ordering;
-    use std::fmt::Write;
     let Value::Object(m) = v else { return };
     let ty = schema::get(t);
     for req in &ty.required {
         if m.get(req).is_none_or(Value::is_null) {
-            missing.push((ptr.clone(), req.clone()));
+            missing.push((pointer(path), req.clone()));
         }
     }
-    // The object's keys and the type's fields are both in name order: one pass over the
-    // two, visiting only the children that hold objects.
     let mut fields = ty.fields.iter().peekable();
     for (k, child) in m {
         while fields
@@ -46,33 +65,32 @@ fn walk(t: u32, v: &Value, ptr: &mut String, missing: &mut Vec<(String, String)>
         if key_order(f, k) != Ordering::Equal {
             continue;
         }
-        let len = ptr.len();
         match (*holds, child) {
             (Holds::Object(c), Value::Object(_)) => {
-                push_token(ptr, k);
-                walk(c, child, ptr, missing);
+                path.push(Step::Key(k));
+                walk(c, child, path, missing);
+                path.pop();
             }
             (Holds::List(c), Value::Array(items)) => {
-                push_token(ptr, k);
-                let l = ptr.len();
+                path.push(Step::Key(k));
                 for (j, item) in items.iter().enumerate() {
-                    let _ = write!(ptr, "/{j}");
-                    walk(c, item, ptr, missing);
-                    ptr.truncate(l);
+                    path.push(Step::Index(j));
+                    walk(c, item, path, missing);
+                    path.pop();
                 }
+                path.pop();
             }
             (Holds::Map(c), Value::Object(entries)) => {
-                push_token(ptr, k);
-                let l = ptr.len();
+                path.push(Step::Key(k));
                 for (key, item) in entries {
-                    push_token(ptr, key);
-                    walk(c, item, ptr, missing);
-                    ptr.truncate(l);
+                    path.push(Step::Key(key));
+                    walk(c, item, path, missing);
+                    path.pop();
                 }
+                path.pop();
             }
             _ => {}
         }
-        ptr.truncate(len);
     }
 }
 
@@ -85,7 +103,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             continue;
         };
         let mut missing = Vec::new();
-        walk(root, &o.resource.value, &mut String::new(), &mut missing);
+        walk(root, &o.resource.value, &mut Vec::new(), &mut missing);
         for (parent, field) in missing {
             let at = if parent.is_empty() {
                 kind.to_owned()
