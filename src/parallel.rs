@@ -4,7 +4,7 @@
 //!
 //! The work runs on rayon's pool, whose threads live for the whole process: a build makes
 //! a dozen parallel steps, and a thread started for each (as `std::thread::scope` does)
-//! cost a fifth of a 300-object build, its start and its allocator's fresh memory
+//! cost about a sixth of a 300-object build, its start and its allocator's fresh memory
 //! (BENCHMARKS.md, sixth round). A step asked for from inside another step's item runs
 //! on that item's thread, in order: a pool thread waiting for its own items would take on
 //! other items meanwhile, and such an item could want the very lock or once-cell (the
