@@ -109,11 +109,19 @@ pub fn or_placeholder<'a>(s: &'a str, placeholder: &'a str) -> &'a str {
 impl Gvk {
     /// kustomize's GVK string: `Kind.version.group` with `[noKind]`, `[noVer]`, `[noGrp]`.
     pub fn id_string(&self) -> String {
-        format!(
+        self.as_ref().to_string()
+    }
+}
+
+impl std::fmt::Display for GvkRef<'_> {
+    /// kustomize's GVK string ([`Gvk::id_string`]).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
             "{}.{}.{}",
-            or_placeholder(&self.kind, "[noKind]"),
-            or_placeholder(&self.version, "[noVer]"),
-            or_placeholder(&self.group, "[noGrp]")
+            or_placeholder(self.kind, "[noKind]"),
+            or_placeholder(self.version, "[noVer]"),
+            or_placeholder(self.group, "[noGrp]")
         )
     }
 }
@@ -215,10 +223,8 @@ impl std::fmt::Display for IdRef<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{}.{}.{}/{}.{}",
-            or_placeholder(self.gvk.kind, "[noKind]"),
-            or_placeholder(self.gvk.version, "[noVer]"),
-            or_placeholder(self.gvk.group, "[noGrp]"),
+            "{}/{}.{}",
+            self.gvk,
             self.name,
             or_placeholder(self.namespace, "[noNs]")
         )
