@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use kforge_value::Value;
 use serde::Deserialize;
 
 /// A kustomization (or a `kind: Component`), as written.
@@ -395,7 +394,7 @@ pub struct HelmChart {
     #[serde(default)]
     pub additional_values_files: Vec<String>,
     /// Values written in the kustomization.
-    pub values_inline: Option<kforge_value::Map<String, Value>>,
+    pub values_inline: Option<kforge_value::Map>,
     /// How `valuesInline` combines with `valuesFile`: override (default), merge, replace.
     pub values_merge: Option<String>,
     /// `--include-crds`.
@@ -437,7 +436,7 @@ pub struct HelmChartArgs {
     /// Becomes `valuesFile`.
     pub values: Option<String>,
     /// Becomes `valuesInline`.
-    pub values_local: Option<kforge_value::Map<String, Value>>,
+    pub values_local: Option<kforge_value::Map>,
     /// Becomes `valuesMerge`.
     pub values_merge: Option<String>,
     /// Becomes `releaseName`.

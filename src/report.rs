@@ -435,16 +435,13 @@ fn sarif(targets: &[Target], options: &ReportOptions) -> String {
 fn sarif_result(f: &Finding, fingerprint: String) -> kforge_value::Value {
     let mut region = kforge_value::Map::new();
     if f.line > 0 {
-        region.insert("startLine".into(), json!(f.line));
-        region.insert("startColumn".into(), json!(f.column.max(1)));
+        region.insert("startLine", json!(f.line));
+        region.insert("startColumn", json!(f.column.max(1)));
     }
     let mut physical = kforge_value::Map::new();
-    physical.insert(
-        "artifactLocation".into(),
-        json!({"uri": sarif_uri(&f.file)}),
-    );
+    physical.insert("artifactLocation", json!({"uri": sarif_uri(&f.file)}));
     if !region.is_empty() {
-        physical.insert("region".into(), region.into());
+        physical.insert("region", region.into());
     }
     json!({
         "ruleId": f.rule,

@@ -448,7 +448,7 @@ impl Resource {
     }
 
     /// The `metadata` map, created when missing.
-    pub fn metadata_mut(&mut self) -> &mut Map<String, Value> {
+    pub fn metadata_mut(&mut self) -> &mut Map {
         let obj = self.value.as_object_mut().expect("resources are objects");
         let md = obj
             .entry("metadata")
@@ -462,7 +462,7 @@ impl Resource {
     /// Set metadata.name.
     pub fn set_name(&mut self, name: &str) {
         self.metadata_mut()
-            .insert("name".into(), Value::String(name.to_owned()));
+            .insert("name", Value::String(name.to_owned()));
     }
 
     /// metadata.labels as pairs.

@@ -42,7 +42,7 @@ fn write(out: String, doc: &Value) -> String {
 /// string, else quoted).
 pub fn scalar_text(s: &str) -> String {
     let mut m = kforge_value::Map::new();
-    m.insert("k".into(), Value::String(s.to_owned()));
+    m.insert("k", Value::String(s.to_owned()));
     let text = to_string(&Value::Object(m));
     let v = text.strip_suffix('\n').unwrap_or(&text);
     v.strip_prefix("k: ").unwrap_or(v).to_owned()
@@ -663,7 +663,7 @@ impl Emitter {
                         self.entry(i, k, value, child, ctx);
                     }
                 } else {
-                    let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+                    let mut entries: Vec<(&kforge_value::map::Key, &Value)> = m.iter().collect();
                     entries.sort_by(|a, b| compare_keys(a.0, b.0));
                     for (i, (k, value)) in entries.into_iter().enumerate() {
                         self.entry(i, k, value, child, ctx);

@@ -194,7 +194,7 @@ pub fn variables(
                     _ => continue,
                 };
                 vars.values.insert(
-                    k.clone(),
+                    k.to_string(),
                     (value, Origin::Object(Box::new(obj.clone()), field)),
                 );
             }

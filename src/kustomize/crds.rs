@@ -12,7 +12,7 @@ use crate::transform::config::{merge_specs, BackRef, TransformerConfig};
 use crate::transform::fieldspec::FieldSpec;
 
 /// The value of `key` in `map`, matching the name case-insensitively (Go's JSON decoding).
-fn field<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+fn field<'a>(map: &'a Map, key: &str) -> Option<&'a Value> {
     map.get(key).or_else(|| {
         map.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
@@ -27,7 +27,7 @@ fn ext<'a>(prop: &'a Value, key: &str) -> Option<&'a str> {
 fn walk(
     cfg: &mut TransformerConfig,
     gvk: &Gvk,
-    defs: &Map<String, Value>,
+    defs: &Map,
     type_name: &str,
     path: &[String],
     depth: usize,
@@ -48,7 +48,7 @@ fn walk(
     }
     for (name, prop) in props {
         let mut at: Vec<String> = path.to_vec();
-        at.push(name.clone());
+        at.push(name.to_string());
         let spec =
             |p: &[String]| FieldSpec::new(&gvk.group, &gvk.version, &gvk.kind, &p.join("/"), false);
         if ext(prop, "x-kubernetes-annotation").is_some() {

@@ -35,7 +35,7 @@ fn field_name<'de>(key: &'de str, fields: &'static [&'static str]) -> &'de str {
 
 /// The entries of a mapping, keys as the struct with `fields` reads them.
 fn struct_entries<'de>(
-    map: &'de kforge_value::Map<String, Value>,
+    map: &'de kforge_value::Map,
     fields: &'static [&'static str],
 ) -> Vec<(&'de str, &'de Value)> {
     let mut out: Vec<(&'de str, &'de Value)> = Vec::with_capacity(map.len());

@@ -267,26 +267,26 @@ fn make_object(
         }
     }
     let mut md = Map::new();
-    md.insert("name".into(), Value::String(g.name.clone()));
+    md.insert("name", Value::String(g.name.clone()));
     if !g.namespace.is_empty() {
-        md.insert("namespace".into(), Value::String(g.namespace.clone()));
+        md.insert("namespace", Value::String(g.namespace.clone()));
     }
     if !opts.labels.is_empty() {
-        md.insert("labels".into(), string_map(&opts.labels));
+        md.insert("labels", string_map(&opts.labels));
     }
     if !opts.annotations.is_empty() {
-        md.insert("annotations".into(), string_map(&opts.annotations));
+        md.insert("annotations", string_map(&opts.annotations));
     }
     let mut obj = Map::new();
-    obj.insert("apiVersion".into(), Value::String("v1".into()));
-    obj.insert("kind".into(), Value::String(kind.name().into()));
-    obj.insert("metadata".into(), Value::Object(md));
+    obj.insert("apiVersion", Value::String("v1".into()));
+    obj.insert("kind", Value::String(kind.name().into()));
+    obj.insert("metadata", Value::Object(md));
     // kustomize writes (and hashes) `data: {}` for a Secret with no entries.
     if !data.is_empty() || kind == Kind::Secret {
-        obj.insert("data".into(), Value::Object(data));
+        obj.insert("data", Value::Object(data));
     }
     if !binary.is_empty() {
-        obj.insert("binaryData".into(), Value::Object(binary));
+        obj.insert("binaryData", Value::Object(binary));
     }
     if kind == Kind::Secret {
         let t = if g.secret_type.is_empty() {
@@ -294,10 +294,10 @@ fn make_object(
         } else {
             &g.secret_type
         };
-        obj.insert("type".into(), Value::String(t.into()));
+        obj.insert("type", Value::String(t.into()));
     }
     if opts.immutable {
-        obj.insert("immutable".into(), Value::Bool(true));
+        obj.insert("immutable", Value::Bool(true));
     }
     Ok(Value::Object(obj))
 }
@@ -468,14 +468,14 @@ pub fn generate(
                     .pointer_mut("/metadata/annotations")
                     .and_then(Value::as_object_mut)
                 {
-                    a.insert(build_metadata::ORIGIN.into(), origin);
+                    a.insert(build_metadata::ORIGIN, origin);
                 }
             }
             if opts_immutable(&value) {
                 r.value
                     .as_object_mut()
                     .expect("object")
-                    .insert("immutable".into(), Value::Bool(true));
+                    .insert("immutable", Value::Bool(true));
             }
             // kustomize keeps its hash marker only if both the earlier object and this
             // generator have it: either one disabling the hash disables it.

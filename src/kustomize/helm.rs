@@ -111,7 +111,7 @@ fn is_empty(v: &Value) -> bool {
 /// kustomize merges `valuesInline` into the values file with mergo: maps recursively;
 /// elsewhere the inline value wins when `overwrite` (even an empty one: `false`, `0`)
 /// or when the file's value is missing or empty.
-fn merge_values(dst: &mut Map<String, Value>, src: &Map<String, Value>, overwrite: bool) {
+fn merge_values(dst: &mut Map, src: &Map, overwrite: bool) {
     for (k, sv) in src {
         match (dst.get_mut(k), sv) {
             (Some(Value::Object(d)), Value::Object(s)) if !d.is_empty() => {

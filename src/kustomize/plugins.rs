@@ -22,7 +22,7 @@ use crate::transform::plugins::Step;
 use crate::transform::replacements::Located;
 
 /// A plugin configuration's field, matched case-insensitively as Go's JSON decoding does.
-fn field<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+fn field<'a>(map: &'a Map, name: &str) -> Option<&'a Value> {
     map.get(name).or_else(|| {
         map.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -30,7 +30,7 @@ fn field<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     })
 }
 
-fn string(map: &Map<String, Value>, name: &str) -> String {
+fn string(map: &Map, name: &str) -> String {
     match field(map, name) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
@@ -40,7 +40,7 @@ fn string(map: &Map<String, Value>, name: &str) -> String {
 }
 
 fn decode<T: serde::de::DeserializeOwned + Default>(
-    map: &Map<String, Value>,
+    map: &Map,
     name: &str,
 ) -> std::result::Result<T, String> {
     match field(map, name) {
@@ -50,7 +50,7 @@ fn decode<T: serde::de::DeserializeOwned + Default>(
 }
 
 /// `fieldSpecs`, or `None` when the configuration has none.
-fn specs(map: &Map<String, Value>) -> std::result::Result<Option<Vec<FieldSpec>>, String> {
+fn specs(map: &Map) -> std::result::Result<Option<Vec<FieldSpec>>, String> {
     match field(map, "fieldSpecs") {
         None | Some(Value::Null) => Ok(None),
         Some(_) => {
@@ -60,7 +60,7 @@ fn specs(map: &Map<String, Value>) -> std::result::Result<Option<Vec<FieldSpec>>
     }
 }
 
-fn pairs(map: &Map<String, Value>, name: &str) -> BTreeMap<String, String> {
+fn pairs(map: &Map, name: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     if let Some(Value::Object(m)) = field(map, name) {
         for (k, v) in m {
@@ -69,7 +69,7 @@ fn pairs(map: &Map<String, Value>, name: &str) -> BTreeMap<String, String> {
                 Value::Null => String::new(),
                 other => other.to_string(),
             };
-            out.insert(k.clone(), text);
+            out.insert(k.to_string(), text);
         }
     }
     out
@@ -371,12 +371,12 @@ pub fn generate(
             "behavior", "literals", "files", "envs", "env", "type", "options",
         ] {
             if let Some(v) = field(map, name).filter(|v| !v.is_null()) {
-                args.insert(name.into(), v.clone());
+                args.insert(name, v.clone());
             }
         }
-        args.insert("name".into(), Value::String(config.name().to_owned()));
+        args.insert("name", Value::String(config.name().to_owned()));
         if let Some(ns) = config.value.pointer("/metadata/namespace") {
-            args.insert("namespace".into(), ns.clone());
+            args.insert("namespace", ns.clone());
         }
         let g: model::GeneratorArgs =
             kforge_value::from_value(Value::Object(args)).map_err(|e| {
@@ -455,7 +455,7 @@ fn inflate_chart(
 fn value_add(
     kfile: &KustomizationFile,
     pointer: &str,
-    map: &Map<String, Value>,
+    map: &Map,
     plugin: &PluginConfig,
     opts: &BuildOptions,
 ) -> Result<Step> {
@@ -555,23 +555,23 @@ fn iam_policy(config: &Resource) -> Result<Resource> {
     let mut metadata = Map::new();
     let mut annotations = Map::new();
     annotations.insert(
-        "iam.gke.io/gcp-service-account".into(),
+        "iam.gke.io/gcp-service-account",
         Value::String(format!(
             "{}@{}.iam.gserviceaccount.com",
             string(&gsa, "name"),
             string(&gsa, "projectId")
         )),
     );
-    metadata.insert("annotations".into(), Value::Object(annotations));
-    metadata.insert("name".into(), plain(string(&ksa, "name")));
+    metadata.insert("annotations", Value::Object(annotations));
+    metadata.insert("name", plain(string(&ksa, "name")));
     let namespace = string(&ksa, "namespace");
     if !namespace.is_empty() {
-        metadata.insert("namespace".into(), plain(namespace));
+        metadata.insert("namespace", plain(namespace));
     }
     let mut object = Map::new();
-    object.insert("apiVersion".into(), Value::String("v1".into()));
-    object.insert("kind".into(), Value::String("ServiceAccount".into()));
-    object.insert("metadata".into(), Value::Object(metadata));
+    object.insert("apiVersion", Value::String("v1".into()));
+    object.insert("kind", Value::String("ServiceAccount".into()));
+    object.insert("metadata", Value::Object(metadata));
     Ok(Resource::new(
         Value::Object(object),
         config.origin.clone(),

@@ -127,11 +127,11 @@ pub fn typed_key(text: &str) -> Option<&'static str> {
 }
 
 /// The first of `keys` that [`typed_key`] types, with what it is read as.
-pub fn first_typed_key<'k>(
-    keys: impl IntoIterator<Item = &'k String>,
-) -> Option<(&'k String, &'static str)> {
+pub fn first_typed_key<'k, K: AsRef<str> + ?Sized + 'k>(
+    keys: impl IntoIterator<Item = &'k K>,
+) -> Option<(&'k K, &'static str)> {
     keys.into_iter()
-        .find_map(|k| typed_key(k).map(|what| (k, what)))
+        .find_map(|k| typed_key(k.as_ref()).map(|what| (k, what)))
 }
 
 /// Whether plain `text`, typed as kustomize types resources, is `value`.

@@ -111,8 +111,8 @@ fn err(pos: Pos, message: impl Into<String>) -> YamlError {
 
 enum Frame {
     Map {
-        map: Map<String, Value>,
-        key: Option<(String, Pos, bool)>,
+        map: Map,
+        key: Option<(kforge_value::map::Key, Pos, bool)>,
         merges: Vec<Value>,
         anchor: usize,
         /// This collection's entry in the span index.
@@ -408,7 +408,7 @@ impl Builder {
         matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
     }
 
-    fn set_key(&mut self, k: String, pos: Pos, is_merge: bool) {
+    fn set_key(&mut self, k: kforge_value::map::Key, pos: Pos, is_merge: bool) {
         if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
             *key = Some((k, pos, is_merge));
         }
@@ -461,7 +461,7 @@ impl Builder {
                         self.anchors
                             .insert(anchor, (Value::String(text.to_string()), 1));
                     }
-                    self.set_key(text.into_owned(), pos, is_merge);
+                    self.set_key(text.into(), pos, is_merge);
                     if let Some(what) = typed {
                         let pointer = self.child_pointer();
                         self.spans.push_typed_key(pointer, pos, what);
@@ -648,7 +648,7 @@ fn exact(mut items: Vec<Value>) -> Vec<Value> {
     out
 }
 
-fn apply_merges(map: &mut Map<String, Value>, merges: Vec<Value>) -> Result<(), String> {
+fn apply_merges(map: &mut Map, merges: Vec<Value>) -> Result<(), String> {
     for m in merges {
         let sources = match m {
             Value::Object(o) => vec![o],

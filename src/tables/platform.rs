@@ -205,7 +205,7 @@ impl CreatedRow {
     }
 
     /// The labels of the pods made from `obj`.
-    pub fn pod_labels(&self, obj: &Value) -> Map<String, Value> {
+    pub fn pod_labels(&self, obj: &Value) -> Map {
         let mut labels = Map::new();
         if let Some(Value::Object(m)) = self.labels_from.as_deref().and_then(|p| at_path(obj, p)) {
             for (k, v) in m {

@@ -101,9 +101,9 @@ pub struct Found<'v> {
     /// Escaped JSON pointer of the pod spec (wildcards replaced by indices).
     pub spec_ptr: String,
     /// The pod spec.
-    pub spec: &'v Map<String, Value>,
+    pub spec: &'v Map,
     /// The pod labels, when the row names them and they are a map.
-    pub labels: Option<&'v Map<String, Value>>,
+    pub labels: Option<&'v Map>,
     /// Escaped JSON pointer of the pod labels, when the row names them.
     pub labels_ptr: Option<String>,
 }
@@ -315,7 +315,7 @@ fn expand<'v>(
                     .enumerate()
                     .map(|(i, v)| (i.to_string(), v))
                     .collect(),
-                Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v)).collect(),
+                Value::Object(m) => m.iter().map(|(k, v)| (k.to_string(), v)).collect(),
                 _ => Vec::new(),
             };
             for (token, item) in items {

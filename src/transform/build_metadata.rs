@@ -196,7 +196,7 @@ pub fn join(parts: &[&str]) -> String {
     }
 }
 
-fn annotations(r: &mut Resource) -> &mut Map<String, Value> {
+fn annotations(r: &mut Resource) -> &mut Map {
     let md = r.metadata_mut();
     let ann = md
         .entry("annotations")
@@ -216,7 +216,7 @@ fn has_origin(r: &Resource) -> bool {
 
 /// Set the origin annotation of `r`.
 pub fn set_origin(r: &mut Resource, origin: &Provenance) {
-    annotations(r).insert(ORIGIN.into(), Value::String(origin.to_annotation()));
+    annotations(r).insert(ORIGIN, Value::String(origin.to_annotation()));
 }
 
 /// Set the origin annotation of `r` unless it has one (a generator's output).
@@ -240,7 +240,7 @@ pub fn record(resources: &mut [Resource], by: &Provenance) {
             Some(Value::String(old)) => format!("{old}{item}"),
             _ => item,
         };
-        ann.insert(TRANSFORMATIONS.into(), Value::String(text));
+        ann.insert(TRANSFORMATIONS, Value::String(text));
     }
 }
 
@@ -259,7 +259,7 @@ pub fn finish(resources: &mut [Resource], opts: Options) {
             labels
                 .as_object_mut()
                 .expect("labels is a map")
-                .insert(MANAGED_BY.into(), Value::String(MANAGED_BY_VALUE.into()));
+                .insert(MANAGED_BY, Value::String(MANAGED_BY_VALUE.into()));
         }
         let Some(md) = r.value.get_mut("metadata").and_then(Value::as_object_mut) else {
             continue;

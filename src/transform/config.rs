@@ -117,7 +117,7 @@ fn canonical_keys(value: &mut kforge_value::Value, names: &[&str], depth: usize)
                 let name = names
                     .iter()
                     .find(|n| n.eq_ignore_ascii_case(&k))
-                    .map_or(k, |n| n.to_string());
+                    .map_or(k, |n| (*n).into());
                 if depth < 4 {
                     canonical_keys(&mut v, SPEC, depth + 1);
                 }

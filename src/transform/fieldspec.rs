@@ -264,7 +264,7 @@ mod tests {
         let fs = FieldSpec::new("", "", "", "spec/template/metadata/labels", true);
         let mut v = json!({"spec": {}});
         fs.apply(&mut v, Some(CreateKind::Map), &mut |n| {
-            n.as_object_mut().unwrap().insert("a".into(), json!("b"));
+            n.as_object_mut().unwrap().insert("a", json!("b"));
             Ok(())
         })
         .unwrap();

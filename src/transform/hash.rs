@@ -27,19 +27,19 @@ pub fn content_hash(obj: &Value) -> String {
         .get("data")
         .filter(|d| kind == "Secret" || d.as_object().is_some_and(|o| !o.is_empty()));
     m.insert(
-        "data".into(),
+        "data",
         data.cloned().unwrap_or(Value::String(String::new())),
     );
-    m.insert("kind".into(), Value::String(kind.into()));
-    m.insert("name".into(), Value::String(String::new()));
+    m.insert("kind", Value::String(kind.into()));
+    m.insert("name", Value::String(String::new()));
     if kind == "Secret" {
         if let Some(sd) = obj.get("stringData") {
-            m.insert("stringData".into(), sd.clone());
+            m.insert("stringData", sd.clone());
         }
         let t = obj.get("type").and_then(Value::as_str).unwrap_or("");
-        m.insert("type".into(), Value::String(t.into()));
+        m.insert("type", Value::String(t.into()));
     } else if let Some(b) = obj.get("binaryData") {
-        m.insert("binaryData".into(), b.clone());
+        m.insert("binaryData", b.clone());
     }
     let digest = Sha256::digest(go_json(&Value::Object(m)).as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();

@@ -412,9 +412,9 @@ fn set_mapping(
     if c.cur.name == old && c.cur.namespace.is_empty() {
         return Ok(());
     }
-    map.insert("name".into(), Value::String(c.cur.name.clone()));
+    map.insert("name", Value::String(c.cur.name.clone()));
     if !c.cur.namespace.is_empty() {
-        map.insert("namespace".into(), Value::String(c.cur.namespace.clone()));
+        map.insert("namespace", Value::String(c.cur.namespace.clone()));
     }
     Ok(())
 }

@@ -163,7 +163,7 @@ pub fn apply(
         let mut patch = doc.value.clone();
         if let Some(m) = patch.as_object_mut() {
             m.insert(
-                "apiVersion".into(),
+                "apiVersion",
                 Value::String(resources[i].gvk().api_version()),
             );
         }
@@ -331,7 +331,7 @@ fn apply_one(
     if namespace.is_empty() {
         md.remove("namespace");
     } else {
-        md.insert("namespace".into(), Value::String(namespace));
+        md.insert("namespace", Value::String(namespace));
     }
     Ok(false)
 }

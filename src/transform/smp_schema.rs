@@ -150,10 +150,10 @@ impl Table {
     /// schemas become types of their own, named after where they are.
     fn add_type(
         &mut self,
-        defs: &Map<String, Value>,
+        defs: &Map,
         ty: u32,
         name: &str,
-        def: &Map<String, Value>,
+        def: &Map,
         seen: &mut Vec<String>,
     ) -> Result<(), String> {
         if seen.iter().any(|s| s == name) {
@@ -179,11 +179,11 @@ impl Table {
 
     fn add_field(
         &mut self,
-        defs: &Map<String, Value>,
+        defs: &Map,
         ty: u32,
         field: &str,
         child_name: &str,
-        child: &Map<String, Value>,
+        child: &Map,
         seen: &mut Vec<String>,
     ) -> Result<(), String> {
         let strategy = child
@@ -232,11 +232,7 @@ impl Table {
 
 /// A schema with its `$ref`s followed (kyaml replaces a referring schema with the one it
 /// names), and the type name it has: the definition's, or `inline` for one written in place.
-fn resolve(
-    defs: &Map<String, Value>,
-    inline: &str,
-    schema: &Value,
-) -> Result<(String, Map<String, Value>), String> {
+fn resolve(defs: &Map, inline: &str, schema: &Value) -> Result<(String, Map), String> {
     let mut name = inline.to_owned();
     let mut cur = schema;
     for _ in 0..64 {

@@ -210,7 +210,7 @@ pub fn cidr_contains(outer: (IpAddr, u8), inner: (IpAddr, u8)) -> bool {
 /// The checks of a metav1 LabelSelector (`ValidateLabelSelector`) at `at`: `matchLabels`
 /// keys qualified names and values label values; each `matchExpressions` requirement with a
 /// qualified key, In/NotIn with values, Exists/DoesNotExist without.
-pub fn label_selector(rep: &mut Report, i: usize, at: &str, sel: &Map<String, Value>) {
+pub fn label_selector(rep: &mut Report, i: usize, at: &str, sel: &Map) {
     const HELP: &str = "In and NotIn need values; Exists and DoesNotExist take none";
     for (k, v) in sel
         .get("matchLabels")
@@ -284,7 +284,7 @@ pub fn items_of(v: &Value) -> impl Iterator<Item = (usize, &Value)> {
 
 /// Whether a LabelSelector selects nothing by construction: no matchLabels entry and no
 /// matchExpressions requirement (an empty selector, which workloads may not have).
-pub fn selector_is_empty(sel: &Map<String, Value>) -> bool {
+pub fn selector_is_empty(sel: &Map) -> bool {
     let n = |f: &str| {
         sel.get(f).map_or(0, |v| match v {
             Value::Object(m) => m.len(),

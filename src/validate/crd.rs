@@ -308,7 +308,7 @@ impl Walker {
     }
 
     /// enum, string, number and format checks on one node.
-    fn values(&mut self, s: &Map<String, Value>, v: &Value, ptr: &str) {
+    fn values(&mut self, s: &Map, v: &Value, ptr: &str) {
         if let Some(allowed) = s.get("enum").and_then(Value::as_array) {
             if !allowed.contains(v) {
                 let list: Vec<String> = allowed.iter().map(short).collect();
@@ -383,7 +383,7 @@ impl Walker {
         }
     }
 
-    fn object(&mut self, s: &Map<String, Value>, map: &Map<String, Value>, ptr: &str, mode: Mode) {
+    fn object(&mut self, s: &Map, map: &Map, ptr: &str, mode: Mode) {
         let props = s.get("properties").and_then(Value::as_object);
         for req in s
             .get("required")
@@ -453,7 +453,7 @@ impl Walker {
                 continue;
             }
             let names: Vec<&str> = props
-                .map(|m| m.keys().map(String::as_str).collect())
+                .map(|m| m.keys().map(|k| k.as_str()).collect())
                 .unwrap_or_default();
             let help = match did_you_mean(key, &names) {
                 Some(s) => Some(format!("did you mean '{s}'?")),
@@ -473,7 +473,7 @@ impl Walker {
         }
     }
 
-    fn array(&mut self, s: &Map<String, Value>, items: &[Value], ptr: &str, mode: Mode) {
+    fn array(&mut self, s: &Map, items: &[Value], ptr: &str, mode: Mode) {
         let n = items.len() as f64;
         if let Some(m) = s.get("minItems").and_then(Value::as_f64).filter(|m| n < *m) {
             self.push(ptr, format!("must have at least {m} items"), None);

@@ -20,7 +20,7 @@ pub struct Plugin<'a> {
     /// Index of the DaemonSet in the context.
     pub object: usize,
     /// The nodes it runs on: its pods' nodeSelector (empty: every node).
-    pub selector: Option<&'a Map<String, Value>>,
+    pub selector: Option<&'a Map>,
     /// The resource names it advertises (MIG profiles aside, see `mig_mixed`).
     pub advertised: BTreeSet<String>,
     /// It advertises every MIG profile (`mixed` strategy).
@@ -36,7 +36,7 @@ impl Plugin<'_> {
     }
 
     /// Whether it runs on the nodes a pod with this nodeSelector lands on.
-    pub fn serves(&self, pod_selector: Option<&Map<String, Value>>) -> bool {
+    pub fn serves(&self, pod_selector: Option<&Map>) -> bool {
         let Some(sel) = self.selector.filter(|s| !s.is_empty()) else {
             return true;
         };
@@ -119,12 +119,7 @@ fn flag<'v>(container: &'v Value, env: &str, arg: &str) -> Option<&'v str> {
     from_args.or(from_env)
 }
 
-fn settings(
-    cx: &Context,
-    ds: usize,
-    spec: &Map<String, Value>,
-    container: &Value,
-) -> Option<Settings> {
+fn settings(cx: &Context, ds: usize, spec: &Map, container: &Value) -> Option<Settings> {
     let mut mig = flag(container, "MIG_STRATEGY", "--mig-strategy").map(str::to_owned);
     let mut sharing = None;
     if let Some(path) = flag(container, "CONFIG_FILE", "--config-file") {
@@ -177,7 +172,7 @@ fn settings(
 fn config_file(
     cx: &Context,
     ds: usize,
-    spec: &Map<String, Value>,
+    spec: &Map,
     container: &Value,
     path: &str,
 ) -> Option<Value> {

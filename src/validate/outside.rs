@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use kforge_value::{Map, Value};
+use kforge_value::Map;
 
 use super::lookup::namespace_of;
 use super::pods::selector_matches;
@@ -44,7 +44,7 @@ struct Known {
 #[derive(Clone, Debug)]
 struct KnownPods {
     namespace: String,
-    labels: Map<String, Value>,
+    labels: Map,
     origin: String,
     /// The object of the output they are made from.
     maker: Option<usize>,
@@ -245,12 +245,12 @@ impl Outside {
 
     /// Where pods that `selector` picks in `namespace` come from, if any are made outside
     /// the output.
-    pub fn pods_selected(&self, namespace: &str, selector: &Map<String, Value>) -> Option<&str> {
+    pub fn pods_selected(&self, namespace: &str, selector: &Map) -> Option<&str> {
         self.pods_known(namespace, selector)
             .map(|p| p.origin.as_str())
     }
 
-    fn pods_known(&self, namespace: &str, selector: &Map<String, Value>) -> Option<&KnownPods> {
+    fn pods_known(&self, namespace: &str, selector: &Map) -> Option<&KnownPods> {
         self.pods
             .iter()
             .find(|p| p.namespace == namespace && selector_matches(selector, Some(&p.labels)))
@@ -325,13 +325,13 @@ impl<'a> Context<'a> {
 
     /// The output's object whose controller makes the pods that `selector` picks in
     /// `namespace` (a KServe InferenceService for its predictor's pods), if one does.
-    pub fn pods_maker(&self, namespace: &str, selector: &Map<String, Value>) -> Option<usize> {
+    pub fn pods_maker(&self, namespace: &str, selector: &Map) -> Option<usize> {
         self.made_outside().pods_known(namespace, selector)?.maker
     }
 
     /// Who makes pods that `selector` picks in `namespace` outside the output (a
     /// controller, or a neighbouring kustomization), if anyone does.
-    pub fn pods_outside(&self, namespace: &str, selector: &Map<String, Value>) -> Option<&str> {
+    pub fn pods_outside(&self, namespace: &str, selector: &Map) -> Option<&str> {
         self.made_outside()
             .pods_selected(namespace, selector)
             .or_else(|| self.neighbours.pods_selected(namespace, selector))
@@ -341,7 +341,7 @@ impl<'a> Context<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kforge_value::json;
+    use kforge_value::{json, Value};
 
     fn resource(v: Value) -> Resource {
         Resource::new(v, Default::default(), Default::default())

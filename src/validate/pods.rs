@@ -17,10 +17,10 @@ pub struct PodTemplate<'a> {
     /// Escaped JSON pointer of the pod spec (a `*` of the table row replaced by the index).
     pub spec_ptr: String,
     /// The pod spec.
-    pub spec: &'a Map<String, Value>,
+    pub spec: &'a Map,
     /// The pod labels: the template's, with those the controller adds (the row's
     /// `addedLabels`).
-    pub labels: Option<std::borrow::Cow<'a, Map<String, Value>>>,
+    pub labels: Option<std::borrow::Cow<'a, Map>>,
     /// Escaped JSON pointer of the pod labels (where the table row names them).
     pub labels_ptr: Option<String>,
     /// The object's namespace ([`super::lookup::namespace_of`]: `default` when empty).
@@ -36,7 +36,7 @@ pub struct PodTemplate<'a> {
 /// A single container as the controller completes it, and the object it is completed from
 /// (a KServe model and its ServingRuntime).
 struct Completion {
-    container: Map<String, Value>,
+    container: Map,
     from: usize,
 }
 
@@ -79,9 +79,9 @@ pub fn pod_templates<'c, 'a>(cx: &'c Context<'a>) -> &'c [PodTemplate<'a>] {
 
 /// A template's labels with `added` laid over them (the controller's win).
 fn with_added_labels(
-    labels: Option<&Map<String, Value>>,
+    labels: Option<&Map>,
     added: Vec<(String, String)>,
-) -> Option<std::borrow::Cow<'_, Map<String, Value>>> {
+) -> Option<std::borrow::Cow<'_, Map>> {
     use std::borrow::Cow;
     if added.is_empty() {
         return labels.map(Cow::Borrowed);
@@ -115,7 +115,7 @@ fn pod_index<'c>(cx: &'c Context<'_>) -> &'c PodIndex {
             ns.all.push(i);
             for (k, v) in p.labels.as_deref().into_iter().flatten() {
                 if let Some(v) = v.as_str() {
-                    let values = ns.by_label.entry(k.clone()).or_default();
+                    let values = ns.by_label.entry(k.to_string()).or_default();
                     values.entry(v.to_owned()).or_default().push(i);
                 }
             }
@@ -129,7 +129,7 @@ fn pod_index<'c>(cx: &'c Context<'_>) -> &'c PodIndex {
 pub fn selected_pods<'c, 'a>(
     cx: &'c Context<'a>,
     namespace: &str,
-    selector: &Map<String, Value>,
+    selector: &Map,
 ) -> Vec<&'c PodTemplate<'a>> {
     let pods = pod_templates(cx);
     selected(cx, namespace, selector)
@@ -139,7 +139,7 @@ pub fn selected_pods<'c, 'a>(
 }
 
 /// [`selected_pods`] as indexes into [`pod_templates`].
-pub fn selected(cx: &Context<'_>, namespace: &str, selector: &Map<String, Value>) -> Vec<usize> {
+pub fn selected(cx: &Context<'_>, namespace: &str, selector: &Map) -> Vec<usize> {
     let pods = pod_templates(cx);
     let index = pod_index(cx);
     let equality = match selector.get("matchLabels").and_then(Value::as_object) {
@@ -249,7 +249,7 @@ impl<'a> PodTemplate<'a> {
 }
 
 /// The single container at `path` under a pod spec, when it is a map.
-fn single<'v>(spec: &'v Map<String, Value>, path: &[String]) -> Option<&'v Map<String, Value>> {
+fn single<'v>(spec: &'v Map, path: &[String]) -> Option<&'v Map> {
     let mut node = spec.get(path.first()?)?;
     for key in &path[1..] {
         node = node.get(key)?;
@@ -263,7 +263,7 @@ fn complete(
     cx: &Context,
     object: usize,
     location: &PodTemplateLocation,
-    spec: &Map<String, Value>,
+    spec: &Map,
 ) -> Vec<Option<Completion>> {
     let Some(CompletedBy::ServingRuntime) = location.completed_by else {
         return Vec::new();
@@ -292,9 +292,9 @@ fn complete(
 fn serving_runtime_container<'a>(
     cx: &Context<'a>,
     object: usize,
-    model: &Map<String, Value>,
+    model: &Map,
     framework: Option<&str>,
-) -> Option<(usize, &'a Map<String, Value>)> {
+) -> Option<(usize, &'a Map)> {
     const GROUP: &str = "serving.kserve.io";
     let ns = cx.namespace(object);
     let named = model.get("runtime").and_then(Value::as_str);
@@ -333,12 +333,8 @@ fn serving_runtime_container<'a>(
 /// `top` laid over `base` as KServe merges a model into its runtime's container: fields of
 /// `top` win, and the maps `resources` (with its `requests` and `limits`) and
 /// `securityContext` are merged key by key.
-fn overlay(base: &Map<String, Value>, top: &Map<String, Value>) -> Map<String, Value> {
-    fn merge(
-        base: &Map<String, Value>,
-        top: &Map<String, Value>,
-        deep: &[&str],
-    ) -> Map<String, Value> {
+fn overlay(base: &Map, top: &Map) -> Map {
+    fn merge(base: &Map, top: &Map, deep: &[&str]) -> Map {
         let mut out = base.clone();
         for (k, v) in top {
             let merged = match (out.get(k), v) {
@@ -367,7 +363,7 @@ pub struct ContainerRef<'a> {
     /// Absolute, escaped JSON pointer of the container.
     pub ptr: String,
     /// The container.
-    pub spec: &'a Map<String, Value>,
+    pub spec: &'a Map,
     /// An init container (a sidecar when its restartPolicy is Always).
     pub init: bool,
     /// A container that another object completes and that is not in the output (a KServe
@@ -386,7 +382,7 @@ impl<'a> ContainerRef<'a> {
     }
 
     /// The container's `resources.<kind>` map (`requests` or `limits`), when it is a map.
-    pub fn resources(&self, kind: &str) -> Option<&'a Map<String, Value>> {
+    pub fn resources(&self, kind: &str) -> Option<&'a Map> {
         self.spec.get("resources")?.get(kind)?.as_object()
     }
 
@@ -505,14 +501,11 @@ pub fn tolerates(tolerations: Option<&Value>, taint: &Value) -> bool {
 }
 
 /// Whether `labels` satisfy a `matchLabels` map (and `matchExpressions`, when given).
-pub fn selector_matches(
-    selector: &Map<String, Value>,
-    labels: Option<&Map<String, Value>>,
-) -> bool {
+pub fn selector_matches(selector: &Map, labels: Option<&Map>) -> bool {
     let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
     let match_labels = selector.get("matchLabels").and_then(Value::as_object);
     let is_label_selector = match_labels.is_some() || selector.contains_key("matchExpressions");
-    let plain: Box<dyn Iterator<Item = (&String, &Value)>> = if is_label_selector {
+    let plain: Box<dyn Iterator<Item = (&kforge_value::map::Key, &Value)>> = if is_label_selector {
         Box::new(match_labels.into_iter().flatten())
     } else {
         Box::new(selector.iter())

@@ -19,7 +19,7 @@ impl<'de> Deserialize<'de> for Value {
     }
 }
 
-impl<'de> Deserialize<'de> for Map<String, Value> {
+impl<'de> Deserialize<'de> for Map {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match Value::deserialize(d)? {
             Value::Object(m) => Ok(m),
@@ -83,7 +83,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
-        while let Some(entry) = map.next_entry::<String, Value>()? {
+        while let Some(entry) = map.next_entry::<crate::map::Key, Value>()? {
             entries.push(entry);
         }
         // A repeated key keeps its last value, as serde_json's own value does.
@@ -125,10 +125,7 @@ fn visit_array<'de, V: Visitor<'de>>(items: &'de [Value], visitor: V) -> Result<
     }
 }
 
-fn visit_object<'de, V: Visitor<'de>>(
-    map: &'de Map<String, Value>,
-    visitor: V,
-) -> Result<V::Value, Error> {
+fn visit_object<'de, V: Visitor<'de>>(map: &'de Map, visitor: V) -> Result<V::Value, Error> {
     let len = map.len();
     let mut access = MapRef {
         iter: map.iter(),

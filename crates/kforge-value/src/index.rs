@@ -3,7 +3,7 @@
 
 use crate::{Map, Value};
 
-/// What a [`Value`] can be indexed by: a key (`&str`, `String`) or a list position.
+/// What a [`Value`] can be indexed by: a key (`&str`, `String`, a mapping's [`Key`](crate::map::Key)) or a list position.
 pub trait Index: private::Sealed {
     #[doc(hidden)]
     fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value>;
@@ -18,6 +18,7 @@ mod private {
     impl Sealed for usize {}
     impl Sealed for str {}
     impl Sealed for String {}
+    impl Sealed for crate::map::Key {}
     impl<T: Sealed + ?Sized> Sealed for &T {}
 }
 
@@ -59,17 +60,24 @@ impl Index for str {
     }
 }
 
-impl Index for String {
-    fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
-        self.as_str().index_into(v)
-    }
-    fn index_into_mut<'v>(&self, v: &'v mut Value) -> Option<&'v mut Value> {
-        self.as_str().index_into_mut(v)
-    }
-    fn index_or_insert<'v>(&self, v: &'v mut Value) -> &'v mut Value {
-        self.as_str().index_or_insert(v)
-    }
+/// Owned keys index as the text they hold.
+macro_rules! index_as_str {
+    ($($owned:ty),*) => {$(
+        impl Index for $owned {
+            fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
+                self.as_str().index_into(v)
+            }
+            fn index_into_mut<'v>(&self, v: &'v mut Value) -> Option<&'v mut Value> {
+                self.as_str().index_into_mut(v)
+            }
+            fn index_or_insert<'v>(&self, v: &'v mut Value) -> &'v mut Value {
+                self.as_str().index_or_insert(v)
+            }
+        }
+    )*};
 }
+
+index_as_str!(String, crate::map::Key);
 
 impl<T: Index + ?Sized> Index for &T {
     fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {

@@ -43,7 +43,7 @@ pub enum Value {
     /// A list.
     Array(Vec<Value>),
     /// A mapping with string keys.
-    Object(Map<String, Value>),
+    Object(Map),
 }
 
 /// Build a [`Value`] from JSON-like syntax, as `serde_json::json!` does (interpolated
@@ -77,7 +77,7 @@ impl Value {
     }
 
     /// The mapping, if this is one.
-    pub fn as_object(&self) -> Option<&Map<String, Value>> {
+    pub fn as_object(&self) -> Option<&Map> {
         match self {
             Value::Object(m) => Some(m),
             _ => None,
@@ -85,7 +85,7 @@ impl Value {
     }
 
     /// The mapping, to change, if this is one.
-    pub fn as_object_mut(&mut self) -> Option<&mut Map<String, Value>> {
+    pub fn as_object_mut(&mut self) -> Option<&mut Map> {
         match self {
             Value::Object(m) => Some(m),
             _ => None,
@@ -295,7 +295,9 @@ impl From<serde_json::Value> for Value {
             serde_json::Value::String(s) => Value::String(s),
             serde_json::Value::Array(a) => Value::Array(a.into_iter().map(Value::from).collect()),
             serde_json::Value::Object(m) => Value::Object(Map::from_entries(
-                m.into_iter().map(|(k, v)| (k, Value::from(v))).collect(),
+                m.into_iter()
+                    .map(|(k, v)| (k.into(), Value::from(v)))
+                    .collect(),
             )),
         }
     }
@@ -309,9 +311,9 @@ impl From<&Value> for serde_json::Value {
             Value::Number(n) => serde_json::Value::Number(n.clone()),
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::Array(a) => serde_json::Value::Array(a.iter().map(Into::into).collect()),
-            Value::Object(m) => {
-                serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), v.into())).collect())
-            }
+            Value::Object(m) => serde_json::Value::Object(
+                m.iter().map(|(k, v)| (k.to_string(), v.into())).collect(),
+            ),
         }
     }
 }
@@ -324,9 +326,11 @@ impl From<Value> for serde_json::Value {
             Value::Number(n) => serde_json::Value::Number(n),
             Value::String(s) => serde_json::Value::String(s),
             Value::Array(a) => serde_json::Value::Array(a.into_iter().map(Into::into).collect()),
-            Value::Object(m) => {
-                serde_json::Value::Object(m.into_iter().map(|(k, v)| (k, v.into())).collect())
-            }
+            Value::Object(m) => serde_json::Value::Object(
+                m.into_iter()
+                    .map(|(k, v)| (k.into_string(), v.into()))
+                    .collect(),
+            ),
         }
     }
 }
@@ -379,8 +383,8 @@ impl From<Number> for Value {
     }
 }
 
-impl From<Map<String, Value>> for Value {
-    fn from(m: Map<String, Value>) -> Value {
+impl From<Map> for Value {
+    fn from(m: Map) -> Value {
         Value::Object(m)
     }
 }

@@ -6,9 +6,14 @@ use std::ops::{Index, IndexMut};
 
 use crate::Value;
 
+/// A mapping key: up to 24 bytes (nearly every key of a Kubernetes object) are kept in the
+/// entry itself, longer ones on the heap, so that reading a key needs no second memory
+/// access and building a mapping no allocation per key.
+pub type Key = compact_str::CompactString;
+
 /// A JSON object: string keys in byte order, each with a [`Value`].
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct Map<K = String, V = Value> {
+pub struct Map<K = Key, V = Value> {
     entries: Vec<(K, V)>,
 }
 
@@ -42,7 +47,7 @@ pub fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-impl Map<String, Value> {
+impl Map<Key, Value> {
     /// An empty mapping (allocates nothing).
     pub fn new() -> Self {
         Map {
@@ -59,11 +64,11 @@ impl Map<String, Value> {
 
     /// Entries given in any order; a later entry with the same key replaces an earlier
     /// one, as repeated [`Map::insert`]s would.
-    pub fn from_entries(mut entries: Vec<(String, Value)>) -> Self {
+    pub fn from_entries(mut entries: Vec<(Key, Value)>) -> Self {
         if entries.windows(2).any(|w| w[0].0 >= w[1].0) {
             // Stable, so that among equal keys the last one given comes last.
             entries.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut out: Vec<(String, Value)> = Vec::with_capacity(entries.len());
+            let mut out: Vec<(Key, Value)> = Vec::with_capacity(entries.len());
             for e in entries {
                 match out.last_mut() {
                     Some(last) if last.0 == e.0 => *last = e,
@@ -135,7 +140,8 @@ impl Map<String, Value> {
     }
 
     /// Set `key` to `value`, returning the value it replaced.
-    pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+    pub fn insert(&mut self, key: impl Into<Key>, value: Value) -> Option<Value> {
+        let key = key.into();
         match self.find(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
@@ -151,7 +157,7 @@ impl Map<String, Value> {
     }
 
     /// The place of `key`, filled or not.
-    pub fn entry(&mut self, key: impl Into<String>) -> Entry<'_> {
+    pub fn entry(&mut self, key: impl Into<Key>) -> Entry<'_> {
         let key = key.into();
         match self.find(&key) {
             Ok(index) => Entry::Occupied(OccupiedEntry {
@@ -174,7 +180,7 @@ impl Map<String, Value> {
     }
 
     /// Keep only the entries `keep` says yes to.
-    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut Value) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(&Key, &mut Value) -> bool) {
         self.entries.retain_mut(|(k, v)| keep(k, v));
     }
 
@@ -228,14 +234,14 @@ impl IndexMut<&str> for Map {
     }
 }
 
-impl FromIterator<(String, Value)> for Map {
-    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
-        Map::from_entries(iter.into_iter().collect())
+impl<K: Into<Key>> FromIterator<(K, Value)> for Map {
+    fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> Self {
+        Map::from_entries(iter.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 }
 
-impl Extend<(String, Value)> for Map {
-    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, iter: I) {
+impl<K: Into<Key>> Extend<(K, Value)> for Map {
+    fn extend<I: IntoIterator<Item = (K, Value)>>(&mut self, iter: I) {
         for (k, v) in iter {
             self.insert(k, v);
         }
@@ -243,15 +249,15 @@ impl Extend<(String, Value)> for Map {
 }
 
 impl IntoIterator for Map {
-    type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    type Item = (Key, Value);
+    type IntoIter = std::vec::IntoIter<(Key, Value)>;
     fn into_iter(self) -> Self::IntoIter {
         self.entries.into_iter()
     }
 }
 
 impl<'a> IntoIterator for &'a Map {
-    type Item = (&'a String, &'a Value);
+    type Item = (&'a Key, &'a Value);
     type IntoIter = Iter<'a>;
     fn into_iter(self) -> Iter<'a> {
         self.iter()
@@ -259,7 +265,7 @@ impl<'a> IntoIterator for &'a Map {
 }
 
 impl<'a> IntoIterator for &'a mut Map {
-    type Item = (&'a String, &'a mut Value);
+    type Item = (&'a Key, &'a mut Value);
     type IntoIter = IterMut<'a>;
     fn into_iter(self) -> IterMut<'a> {
         self.iter_mut()
@@ -294,23 +300,23 @@ macro_rules! iterator {
 
 iterator!(
     /// Entries of a [`Map`] in key order.
-    Iter, std::slice::Iter<'a, (String, Value)>, (&'a String, &'a Value), |e| (&e.0, &e.1)
+    Iter, std::slice::Iter<'a, (Key, Value)>, (&'a Key, &'a Value), |e| (&e.0, &e.1)
 );
 iterator!(
     /// Entries of a [`Map`] in key order, values changeable.
-    IterMut, std::slice::IterMut<'a, (String, Value)>, (&'a String, &'a mut Value), |e| (&e.0, &mut e.1)
+    IterMut, std::slice::IterMut<'a, (Key, Value)>, (&'a Key, &'a mut Value), |e| (&e.0, &mut e.1)
 );
 iterator!(
     /// Keys of a [`Map`] in order.
-    Keys, std::slice::Iter<'a, (String, Value)>, &'a String, |e| &e.0
+    Keys, std::slice::Iter<'a, (Key, Value)>, &'a Key, |e| &e.0
 );
 iterator!(
     /// Values of a [`Map`] in key order.
-    Values, std::slice::Iter<'a, (String, Value)>, &'a Value, |e| &e.1
+    Values, std::slice::Iter<'a, (Key, Value)>, &'a Value, |e| &e.1
 );
 iterator!(
     /// Values of a [`Map`] in key order, changeable.
-    ValuesMut, std::slice::IterMut<'a, (String, Value)>, &'a mut Value, |e| &mut e.1
+    ValuesMut, std::slice::IterMut<'a, (Key, Value)>, &'a mut Value, |e| &mut e.1
 );
 
 impl Clone for Iter<'_> {
@@ -329,20 +335,20 @@ pub enum Entry<'a> {
 
 /// A key not in the mapping, and where it would go.
 pub struct VacantEntry<'a> {
-    entries: &'a mut Vec<(String, Value)>,
+    entries: &'a mut Vec<(Key, Value)>,
     index: usize,
-    key: String,
+    key: Key,
 }
 
 /// A key in the mapping.
 pub struct OccupiedEntry<'a> {
-    entries: &'a mut Vec<(String, Value)>,
+    entries: &'a mut Vec<(Key, Value)>,
     index: usize,
 }
 
 impl<'a> Entry<'a> {
     /// The key.
-    pub fn key(&self) -> &String {
+    pub fn key(&self) -> &Key {
         match self {
             Entry::Vacant(e) => e.key(),
             Entry::Occupied(e) => e.key(),
@@ -368,7 +374,7 @@ impl<'a> Entry<'a> {
 
 impl<'a> VacantEntry<'a> {
     /// The key.
-    pub fn key(&self) -> &String {
+    pub fn key(&self) -> &Key {
         &self.key
     }
 
@@ -381,7 +387,7 @@ impl<'a> VacantEntry<'a> {
 
 impl<'a> OccupiedEntry<'a> {
     /// The key.
-    pub fn key(&self) -> &String {
+    pub fn key(&self) -> &Key {
         &self.entries[self.index].0
     }
 

@@ -15,7 +15,12 @@ fn keys_iterate_in_byte_order_and_text_matches_serde_json() {
     let (mine, theirs) = both(text);
     assert_eq!(mine.to_string(), theirs.to_string());
     assert_eq!(format!("{mine:#}"), format!("{theirs:#}"));
-    let keys: Vec<&String> = mine.as_object().unwrap().keys().collect();
+    let keys: Vec<&str> = mine
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
     let want: Vec<&String> = theirs.as_object().unwrap().keys().collect();
     assert_eq!(keys, want);
     assert_eq!(Value::from(theirs.clone()), mine);
@@ -40,7 +45,7 @@ fn insert_remove_entry_and_retain() {
         m.insert(k.to_string(), json!(k));
     }
     assert_eq!(
-        m.keys().map(String::as_str).collect::<Vec<_>>(),
+        m.keys().map(|k| k.as_str()).collect::<Vec<_>>(),
         ["a", "c", "m", "x"]
     );
     assert_eq!(m.remove("c"), Some(json!("c")));
@@ -192,4 +197,39 @@ fn key_comparison_agrees_with_equality() {
             assert_eq!(crate::map::key_order(a, b), a.cmp(b), "{a} {b}");
         }
     }
+}
+
+#[test]
+fn keys_kept_inline_and_on_the_heap_behave_alike() {
+    // Keys of 23, 24 and 25 bytes sit on both sides of the inline limit; the mapping must
+    // keep byte order, find, replace and remove them as a B-tree of `String`s does.
+    let lengths = [0usize, 1, 8, 16, 23, 24, 25, 40, 300];
+    let mut mine = crate::Map::new();
+    let mut theirs = std::collections::BTreeMap::new();
+    for (round, fill) in ["a", "b", "a"].iter().enumerate() {
+        for n in lengths {
+            let key = match n {
+                0 => String::new(),
+                _ => format!("{}{}", "k".repeat(n - 1), fill),
+            };
+            let value = Value::from(format!("{round}-{n}"));
+            assert_eq!(
+                mine.insert(key.clone(), value.clone()),
+                theirs.insert(key.clone(), value),
+                "{key:?}"
+            );
+        }
+    }
+    assert!(mine
+        .keys()
+        .map(|k| k.as_str())
+        .eq(theirs.keys().map(String::as_str)));
+    for (k, v) in &theirs {
+        assert_eq!(mine.get(k), Some(v), "{k:?}");
+        assert_eq!(&mine[k.as_str()], v);
+    }
+    let long = format!("{}a", "k".repeat(299));
+    assert_eq!(mine.remove(&long), theirs.remove(&long));
+    assert_eq!(mine.get(&long), None);
+    assert_eq!(mine.len(), theirs.len());
 }

@@ -28,7 +28,7 @@ pub struct KustomizationFile {
     pub name: &'static str,
     /// The fields as kustomize's structs hold them after reading (JSON field names;
     /// deprecated fields already moved).
-    pub fields: Map<String, Value>,
+    pub fields: Map,
     /// The top-level keys of the file in order, each with the comment lines before it.
     layout: Vec<(String, String)>,
 }
@@ -151,7 +151,7 @@ fn decode_error(path: &Path, pos: Option<crate::source::Pos>, e: DecodeError) ->
 }
 
 /// One field as sigs.k8s.io/yaml writes a struct holding only it: nothing when empty.
-fn field_text(fields: &Map<String, Value>, field: &str) -> String {
+fn field_text(fields: &Map, field: &str) -> String {
     let Some(v) = fields.get(field) else {
         return String::new();
     };
@@ -181,15 +181,15 @@ fn is_pointer_field(field: &str) -> bool {
 /// kustomize's `FixKustomization`: kind and apiVersion filled in, `bases` appended to
 /// `resources`, `imageTags` to `images`, a generator's `env` to its `envs`, and
 /// `helmChartInflationGenerator` turned into `helmCharts` (and `helmGlobals`).
-fn fix(k: &mut Map<String, Value>) {
-    let text = |k: &Map<String, Value>, f: &str| {
+fn fix(k: &mut Map) {
+    let text = |k: &Map, f: &str| {
         k.get(f)
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned()
     };
     if text(k, "kind").is_empty() {
-        k.insert("kind".into(), "Kustomization".into());
+        k.insert("kind", "Kustomization".into());
     }
     if text(k, "apiVersion").is_empty() {
         let version = if text(k, "kind") == "Component" {
@@ -197,7 +197,7 @@ fn fix(k: &mut Map<String, Value>) {
         } else {
             "kustomize.config.k8s.io/v1beta1"
         };
-        k.insert("apiVersion".into(), version.into());
+        k.insert("apiVersion", version.into());
     }
     append_list(k, "resources", "bases");
     append_list(k, "images", "imageTags");
@@ -220,7 +220,7 @@ fn fix(k: &mut Map<String, Value>) {
             let get = |f: &str| o.get(f).and_then(Value::as_str).unwrap_or_default();
             for (from, to) in [("helmHome", "configHome"), ("chartHome", "chartHome")] {
                 if !get(from).is_empty() {
-                    globals.insert(to.into(), get(from).into());
+                    globals.insert(to, get(from).into());
                 }
             }
             let mut chart = Map::new();
@@ -234,19 +234,19 @@ fn fix(k: &mut Map<String, Value>) {
                 ("releaseName", "releaseName"),
             ] {
                 if let Some(v) = o.get(from) {
-                    chart.insert(to.into(), v.clone());
+                    chart.insert(to, v.clone());
                 }
             }
             list_mut(k, "helmCharts").push(Value::Object(chart));
         }
         if !k.contains_key("helmGlobals") && !globals.is_empty() {
-            k.insert("helmGlobals".into(), Value::Object(globals));
+            k.insert("helmGlobals", Value::Object(globals));
         }
     }
 }
 
 /// The list at `field` (made when missing or nil).
-fn list_mut<'a>(m: &'a mut Map<String, Value>, field: &str) -> &'a mut Vec<Value> {
+fn list_mut<'a>(m: &'a mut Map, field: &str) -> &'a mut Vec<Value> {
     let slot = m
         .entry(field.to_owned())
         .or_insert_with(|| Value::Array(Vec::new()));
@@ -257,7 +257,7 @@ fn list_mut<'a>(m: &'a mut Map<String, Value>, field: &str) -> &'a mut Vec<Value
 }
 
 /// Move the items of the deprecated list `from` to the end of `to`.
-fn append_list(k: &mut Map<String, Value>, to: &str, from: &str) {
+fn append_list(k: &mut Map, to: &str, from: &str) {
     if let Some(Value::Array(items)) = k.remove(from) {
         if !items.is_empty() {
             list_mut(k, to).extend(items);
@@ -337,7 +337,7 @@ mod tests {
 
     #[test]
     fn deprecated_fields_move() {
-        let mut k: Map<String, Value> = kforge_value::from_value(kforge_value::json!({
+        let mut k: Map = kforge_value::from_value(kforge_value::json!({
             "kind": "Component",
             "bases": ["b"],
             "resources": ["a"],

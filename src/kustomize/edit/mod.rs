@@ -456,11 +456,11 @@ pub fn run(dir: &Path, edit: &Edit, limits: &Limits) -> Result<Report> {
     Ok(report)
 }
 
-fn set_text(k: &mut Map<String, Value>, field: &str, v: &str) {
+fn set_text(k: &mut Map, field: &str, v: &str) {
     k.insert(field.to_owned(), Value::String(v.to_owned()));
 }
 
-fn list_mut<'a>(k: &'a mut Map<String, Value>, field: &str) -> &'a mut Vec<Value> {
+fn list_mut<'a>(k: &'a mut Map, field: &str) -> &'a mut Vec<Value> {
     let slot = k.entry(field.to_owned()).or_insert(Value::Null);
     if !slot.is_array() {
         *slot = Value::Array(Vec::new());
@@ -468,7 +468,7 @@ fn list_mut<'a>(k: &'a mut Map<String, Value>, field: &str) -> &'a mut Vec<Value
     slot.as_array_mut().expect("a list")
 }
 
-fn map_mut<'a>(k: &'a mut Map<String, Value>, field: &str) -> &'a mut Map<String, Value> {
+fn map_mut<'a>(k: &'a mut Map, field: &str) -> &'a mut Map {
     let slot = k.entry(field.to_owned()).or_insert(Value::Null);
     if !slot.is_object() {
         *slot = Value::Object(Map::new());
@@ -482,7 +482,7 @@ fn text_of<'a>(entry: &'a Value, field: &str) -> &'a str {
 
 /// kustomize's `set image`: the arguments merged with the file's entries by name (`*`
 /// keeps the file's part, else nothing), the file's other entries kept, sorted by name.
-fn set_images(k: &mut Map<String, Value>, args: &[ImageArg]) {
+fn set_images(k: &mut Map, args: &[ImageArg]) {
     const KEEP: &str = "*";
     let mut by_name: BTreeMap<String, Value> = args
         .iter()
@@ -512,7 +512,7 @@ fn set_images(k: &mut Map<String, Value>, args: &[ImageArg]) {
                     } else {
                         text_of(&merged, p)
                     };
-                    fresh.insert(p.into(), v.into());
+                    fresh.insert(p, v.into());
                 }
                 merged = Value::Object(fresh);
             }
@@ -525,19 +525,19 @@ fn set_images(k: &mut Map<String, Value>, args: &[ImageArg]) {
             if let Some(m) = v.as_object_mut() {
                 for part in ["newName", "newTag", "digest"] {
                     if m.get(part).and_then(Value::as_str) == Some(KEEP) {
-                        m.insert(part.into(), "".into());
+                        m.insert(part, "".into());
                     }
                 }
             }
             v
         })
         .collect();
-    k.insert("images".into(), Value::Array(images));
+    k.insert("images", Value::Array(images));
 }
 
 /// kustomize's `set replicas`: the arguments, plus the file's entries for other names,
 /// sorted by name.
-fn set_replicas(k: &mut Map<String, Value>, args: &[(String, i64)]) {
+fn set_replicas(k: &mut Map, args: &[(String, i64)]) {
     let mut by_name: BTreeMap<String, Value> = args
         .iter()
         .map(|(n, c)| (n.clone(), kforge_value::json!({"name": n, "count": c})))
@@ -546,13 +546,10 @@ fn set_replicas(k: &mut Map<String, Value>, args: &[(String, i64)]) {
     for r in existing.into_iter().flatten() {
         by_name.entry(text_of(&r, "name").to_owned()).or_insert(r);
     }
-    k.insert(
-        "replicas".into(),
-        Value::Array(by_name.into_values().collect()),
-    );
+    k.insert("replicas", Value::Array(by_name.into_values().collect()));
 }
 
-fn set_pairs(k: &mut Map<String, Value>, field: &str, pairs: &BTreeMap<String, String>) {
+fn set_pairs(k: &mut Map, field: &str, pairs: &BTreeMap<String, String>) {
     let m = map_mut(k, field);
     for (key, v) in pairs {
         m.insert(key.clone(), Value::String(v.clone()));
@@ -560,12 +557,7 @@ fn set_pairs(k: &mut Map<String, Value>, field: &str, pairs: &BTreeMap<String, S
 }
 
 /// `add label`/`add annotation`: a key already there is an error without `--force`.
-fn add_pairs(
-    m: &mut Map<String, Value>,
-    pairs: &BTreeMap<String, String>,
-    force: bool,
-    kind: &str,
-) -> Result<()> {
+fn add_pairs(m: &mut Map, pairs: &BTreeMap<String, String>, force: bool, kind: &str) -> Result<()> {
     if !force {
         if let Some(key) = pairs.keys().find(|key| m.contains_key(key)) {
             return Err(Error::msg(format!(
@@ -582,7 +574,7 @@ fn add_pairs(
 /// `add label --without-selector`: into the first `labels` entry with the same settings
 /// (`includeSelectors` false, `includeTemplates` as asked), else a new entry.
 fn add_labels_without_selector(
-    k: &mut Map<String, Value>,
+    k: &mut Map,
     pairs: &BTreeMap<String, String>,
     force: bool,
     include_templates: bool,
@@ -606,7 +598,7 @@ fn add_labels_without_selector(
 /// `add resource`/`add component`: each path not yet listed (and not the kustomization
 /// file itself) appended.
 fn add_entries(
-    k: &mut Map<String, Value>,
+    k: &mut Map,
     field: &str,
     what: &str,
     kustomization_name: &str,
@@ -665,7 +657,7 @@ fn patch_value(p: &PatchArg) -> Value {
     let mut m = Map::new();
     for (key, v) in [("path", &p.path), ("patch", &p.patch)] {
         if !v.is_empty() {
-            m.insert(key.into(), v.as_str().into());
+            m.insert(key, v.as_str().into());
         }
     }
     let mut target = Map::new();
@@ -679,18 +671,18 @@ fn patch_value(p: &PatchArg) -> Value {
         ("labelSelector", &p.label_selector),
     ] {
         if !v.is_empty() {
-            target.insert(key.into(), v.as_str().into());
+            target.insert(key, v.as_str().into());
         }
     }
     if !target.is_empty() {
-        m.insert("target".into(), Value::Object(target));
+        m.insert("target", Value::Object(target));
     }
     Value::Object(m)
 }
 
 /// `remove resource`: the listed entries any pattern matches, removed; false when none
 /// matches (the file is then left alone).
-fn remove_resources(k: &mut Map<String, Value>, patterns: &[String]) -> Result<bool> {
+fn remove_resources(k: &mut Map, patterns: &[String]) -> Result<bool> {
     let resources: Vec<String> = k
         .get("resources")
         .and_then(Value::as_array)
@@ -714,7 +706,7 @@ fn remove_resources(k: &mut Map<String, Value>, patterns: &[String]) -> Result<b
         .filter(|r| !matched.contains(&r.as_str()))
         .map(|r| Value::String(r.clone()))
         .collect();
-    k.insert("resources".into(), Value::Array(kept));
+    k.insert("resources", Value::Array(kept));
     Ok(true)
 }
 

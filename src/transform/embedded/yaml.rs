@@ -857,7 +857,7 @@ impl Node {
                     .map(|(k, v)| Entry {
                         head: Vec::new(),
                         key: Scalar {
-                            text: k.clone(),
+                            text: k.to_string(),
                             style: Style::Plain,
                             tag: Tag::Str,
                         },

@@ -340,7 +340,7 @@ fn build(v: &Value, known: &Known<'_>, ptr: &mut String) -> N {
                 if track {
                     crate::source::pointer::push_token(ptr, k);
                 }
-                out.push((k.clone(), build(val, known, ptr)));
+                out.push((k.to_string(), build(val, known, ptr)));
                 ptr.truncate(len);
             }
             node(Node::Map(out))

@@ -18,7 +18,7 @@ fn node_pools<'c, 'a>(cx: &'c Context<'a>) -> impl Iterator<Item = (usize, &'a R
 }
 
 /// The labels a NodePool puts on its nodes.
-fn pool_labels(pool: &Resource) -> Option<&Map<String, Value>> {
+fn pool_labels(pool: &Resource) -> Option<&Map> {
     pool.value
         .pointer("/spec/template/metadata/labels")
         .and_then(Value::as_object)

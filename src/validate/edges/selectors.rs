@@ -10,8 +10,8 @@ use crate::validate::Context;
 
 /// `selector` as text (`app=web,tier in (a,b)`), the name of the pods a selection that
 /// picks none would have picked.
-pub fn selector_text(selector: &Map<String, Value>) -> String {
-    let plain = |m: &Map<String, Value>| -> Vec<String> {
+pub fn selector_text(selector: &Map) -> String {
+    let plain = |m: &Map| -> Vec<String> {
         m.iter()
             .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
             .collect()
@@ -48,7 +48,7 @@ fn select(
     out: &mut Vec<Edge>,
     i: usize,
     pointer: &str,
-    selector: &Map<String, Value>,
+    selector: &Map,
     relation: Relation,
 ) {
     let ns = cx.namespace(i).unwrap_or_default();

@@ -72,7 +72,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                         "put extended resources such as nvidia.com/gpu and hugepages in limits (the request defaults to it)");
             }
         }
-        let has = |m: Option<&kforge_value::Map<String, Value>>, f: &dyn Fn(&str) -> bool| {
+        let has = |m: Option<&kforge_value::Map>, f: &dyn Fn(&str) -> bool| {
             m.is_some_and(|m| m.keys().any(|k| f(k)))
         };
         let huge = |k: &str| k.starts_with("hugepages-");

@@ -36,7 +36,7 @@ const TIMINGS: &[&str] = &[
 ];
 
 /// The checks of one handler's action (a probe's or a hook's).
-fn action(rep: &mut Report, i: usize, at: &str, h: &Map<String, Value>) {
+fn action(rep: &mut Report, i: usize, at: &str, h: &Map) {
     if let Some(e) = h.get("exec") {
         if e.get("command").and_then(Value::as_array).is_none_or(Vec::is_empty) {
             rep.key(i, &ptr(at, ["exec"]), "exec handler without a command (exec.command: Required value)".into(), "give the command to run, e.g. [cat, /tmp/healthy]");

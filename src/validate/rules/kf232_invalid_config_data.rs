@@ -37,7 +37,7 @@ fn size(v: &Value, base64: bool) -> usize {
 
 /// Invalid keys of `field`; a Secret's findings point at the field, not at the key, so that
 /// no value is shown.
-fn keys(rep: &mut Report, i: usize, field: &str, m: &Map<String, Value>, secret: bool) {
+fn keys(rep: &mut Report, i: usize, field: &str, m: &Map, secret: bool) {
     for k in m.keys() {
         if !config_key(k) {
             let at = if secret { ptr("", [field]) } else { ptr("", [field, k]) };
@@ -46,7 +46,7 @@ fn keys(rep: &mut Report, i: usize, field: &str, m: &Map<String, Value>, secret:
     }
 }
 
-fn map<'v>(v: &'v Value, f: &str) -> Option<&'v Map<String, Value>> {
+fn map<'v>(v: &'v Value, f: &str) -> Option<&'v Map> {
     v.get(f).and_then(Value::as_object)
 }
 

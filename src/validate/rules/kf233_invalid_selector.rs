@@ -33,7 +33,7 @@ const GROUPS: &[&str] = &["", "apps", "batch", "policy", "networking.k8s.io", "r
 /// Keys holding a LabelSelector.
 const SELECTORS: &[&str] = &["selector", "podSelector", "namespaceSelector", "labelSelector"];
 
-fn plain_map(rep: &mut Report, i: usize, at: &str, m: &Map<String, Value>) {
+fn plain_map(rep: &mut Report, i: usize, at: &str, m: &Map) {
     for (k, v) in m {
         let p = ptr(at, [k.as_str()]);
         if !qualified_name(k) {

@@ -30,7 +30,7 @@ pub const RULE: Rule = Rule {
     check: Check::Objects(check),
 };
 
-fn tolerations(rep: &mut Report, i: usize, sp: &str, spec: &Map<String, Value>) {
+fn tolerations(rep: &mut Report, i: usize, sp: &str, spec: &Map) {
     for (j, t) in spec.get("tolerations").map(items_of).into_iter().flatten() {
         if !t.is_object() {
             continue;
@@ -152,7 +152,7 @@ fn affinity(rep: &mut Report, i: usize, sp: &str, a: &Value) {
     }
 }
 
-fn spread(rep: &mut Report, i: usize, sp: &str, spec: &Map<String, Value>) {
+fn spread(rep: &mut Report, i: usize, sp: &str, spec: &Map) {
     let mut seen = HashSet::new();
     for (j, c) in spec.get("topologySpreadConstraints").map(items_of).into_iter().flatten() {
         let at = ptr(sp, ["topologySpreadConstraints", &j.to_string()]);

@@ -63,7 +63,7 @@ fn sysctl_name(s: &str) -> bool {
 }
 
 /// The checks both levels share.
-fn common(rep: &mut Report, i: usize, at: &str, sc: &Map<String, Value>) {
+fn common(rep: &mut Report, i: usize, at: &str, sc: &Map) {
     for f in ["runAsUser", "runAsGroup"] {
         id(rep, i, &ptr(at, [f]), sc.get(f));
     }

@@ -195,7 +195,7 @@ fn pod(rep: &mut Report, cx: &Context, pt: &PodTemplate) {
 
 /// `warningsForPodSpecAndMeta`'s env check: a later entry of the same name that uses
 /// valueFrom, is exactly `$(NAME)`, or does not refer to `$(NAME)`.
-fn env(rep: &mut Report, i: usize, cptr: &str, c: &Map<String, Value>) {
+fn env(rep: &mut Report, i: usize, cptr: &str, c: &Map) {
     let mut seen = HashSet::new();
     for (j, e) in c.get("env").map(items_of).into_iter().flatten() {
         let Some(name) = str_of(e, "name") else { continue };

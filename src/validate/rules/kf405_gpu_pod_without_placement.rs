@@ -34,7 +34,7 @@ fn gpu_key(key: &str) -> bool {
 }
 
 /// Whether the pod tolerates some GPU-like taint (or every taint).
-fn tolerates_a_gpu_taint(spec: &kforge_value::Map<String, Value>) -> bool {
+fn tolerates_a_gpu_taint(spec: &kforge_value::Map) -> bool {
     spec.get("tolerations")
         .and_then(Value::as_array)
         .into_iter()
@@ -49,7 +49,7 @@ fn tolerates_a_gpu_taint(spec: &kforge_value::Map<String, Value>) -> bool {
 
 /// Whether the pod selects nodes at all: a nodeSelector, a required node affinity term, or
 /// a nodeName.
-fn selects_nodes(spec: &kforge_value::Map<String, Value>) -> bool {
+fn selects_nodes(spec: &kforge_value::Map) -> bool {
     spec.get("nodeSelector")
         .and_then(Value::as_object)
         .is_some_and(|m| !m.is_empty())

@@ -83,7 +83,7 @@ fn multi_process(c: &ContainerRef) -> Option<String> {
 }
 
 /// The memory-backed emptyDir volumes of the pod, by name.
-fn memory_volumes<'a>(pt: &'a PodTemplate) -> Vec<(usize, &'a str, &'a Map<String, Value>)> {
+fn memory_volumes<'a>(pt: &'a PodTemplate) -> Vec<(usize, &'a str, &'a Map)> {
     pt.spec
         .get("volumes")
         .and_then(Value::as_array)

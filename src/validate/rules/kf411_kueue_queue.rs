@@ -132,7 +132,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     for c in pt.containers() {
                         for kind in ["limits", "requests"] {
                             if let Some(m) = c.spec.get("resources").and_then(|x| x.get(kind)).and_then(Value::as_object) {
-                                wanted.extend(m.keys().filter(|k| k.contains('/')).cloned());
+                                wanted.extend(m.keys().filter(|k| k.contains('/')).map(|k| k.to_string()));
                             }
                         }
                     }
