@@ -10,11 +10,12 @@
 //! other items meanwhile, and such an item could want the very lock or once-cell (the
 //! parse cache's slot of a shared base, say) that its thread holds while it waits.
 
-/// How many threads to use: `available_parallelism`, asked once (it reads the cgroup's
-/// CPU limit each time).
-fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+/// How many threads a step may use: the pool's own size (`RAYON_NUM_THREADS`, else
+/// `available_parallelism`), so that a pool of one runs every step on the calling thread
+/// rather than handing it to its one thread and waiting. Asked only by a step with
+/// something to split: the first asking starts the pool.
+fn threads() -> usize {
+    rayon::current_num_threads()
 }
 
 /// Whether the caller is itself one item of a parallel step (on a pool thread).
@@ -22,10 +23,10 @@ fn nested() -> bool {
     rayon::current_thread_index().is_some()
 }
 
-/// `f` applied to every item, on up to `available_parallelism` threads, in item order.
+/// `f` applied to every item, on up to [`threads`] threads, in item order.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     use rayon::prelude::*;
-    if cores().min(items.len()) <= 1 || nested() {
+    if items.len() <= 1 || nested() || threads() <= 1 {
         return items.iter().map(f).collect();
     }
     let f = &f;
@@ -48,8 +49,12 @@ pub fn try_each_mut<T: Send, E: Send>(
         }
         Ok(())
     };
-    let threads = cores().min(items.len() / per_thread.max(1));
-    if threads <= 1 || nested() {
+    let runs = items.len() / per_thread.max(1);
+    if runs <= 1 || nested() {
+        return run(0, items).map_err(|(_, e)| e);
+    }
+    let threads = threads().min(runs);
+    if threads <= 1 {
         return run(0, items).map_err(|(_, e)| e);
     }
     let size = items.len().div_ceil(threads);
