@@ -61,7 +61,8 @@ fn main() {
 fn link_position_dependent() {
     println!("cargo:rerun-if-env-changed=KFORGE_PIE");
     let var = |k: &str| std::env::var(k).unwrap_or_default();
-    let pie_asked = !var("KFORGE_PIE").is_empty() && var("KFORGE_PIE") != "0";
+    let pie = var("KFORGE_PIE");
+    let pie_asked = !pie.is_empty() && pie != "0";
     if var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu" && !pie_asked {
         println!("cargo:rustc-link-arg-bin=kforge=-no-pie");
     }

@@ -50,10 +50,12 @@ pub fn try_each_mut<T: Send, E: Send>(
         Ok(())
     };
     let runs = items.len() / per_thread.max(1);
-    if runs <= 1 || nested() {
-        return run(0, items).map_err(|(_, e)| e);
-    }
-    let threads = threads().min(runs);
+    // The pool is asked (and so started) only when there is more than one run to share.
+    let threads = if runs <= 1 || nested() {
+        1
+    } else {
+        threads().min(runs)
+    };
     if threads <= 1 {
         return run(0, items).map_err(|(_, e)| e);
     }

@@ -663,7 +663,7 @@ impl Emitter {
                         self.entry(i, k, value, child, ctx);
                     }
                 } else {
-                    let mut entries: Vec<(&kforge_value::map::Key, &Value)> = m.iter().collect();
+                    let mut entries: Vec<(&kforge_value::Key, &Value)> = m.iter().collect();
                     entries.sort_by(|a, b| compare_keys(a.0, b.0));
                     for (i, (k, value)) in entries.into_iter().enumerate() {
                         self.entry(i, k, value, child, ctx);

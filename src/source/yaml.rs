@@ -112,7 +112,7 @@ fn err(pos: Pos, message: impl Into<String>) -> YamlError {
 enum Frame {
     Map {
         map: Map,
-        key: Option<(kforge_value::map::Key, Pos, bool)>,
+        key: Option<(kforge_value::Key, Pos, bool)>,
         merges: Vec<Value>,
         anchor: usize,
         /// This collection's entry in the span index.
@@ -408,7 +408,7 @@ impl Builder {
         matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
     }
 
-    fn set_key(&mut self, k: kforge_value::map::Key, pos: Pos, is_merge: bool) {
+    fn set_key(&mut self, k: kforge_value::Key, pos: Pos, is_merge: bool) {
         if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
             *key = Some((k, pos, is_merge));
         }

@@ -505,7 +505,7 @@ pub fn selector_matches(selector: &Map, labels: Option<&Map>) -> bool {
     let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
     let match_labels = selector.get("matchLabels").and_then(Value::as_object);
     let is_label_selector = match_labels.is_some() || selector.contains_key("matchExpressions");
-    let plain: Box<dyn Iterator<Item = (&kforge_value::map::Key, &Value)>> = if is_label_selector {
+    let plain: Box<dyn Iterator<Item = (&kforge_value::Key, &Value)>> = if is_label_selector {
         Box::new(match_labels.into_iter().flatten())
     } else {
         Box::new(selector.iter())

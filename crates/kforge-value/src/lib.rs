@@ -20,7 +20,7 @@ mod ser;
 
 use std::fmt;
 
-pub use map::Map;
+pub use map::{Key, Map};
 pub use serde_json::Number;
 
 #[doc(hidden)]

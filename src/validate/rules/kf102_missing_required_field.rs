@@ -53,6 +53,8 @@ fn walk<'v>(t: u32, v: &'v Value, path: &mut Vec<Step<'v>>, missing: &mut Vec<(S
             missing.push((pointer(path), req.clone()));
         }
     }
+    // The object's keys and the type's fields are both in name order: one pass over the
+    // two, visiting only the children that hold objects.
     let mut fields = ty.fields.iter().peekable();
     for (k, child) in m {
         while fields

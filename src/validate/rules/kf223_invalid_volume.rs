@@ -93,7 +93,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     rep.at(i, &ptr(&at, ["name"]), format!("volume name `{n}` is used twice (Duplicate value)"), "give each volume its own name");
                 }
             }
-            let sources: Vec<&kforge_value::map::Key> = obj.keys().filter(|k| *k != "name").collect();
+            let sources: Vec<&kforge_value::Key> = obj.keys().filter(|k| *k != "name").collect();
             if sources.len() > 1 {
                 rep.key(i, &ptr(&at, [sources[1].as_str()]), format!("volume has {} sources ({}); may not specify more than 1 volume type", sources.len(), sources.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")), "split it into one volume per source, or use a projected volume");
             }

@@ -125,12 +125,12 @@ fn limit_range(rep: &mut Report, i: usize, spec: &Value) {
         if ty == "PersistentVolumeClaim" && amount(l, "min", "storage").is_none() && amount(l, "max", "storage").is_none() {
             rep.key(i, &at, "either minimum or maximum storage value is required, but neither was provided".into(), "set min.storage or max.storage");
         }
-        let names: HashSet<&kforge_value::map::Key> = ["min", "max", "default", "defaultRequest"]
+        let names: HashSet<&kforge_value::Key> = ["min", "max", "default", "defaultRequest"]
             .iter()
             .filter_map(|f| l.get(*f).and_then(Value::as_object))
             .flat_map(Map::keys)
             .collect();
-        let mut names: Vec<&kforge_value::map::Key> = names.into_iter().collect();
+        let mut names: Vec<&kforge_value::Key> = names.into_iter().collect();
         names.sort();
         for r in names {
             let get = |f: &str| amount(l, f, r);

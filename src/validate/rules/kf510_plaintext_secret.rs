@@ -32,7 +32,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 continue;
             };
             // SOPS ciphertext and values left to Flux's substitution are not plaintext.
-            let known: Vec<&kforge_value::map::Key> = map
+            let known: Vec<&kforge_value::Key> = map
                 .iter()
                 .filter(|(_, v)| !v.as_str().is_some_and(|s| is_unknown_text(cx, r, s)))
                 .map(|(k, _)| k)
