@@ -383,6 +383,20 @@ impl Canonical {
     /// again.
     pub fn of(&self, path: &Path, base: &Path, leaf_regular: bool) -> std::io::Result<PathBuf> {
         use std::path::Component;
+        // The common case: a regular file in a directory already resolved.
+        if leaf_regular {
+            if let (Some(dir), Some(name)) = (path.parent(), path.file_name()) {
+                let known = if dir == base {
+                    Some(base.to_path_buf())
+                } else {
+                    self.0.lock().ok().and_then(|m| m.get(dir).cloned())
+                };
+                if let Some(mut out) = known {
+                    out.push(name);
+                    return Ok(out);
+                }
+            }
+        }
         let Ok(rest) = path.strip_prefix(base) else {
             return path.canonicalize();
         };

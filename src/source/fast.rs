@@ -42,8 +42,6 @@ pub(super) fn events<'a, S: FnMut(Event<'a>, Span) -> bool>(src: &'a str, sink: 
         b,
         ascii,
         sink,
-        breaks: memchr::memchr_iter(b'\n', b).map(|i| i + 1).collect(),
-        next_line: 0,
         line: 1,
         line_start: 0,
         scanned: 0,
@@ -129,11 +127,8 @@ struct Fast<'a, S> {
     ascii: bool,
     sink: S,
     /// Line number (1-based) and start of the line holding `scanned`, up to which line
-    /// feeds have been counted.
-    /// The start of every line after the first.
-    breaks: Vec<usize>,
-    /// Index in `breaks` of the next line's start.
-    next_line: usize,
+    /// feeds have been counted (no table of line starts is built: the positions asked for
+    /// come in order, so each stretch of text is counted once).
     line: usize,
     line_start: usize,
     scanned: usize,
@@ -177,7 +172,6 @@ impl<'a, S: FnMut(Event<'a>, Span) -> bool> Fast<'a, S> {
     /// The marker of byte offset `off`.
     fn mark(&mut self, off: usize) -> Marker {
         if off < self.scanned {
-            self.next_line = 0;
             self.line = 1;
             self.line_start = 0;
             self.scanned = 0;
@@ -186,10 +180,10 @@ impl<'a, S: FnMut(Event<'a>, Span) -> bool> Fast<'a, S> {
         }
         // Positions come in order, mostly on the same or the next line.
         let before = self.line_start;
-        while self.breaks.get(self.next_line).is_some_and(|&s| s <= off) {
-            self.line_start = self.breaks[self.next_line];
+        let from = self.scanned;
+        for i in memchr::memchr_iter(b'\n', &self.b[from..off]) {
             self.line += 1;
-            self.next_line += 1;
+            self.line_start = from + i + 1;
         }
         let (index, col) = if self.ascii {
             (off, off - self.line_start)
