@@ -36,12 +36,12 @@ pub struct SourceRoots {
 /// Whether `r` is a Flux source (GitRepository, OCIRepository, Bucket).
 pub fn is_source(r: &Resource) -> bool {
     matches!(r.kind(), "GitRepository" | "OCIRepository" | "Bucket")
-        && r.gvk().group == "source.toolkit.fluxcd.io"
+        && r.gvk_ref().group == "source.toolkit.fluxcd.io"
 }
 
 /// Whether `r` is an `ArtifactGenerator`.
 pub fn is_artifact_generator(r: &Resource) -> bool {
-    r.kind() == "ArtifactGenerator" && r.gvk().group == "source.extensions.fluxcd.io"
+    r.kind() == "ArtifactGenerator" && r.gvk_ref().group == "source.extensions.fluxcd.io"
 }
 
 /// The directory of the repository an artifact's `copy` entries take as a whole, relative

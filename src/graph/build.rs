@@ -85,7 +85,7 @@ impl Builder<'_, '_> {
         }
         for (i, o) in cx.objects.iter().enumerate() {
             let r = o.resource;
-            if r.kind() == "Namespace" && r.gvk().group.is_empty() {
+            if r.kind() == "Namespace" && r.gvk_ref().group.is_empty() {
                 continue;
             }
             let role = if workloads.contains(&i) {

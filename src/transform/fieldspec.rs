@@ -92,6 +92,11 @@ impl FieldSpec {
         gvk.is_selected(&self.gvk)
     }
 
+    /// As [`FieldSpec::applies_to`], for a borrowed apiVersion and kind.
+    pub fn applies_to_ref(&self, gvk: &crate::resource::GvkRef<'_>) -> bool {
+        gvk.is_selected(&self.gvk)
+    }
+
     /// Visit the field at this spec's path in `obj` (every element where the path crosses a
     /// list), creating it if allowed, and call `set` on it.
     pub fn apply(

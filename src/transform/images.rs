@@ -8,7 +8,6 @@ use super::config::TransformerConfig;
 use crate::error::{Error, Result};
 use crate::model::Image;
 use crate::resource::Resource;
-use crate::source::pointer::push_token;
 
 /// Split an image reference into name, tag and digest, as kustomize does.
 pub fn split(image: &str) -> (String, String, String) {
@@ -143,50 +142,31 @@ impl Rewrite<'_> {
     }
 }
 
-/// One step of a path through a value.
-#[derive(Clone, Copy)]
-enum Step<'v> {
-    Key(&'v str),
-    Index(usize),
-}
-
-/// The JSON pointers of the `image` of every item of every `containers` and
-/// `initContainers` list anywhere in `node` (`path` leads to it), deepest lists first.
-fn image_pointers<'v>(node: &'v Value, path: &mut Vec<Step<'v>>, out: &mut Vec<String>) {
+/// Rewrite the `image` of every item of every `containers` and `initContainers` list
+/// anywhere in `node`, deepest lists first (the order in which kustomize finds them, so the
+/// same failure is reported first).
+fn rewrite_containers(node: &mut Value, rw: &Rewrite) -> Result<()> {
     match node {
         Value::Object(map) => {
-            for (key, value) in map {
-                path.push(Step::Key(key));
-                image_pointers(value, path, out);
+            for (key, value) in map.iter_mut() {
+                rewrite_containers(value, rw)?;
                 if key == "containers" || key == "initContainers" {
                     if let Value::Array(items) = value {
-                        for (i, c) in items.iter().enumerate() {
-                            if c.get("image").is_some() {
-                                let mut p = String::new();
-                                for step in path.iter() {
-                                    match step {
-                                        Step::Key(k) => push_token(&mut p, k),
-                                        Step::Index(j) => p.push_str(&format!("/{j}")),
-                                    }
-                                }
-                                p.push_str(&format!("/{i}/image"));
-                                out.push(p);
-                            }
+                        for image in items.iter_mut().filter_map(|c| c.get_mut("image")) {
+                            rw.update(image)?;
                         }
                     }
                 }
-                path.pop();
             }
         }
         Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                path.push(Step::Index(i));
-                image_pointers(item, path, out);
-                path.pop();
+            for item in items {
+                rewrite_containers(item, rw)?;
             }
         }
         _ => {}
     }
+    Ok(())
 }
 
 /// Apply the image rewrites.
@@ -200,9 +180,6 @@ pub fn apply(
     cfg: &TransformerConfig,
 ) -> Result<Vec<usize>> {
     let mut unmatched = Vec::new();
-    // Where each object's container images are, found on the first entry: rewriting an
-    // image changes no other part of an object.
-    let mut pointers: Vec<Option<Vec<String>>> = vec![None; resources.len()];
     for (i, img) in images.iter().enumerate() {
         let matcher = NameMatcher::new(&img.name)?;
         let rw = Rewrite {
@@ -210,25 +187,19 @@ pub fn apply(
             matcher,
             matched: std::sync::atomic::AtomicBool::new(false),
         };
-        let mut work: Vec<(&mut Resource, &mut Option<Vec<String>>)> =
-            resources.iter_mut().zip(&mut pointers).collect();
         // Objects are independent: large builds use all cores.
-        crate::parallel::try_each_mut(&mut work, super::PER_THREAD, |_, (r, found)| {
+        crate::parallel::try_each_mut(resources, super::PER_THREAD, |_, r| {
             if r.kind() == "CustomResourceDefinition" {
                 return Ok(());
             }
-            let found = found.get_or_insert_with(|| {
-                let mut out = Vec::new();
-                image_pointers(&r.value, &mut Vec::new(), &mut out);
-                out
-            });
-            for p in found.iter() {
-                let image = r.value.pointer_mut(p).expect("an image found above");
-                rw.update(image)
-                    .map_err(|e| e.in_file(&r.origin.file, None))?;
-            }
-            let gvk = r.gvk();
-            for spec in cfg.images.iter().filter(|s| gvk.is_selected(&s.gvk)) {
+            rewrite_containers(&mut r.value, &rw).map_err(|e| e.in_file(&r.origin.file, None))?;
+            let gvk = r.gvk_ref();
+            let specs: Vec<_> = cfg
+                .images
+                .iter()
+                .filter(|s| gvk.is_selected(&s.gvk))
+                .collect();
+            for spec in specs {
                 spec.apply(&mut r.value, None, &mut |n| rw.update(n))
                     .map_err(|e| e.in_file(&r.origin.file, None))?;
             }

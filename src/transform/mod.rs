@@ -235,7 +235,9 @@ fn label_fields_selecting_nothing(
         }
         for (j, def) in label.fields.iter().enumerate() {
             let spec = fieldspec::FieldSpec::from_def(def);
-            let mut matching = resources.iter().filter(|r| spec.applies_to(&r.gvk()));
+            let mut matching = resources
+                .iter()
+                .filter(|r| spec.applies_to_ref(&r.gvk_ref()));
             let (message, help) = match matching.next() {
                 None => (
                     "no object is of the kind this field spec names, so it writes no label",

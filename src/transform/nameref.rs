@@ -12,7 +12,7 @@ use kforge_value::Value;
 use super::config::{BackRef, TransformerConfig};
 use super::fieldspec::FieldSpec;
 use crate::error::{Error, Result};
-use crate::resource::{Gvk, ResId, Resource};
+use crate::resource::{Gvk, GvkRef, ResId, Resource};
 
 fn gvk(group: &str, version: &str, kind: &str) -> Gvk {
     Gvk {
@@ -33,7 +33,7 @@ struct Candidate {
 }
 
 struct Referrer<'a> {
-    cur: ResId,
+    cur: &'a ResId,
     prefixes: &'a [String],
     suffixes: &'a [String],
     role_ref_gvk: Option<Gvk>,
@@ -189,7 +189,7 @@ impl<'a> Index<'a> {
 /// SubsetThatCouldBeReferencedByResource), looked up by earlier name.
 struct Scope<'a, 'b> {
     index: &'b Index<'a>,
-    referrer: ResId,
+    referrer: &'b ResId,
     rb_namespaces: Vec<String>,
 }
 
@@ -201,7 +201,7 @@ impl<'a> Scope<'a, '_> {
             .map(|v| {
                 v.iter()
                     .copied()
-                    .filter(|c| could_reference(&self.referrer, &self.rb_namespaces, c))
+                    .filter(|c| could_reference(self.referrer, &self.rb_namespaces, c))
                     .collect()
             })
             .unwrap_or_default()
@@ -211,46 +211,58 @@ impl<'a> Scope<'a, '_> {
 /// Rewrite name references in every object, by the configuration's `nameReference` table.
 pub fn apply(resources: &mut [Resource], cfg: &TransformerConfig) -> Result<()> {
     let table = &cfg.name_reference;
+    check_role_binding_subjects(resources, table)?;
+    // Each candidate holds its object's earlier ids, prefixes and suffixes while the
+    // references are rewritten (nothing here changes them), and gives them back after.
     let candidates: Vec<Candidate> = resources
-        .iter()
+        .iter_mut()
         .map(|r| Candidate {
             cur: r.cur_id(),
-            prev: r.prev_ids.clone(),
             org_ns: {
-                let org = r.org_id();
+                let org = r.org_id_ref();
                 if org.gvk.is_cluster_scoped() {
                     String::new()
                 } else {
                     org.effective_namespace().to_owned()
                 }
             },
-            prefixes: r.prefixes.clone(),
-            suffixes: r.suffixes.clone(),
+            prev: std::mem::take(&mut r.prev_ids),
+            prefixes: std::mem::take(&mut r.prefixes),
+            suffixes: std::mem::take(&mut r.suffixes),
         })
         .collect();
-    check_role_binding_subjects(resources, table)?;
-    let index = Index::new(&candidates);
+    let rewritten = rewrite(resources, &candidates, table);
+    for (r, c) in resources.iter_mut().zip(candidates) {
+        r.prev_ids = c.prev;
+        r.prefixes = c.prefixes;
+        r.suffixes = c.suffixes;
+    }
+    rewritten
+}
+
+/// The rewriting itself, each object's own fields given by its candidate.
+fn rewrite(resources: &mut [Resource], candidates: &[Candidate], table: &[BackRef]) -> Result<()> {
+    let index = Index::new(candidates);
     if index.by_prev_name.is_empty() {
         return Ok(());
     }
-    // The referrer specs of each kind, found once per kind.
+    // The referrer specs of each kind (its original one), found once per kind.
     let mut lists: Vec<Vec<(&BackRef, &FieldSpec)>> = Vec::new();
-    let mut by_kind: HashMap<Gvk, usize> = HashMap::new();
-    let specs_of: Vec<usize> = resources
+    let mut by_kind: HashMap<GvkRef<'_>, usize> = HashMap::new();
+    let specs_of: Vec<usize> = candidates
         .iter()
-        .map(|r| {
-            *by_kind
-                .entry(r.org_id_ref().gvk.to_owned())
-                .or_insert_with_key(|org_gvk| {
-                    lists.push(
-                        table
-                            .iter()
-                            .flat_map(|b| b.referrers.iter().map(move |s| (b, s)))
-                            .filter(|(_, s)| org_gvk.is_selected(&s.gvk))
-                            .collect(),
-                    );
-                    lists.len() - 1
-                })
+        .map(|c| {
+            let org_gvk = c.prev.first().unwrap_or(&c.cur).gvk.as_ref();
+            *by_kind.entry(org_gvk).or_insert_with(|| {
+                lists.push(
+                    table
+                        .iter()
+                        .flat_map(|b| b.referrers.iter().map(move |s| (b, s)))
+                        .filter(|(_, s)| org_gvk.is_selected(&s.gvk))
+                        .collect(),
+                );
+                lists.len() - 1
+            })
         })
         .collect();
     // Each referrer is rewritten from the candidates as they were before any rewrite, so
@@ -262,13 +274,13 @@ pub fn apply(resources: &mut [Resource], cfg: &TransformerConfig) -> Result<()> 
         }
         let scope = Scope {
             index: &index,
-            referrer: candidates[ri].cur.clone(),
+            referrer: &candidates[ri].cur,
             // checked by `check_role_binding_subjects`
             rb_namespaces: role_binding_sa_namespaces(&candidates[ri].cur, &r.value)
                 .unwrap_or_default(),
         };
         let referrer = Referrer {
-            cur: candidates[ri].cur.clone(),
+            cur: &candidates[ri].cur,
             prefixes: &candidates[ri].prefixes,
             suffixes: &candidates[ri].suffixes,
             role_ref_gvk: role_ref_gvk(&r.value),

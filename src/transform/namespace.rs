@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use kforge_value::Value;
 
 use super::config::TransformerConfig;
-use super::fieldspec::CreateKind;
+use super::fieldspec::{CreateKind, FieldSpec};
 use crate::error::{Error, Result};
 use crate::resource::Resource;
 
@@ -73,11 +73,23 @@ pub fn apply_with(
             return Ok(());
         }
         r.store_previous_id();
-        let gvk = r.gvk();
-        if !gvk.as_ref().is_cluster_scoped() {
+        // What the kind decides, read before the object changes.
+        let (cluster_scoped, binding, specs_here) = {
+            let gvk = r.gvk_ref();
+            let binding = gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding";
+            let core_v1 = gvk.group.is_empty() && gvk.version == "v1";
+            let specs_here: Vec<&FieldSpec> = specs
+                .iter()
+                .copied()
+                .filter(|spec| spec.applies_to_ref(&gvk))
+                .filter(|spec| spec.path != "metadata/name" || core_v1)
+                .collect();
+            (gvk.is_cluster_scoped(), binding, specs_here)
+        };
+        if !cluster_scoped {
             set(r.metadata_mut().entry("namespace").or_insert(Value::Null));
         }
-        if gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding" {
+        if binding {
             if let Some(subjects) = r.value.get_mut("subjects").and_then(Value::as_array_mut) {
                 for s in subjects {
                     if let Some(m) = s.as_object_mut() {
@@ -97,13 +109,7 @@ pub fn apply_with(
                 }
             }
         }
-        for spec in &specs {
-            if !spec.applies_to(&gvk) {
-                continue;
-            }
-            if spec.path == "metadata/name" && gvk.api_version() != "v1" {
-                continue;
-            }
+        for spec in specs_here {
             spec.apply(&mut r.value, Some(CreateKind::Scalar), &mut |n| {
                 if n.is_object() || n.is_array() {
                     return Err(Error::msg(format!(

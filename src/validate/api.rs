@@ -69,7 +69,7 @@ pub fn objects<'c, 'a: 'c>(
 ) -> impl Iterator<Item = (usize, &'a Value)> + 'c {
     cx.of_kind(kind).iter().copied().filter_map(move |i| {
         let r = cx.objects[i].resource;
-        (r.gvk().group == group).then_some((i, &r.value))
+        (r.gvk_ref().group == group).then_some((i, &r.value))
     })
 }
 

@@ -55,9 +55,9 @@ pub fn pod_templates<'c, 'a>(cx: &'c Context<'a>) -> &'c [PodTemplate<'a>] {
             if !rows.iter().any(|l| l.kind == kind) {
                 continue;
             }
-            let gvk = r.gvk();
+            let gvk = r.gvk_ref();
             let namespace = cx.namespace(i).unwrap_or_default().to_owned();
-            for &location in rows.iter().filter(|l| l.applies_to(&gvk.group, kind)) {
+            for &location in rows.iter().filter(|l| l.applies_to(gvk.group, kind)) {
                 for found in location.find(&r.value) {
                     let completions = complete(cx, i, location, found.spec);
                     out.push(PodTemplate {
@@ -313,7 +313,7 @@ fn serving_runtime_container<'a>(
         .chain(cx.of_kind("ClusterServingRuntime").iter().copied());
     let (j, runtime) = candidates
         .map(|j| (j, cx.objects[j].resource))
-        .filter(|(_, r)| r.gvk().group == GROUP)
+        .filter(|(_, r)| r.gvk_ref().group == GROUP)
         .find(|(_, r)| match (named, format_name) {
             (Some(n), _) => r.name() == n,
             (None, Some(f)) => crate::tables::kserve_runtimes::formats_of(&r.value)

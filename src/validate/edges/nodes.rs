@@ -14,7 +14,7 @@ fn node_pools<'c, 'a>(cx: &'c Context<'a>) -> impl Iterator<Item = (usize, &'a R
     cx.of_kind("NodePool")
         .iter()
         .map(|&i| (i, cx.objects[i].resource))
-        .filter(|(_, r)| r.gvk().group == "karpenter.sh")
+        .filter(|(_, r)| r.gvk_ref().group == "karpenter.sh")
 }
 
 /// The labels a NodePool puts on its nodes.

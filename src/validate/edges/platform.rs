@@ -9,7 +9,7 @@ use crate::validate::Context;
 pub(super) fn secret_stores(cx: &Context, out: &mut Vec<Edge>) {
     for &i in cx.of_kind("ExternalSecret") {
         let r = cx.objects[i].resource;
-        if r.gvk().group != "external-secrets.io" {
+        if r.gvk_ref().group != "external-secrets.io" {
             continue;
         }
         let Some(name) = text(&r.value, "/spec/secretStoreRef/name") else {

@@ -7,7 +7,6 @@ use std::sync::OnceLock;
 use kforge_value::Value;
 
 use super::{edge, resolve, Edge, Relation};
-use crate::resource::Gvk;
 use crate::resource::Resource;
 use crate::transform::config::TransformerConfig;
 use crate::transform::fieldspec::FieldSpec;
@@ -161,10 +160,10 @@ pub(super) fn pod_references(cx: &Context, out: &mut Vec<Edge>) {
     }
     for (i, o) in cx.objects.iter().enumerate() {
         let r: &Resource = o.resource;
-        let gvk: Gvk = r.gvk();
+        let gvk = r.gvk_ref();
         for rf in used_fields()
             .iter()
-            .filter(|rf| rf.under == Under::Object && rf.spec.applies_to(&gvk))
+            .filter(|rf| rf.under == Under::Object && rf.spec.applies_to_ref(&gvk))
         {
             for (ptr, _) in rf.spec.read(&r.value) {
                 let ns = cx.namespace(i).unwrap_or_default();

@@ -54,13 +54,13 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             continue;
         }
         // RBAC objects may use path segments and colons (`system:`), so they are left alone.
-        if r.gvk().group == "rbac.authorization.k8s.io" {
+        if r.gvk_ref().group == "rbac.authorization.k8s.io" {
             continue;
         }
         // Only the core, apps and batch kinds have these rules; a custom kind of the same
         // name keeps the generic one.
-        let group = r.gvk().group;
-        let kind = match (group.as_str(), r.kind()) {
+        let group = r.gvk_ref().group;
+        let kind = match (group, r.kind()) {
             ("", k @ ("Namespace" | "Service")) | ("apps", k @ "StatefulSet") => k,
             ("batch", k @ ("Job" | "CronJob")) => k,
             _ => "",

@@ -60,7 +60,7 @@ fn rules(rep: &mut Report, i: usize, v: &Value, namespaced: bool) {
 fn namespaced_output(cx: &Context) -> bool {
     cx.objects.iter().any(|o| {
         let r = o.resource;
-        !r.gvk().is_cluster_scoped() && !r.namespace().is_empty()
+        !r.gvk_ref().is_cluster_scoped() && !r.namespace().is_empty()
     })
 }
 

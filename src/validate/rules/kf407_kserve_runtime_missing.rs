@@ -31,7 +31,7 @@ const GROUP: &str = "serving.kserve.io";
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     for (i, o) in cx.objects.iter().enumerate() {
         let r = o.resource;
-        if r.kind() != "InferenceService" || r.gvk().group != GROUP {
+        if r.kind() != "InferenceService" || r.gvk_ref().group != GROUP {
             continue;
         }
         let Some(model) = r.value.pointer("/spec/predictor/model").and_then(Value::as_object) else {

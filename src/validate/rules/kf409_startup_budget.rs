@@ -44,7 +44,7 @@ pub fn longest_startup(resources: &[crate::Resource]) -> Option<(u64, String)> {
     for pt in pod_templates(&cx) {
         let r = cx.objects[pt.object].resource;
         if !matches!(
-            (r.gvk().group.as_str(), r.kind()),
+            (r.gvk_ref().group, r.kind()),
             ("apps", "Deployment") | ("argoproj.io", "Rollout")
         ) {
             continue;
@@ -64,9 +64,9 @@ pub fn longest_startup(resources: &[crate::Resource]) -> Option<(u64, String)> {
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     for pt in pod_templates(cx) {
         let r = cx.objects[pt.object].resource;
-        let group = r.gvk().group;
+        let group = r.gvk_ref().group;
         let rollout = matches!(
-            (group.as_str(), r.kind()),
+            (group, r.kind()),
             ("apps", "Deployment") | ("argoproj.io", "Rollout")
         );
         if !rollout {

@@ -87,7 +87,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     }
     for (i, o) in cx.objects.iter().enumerate() {
         let r = o.resource;
-        if r.kind() != "LocalQueue" || r.gvk().group != GROUP {
+        if r.kind() != "LocalQueue" || r.gvk_ref().group != GROUP {
             continue;
         }
         let Some(cq) = r.value.pointer("/spec/clusterQueue").and_then(Value::as_str) else {

@@ -52,8 +52,8 @@ fn check(cx: &RepoContext, out: &mut Vec<Finding>) {
     };
     for (i, o) in objects.iter().enumerate() {
         let r = o.resource;
-        let group = r.gvk().group;
-        match (group.as_str(), r.kind()) {
+        let group = r.gvk_ref().group;
+        match (group, r.kind()) {
             ("argoproj.io", "Application" | "ApplicationSet") => {
                 let spec = if r.kind() == "Application" {
                     "/spec"

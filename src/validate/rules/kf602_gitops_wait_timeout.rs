@@ -35,7 +35,7 @@ fn check(cx: &RepoContext, out: &mut Vec<Finding>) {
     let objects = &cx.gitops.objects;
     for (i, o) in objects.iter().enumerate() {
         let r = o.resource;
-        if r.gvk().group != "kustomize.toolkit.fluxcd.io" || r.kind() != "Kustomization" {
+        if r.gvk_ref().group != "kustomize.toolkit.fluxcd.io" || r.kind() != "Kustomization" {
             continue;
         }
         let waits = r.value.pointer("/spec/wait").and_then(Value::as_bool) == Some(true)
