@@ -3,10 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::accumulator::{Accumulator, ResSet};
+use super::accumulator::Accumulator;
 use super::loader::{
-    is_plain, lexical_join, load_kustomization, load_resource_file_sized, resolve_file_in,
-    resources_from_text, Canonical, KustomizationFile, LoadRestrictor,
+    lexical_join, load_kustomization, resources_from_text, KustomizationFile, LoadRestrictor,
 };
 use super::plugins::PluginConfig;
 use super::remote::{self, RemoteEntry, RemoteOptions};
@@ -19,16 +18,8 @@ use crate::transform;
 use crate::transform::build_metadata::{self, Provenance};
 use std::sync::Arc;
 
-/// Consecutive resource files read on all cores when at least this many.
-const PARALLEL_FILES: usize = 8;
-
 /// Objects finished on all cores when each thread gets at least this many.
 const PER_THREAD: usize = 64;
-
-/// At most this many bytes of resource files are read ahead of the one being appended, so
-/// that reading in parallel holds no more than one largest-allowed file would (a hostile
-/// list of the same large file many times fails on the second copy, as when read serially).
-const WINDOW_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Options for a build.
 #[derive(Clone, Debug, Default)]
@@ -89,8 +80,8 @@ pub struct BuildOutput {
     pub notices: Vec<crate::model::Ineffective>,
 }
 
-struct Builder<'a> {
-    opts: &'a BuildOptions,
+pub(super) struct Builder<'a> {
+    pub(super) opts: &'a BuildOptions,
     stack: Vec<(PathBuf, PathBuf)>,
     /// `namespace:` of each kustomization on the stack (helm charts inherit the nearest).
     namespaces: Vec<Option<String>>,
@@ -100,7 +91,7 @@ struct Builder<'a> {
     /// The nearest `kforge.lock`, read when the first remote is met.
     lock: Option<Option<Arc<Lock>>>,
     /// kyaml's process-wide OpenAPI schema, as this build changes it.
-    openapi: super::openapi::OpenApi,
+    pub(super) openapi: super::openapi::OpenApi,
     /// Entries that had no effect, in build order.
     notices: Vec<crate::model::Ineffective>,
     /// Patches applied after the top kustomization's own (a Flux Kustomization's).
@@ -108,7 +99,7 @@ struct Builder<'a> {
 }
 
 /// What a remote resource entry turned out to be.
-enum Opened {
+pub(super) enum Opened {
     /// A file's objects.
     Objects(Vec<Resource>),
     /// A kustomization directory.
@@ -165,15 +156,7 @@ pub fn build_file(
     });
     // Each object on its own (on all cores for large builds; the first failure in order
     // is the one reported).
-    crate::parallel::try_each_mut(&mut resources, PER_THREAD, |_, r| {
-        r.write_out_empty_nulls();
-        transform::internal::strip(&mut r.value);
-        // kustomize cannot write out an object that still has a plain key its reader
-        // typed as a non-string (objects dropped as local-config do not matter).
-        r.check_typed_keys()?;
-        annotations_as_text(r)?;
-        check_writable(r)
-    })?;
+    crate::parallel::try_each_mut(&mut resources, PER_THREAD, |_, r| super::finish::object(r))?;
     if let Some(o) = &kfile.kustomization.sort_options {
         transform::sort::check(o).map_err(|(field, m)| {
             Error::at(&kfile.path, kfile.pos(&format!("/sortOptions{field}")), m)
@@ -205,171 +188,6 @@ pub fn build_file(
     })
 }
 
-/// kustomize writes every annotation value as a string (`port: 8080` comes out as
-/// `port: "8080"`), spelled as in the file it came from (`0x1F`, `1.50`, `~`, and `""` for
-/// a key with no value); a mapping or list there comes out as `""`. Labels are left as
-/// they are.
-///
-/// It writes the keys unquoted too: a key its reader types as a number, boolean, null or
-/// date (`"1"`, even quoted in the file) fails the build.
-fn annotations_as_text(r: &mut Resource) -> Result<()> {
-    use kforge_value::Value;
-    let texts = std::mem::take(&mut r.annotation_texts);
-    let Some(annotations) = r
-        .value
-        .pointer_mut("/metadata/annotations")
-        .and_then(Value::as_object_mut)
-    else {
-        return Ok(());
-    };
-    if let Some((key, what)) = crate::source::first_typed_key(annotations.keys()) {
-        let key = key.clone();
-        let pointer = crate::source::pointer::from_tokens(["metadata", "annotations", &key]);
-        let pos = match r.origin.item {
-            None => r.spans.nearest(&pointer).map(|s| s.key.unwrap_or(s.value)),
-            Some(_) => None,
-        };
-        return Err(Error::at(
-            &r.origin.file,
-            pos,
-            crate::source::typed_key_message(&key, what, false),
-        ));
-    }
-    for (key, v) in annotations.iter_mut() {
-        let text = match v {
-            Value::Object(_) | Value::Array(_) => String::new(),
-            _ => {
-                let pointer = crate::source::pointer::from_tokens(["metadata", "annotations", key]);
-                // The latest text written there (a strategic-merge patch adds its own).
-                let spelled = texts
-                    .iter()
-                    .rev()
-                    .find(|(p, _)| *p == pointer)
-                    .map(|(_, t)| t);
-                match (spelled, &*v) {
-                    // The value read from the file, unless something wrote another since.
-                    (Some(t), v) if crate::source::resolves_to(t, v) => t.clone(),
-                    (_, Value::String(_)) => continue,
-                    (_, Value::Bool(b)) => b.to_string(),
-                    (_, Value::Number(n)) => crate::emit::format::format_number(n),
-                    _ => "null".to_owned(),
-                }
-            }
-        };
-        *v = Value::String(text);
-    }
-    Ok(())
-}
-
-/// What a `resources` entry names on disk, as far as one `lstat` tells (a `stat` too when
-/// that finds a link or nothing): 16 bytes, not the system's whole answer, as a list may
-/// hold hundreds of thousands of entries.
-struct EntryKind {
-    /// Nothing there (or it cannot be asked): perhaps a remote entry.
-    missing: bool,
-    dir: bool,
-    /// The size of what is there (a link followed).
-    size: u64,
-    /// A plain path to a regular file: its size and type then serve the read.
-    regular: bool,
-}
-
-impl EntryKind {
-    fn of(dir: &Path, entry: &str) -> EntryKind {
-        let path = dir.join(entry);
-        let (meta, regular) = match std::fs::symlink_metadata(&path) {
-            Ok(m) if is_plain(entry) && m.is_file() => (Ok(m), true),
-            Ok(m) if !m.file_type().is_symlink() => (Ok(m), false),
-            _ => (std::fs::metadata(&path), false),
-        };
-        match meta {
-            Ok(m) => EntryKind {
-                missing: false,
-                dir: m.is_dir(),
-                size: m.len(),
-                regular,
-            },
-            Err(_) => EntryKind {
-                missing: true,
-                dir: false,
-                size: 0,
-                regular: false,
-            },
-        }
-    }
-}
-
-/// Characters that kustomize's YAML round trip cannot read back ("control characters are
-/// not allowed"): DEL, the C1 controls other than NEL, U+FFFE and U+FFFF. Other control
-/// characters are written escaped and survive.
-fn unwritable(c: char) -> bool {
-    matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
-}
-
-/// kustomize fails on an object holding an [`unwritable`] character in a key or a string.
-fn check_writable(r: &Resource) -> Result<()> {
-    fn find(v: &kforge_value::Value, ptr: &mut String) -> Option<char> {
-        use kforge_value::Value;
-        match v {
-            Value::String(s) => s.chars().find(|&c| unwritable(c)),
-            Value::Array(items) => items.iter().enumerate().find_map(|(i, x)| {
-                let len = ptr.len();
-                ptr.push_str(&format!("/{i}"));
-                let found = find(x, ptr);
-                if found.is_none() {
-                    ptr.truncate(len);
-                }
-                found
-            }),
-            Value::Object(m) => m.iter().find_map(|(k, x)| {
-                let len = ptr.len();
-                crate::source::pointer::push_token(ptr, k);
-                let found = k.chars().find(|&c| unwritable(c)).or_else(|| find(x, ptr));
-                if found.is_none() {
-                    ptr.truncate(len);
-                }
-                found
-            }),
-            _ => None,
-        }
-    }
-    /// Whether any key or string holds an unwritable character (without building
-    /// pointers: only a failing object is walked again by `find`).
-    fn any(v: &kforge_value::Value) -> bool {
-        use kforge_value::Value;
-        // Every unwritable character is encoded starting with one of these bytes.
-        let suspect = |s: &str| {
-            s.bytes().any(|b| matches!(b, 0x7f | 0xc2 | 0xef)) && s.chars().any(unwritable)
-        };
-        match v {
-            Value::String(s) => suspect(s),
-            Value::Array(items) => items.iter().any(any),
-            Value::Object(m) => m.iter().any(|(k, x)| suspect(k) || any(x)),
-            _ => false,
-        }
-    }
-    if !any(&r.value) {
-        return Ok(());
-    }
-    let mut ptr = String::new();
-    let Some(c) = find(&r.value, &mut ptr) else {
-        return Ok(());
-    };
-    let pos = match r.origin.item {
-        None => r.spans.nearest(&ptr).map(|s| s.value),
-        Some(_) => None,
-    };
-    Err(Error::at(
-        &r.origin.file,
-        pos,
-        format!(
-            "{} holds the control character U+{:04X}, which kustomize cannot write out (yaml: control characters are not allowed); remove it, or keep binary content in a Secret or binaryData",
-            if ptr.is_empty() { "the object".to_owned() } else { format!("'{}'", ptr.escape_debug()) },
-            c as u32
-        ),
-    ))
-}
-
 impl Builder<'_> {
     fn enter(&mut self, kfile: &KustomizationFile) -> Result<()> {
         if let Some(i) = self.stack.iter().position(|(d, _)| *d == kfile.dir) {
@@ -392,7 +210,7 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn load_sub(
+    pub(super) fn load_sub(
         &mut self,
         parent: &KustomizationFile,
         entry: &str,
@@ -534,7 +352,7 @@ impl Builder<'_> {
     }
 
     /// A remote entry of `resources:`: a plain HTTP(S) file, else a Git repository.
-    fn open_remote(
+    pub(super) fn open_remote(
         &mut self,
         kfile: &KustomizationFile,
         entry: &str,
@@ -602,7 +420,7 @@ impl Builder<'_> {
     }
 
     /// Append the objects of a base (a kustomization directory named under `resources:`).
-    fn add_base(
+    pub(super) fn add_base(
         &mut self,
         kfile: &KustomizationFile,
         entry: &str,
@@ -646,108 +464,6 @@ impl Builder<'_> {
         if k.vars.is_some() {
             self.warnings.push("# Warning: 'vars' is deprecated. Please use 'replacements' instead. [EXPERIMENTAL] Run 'kustomize edit fix' to update your Kustomization automatically.".to_owned());
         }
-    }
-
-    /// Read the resource files in `files` (then empty it) and append their objects. Each
-    /// file comes with its size when it was just seen to be a regular file under a plain
-    /// path (it is then not asked again).
-    fn load_files(
-        &mut self,
-        kfile: &KustomizationFile,
-        files: &mut Vec<(&String, String, Option<u64>)>,
-        set: &mut ResSet,
-    ) -> Result<()> {
-        let opts = self.opts;
-        let canonical = Canonical::default();
-        let load = |(entry, pointer, size): &(&String, String, Option<u64>)| {
-            let regular = size.is_some();
-            let path = resolve_file_in(kfile, entry, pointer, opts, &canonical, regular)?;
-            let display = lexical_join(&kfile.display_dir, entry);
-            let limits = &opts.limits;
-            match &opts.cache {
-                Some(cache) => cache.objects(&path, &display, || {
-                    load_resource_file_sized(&path, &display, limits, *size)
-                }),
-                None => load_resource_file_sized(&path, &display, limits, *size),
-            }
-        };
-        let loaded: Vec<Result<Vec<Resource>>> = if files.len() >= PARALLEL_FILES {
-            crate::parallel::map(files, load)
-        } else {
-            files.iter().map(load).collect()
-        };
-        for (objects, (entry, _, _)) in loaded.into_iter().zip(files.drain(..)) {
-            let mut objects = objects?;
-            self.openapi.saw(&objects)?;
-            if let Some(path) = kfile.origin_of(entry) {
-                let origin = Provenance::file(path);
-                for r in &mut objects {
-                    build_metadata::set_origin(r, &origin);
-                }
-            }
-            set.append_all(objects)?;
-        }
-        Ok(())
-    }
-
-    /// Append the objects of `entries` (files, and kustomization directories built on
-    /// their own), as listed under `resources:`, to `acc`.
-    fn accumulate_entries<'e>(
-        &mut self,
-        kfile: &KustomizationFile,
-        entries: impl Iterator<Item = (&'e String, String)>,
-        acc: &mut Accumulator,
-    ) -> Result<()> {
-        // Files are read and parsed on all cores, a run of consecutive file entries at a
-        // time; their objects are appended in the listed order and the first failure in
-        // that order is reported, as when reading them one by one.
-        let mut files: Vec<(&String, String, Option<u64>)> = Vec::new();
-        let mut window = 0u64;
-        // What each entry is, asked of the system on all cores when there are many (one
-        // `lstat` each: for hundreds of files, a tenth of a build done on one core).
-        let entries: Vec<(&String, String)> = entries.collect();
-        let kinds: Vec<EntryKind> = if entries.len() >= PARALLEL_FILES {
-            crate::parallel::map(&entries, |(entry, _)| EntryKind::of(&kfile.dir, entry))
-        } else {
-            entries
-                .iter()
-                .map(|(entry, _)| EntryKind::of(&kfile.dir, entry))
-                .collect()
-        };
-        for ((entry, pointer), kind) in entries.into_iter().zip(kinds) {
-            // A local file or directory wins; anything else that reads as a URL is remote.
-            let remote = if kind.missing {
-                remote::classify(entry)
-            } else {
-                None
-            };
-            if let Some(remote) = remote {
-                self.load_files(kfile, &mut files, &mut acc.set)?;
-                window = 0;
-                match self.open_remote(kfile, entry, &pointer, remote)? {
-                    Opened::Objects(objects) => acc.set.append_all(objects)?,
-                    Opened::Base(sub) => self.add_base(kfile, entry, &pointer, *sub, acc)?,
-                }
-                continue;
-            }
-            if !kind.dir {
-                let size = kind.size;
-                if window + size > WINDOW_BYTES && !files.is_empty() {
-                    self.load_files(kfile, &mut files, &mut acc.set)?;
-                    window = 0;
-                }
-                window += size;
-                files.push((entry, pointer, kind.regular.then_some(size)));
-                continue;
-            }
-            self.load_files(kfile, &mut files, &mut acc.set)?;
-            window = 0;
-            let joined = lexical_join(&kfile.display_dir, entry);
-            let sub = self.load_sub(kfile, entry, &pointer, &joined)?;
-            self.add_base(kfile, entry, &pointer, sub, acc)?;
-        }
-        self.load_files(kfile, &mut files, &mut acc.set)?;
-        Ok(())
     }
 
     /// The plugin configurations listed under `field` (`transformers` or `validators`):
