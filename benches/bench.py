@@ -6,10 +6,13 @@
 Generates repositories with ../shared/bench/gen_repo.py (`--smp --base-generator`),
 benches/gen_features.py and benches/gen_platform.py, and a corpus with gen_corpus.py,
 builds kforge in release mode, then for each configuration times both tools on the same
-input in the same run (median wall time over several runs, peak RSS from wait4), checks
+input in the same run (median wall time over several runs; peak RSS through GNU time, which
+unlike a child of this script does not count the script's own pages), checks
 that kforge's output is byte-identical to kubectl's, and prints a Markdown table. Start-up
 (`--version`, a one-object build) is reported on rows of its own, and the largest build
-with its peak memory per object. Timing lives here, never in tests.
+with its peak memory per object. Three fixed loads timed at the start and the end (the CPU,
+process start, fresh memory) say how fast the shared machine was during the run. Timing
+lives here, never in tests.
 """
 import argparse
 import os
@@ -39,10 +42,33 @@ def run(cmd, stdout=subprocess.DEVNULL):
     return wall, usage.ru_maxrss / 1024
 
 
+GNU_TIME = "/usr/bin/time"
+
+
+def run_with_peak(cmd):
+    """`run` through GNU time when there is one: the peak RSS it reports is the program's
+    own. A child forked from this script also counts this script's resident pages (Linux
+    keeps the high-water mark of the image an `exec` replaces), about 7 MiB more; GNU
+    time's own image is a few hundred KiB. Its start adds well under a millisecond."""
+    if not os.access(GNU_TIME, os.X_OK):
+        return run(cmd)
+    start = time.perf_counter()
+    p = subprocess.run([GNU_TIME, "-f", "%M", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - start
+    err = p.stderr.decode(errors="replace").strip().splitlines()
+    if p.returncode not in (0, 1) or not err or not err[-1].isdigit():
+        sys.exit(f"bench: {' '.join(cmd)} failed ({p.returncode}): {' '.join(err)[:500]}")
+    return wall, int(err[-1]) / 1024
+
+
 def measure(cmd, runs):
-    samples = [run(cmd) for _ in range(runs)]
-    walls = [s[0] for s in samples]
-    return statistics.median(walls), min(walls), max(walls), max(s[1] for s in samples)
+    """Median, min and max wall time of `runs` runs, and the peak RSS: of one more run when
+    the runs are short, of the one run (through GNU time) when it is long."""
+    if runs == 1:
+        wall, rss = run_with_peak(cmd)
+        return wall, wall, wall, rss
+    walls = [run(cmd)[0] for _ in range(runs)]
+    return statistics.median(walls), min(walls), max(walls), run_with_peak(cmd)[1]
 
 
 def output(cmd):
@@ -76,6 +102,30 @@ def versus(rows, label, mine, theirs, kf_runs, kc_runs):
     rows.append((label, timing(kf), f"kubectl kustomize {timing(kc)}", f"{kc[0] / kf[0]:.0f}x", same))
 
 
+def machine():
+    """How fast this machine is at the moment, as three fixed loads beside the benchmarks
+    (they vary by up to twice on a shared VM, so a slow spell shows in them too): the CPU
+    (SHA-256 of 16 MiB in this process), process start (`true`) and fresh memory (`dd`),
+    medians of 15."""
+    # In a process of its own: the bench's own memory (which every child it forks starts
+    # with, and so counts in its peak RSS) stays as it was.
+    cpu = float(output([sys.executable, "-c", (
+        "import hashlib, statistics, time\n"
+        "data = bytes(16 << 20)\n"
+        "def once():\n"
+        "    start = time.perf_counter()\n"
+        "    hashlib.sha256(data).digest()\n"
+        "    return time.perf_counter() - start\n"
+        "print(statistics.median(once() for _ in range(15)))\n")]))
+    true = shutil.which("true") or "/bin/true"
+    spawn = [run([true])[0] for _ in range(15)]
+    # A process writing 64 MiB it has just mapped: the first touch of fresh pages, which
+    # this VM's host backs page by page.
+    fresh = [run(["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"])[0] for _ in range(15)]
+    return (f"SHA-256 of 16 MiB {fmt(cpu)}, `true` {fmt(statistics.median(spawn))}, "
+            f"`dd` through 64 MiB of fresh memory {fmt(statistics.median(fresh))}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="skip the N=1000 kubectl runs (about 90 s each) and N=100,000")
@@ -89,6 +139,7 @@ def main():
     subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
     work = tempfile.mkdtemp(prefix="kforge-bench-")
     rows = []
+    args.machine_before = machine()
     print(f"kforge {output([KFORGE, '--version']).decode().strip()}; kubectl {args.kubectl}", file=sys.stderr)
 
     if args.only == "graph":
@@ -205,7 +256,9 @@ def graph_rows(work, rows):
 
 def finish(rows, args, work):
     load = os.getloadavg()
-    table = [f"Load average at the end: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} (1, 5, 15 min).", "",
+    table = [f"Load average at the end: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} (1, 5, 15 min). "
+             f"The machine at the start: {args.machine_before}; at the end: {machine()} "
+             "(on a quiet machine of this kind about 12 ms, 1.2 ms and 30 ms).", "",
              "| benchmark | kforge (median, min–max, peak RSS) | other tool | ratio | identical output |",
              "|---|---|---|---|---|"]
     table += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
