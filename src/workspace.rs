@@ -24,9 +24,10 @@ use kforge_value::Value;
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::kustomize::loader::{find_kustomization, read_text};
+use crate::kustomize::loader::find_kustomization;
 use crate::kustomize::BuildOptions;
 use crate::resource::Resource;
+use crate::source::file::read_text;
 use crate::source::{Limits, Schema};
 use crate::validate::outside::Outside;
 use crate::validate::Policy;

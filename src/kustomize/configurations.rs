@@ -1,9 +1,10 @@
 //! `configurations:`: transformer configuration files read under the load restrictor and
 //! merged into kustomize's builtin tables; [`merge_files`] also serves `crds:`.
 
-use super::loader::{lexical_join, read_text, resolve_file, KustomizationFile};
+use super::loader::{lexical_join, resolve_file, KustomizationFile};
 use super::BuildOptions;
 use crate::error::{Error, Result};
+use crate::source::file::read_text;
 use crate::transform::config::TransformerConfig;
 
 /// This kustomization's own configuration files merged together (`None` when it has none).

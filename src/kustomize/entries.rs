@@ -8,11 +8,13 @@ use std::path::Path;
 use super::accumulator::{Accumulator, ResSet};
 use super::build::{Builder, Opened};
 use super::loader::{
-    is_plain, lexical_join, load_resource_file_sized, resolve_file_in, Canonical, KustomizationFile,
+    admit, is_plain, lexical_join, load_resource_file_sized, resolve_file_in, resources_from_text,
+    Canonical, KustomizationFile,
 };
 use super::remote;
 use crate::error::Result;
 use crate::resource::Resource;
+use crate::source::file::{read_opened, Dir, Kind};
 use crate::transform::build_metadata::{self, Provenance};
 
 /// Consecutive resource files read on all cores when at least this many.
@@ -37,18 +39,28 @@ struct EntryKind {
 }
 
 impl EntryKind {
-    fn of(dir: &Path, entry: &str) -> EntryKind {
-        let path = dir.join(entry);
-        let (meta, regular) = match std::fs::symlink_metadata(&path) {
-            Ok(m) if is_plain(entry) && m.is_file() => (Ok(m), true),
-            Ok(m) if !m.file_type().is_symlink() => (Ok(m), false),
-            _ => (std::fs::metadata(&path), false),
+    /// What `entry` is below `dir`, held open as `open` (a plain entry is looked up from
+    /// there).
+    fn of(dir: &Path, open: &Dir, entry: &str) -> EntryKind {
+        let plain = is_plain(entry);
+        let by_path = || std::fs::symlink_metadata(dir.join(entry)).map(|m| Kind::from(&m));
+        let seen = match plain.then(|| open.kind(entry)).flatten() {
+            Some(seen) => seen,
+            None => by_path(),
         };
-        match meta {
-            Ok(m) => EntryKind {
+        let (kind, regular) = match seen {
+            Ok(k) if plain && k.file => (Ok(k), true),
+            Ok(k) if !k.link => (Ok(k), false),
+            _ => (
+                std::fs::metadata(dir.join(entry)).map(|m| Kind::from(&m)),
+                false,
+            ),
+        };
+        match kind {
+            Ok(k) => EntryKind {
                 missing: false,
-                dir: m.is_dir(),
-                size: m.len(),
+                dir: k.dir,
+                size: k.size,
                 regular,
             },
             Err(_) => EntryKind {
@@ -68,16 +80,29 @@ impl Builder<'_> {
     fn load_files(
         &mut self,
         kfile: &KustomizationFile,
+        dir: &Dir,
         files: &mut Vec<(&String, String, Option<u64>)>,
         set: &mut ResSet,
     ) -> Result<()> {
         let opts = self.opts;
         let canonical = Canonical::default();
         let load = |(entry, pointer, size): &(&String, String, Option<u64>)| {
-            let regular = size.is_some();
-            let path = resolve_file_in(kfile, entry, pointer, opts, &canonical, regular)?;
             let display = lexical_join(&kfile.display_dir, entry);
             let limits = &opts.limits;
+            // A regular file under a plain path (just seen) opened with no symbolic link on
+            // the way: the path as joined is its canonical path, and what was opened is
+            // read. (A build with a parse cache resolves the path first, to find the file's
+            // objects there without opening it.)
+            if let (Some(size), None) = (size, &opts.cache) {
+                if let Some(file) = dir.open_without_links(entry) {
+                    let path = lexical_join(&kfile.dir, entry);
+                    admit(kfile, entry, pointer, opts, &path, &path)?;
+                    let text = read_opened(file, &path, limits, Some(*size))?;
+                    return resources_from_text(&text, &display, limits);
+                }
+            }
+            let regular = size.is_some();
+            let path = resolve_file_in(kfile, entry, pointer, opts, &canonical, regular)?;
             match &opts.cache {
                 Some(cache) => cache.objects(&path, &display, || {
                     load_resource_file_sized(&path, &display, limits, *size)
@@ -120,12 +145,21 @@ impl Builder<'_> {
         // What each entry is, asked of the system on all cores when there are many (one
         // `lstat` each: for hundreds of files, a tenth of a build done on one core).
         let entries: Vec<(&String, String)> = entries.collect();
+        // Names below the kustomization's directory are looked up from it when there are a
+        // few (holding it open costs two system calls).
+        let dir = if entries.len() >= 2 {
+            Dir::open(&kfile.dir)
+        } else {
+            Dir::unopened()
+        };
         let kinds: Vec<EntryKind> = if entries.len() >= PARALLEL_FILES {
-            crate::parallel::map(&entries, |(entry, _)| EntryKind::of(&kfile.dir, entry))
+            crate::parallel::map(&entries, |(entry, _)| {
+                EntryKind::of(&kfile.dir, &dir, entry)
+            })
         } else {
             entries
                 .iter()
-                .map(|(entry, _)| EntryKind::of(&kfile.dir, entry))
+                .map(|(entry, _)| EntryKind::of(&kfile.dir, &dir, entry))
                 .collect()
         };
         for ((entry, pointer), kind) in entries.into_iter().zip(kinds) {
@@ -136,7 +170,7 @@ impl Builder<'_> {
                 None
             };
             if let Some(remote) = remote {
-                self.load_files(kfile, &mut files, &mut acc.set)?;
+                self.load_files(kfile, &dir, &mut files, &mut acc.set)?;
                 window = 0;
                 match self.open_remote(kfile, entry, &pointer, remote)? {
                     Opened::Objects(objects) => acc.set.append_all(objects)?,
@@ -147,20 +181,20 @@ impl Builder<'_> {
             if !kind.dir {
                 let size = kind.size;
                 if window + size > WINDOW_BYTES && !files.is_empty() {
-                    self.load_files(kfile, &mut files, &mut acc.set)?;
+                    self.load_files(kfile, &dir, &mut files, &mut acc.set)?;
                     window = 0;
                 }
                 window += size;
                 files.push((entry, pointer, kind.regular.then_some(size)));
                 continue;
             }
-            self.load_files(kfile, &mut files, &mut acc.set)?;
+            self.load_files(kfile, &dir, &mut files, &mut acc.set)?;
             window = 0;
             let joined = lexical_join(&kfile.display_dir, entry);
             let sub = self.load_sub(kfile, entry, &pointer, &joined)?;
             self.add_base(kfile, entry, &pointer, sub, acc)?;
         }
-        self.load_files(kfile, &mut files, &mut acc.set)?;
+        self.load_files(kfile, &dir, &mut files, &mut acc.set)?;
         Ok(())
     }
 }

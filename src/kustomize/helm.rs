@@ -16,12 +16,11 @@ use kforge_value::{Map, Value};
 
 use super::accumulator::ResSet;
 use super::exec::{self, Ran, RunError, TempDir};
-use super::loader::{
-    lexical_join, read_text, resolve_file, resources_from_text, KustomizationFile,
-};
+use super::loader::{lexical_join, resolve_file, resources_from_text, KustomizationFile};
 use super::BuildOptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::HelmChart;
+use crate::source::file::read_text;
 use crate::source::yaml::parse_single;
 use crate::source::Schema;
 

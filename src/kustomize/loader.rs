@@ -8,6 +8,7 @@ use kforge_value::Value;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Kustomization, FIELDS};
 use crate::resource::{Origin, Resource};
+use crate::source::file::{read_text, read_text_sized};
 use crate::source::pointer::push_token;
 use crate::source::yaml::{parse_single_last_key_wins, parse_stream, Document};
 use crate::source::{Limits, Pos, Schema, SpanIndex};
@@ -151,70 +152,6 @@ pub fn find_kustomization(dir: &Path) -> Result<PathBuf> {
             "found multiple kustomization files in this directory; keep only one",
         )),
     }
-}
-
-/// Read a file as UTF-8 text with a size limit.
-pub fn read_text(path: &Path, limits: &Limits) -> Result<String> {
-    read_text_sized(path, limits, None)
-}
-
-/// [`read_text`], with the file's size when the caller has just asked the system for it
-/// (the file is then not asked again; the limit still holds for what is read).
-pub fn read_text_sized(path: &Path, limits: &Limits, size: Option<u64>) -> Result<String> {
-    use std::io::Read;
-    let cannot = |e: std::io::Error| Error::io(path, format!("cannot read: {e}"));
-    let too_large = |len: u64| {
-        Error::at(
-            path,
-            None,
-            format!(
-                "file is {len} bytes, larger than the limit of {} bytes",
-                limits.max_bytes
-            ),
-        )
-    };
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    let len = match size {
-        Some(len) => len,
-        None => file.metadata().map_err(cannot)?.len(),
-    };
-    if len > limits.max_bytes as u64 {
-        return Err(too_large(len));
-    }
-    let mut bytes = Vec::with_capacity(len as usize + 1);
-    let mut file = file.take(limits.max_bytes as u64 + 1);
-    // One read of one byte more than the size just taken: when it returns exactly that size,
-    // the file ends there (a regular file reads short only at its end), and the read that
-    // would return nothing is saved (for hundreds of small files, a fifth of the system
-    // calls). Otherwise (it grew or shrank since) on to the end through `Take`, which reads
-    // without asking the file its size and position again (`File::read_to_end` does, with
-    // two more system calls), and never beyond the limit.
-    bytes.resize(len as usize + 1, 0);
-    let first = loop {
-        match file.read(&mut bytes) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            r => break r.map_err(cannot)?,
-        }
-    };
-    bytes.truncate(first);
-    if first as u64 != len {
-        file.read_to_end(&mut bytes).map_err(cannot)?;
-    }
-    if bytes.len() > limits.max_bytes {
-        return Err(too_large(bytes.len() as u64));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let text = String::from_utf8_lossy(&e.as_bytes()[..offset]);
-        let line = text.matches('\n').count() as u32 + 1;
-        let col = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-        Error::at(
-            path,
-            Some(Pos { line, col }),
-            "file is not valid UTF-8; save it as UTF-8",
-        )
-        .kind(ErrorKind::Io)
-    })
 }
 
 pub(crate) fn serde_path_to_pointer(path: &serde_path_to_error::Path) -> String {
@@ -456,11 +393,6 @@ pub fn resolve_file_in(
     canonical: &Canonical,
     leaf_regular: bool,
 ) -> Result<PathBuf> {
-    let restrictor = if kfile.remote_root.is_some() {
-        LoadRestrictor::RootOnly
-    } else {
-        opts.load_restrictor
-    };
     // Joined and cleaned lexically first, as Go's filepath.Join does: `sub/../x.yaml` reads
     // x.yaml even when `sub` does not exist.
     let joined = lexical_join(&kfile.dir, entry);
@@ -474,6 +406,25 @@ pub fn resolve_file_in(
             )
             .kind(ErrorKind::Io)
         })?;
+    admit(kfile, entry, pointer, opts, &joined, &canonical)?;
+    Ok(canonical)
+}
+
+/// Whether the load restrictor and the source artifact let the kustomization in `kfile`
+/// read `entry`: `joined` to its directory, `canonical` in its canonical form.
+pub fn admit(
+    kfile: &KustomizationFile,
+    entry: &str,
+    pointer: &str,
+    opts: &BuildOptions,
+    joined: &Path,
+    canonical: &Path,
+) -> Result<()> {
+    let restrictor = if kfile.remote_root.is_some() {
+        LoadRestrictor::RootOnly
+    } else {
+        opts.load_restrictor
+    };
     if restrictor == LoadRestrictor::RootOnly && !canonical.starts_with(&kfile.dir) {
         let fix = if kfile.remote_root.is_some() {
             "a remote kustomization may read only files in or below its own directory"
@@ -491,7 +442,7 @@ pub fn resolve_file_in(
         )
         .kind(ErrorKind::Restricted));
     }
-    if let Some(why) = opts.source.as_ref().and_then(|s| s.left_out(&joined)) {
+    if let Some(why) = opts.source.as_ref().and_then(|s| s.left_out(joined)) {
         return Err(Error::at(
             &kfile.path,
             kfile.pos(pointer),
@@ -501,7 +452,7 @@ pub fn resolve_file_in(
             ),
         ));
     }
-    Ok(canonical)
+    Ok(())
 }
 
 /// Read the objects of a resource file: every document, `List`s expanded.
@@ -711,16 +662,7 @@ mod tests {
 
     #[test]
     fn canonical_paths_agree_with_the_system() {
-        let tmp = std::env::temp_dir().join(format!("kforge-canonical-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::create_dir_all(tmp.join("sub")).unwrap();
-        std::fs::create_dir_all(tmp.join("elsewhere")).unwrap();
-        std::fs::write(tmp.join("sub/a.yaml"), "a: 1\n").unwrap();
-        std::fs::write(tmp.join("elsewhere/b.yaml"), "b: 1\n").unwrap();
-        std::os::unix::fs::symlink(tmp.join("elsewhere/b.yaml"), tmp.join("sub/link.yaml"))
-            .unwrap();
-        std::os::unix::fs::symlink(tmp.join("elsewhere"), tmp.join("dirlink")).unwrap();
-        let base = tmp.canonicalize().unwrap();
+        let base = crate::source::file::tests::tree_with_links("canonical");
         let memo = super::Canonical::default();
         for rel in ["sub/a.yaml", "sub/link.yaml", "dirlink/b.yaml"] {
             let path = base.join(rel);
@@ -733,21 +675,7 @@ mod tests {
             memo.of(&plain, &base, true).unwrap(),
             plain.canonicalize().unwrap()
         );
-        // The size given is the limit's too: a file that grew past it is refused.
-        let limits = crate::source::Limits {
-            max_bytes: 3,
-            ..Default::default()
-        };
-        let e = super::read_text_sized(&plain, &limits, Some(2)).unwrap_err();
-        assert!(e.to_string().contains("larger than the limit"), "{e}");
-        // A size that no longer holds (the file grew or shrank since it was taken) still
-        // reads the whole file: the one-read shortcut is taken only when the read agrees.
-        let limits = crate::source::Limits::default();
-        for hint in [None, Some(0), Some(1), Some(4), Some(5), Some(6), Some(100)] {
-            let text = super::read_text_sized(&plain, &limits, hint).unwrap();
-            assert_eq!(text, "a: 1\n", "{hint:?}");
-        }
-        std::fs::remove_dir_all(&tmp).unwrap();
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]

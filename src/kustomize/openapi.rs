@@ -17,10 +17,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::loader::{lexical_join, read_text, resolve_file, KustomizationFile};
+use super::loader::{lexical_join, resolve_file, KustomizationFile};
 use super::BuildOptions;
 use crate::error::{Error, Result};
 use crate::resource::Resource;
+use crate::source::file::read_text;
 use crate::source::yaml::parse_single;
 use crate::source::Schema;
 use crate::transform::smp_schema::{self, Schemas, Table};

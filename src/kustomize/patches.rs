@@ -2,10 +2,11 @@
 //! `patchesJson6902`) under the load restrictor, parses it and checks that each entry is
 //! well formed, so the transformers receive values ([`crate::transform::patches::Patch`]).
 
-use super::loader::{lexical_join, read_text, resolve_file, KustomizationFile};
+use super::loader::{lexical_join, resolve_file, KustomizationFile};
 use super::BuildOptions;
 use crate::error::{Error, Result};
 use crate::model;
+use crate::source::file::read_text;
 use crate::source::yaml::parse_stream;
 use crate::source::Schema;
 use crate::transform::matcher::Matcher;

@@ -504,7 +504,7 @@ fn value_add(
     if !file.is_empty() {
         let path = super::loader::resolve_file(kfile, &file, pointer, opts)?;
         let shown = super::loader::lexical_join(&kfile.display_dir, &file);
-        let text = super::loader::read_text(&path, &opts.limits)?;
+        let text = crate::source::file::read_text(&path, &opts.limits)?;
         let doc =
             crate::source::yaml::parse_single(&text, crate::source::Schema::Kyaml, opts.limits)
                 .map_err(|e| {

@@ -3,10 +3,11 @@
 
 use kforge_value::Value;
 
-use super::loader::{lexical_join, read_text, resolve_file, KustomizationFile};
+use super::loader::{lexical_join, resolve_file, KustomizationFile};
 use super::BuildOptions;
 use crate::error::{Error, Result};
 use crate::model::Replacement;
+use crate::source::file::read_text;
 use crate::source::yaml::parse_stream;
 use crate::source::Schema;
 use crate::transform::replacements::Located;

@@ -1,6 +1,7 @@
 //! Stage 1: reading files. YAML streams become JSON values with the position of every node.
 
 mod fast;
+pub mod file;
 mod pieces;
 pub mod pointer;
 pub mod scalar;

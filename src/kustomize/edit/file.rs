@@ -15,7 +15,8 @@ use kforge_value::{Map, Value};
 
 use super::gotypes::{types, DecodeError};
 use crate::error::{Error, ErrorKind, Result};
-use crate::kustomize::loader::{read_text, KUSTOMIZATION_FILES};
+use crate::kustomize::loader::KUSTOMIZATION_FILES;
+use crate::source::file::read_text;
 use crate::source::yaml::parse_single_last_key_wins;
 use crate::source::{Limits, Schema};
 
