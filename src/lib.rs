@@ -21,6 +21,7 @@ pub mod error;
 pub mod fileio;
 pub mod flux;
 pub mod graph;
+pub mod hash;
 pub mod init;
 pub mod kustomize;
 pub mod model;

@@ -17,7 +17,8 @@
 //! `node_modules`, `target` and hidden ones are not searched: what they hold is not
 //! deployed. Remote (URL) entries include nothing here.
 
-use std::collections::{BTreeSet, HashMap};
+use crate::hash::HashMap;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use kforge_value::Value;

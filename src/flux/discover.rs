@@ -62,7 +62,7 @@ pub fn scan(root: &Path, dir: &Path, limits: &Limits) -> Found {
     let mut found = Found::default();
     // DIR is searched even when the repository's search passes over it (a `tests`
     // directory named on the command line).
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::hash::HashSet::default();
     let mut files: Vec<PathBuf> = yaml_files(root)
         .into_iter()
         .chain(yaml_files(dir))

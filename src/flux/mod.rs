@@ -26,7 +26,8 @@ pub mod sources;
 pub mod spec;
 pub mod substitute;
 
-use std::collections::{BTreeSet, HashMap};
+use crate::hash::HashMap;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use kforge_value::Value;
@@ -281,7 +282,7 @@ pub fn plan(dir: &Path, options: &BuildOptions) -> Result<Plan> {
         repositories: found.repositories,
         ignores: Default::default(),
     };
-    let mut canon = HashMap::new();
+    let mut canon = HashMap::default();
     let ids: Vec<Identity> = raws.iter().map(|r| identity(r, &mut canon)).collect();
     // First pass: every Kustomization as read, built without substitution (in parallel),
     // to learn which applies which.
@@ -437,7 +438,7 @@ fn validate(plan: &Plan, crds: &[Resource]) -> Vec<Target> {
         }
         // Flux's own kinds exist where Flux applies the repository: its CRDs as the table
         // has them, for the kinds no CRD of the repository or of the cluster defines.
-        let defined: std::collections::HashSet<(String, String)> =
+        let defined: crate::hash::HashSet<(String, String)> =
             cluster_crds.iter().filter_map(crd_kind).collect();
         cluster_crds.extend(
             crate::tables::flux_kinds::crds()

@@ -9,7 +9,7 @@
 //! the same leading directory `<dir>` minus `<sub>` for all; that directory is then the
 //! artifact's root.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 

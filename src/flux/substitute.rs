@@ -6,7 +6,8 @@
 //! then `spec.commonMetadata` set on every object. What would make Flux fail is returned as
 //! [`StageProblem`]s (KF601), located at the `${` in the source file.
 
-use std::collections::{BTreeMap, HashMap};
+use crate::hash::HashMap;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use kforge_value::Value;

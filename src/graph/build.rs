@@ -2,7 +2,8 @@
 //! namespace groups), a node per object a reference leads to outside the output, an edge
 //! per reference of [`crate::validate::edges`], and the findings on those references.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use kforge_value::Value;
 
@@ -46,7 +47,7 @@ struct Builder<'c, 'a> {
 /// The graph of the objects of `cx`; `findings` (of the rules that report references,
 /// [`crate::validate::RuleMeta::references`]) mark the references that dangle.
 pub fn environment(cx: &Context, findings: &[Finding]) -> Graph {
-    let mut findings_at: HashMap<(&str, &str), Vec<&'static str>> = HashMap::new();
+    let mut findings_at: HashMap<(&str, &str), Vec<&'static str>> = HashMap::default();
     for f in findings {
         findings_at
             .entry((f.object.as_str(), f.pointer.as_str()))
@@ -58,7 +59,7 @@ pub fn environment(cx: &Context, findings: &[Finding]) -> Graph {
         graph: Graph::default(),
         places: Vec::new(),
         object_node: vec![None; cx.objects.len()],
-        virtual_nodes: HashMap::new(),
+        virtual_nodes: HashMap::default(),
         findings: findings_at,
     };
     let ids: Vec<String> = cx
@@ -79,7 +80,7 @@ impl Builder<'_, '_> {
     fn objects(&mut self, findings: &[Finding]) {
         let cx = self.cx;
         let workloads: HashSet<usize> = pod_templates(cx).iter().map(|p| p.object).collect();
-        let mut rules: HashMap<&str, BTreeSet<&'static str>> = HashMap::new();
+        let mut rules: HashMap<&str, BTreeSet<&'static str>> = HashMap::default();
         for f in findings {
             rules.entry(f.object.as_str()).or_default().insert(f.rule);
         }
@@ -219,7 +220,7 @@ impl Builder<'_, '_> {
     /// One edge per (from, to, relation, label): an object with several pod templates
     /// selected by one Service is one arrow.
     fn dedupe_edges(&mut self) {
-        let mut seen: HashMap<(usize, usize, Relation, String), usize> = HashMap::new();
+        let mut seen: HashMap<(usize, usize, Relation, String), usize> = HashMap::default();
         let mut out: Vec<Edge> = Vec::new();
         for e in std::mem::take(&mut self.graph.edges) {
             let key = (e.from, e.to, e.relation, e.label.clone());
@@ -278,7 +279,7 @@ impl Builder<'_, '_> {
             g.nodes[n].group = group_of.get(place).copied();
         }
         // Who uses each node (a pod's `Uses` edges).
-        let mut users: HashMap<usize, BTreeSet<usize>> = HashMap::new();
+        let mut users: HashMap<usize, BTreeSet<usize>> = HashMap::default();
         for e in &g.edges {
             if e.relation == Relation::Uses {
                 users.entry(e.to).or_default().insert(e.from);

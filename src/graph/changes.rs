@@ -4,7 +4,8 @@
 //! (kind, namespace, name), its relation and its label are: a route whose weight changes
 //! loses its old arrow and gains a new one.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use super::{Change, Edge, Graph, Group, Node};
 use crate::validate::edges::Relation;
@@ -30,7 +31,7 @@ fn edge_key(g: &Graph, e: &Edge) -> EdgeKey {
 /// when the change moves no arrow.
 pub fn changes(old: &Graph, new: &Graph) -> Graph {
     // Each edge of the old build, and whether it dangled there.
-    let mut old_keys: HashMap<EdgeKey, bool> = HashMap::new();
+    let mut old_keys: HashMap<EdgeKey, bool> = HashMap::default();
     for e in &old.edges {
         *old_keys.entry(edge_key(old, e)).or_default() |= e.dangling;
     }
@@ -53,7 +54,7 @@ pub fn changes(old: &Graph, new: &Graph) -> Graph {
         title: new.title.clone(),
         ..Graph::default()
     };
-    let mut nodes: HashMap<NodeKey, usize> = HashMap::new();
+    let mut nodes: HashMap<NodeKey, usize> = HashMap::default();
     let mut groups: BTreeMap<Option<String>, usize> = BTreeMap::new();
     let mut node_of = |out: &mut Graph, g: &Graph, n: usize| -> usize {
         let key = node_key(&g.nodes[n]);

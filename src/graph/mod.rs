@@ -20,7 +20,8 @@ pub mod layout;
 pub mod mermaid;
 pub mod svg;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -617,7 +618,7 @@ impl Graph {
         }
         // Edges onto the nodes that stand for theirs, merged and counted.
         let mut edges: Vec<Edge> = Vec::new();
-        let mut index: HashMap<(usize, usize, Relation, Option<usize>), usize> = HashMap::new();
+        let mut index: HashMap<(usize, usize, Relation, Option<usize>), usize> = HashMap::default();
         for (k, e) in std::mem::take(&mut self.edges).into_iter().enumerate() {
             let (from, to) = (node_map[e.from], node_map[e.to]);
             if from == to {
@@ -695,7 +696,7 @@ impl Graph {
     /// Give every group and node an identifier, unique in the graph, made of its kind and
     /// name (so that a change to one object changes no other's), prefixed by `prefix`.
     pub fn assign_ids(&mut self, prefix: &str) {
-        let mut taken = HashSet::new();
+        let mut taken = HashSet::default();
         let mut unique = |base: String| {
             let mut id = base.clone();
             let mut k = 2;

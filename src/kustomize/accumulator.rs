@@ -2,7 +2,7 @@
 //! ([`ResSet`]), and the transformer configuration and `vars` that travel up with them from
 //! the kustomizations a build includes ([`Accumulator`]).
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};

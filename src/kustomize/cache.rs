@@ -1,7 +1,7 @@
 //! Resource files parsed once per run and shared by every build of that run: `kforge
 //! check`, `render` and `diff` build many overlays over the same bases.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 

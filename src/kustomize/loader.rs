@@ -310,7 +310,7 @@ const COMPONENT_VERSION: &str = "kustomize.config.k8s.io/v1alpha1";
 /// plus its name when that name is no symbolic link, so each directory below a
 /// kustomization is looked at once instead of once per file and path component.
 #[derive(Debug, Default)]
-pub struct Canonical(std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>);
+pub struct Canonical(std::sync::Mutex<crate::hash::HashMap<PathBuf, PathBuf>>);
 
 impl Canonical {
     /// `path` as `Path::canonicalize` gives it; `base`, a canonical directory, is where the

@@ -9,8 +9,8 @@
 //! * [`Schema::Yaml11`]: how kustomize reads `kustomization.yaml` and YAML-written JSON
 //!   patches (sigs.k8s.io/yaml, YAML 1.1: `yes`/`on`/`y` are booleans, dates stay strings).
 
+use crate::hash::HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use granit_parser::{Event, Parser, ScalarStyle, Span, StructureStyle};
 use kforge_value::{Map, Value};
@@ -319,7 +319,7 @@ impl Builder {
             limits,
             stack: Vec::new(),
             spans: SpanIndex::default(),
-            anchors: HashMap::new(),
+            anchors: HashMap::default(),
             alias_nodes: 0,
             nodes: 0,
             root: None,

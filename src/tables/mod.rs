@@ -24,7 +24,7 @@ pub mod kserve_runtimes;
 pub mod platform;
 pub mod pod_templates;
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::sync::OnceLock;
 
 use serde::de::DeserializeOwned;
@@ -57,7 +57,7 @@ fn cluster_scoped_table() -> &'static HashMap<String, Vec<(String, String)>> {
     TABLE.get_or_init(|| {
         let rows: Vec<ClusterScopedRow> =
             parse_builtin("cluster_scoped.yaml", include_str!("cluster_scoped.yaml"));
-        let mut table: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        let mut table: HashMap<String, Vec<(String, String)>> = HashMap::default();
         for row in rows {
             for kind in row.kinds {
                 let entry = table.entry(kind).or_default();
@@ -95,7 +95,7 @@ pub fn is_cluster_scoped_custom(group: &str, kind: &str) -> bool {
                 "cluster_scoped_custom.yaml",
                 include_str!("cluster_scoped_custom.yaml"),
             );
-            let mut table: HashMap<String, Vec<String>> = HashMap::new();
+            let mut table: HashMap<String, Vec<String>> = HashMap::default();
             for row in rows {
                 for kind in row.kinds {
                     table.entry(kind).or_default().push(row.group.clone());
@@ -120,7 +120,7 @@ pub fn graph_role(kind: &str) -> Option<&'static str> {
         .get_or_init(|| {
             let rows: std::collections::BTreeMap<String, Vec<String>> =
                 parse_builtin("graph_roles.yaml", include_str!("graph_roles.yaml"));
-            let mut table = HashMap::new();
+            let mut table = HashMap::default();
             for (role, kinds) in rows {
                 let role: &'static str = match role.as_str() {
                     "traffic" => "traffic",

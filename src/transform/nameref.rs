@@ -5,7 +5,7 @@
 //! name before (kustomize's sieve: earlier name, kind, roleRef kind, namespace, then the
 //! same prefixes and suffixes as the referrer).
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use kforge_value::Value;
 
@@ -166,13 +166,13 @@ fn affixes_match(c: &Candidate, referrer: &Referrer, allow_empty: bool) -> bool 
 /// Candidates that may be referred to under one name (kustomize's sieve starts from the
 /// earlier names), indexed so that a lookup does not scan every object.
 struct Index<'a> {
-    by_prev_name: std::collections::HashMap<&'a str, Vec<&'a Candidate>>,
+    by_prev_name: crate::hash::HashMap<&'a str, Vec<&'a Candidate>>,
 }
 
 impl<'a> Index<'a> {
     fn new(candidates: &'a [Candidate]) -> Self {
-        let mut by_prev_name: std::collections::HashMap<&str, Vec<&Candidate>> =
-            std::collections::HashMap::new();
+        let mut by_prev_name: crate::hash::HashMap<&str, Vec<&Candidate>> =
+            crate::hash::HashMap::default();
         for c in candidates {
             let mut names: Vec<&str> = c.prev.iter().map(|p| p.name.as_str()).collect();
             names.sort_unstable();
@@ -248,7 +248,7 @@ fn rewrite(resources: &mut [Resource], candidates: &[Candidate], table: &[BackRe
     }
     // The referrer specs of each kind (its original one), found once per kind.
     let mut lists: Vec<Vec<(&BackRef, &FieldSpec)>> = Vec::new();
-    let mut by_kind: HashMap<GvkRef<'_>, usize> = HashMap::new();
+    let mut by_kind: HashMap<GvkRef<'_>, usize> = HashMap::default();
     let specs_of: Vec<usize> = candidates
         .iter()
         .map(|c| {

@@ -1,7 +1,7 @@
 //! `namespace:` sets metadata.namespace on every object kustomize does not know to be
 //! cluster-scoped, renames `v1 Namespace` objects, and fixes `default` RBAC subjects.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use kforge_value::Value;
 
@@ -125,7 +125,7 @@ pub fn apply_with(
         }
         Ok(())
     })?;
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for r in resources.iter() {
         let id = r.cur_id_ref();
         if !seen.insert((id.gvk, id.name, id.effective_namespace())) {

@@ -6,7 +6,7 @@
 //! in it (custom resources, kinds newer than 1.21) has no schema: all its lists are
 //! replaced whole.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use kforge_value::{Map, Value};

@@ -98,7 +98,7 @@ pub fn bind(resources: &mut [Resource], vars: &[Var], set: &mut Vec<BoundVar>) -
     // Every id of every object, once (binding changes no id), and the objects by each name
     // they have had (a var names its object), in order.
     let ids: Vec<Vec<ResId>> = resources.iter().map(Resource::all_ids).collect();
-    let mut by_name: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    let mut by_name: crate::hash::HashMap<&str, Vec<usize>> = Default::default();
     for (i, own) in ids.iter().enumerate() {
         for id in own {
             let list = by_name.entry(id.name.as_str()).or_default();
@@ -313,7 +313,7 @@ pub fn resolve(
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
     let mut values: Vec<(String, VarValue)> = Vec::new();
     // The first object bound to each var name.
-    let mut bound: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut bound: crate::hash::HashMap<&str, usize> = crate::hash::HashMap::default();
     for (i, r) in resources.iter().enumerate() {
         for name in &r.var_names {
             bound.entry(name.as_str()).or_insert(i);

@@ -15,7 +15,7 @@
 //!   cidr, uuid, byte, hostname); other formats are ignored, as the API server ignores
 //!   unknown ones. CEL rules (`x-kubernetes-validations`) are not evaluated.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use kforge_value::{Map, Value};
 
@@ -75,7 +75,7 @@ pub fn find_schema<'a>(
 pub fn check(schema: &Value, object: &Value) -> Vec<Violation> {
     let mut w = Walker {
         out: Vec::new(),
-        regexes: HashMap::new(),
+        regexes: HashMap::default(),
     };
     let mut object = object.clone();
     apply_defaults(schema, &mut object);

@@ -3,7 +3,7 @@
 //! decides whether an object is in a namespace ([`namespace_of`]). (The pods a label
 //! selector picks are [`super::pods::selected_pods`].)
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use kforge_value::Value;
@@ -19,7 +19,7 @@ use crate::resource::Resource;
 /// the output or of the CRDs installed by others decides for its kind
 /// ([`Context::namespace`]).
 pub fn namespace_of(r: &Resource) -> Option<&str> {
-    scope_of(r, &HashMap::new())
+    scope_of(r, &HashMap::default())
 }
 
 /// [`namespace_of`], with `declared` the scopes CustomResourceDefinitions give their kinds
@@ -87,7 +87,7 @@ pub(super) struct Lookups<'a> {
 fn declared_scopes<'a>(
     crds: impl Iterator<Item = &'a Resource>,
 ) -> HashMap<(&'a str, &'a str), bool> {
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     for crd in crds.filter(|crd| crd.kind() == "CustomResourceDefinition") {
         let text = |p: &str| crd.value.pointer(p).and_then(Value::as_str);
         if let (Some(group), Some(kind), Some(scope)) = (
@@ -105,9 +105,9 @@ impl<'a> Lookups<'a> {
     fn build(cx: &Context<'a>) -> Lookups<'a> {
         let mut l = Lookups {
             namespaces: Vec::with_capacity(cx.objects.len()),
-            by_kind: HashMap::new(),
-            by_name: HashMap::new(),
-            hpas: HashMap::new(),
+            by_kind: HashMap::default(),
+            by_name: HashMap::default(),
+            hpas: HashMap::default(),
             declared: declared_scopes(cx.objects.iter().map(|o| o.resource).chain(cx.crds.iter())),
         };
         for (i, o) in cx.objects.iter().enumerate() {

@@ -9,7 +9,7 @@
 //! Rules ask through [`Context::exists`] and [`Context::pods_outside`], which look in the
 //! output first and then here; the answer outside names where the object comes from.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use kforge_value::Map;
 

@@ -2,7 +2,7 @@
 //! `src/tables/pod_templates.yaml` and the repository's `kforge.yaml` say they are),
 //! Kubernetes resource quantities, and label selectors.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use kforge_value::{Map, Value};
 
@@ -109,7 +109,7 @@ struct NamespacePods {
 
 fn pod_index<'c>(cx: &'c Context<'_>) -> &'c PodIndex {
     cx.pod_index.get_or_init(|| {
-        let mut namespaces: HashMap<String, NamespacePods> = HashMap::new();
+        let mut namespaces: HashMap<String, NamespacePods> = HashMap::default();
         for (i, p) in pod_templates(cx).iter().enumerate() {
             let ns = namespaces.entry(p.namespace.clone()).or_default();
             ns.all.push(i);

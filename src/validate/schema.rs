@@ -3,7 +3,7 @@
 //! itself is k8s-openapi's (crate `kforge-k8s`); this table adds what k8s-openapi does not
 //! expose: which fields are required, and the names to suggest for a misspelt one.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::sync::OnceLock;
 
 const TABLE: &str = include_str!("tables/k8s_schema.txt");
@@ -40,7 +40,7 @@ struct Table {
 fn table() -> &'static Table {
     static T: OnceLock<Table> = OnceLock::new();
     T.get_or_init(|| {
-        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut ids: HashMap<String, u32> = HashMap::default();
         let mut types: Vec<Type> = Vec::new();
         let mut id = |name: &str, types: &mut Vec<Type>| -> u32 {
             *ids.entry(name.to_owned()).or_insert_with(|| {
@@ -51,7 +51,7 @@ fn table() -> &'static Table {
                 (types.len() - 1) as u32
             })
         };
-        let mut roots = HashMap::new();
+        let mut roots = HashMap::default();
         for line in TABLE
             .lines()
             .filter(|l| !l.starts_with('#') && !l.is_empty())

@@ -17,7 +17,8 @@
 //!
 //! Everything here runs after the rules, before suppressions ([`super::validate_among`]).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use kforge_value::Value;
@@ -160,12 +161,12 @@ fn strings<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
 fn objects_named<'f>(cx: &Context, ids: impl Iterator<Item = &'f str>) -> HashMap<String, usize> {
     let found: HashSet<&str> = ids.collect();
     if found.is_empty() {
-        return HashMap::new();
+        return HashMap::default();
     }
     // An id is `Kind.version.group/name.namespace`, so its name lies between some `/` and
     // some later `.` (an invalid object may have more of either): an object whose name is
     // no such part of any of the ids is passed over without its id written.
-    let mut names: HashSet<&str> = HashSet::new();
+    let mut names: HashSet<&str> = HashSet::default();
     for id in &found {
         for (slash, _) in id.match_indices('/') {
             for (dot, _) in id[slash + 1..].match_indices('.') {

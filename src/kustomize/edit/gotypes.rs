@@ -11,7 +11,7 @@
 //! JSON value to the JSON the structs encode to, so that a value already normalized comes
 //! back unchanged.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::sync::OnceLock;
 
 use kforge_value::{Map, Number, Value};
@@ -92,7 +92,7 @@ impl Types {
             .expect("kustomization_types.yaml is not empty");
         let def: TableDef = serde_path_to_error::deserialize(&doc.value)
             .unwrap_or_else(|e| panic!("kustomization_types.yaml: {e}"));
-        let mut structs = HashMap::new();
+        let mut structs = HashMap::default();
         for (name, lines) in def.structs {
             let fields = lines
                 .iter()

@@ -2,7 +2,7 @@
 //! directory per repository and commit, written atomically) or read from the lock file's
 //! vendored copies.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;

@@ -14,7 +14,8 @@
 //! Nothing here is seen by `transform/`: the build turns a remote entry into a directory
 //! (or a file's text) and reads it like a local one.
 
-use std::collections::{BTreeMap, HashMap};
+use crate::hash::HashMap;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;

@@ -10,7 +10,7 @@
 
 mod node;
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use kforge_value::Value;
 
@@ -344,7 +344,7 @@ fn element_values(sources: &[Option<N>; 2], keys: &[String]) -> Vec<Vec<String>>
 }
 
 fn element_primitive_values(sources: &[Option<N>; 2]) -> Vec<Vec<String>> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let mut out = Vec::new();
     for src in [&sources[1], &sources[0]].into_iter().flatten() {
         for item in items(src) {
@@ -401,7 +401,7 @@ fn validate_keys(
     values: &[String],
     keys: &[String],
 ) -> (Vec<String>, Vec<String>) {
-    let mut valid: HashSet<&str> = HashSet::new();
+    let mut valid: HashSet<&str> = HashSet::default();
     for vals in values_list {
         for (i, v) in vals.iter().enumerate() {
             if !v.is_empty() {

@@ -3,8 +3,8 @@
 //! with conversion from and to JSON values. Node identity matters: a scalar written into
 //! an existing node changes every place that shares it, as in kyaml.
 
+use crate::hash::HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use kforge_value::{Map, Value};
@@ -304,7 +304,7 @@ struct Known<'a> {
 /// Build a node tree from a value. Pointers in the same `shared` group become one node.
 pub fn to_tree(v: &Value, extra: Extra<'_>) -> N {
     let mut known = Known {
-        shared: HashMap::new(),
+        shared: HashMap::default(),
         empty_nulls: extra
             .empty_nulls
             .iter()
@@ -381,7 +381,7 @@ pub struct Unbuilt {
 
 /// Turn a tree back into a value.
 pub fn from_tree(n: &N) -> Unbuilt {
-    let mut seen: HashMap<*const RefCell<Node>, Vec<String>> = HashMap::new();
+    let mut seen: HashMap<*const RefCell<Node>, Vec<String>> = HashMap::default();
     let mut empty_nulls = Vec::new();
     let mut ptr = String::new();
     let value = unbuild(n, &mut seen, &mut empty_nulls, &mut ptr);

@@ -1,7 +1,7 @@
 //! What a pod uses by name (ConfigMaps, Secrets, claims, its ServiceAccount: kustomize's
 //! name-reference table applied to every pod template) and its priority and runtime classes.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 use std::sync::OnceLock;
 
 use kforge_value::Value;

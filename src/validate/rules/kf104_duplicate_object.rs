@@ -1,7 +1,7 @@
 //! KF104: two objects with the same apiVersion group, kind, namespace and name in one
 //! rendered stream; the second silently replaces the first when applied.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use super::{Check, Rule};
 use crate::validate::sourcemap::Anchor;
@@ -20,7 +20,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
-    let mut first: HashMap<(&str, &str, Option<&str>, &str), usize> = HashMap::new();
+    let mut first: HashMap<(&str, &str, Option<&str>, &str), usize> = HashMap::default();
     for (i, o) in cx.objects.iter().enumerate() {
         let r = o.resource;
         let id = r.cur_id_ref();

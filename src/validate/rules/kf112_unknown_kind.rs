@@ -1,7 +1,7 @@
 //! KF112: a kind that is neither built into Kubernetes 1.37 nor defined by a
 //! CustomResourceDefinition in the same output, so nothing can validate it.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use kforge_value::Value;
 
@@ -23,7 +23,7 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     // (group/version, kind) served by the CRDs in the stream.
-    let mut crds: HashSet<(String, String)> = HashSet::new();
+    let mut crds: HashSet<(String, String)> = HashSet::default();
     for r in cx.objects.iter().map(|o| o.resource).chain(cx.crds) {
         let v = &r.value;
         if type_meta(r).map(|t| t.1) != Some("CustomResourceDefinition") {

@@ -4,7 +4,7 @@
 //! restartPolicy the controller does not allow (Job/CronJob: Never or OnFailure, and an
 //! absent one defaults to Always; others: Always).
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use kforge_value::Value;
 
@@ -45,10 +45,10 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
             .filter_map(|v| v.get("name").and_then(Value::as_str))
             .chain(added)
             .collect();
-        let mut names = HashSet::new();
+        let mut names = HashSet::default();
         for c in pt.containers() {
             // Port names are unique per container (the API keeps one set per container).
-            let mut port_names = HashSet::new();
+            let mut port_names = HashSet::default();
             for (j, port) in c.items("ports") {
                 let Some(pname) = port.get("name").and_then(Value::as_str) else {
                     continue;

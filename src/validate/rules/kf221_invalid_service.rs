@@ -6,7 +6,7 @@
 //! `externalName`, fields only externally reachable or LoadBalancer Services take, session
 //! affinity settings, traffic and IP-family policies, external IPs and appProtocols.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use super::{Check, Rule};
 use std::net::IpAddr;
@@ -92,7 +92,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 }
             }
         }
-        let mut families = HashSet::new();
+        let mut families = HashSet::default();
         for (j, f) in items(spec, "ipFamilies") {
             if let Some(f) = f.as_str() {
                 if f != "IPv4" && f != "IPv6" {
@@ -115,9 +115,9 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 }
             }
         }
-        let mut names = HashSet::new();
-        let mut pairs = HashSet::new();
-        let mut node_pairs = HashSet::new();
+        let mut names = HashSet::default();
+        let mut pairs = HashSet::default();
+        let mut node_pairs = HashSet::default();
         for (j, p) in &ports {
             let at = format!("/spec/ports/{j}");
             let proto = str_of(p, "protocol").unwrap_or("TCP");

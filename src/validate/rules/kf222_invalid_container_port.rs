@@ -4,7 +4,7 @@
 //! hostPort) claimed twice among the pod's containers, and a hostPort other than the
 //! containerPort in a `hostNetwork` pod.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use kforge_value::Value;
 
@@ -30,10 +30,10 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     for pt in pod_templates(cx) {
         let i = pt.object;
         let host_network = pt.spec.get("hostNetwork").and_then(Value::as_bool) == Some(true);
-        let mut host_ports = HashSet::new();
+        let mut host_ports = HashSet::default();
         for c in pt.containers() {
             // Init containers run one at a time, so only regular containers share host ports.
-            let mut own = HashSet::new();
+            let mut own = HashSet::default();
             let shared = if c.init { &mut own } else { &mut host_ports };
             for (j, p) in c.items("ports") {
                 let at = c.pointer(["ports", &j.to_string()]);

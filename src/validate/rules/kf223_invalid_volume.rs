@@ -8,7 +8,7 @@
 //! mountPropagation, Bidirectional propagation in an unprivileged container, and
 //! recursiveReadOnly on a writable mount.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use kforge_value::Value;
 
@@ -82,7 +82,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
     for pt in pod_templates(cx) {
         let i = pt.object;
         let sp = &pt.spec_ptr;
-        let mut names = HashSet::new();
+        let mut names = HashSet::default();
         for (j, v) in pt.spec.get("volumes").map(items_of).into_iter().flatten() {
             let at = ptr(sp, ["volumes", &j.to_string()]);
             let Some(obj) = v.as_object() else { continue };
@@ -129,7 +129,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 if let Some(m) = p.get("defaultMode") {
                     mode(&mut rep, i, &ptr(&pp, ["defaultMode"]), m);
                 }
-                let mut paths = HashSet::new();
+                let mut paths = HashSet::default();
                 for (k, s) in items(p, "sources") {
                     let sp2 = ptr(&pp, ["sources", &k.to_string()]);
                     // Every file the source names: its items' paths, or the token's path.
@@ -164,7 +164,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
         }
         for c in pt.containers() {
             let privileged = c.own_security("privileged").and_then(Value::as_bool) == Some(true);
-            let mut paths = HashSet::new();
+            let mut paths = HashSet::default();
             for (j, m) in c.items("volumeMounts") {
                 let at = c.pointer(["volumeMounts", &j.to_string()]);
                 match str_of(m, "mountPath") {

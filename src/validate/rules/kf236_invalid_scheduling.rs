@@ -9,7 +9,7 @@
 //! whenUnsatisfiable or policy, minDomains below 1 or with ScheduleAnyway, and two
 //! constraints on the same (topologyKey, whenUnsatisfiable).
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use kforge_value::{Map, Value};
 
@@ -153,7 +153,7 @@ fn affinity(rep: &mut Report, i: usize, sp: &str, a: &Value) {
 }
 
 fn spread(rep: &mut Report, i: usize, sp: &str, spec: &Map) {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for (j, c) in spec.get("topologySpreadConstraints").map(items_of).into_iter().flatten() {
         let at = ptr(sp, ["topologySpreadConstraints", &j.to_string()]);
         if let Some(s) = int_of(c, "maxSkew").filter(|s| *s < 1) {

@@ -7,7 +7,7 @@
 //! localhostProfile disagree, an invalid or repeated sysctl name, and an unknown
 //! fsGroupChangePolicy, supplementalGroupsPolicy or seLinuxChangePolicy.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use kforge_value::{Map, Value};
 
@@ -105,7 +105,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                     }
                 }
             }
-            let mut seen = HashSet::new();
+            let mut seen = HashSet::default();
             for (j, s) in sc.get("sysctls").map(items_of).into_iter().flatten() {
                 let Some(n) = str_of(s, "name") else { continue };
                 let np = ptr(&at, ["sysctls", &j.to_string(), "name"]);

@@ -81,7 +81,7 @@ fn check(cx: &Context, out: &mut Vec<Finding>) {
                 }
             }
         }
-        let mut gates = std::collections::HashSet::new();
+        let mut gates = crate::hash::HashSet::default();
         for (j, g) in spec.get("schedulingGates").map(items_of).into_iter().flatten() {
             if let Some(n) = str_of(g, "name") {
                 let at = ptr(sp, ["schedulingGates", &j.to_string(), "name"]);

@@ -8,7 +8,7 @@
 //! `defaultRequest` on type Pod, a PersistentVolumeClaim limit without min or max storage,
 //! and min, defaultRequest, default and max out of order or a maxLimitRequestRatio below 1.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use kforge_value::{Map, Value};
 
@@ -106,7 +106,7 @@ fn amount(limit: &Value, field: &str, r: &str) -> Option<f64> {
 }
 
 fn limit_range(rep: &mut Report, i: usize, spec: &Value) {
-    let mut types = HashSet::new();
+    let mut types = HashSet::default();
     for (j, l) in items(spec, "limits") {
         let at = format!("/spec/limits/{j}");
         let ty = str_of(l, "type").unwrap_or("");

@@ -13,7 +13,7 @@
 //! annotation. PVCs (and StatefulSet claim templates): the beta storage-class annotation, a
 //! storage request or limit with a fractional byte count.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use kforge_value::{Map, Value};
 
@@ -153,7 +153,7 @@ fn pod(rep: &mut Report, cx: &Context, pt: &PodTemplate) {
             }
         }
     }
-    let mut pull = HashSet::new();
+    let mut pull = HashSet::default();
     for (j, s) in spec.get("imagePullSecrets").map(items_of).into_iter().flatten() {
         let at = ptr(sp, ["imagePullSecrets", &j.to_string()]);
         match str_of(s, "name") {
@@ -165,7 +165,7 @@ fn pod(rep: &mut Report, cx: &Context, pt: &PodTemplate) {
     if let Some(n) = spec.get("terminationGracePeriodSeconds").and_then(Value::as_i64).filter(|n| *n < 0) {
         rep.at(i, &ptr(sp, ["terminationGracePeriodSeconds"]), format!("terminationGracePeriodSeconds {n}: must be >= 0; negative values are invalid and will be treated as 1"), "use 0 or a positive number of seconds");
     }
-    let mut ports: HashSet<(i64, &str, &str, i64)> = HashSet::new();
+    let mut ports: HashSet<(i64, &str, &str, i64)> = HashSet::default();
     for c in pt.containers() {
         for kind in ["requests", "limits"] {
             for res in ["memory", "ephemeral-storage"] {
@@ -196,7 +196,7 @@ fn pod(rep: &mut Report, cx: &Context, pt: &PodTemplate) {
 /// `warningsForPodSpecAndMeta`'s env check: a later entry of the same name that uses
 /// valueFrom, is exactly `$(NAME)`, or does not refer to `$(NAME)`.
 fn env(rep: &mut Report, i: usize, cptr: &str, c: &Map) {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for (j, e) in c.get("env").map(items_of).into_iter().flatten() {
         let Some(name) = str_of(e, "name") else { continue };
         if !seen.insert(name) {

@@ -2,7 +2,7 @@
 //! provide, so applying it fails with "namespace not found" (unless something else creates
 //! the namespace first; then say so in kforge.yaml by turning the rule off).
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use kforge_value::Value;
 
@@ -24,7 +24,7 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Context, out: &mut Vec<Finding>) {
     // Objects share a few namespaces: each is looked up once.
-    let mut known: HashMap<&str, bool> = HashMap::new();
+    let mut known: HashMap<&str, bool> = HashMap::default();
     for (i, o) in cx.objects.iter().enumerate() {
         let Some(ns) = o.resource.value.pointer("/metadata/namespace")
             .and_then(Value::as_str)
