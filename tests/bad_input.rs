@@ -194,6 +194,13 @@ fn escapes_from_the_root_are_refused() {
             ),
         ),
         ("symlinked resource", "resources:\n- link.yaml\n".to_owned()),
+        // In a list of several files, each opened from the kustomization's directory with
+        // no link allowed on the way: the one under a linked directory is resolved and
+        // refused.
+        (
+            "resource under a symlinked directory",
+            "resources:\n- cm.yaml\n- linkdir/secret.yaml\n- cm2.yaml\n".to_owned(),
+        ),
         (
             "patch",
             "resources: [cm.yaml]\npatches:\n- path: link.yaml\n".to_owned(),
@@ -211,8 +218,14 @@ fn escapes_from_the_root_are_refused() {
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stolen\n",
         )
         .unwrap();
+        std::fs::write(
+            dir.join("cm2.yaml"),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n",
+        )
+        .unwrap();
         #[cfg(unix)]
         {
+            std::os::unix::fs::symlink(&outside, dir.join("linkdir")).unwrap();
             std::os::unix::fs::symlink(outside.join("secret.yaml"), dir.join("link.yaml")).unwrap();
             std::os::unix::fs::symlink(outside.join("env"), dir.join("linkenv")).unwrap();
         }
