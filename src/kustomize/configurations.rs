@@ -1,7 +1,8 @@
 //! `configurations:`: transformer configuration files read under the load restrictor and
 //! merged into kustomize's builtin tables; [`merge_files`] also serves `crds:`.
 
-use super::loader::{lexical_join, resolve_file, KustomizationFile};
+use super::loader::{lexical_join, KustomizationFile};
+use super::resolve::resolve_file;
 use super::BuildOptions;
 use crate::error::{Error, Result};
 use crate::source::file::read_text;

@@ -8,10 +8,10 @@ use std::path::Path;
 use super::accumulator::{Accumulator, ResSet};
 use super::build::{Builder, Opened};
 use super::loader::{
-    admit, is_plain, lexical_join, load_resource_file_sized, resolve_file_in, resources_from_text,
-    Canonical, KustomizationFile,
+    is_plain, lexical_join, load_resource_file_sized, resources_from_text, KustomizationFile,
 };
 use super::remote;
+use super::resolve::{admit, resolve_file_in, Canonical};
 use crate::error::Result;
 use crate::resource::Resource;
 use crate::source::file::{read_opened, Dir, Kind};

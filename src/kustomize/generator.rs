@@ -10,7 +10,8 @@ use base64::Engine;
 use kforge_value::{Map, Value};
 
 use super::accumulator::ResSet;
-use super::loader::{lexical_join, resolve_file, KustomizationFile};
+use super::loader::{lexical_join, KustomizationFile};
+use super::resolve::resolve_file;
 use super::BuildOptions;
 use crate::error::{Error, Result};
 use crate::model::{GeneratorArgs, GeneratorOptions};

@@ -16,7 +16,8 @@ use kforge_value::{Map, Value};
 
 use super::accumulator::ResSet;
 use super::exec::{self, Ran, RunError, TempDir};
-use super::loader::{lexical_join, resolve_file, resources_from_text, KustomizationFile};
+use super::loader::{lexical_join, resources_from_text, KustomizationFile};
+use super::resolve::resolve_file;
 use super::BuildOptions;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::HelmChart;

@@ -18,6 +18,7 @@ pub mod patches;
 pub mod plugins;
 pub mod remote;
 pub mod replacements;
+pub mod resolve;
 pub mod source_filter;
 pub mod vendor;
 

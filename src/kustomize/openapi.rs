@@ -17,7 +17,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::loader::{lexical_join, resolve_file, KustomizationFile};
+use super::loader::{lexical_join, KustomizationFile};
+use super::resolve::resolve_file;
 use super::BuildOptions;
 use crate::error::{Error, Result};
 use crate::resource::Resource;

@@ -2,7 +2,8 @@
 //! `patchesJson6902`) under the load restrictor, parses it and checks that each entry is
 //! well formed, so the transformers receive values ([`crate::transform::patches::Patch`]).
 
-use super::loader::{lexical_join, resolve_file, KustomizationFile};
+use super::loader::{lexical_join, KustomizationFile};
+use super::resolve::resolve_file;
 use super::BuildOptions;
 use crate::error::{Error, Result};
 use crate::model;

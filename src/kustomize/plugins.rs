@@ -502,7 +502,7 @@ fn value_add(
     let mut targets = target_list(field(map, "targets")).map_err(Error::msg)?;
     let file = string(map, "targetFilePath");
     if !file.is_empty() {
-        let path = super::loader::resolve_file(kfile, &file, pointer, opts)?;
+        let path = super::resolve::resolve_file(kfile, &file, pointer, opts)?;
         let shown = super::loader::lexical_join(&kfile.display_dir, &file);
         let text = crate::source::file::read_text(&path, &opts.limits)?;
         let doc =

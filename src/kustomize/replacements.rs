@@ -3,7 +3,8 @@
 
 use kforge_value::Value;
 
-use super::loader::{lexical_join, resolve_file, KustomizationFile};
+use super::loader::{lexical_join, KustomizationFile};
+use super::resolve::resolve_file;
 use super::BuildOptions;
 use crate::error::{Error, Result};
 use crate::model::Replacement;
