@@ -127,32 +127,27 @@ pub fn admit(
     } else {
         opts.load_restrictor
     };
+    // Both refusals point at the entry, naming the file as the kustomization's reader sees it.
+    let refuse = |message: String| Error::at(&kfile.path, kfile.pos(pointer), message);
+    let shown = || lexical_join(&kfile.display_dir, entry);
     if restrictor == LoadRestrictor::RootOnly && !canonical.starts_with(&kfile.dir) {
         let fix = if kfile.remote_root.is_some() {
             "a remote kustomization may read only files in or below its own directory"
         } else {
             "move it inside the kustomization directory or build with --load-restrictor=LoadRestrictionsNone"
         };
-        return Err(Error::at(
-            &kfile.path,
-            kfile.pos(pointer),
-            format!(
-                "security: file '{}' is not in or below '{}'; {fix}",
-                lexical_join(&kfile.display_dir, entry).display(),
-                kfile.display_dir.display()
-            ),
-        )
+        return Err(refuse(format!(
+            "security: file '{}' is not in or below '{}'; {fix}",
+            shown().display(),
+            kfile.display_dir.display()
+        ))
         .kind(ErrorKind::Restricted));
     }
     if let Some(why) = opts.source.as_ref().and_then(|s| s.left_out(joined)) {
-        return Err(Error::at(
-            &kfile.path,
-            kfile.pos(pointer),
-            format!(
-                "the source artifact does not hold '{}': {why}; Flux cannot read it",
-                lexical_join(&kfile.display_dir, entry).display(),
-            ),
-        ));
+        return Err(refuse(format!(
+            "the source artifact does not hold '{}': {why}; Flux cannot read it",
+            shown().display(),
+        )));
     }
     Ok(())
 }
