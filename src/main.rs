@@ -17,6 +17,7 @@ use cli::{Cli, Command};
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    kforge::parallel::join_pool();
     // Started as `kustomize` (a symlink to kforge): kustomize's command line.
     if cli::kustomize::invoked_as_kustomize(std::env::args_os().next()) {
         return cli::kustomize::main();

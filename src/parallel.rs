@@ -18,9 +18,38 @@ fn threads() -> usize {
     rayon::current_num_threads()
 }
 
-/// Whether the caller is itself one item of a parallel step (on a pool thread).
+thread_local! {
+    /// Set on a thread while it runs one item of a parallel step.
+    static IN_ITEM: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the caller is itself (inside) one item of a parallel step.
 fn nested() -> bool {
-    rayon::current_thread_index().is_some()
+    IN_ITEM.with(|c| c.get())
+}
+
+/// `f()` run as one item of a parallel step: a step it asks for runs on this thread.
+fn as_item<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            IN_ITEM.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(IN_ITEM.with(|c| c.replace(true)));
+    f()
+}
+
+/// Make the calling thread (the binary's main thread, before any step) one of the pool's
+/// threads: a step it starts is shared between it and `threads() - 1` others, rather than
+/// handed to `threads()` threads of their own while it waits. One thread fewer to start and
+/// to keep spinning between steps (BENCHMARKS.md, tenth round). A library caller that never
+/// asks keeps rayon's own pool.
+pub fn join_pool() {
+    // Fails only when the pool already runs (then the steps use it as it is).
+    let _ = rayon::ThreadPoolBuilder::new()
+        .use_current_thread()
+        .build_global();
 }
 
 /// `f` applied to every item, on up to [`threads`] threads, in item order.
@@ -30,7 +59,11 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
         return items.iter().map(f).collect();
     }
     let f = &f;
-    items.par_iter().with_max_len(1).map(f).collect()
+    items
+        .par_iter()
+        .with_max_len(1)
+        .map(|item| as_item(|| f(item)))
+        .collect()
 }
 
 /// `f` on every item (with its index), changing it in place; on all cores when there are
@@ -63,7 +96,7 @@ pub fn try_each_mut<T: Send, E: Send>(
     let failures: Vec<Result<(), (usize, E)>> = items
         .par_chunks_mut(size)
         .enumerate()
-        .map(|(k, part)| run(k * size, part))
+        .map(|(k, part)| as_item(|| run(k * size, part)))
         .collect();
     match failures
         .into_iter()
