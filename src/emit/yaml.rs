@@ -271,7 +271,11 @@ fn needs_quotes(s: &str) -> bool {
         if v2_timestamp(s) {
             return true;
         }
-        let plain: String = s.chars().filter(|&c| c != '_').collect();
+        let plain: std::borrow::Cow<str> = if s.contains('_') {
+            s.replace('_', "").into()
+        } else {
+            s.into()
+        };
         if crate::source::scalar::go_parse_int(&plain).is_some()
             || crate::source::scalar::is_yaml_float(&plain)
         {

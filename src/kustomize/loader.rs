@@ -77,7 +77,11 @@ pub fn lexical_join(base: &Path, rel: &str) -> PathBuf {
     // The common case, `dir/file.yaml` below a base this function made (or a canonical
     // one): nothing to resolve.
     if is_plain(rel) && is_clean(base) {
-        return base.join(rel);
+        // One allocation of the joined length (`Path::join` grows a copy of `base`).
+        let mut out = PathBuf::with_capacity(base.as_os_str().len() + 1 + rel.len());
+        out.push(base);
+        out.push(rel);
+        return out;
     }
     lexical_walk(base, rel)
 }
@@ -339,6 +343,7 @@ fn expand_documents(
     strict: bool,
     out: &mut Vec<Resource>,
 ) -> Result<()> {
+    out.reserve(docs.len());
     for (i, doc) in docs.into_iter().enumerate() {
         let spans = Arc::new(doc.spans);
         let origin = Origin {

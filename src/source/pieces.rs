@@ -37,7 +37,12 @@ pub(super) fn parse(
             Some(docs)
         });
         if parsed.iter().all(Option::is_some) {
-            return Ok(parsed.into_iter().flatten().flatten().collect());
+            let total = parsed.iter().flatten().map(Vec::len).sum();
+            let mut docs = Vec::with_capacity(total);
+            for piece in parsed.into_iter().flatten() {
+                docs.extend(piece);
+            }
+            return Ok(docs);
         }
     }
     parse_serial(text, schema, limits, Duplicates::Refused)

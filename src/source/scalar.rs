@@ -116,6 +116,14 @@ pub fn typed_key(text: &str) -> Option<&'static str> {
     if text.is_empty() || is_plain_text(text) {
         return None;
     }
+    // A word (`name`, `namespace`, `template`): only the null and boolean words are typed,
+    // settled here without building the string value.
+    match text {
+        "~" | "null" | "Null" | "NULL" => return Some("null"),
+        "true" | "True" | "TRUE" | "false" | "False" | "FALSE" => return Some("boolean"),
+        _ if text.as_bytes()[0].is_ascii_alphabetic() => return None,
+        _ => {}
+    }
     match resolve_v3(text) {
         Err(_) => Some("number"),
         Ok(Value::Null) => Some("null"),

@@ -159,6 +159,24 @@ impl SpanIndex {
         i
     }
 
+    /// The index moved into one of exactly its size; this one is left empty with the room
+    /// it had, for the next document (a builder's scratch index).
+    pub(super) fn take_exact(&mut self) -> SpanIndex {
+        let mut nodes = Vec::with_capacity(self.nodes.len());
+        nodes.append(&mut self.nodes);
+        let mut keys = String::with_capacity(self.keys.len());
+        keys.push_str(&self.keys);
+        self.keys.clear();
+        SpanIndex {
+            nodes,
+            keys,
+            yaml11: std::mem::take(&mut self.yaml11),
+            empty_nulls: std::mem::take(&mut self.empty_nulls),
+            annotation_texts: std::mem::take(&mut self.annotation_texts),
+            typed_keys: std::mem::take(&mut self.typed_keys),
+        }
+    }
+
     /// The collection `node` is complete: its subtree ends with the last node recorded.
     pub(super) fn close(&mut self, node: usize) {
         self.nodes[node].end = self.nodes.len() as u32;

@@ -148,7 +148,30 @@ pub(super) enum Duplicates {
     LastWins,
 }
 
+/// Mappings and lists emptied after their entries moved into a collection of exactly their
+/// size: the next collection of a document is built in one of them, so that building grows
+/// no vector and shrinks none (a tenth of a build's allocations otherwise). Kept between
+/// documents on each thread.
+#[derive(Default)]
+struct Spare {
+    maps: Vec<Map>,
+    seqs: Vec<Vec<Value>>,
+    /// The span index of the next document, empty (see [`SpanIndex::take_exact`]).
+    spans: SpanIndex,
+}
+
+impl Spare {
+    /// A scratch collection larger than this is freed rather than kept (one huge mapping
+    /// would otherwise stay held by the thread).
+    const MAX_ROOM: usize = 4096;
+}
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Spare> = std::cell::RefCell::new(Spare::default());
+}
+
 struct Builder {
+    spare: Spare,
     duplicates: Duplicates,
     schema: Schema,
     limits: Limits,
@@ -313,12 +336,14 @@ fn v3_more_indented(text: &str) -> Option<String> {
 
 impl Builder {
     fn new(schema: Schema, limits: Limits, duplicates: Duplicates) -> Self {
+        let mut spare = SPARE.with(|s| std::mem::take(&mut *s.borrow_mut()));
         Builder {
+            spans: std::mem::take(&mut spare.spans),
+            spare,
             duplicates,
             schema,
             limits,
             stack: Vec::new(),
-            spans: SpanIndex::default(),
             anchors: HashMap::default(),
             alias_nodes: 0,
             nodes: 0,
@@ -563,14 +588,14 @@ impl Builder {
                 if matches!(ev, Event::SequenceStart(..)) {
                     let node = self.record(pos, NodeKind::Seq);
                     self.stack.push(Frame::Seq {
-                        items: Vec::new(),
+                        items: self.spare.seqs.pop().unwrap_or_default(),
                         anchor,
                         node,
                     });
                 } else {
                     let node = self.record(pos, NodeKind::Map);
                     self.stack.push(Frame::Map {
-                        map: Map::new(),
+                        map: self.spare.maps.pop().unwrap_or_default(),
                         key: None,
                         merges: Vec::new(),
                         anchor,
@@ -585,10 +610,17 @@ impl Builder {
                 };
                 let (value, anchor, node) = match frame {
                     Frame::Seq {
-                        items,
+                        mut items,
                         anchor,
                         node,
-                    } => (Value::Array(exact(items)), anchor, node),
+                    } => {
+                        let mut exact = Vec::with_capacity(items.len());
+                        exact.append(&mut items);
+                        if items.capacity() <= Spare::MAX_ROOM {
+                            self.spare.seqs.push(items);
+                        }
+                        (Value::Array(exact), anchor, node)
+                    }
                     Frame::Map {
                         mut map,
                         merges,
@@ -598,8 +630,11 @@ impl Builder {
                     } => {
                         apply_merges(&mut map, merges).map_err(|m| err(pos, m))?;
                         // Kept for the whole build: without the room it grew into.
-                        map.compact();
-                        (Value::Object(map), anchor, node)
+                        let exact = map.take_exact();
+                        if map.capacity() <= Spare::MAX_ROOM {
+                            self.spare.maps.push(map);
+                        }
+                        (Value::Object(exact), anchor, node)
                     }
                 };
                 self.spans.close(node);
@@ -635,17 +670,6 @@ impl Builder {
             _ => Ok(()),
         }
     }
-}
-
-/// `items` in an allocation of exactly their number (a list built item by item can have
-/// twice the room it needs).
-fn exact(mut items: Vec<Value>) -> Vec<Value> {
-    if items.capacity() == items.len() {
-        return items;
-    }
-    let mut out = Vec::with_capacity(items.len());
-    out.append(&mut items);
-    out
 }
 
 fn apply_merges(map: &mut Map, merges: Vec<Value>) -> Result<(), String> {
@@ -780,6 +804,11 @@ pub(super) fn parse_serial(
     // whole stream without an error: any error is reported as granit-parser's events lead
     // to it.
     let mut fast = Documents::new(schema, limits, duplicates);
+    // Room for as many documents as there are `---` lines (a stream of thousands would
+    // otherwise be moved a dozen times as it grows), but no more than one per 64 bytes: a
+    // stream of empty documents reserves no more than its objects could fill.
+    let markers = memchr::memmem::find_iter(text.as_bytes(), b"\n---").count();
+    fast.docs.reserve(markers.min(text.len() / 64) + 1);
     let mut failed = false;
     let read = super::fast::events(text, |ev, span| {
         failed = fast.feed(ev, span, text).is_err();
@@ -860,11 +889,21 @@ impl Documents {
             }
             Event::DocumentEnd => {
                 if let Some(done) = self.building.take() {
-                    match done.root {
+                    let Builder {
+                        mut spare,
+                        mut spans,
+                        root,
+                        ..
+                    } = done;
+                    let exact = spans.take_exact();
+                    // The scratch collections go back to the thread for its next document.
+                    spare.spans = spans;
+                    SPARE.with(|s| *s.borrow_mut() = spare);
+                    match root {
                         None | Some(Value::Null) => {}
                         Some(value) => self.docs.push(Document {
                             value,
-                            spans: done.spans,
+                            spans: exact,
                             start: self.start,
                         }),
                     }

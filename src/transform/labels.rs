@@ -60,9 +60,11 @@ pub fn write_pairs(
                 }
                 if let Some(m) = n.as_object_mut() {
                     for (i, (k, v)) in pairs.iter().enumerate() {
-                        let mut key_ptr = ptr.to_owned();
+                        // Room for the key and its escapes: one allocation.
+                        let mut key_ptr = String::with_capacity(ptr.len() + 2 * k.len() + 1);
+                        key_ptr.push_str(ptr);
                         push_token(&mut key_ptr, k);
-                        if m.insert(k.clone(), Value::String(v.clone())).is_some() {
+                        if m.insert(k.as_str(), Value::String(v.clone())).is_some() {
                             updated[i].push(key_ptr);
                         } else {
                             created[i].push(key_ptr);

@@ -118,10 +118,21 @@ impl Map<Key, Value> {
     /// allocator may keep a shrunk block at its old size).
     pub fn compact(&mut self) {
         if self.entries.capacity() > self.entries.len() {
-            let mut exact = Vec::with_capacity(self.entries.len());
-            exact.append(&mut self.entries);
-            self.entries = exact;
+            *self = self.take_exact();
         }
+    }
+
+    /// The entries moved into a mapping of exactly their number; this one is left empty
+    /// with the room it had, to be filled again (a builder's scratch mapping).
+    pub fn take_exact(&mut self) -> Map {
+        let mut exact = Vec::with_capacity(self.entries.len());
+        exact.append(&mut self.entries);
+        Map { entries: exact }
+    }
+
+    /// Room for this many entries without growing.
+    pub fn capacity(&self) -> usize {
+        self.entries.capacity()
     }
 
     /// The value of `key`.
