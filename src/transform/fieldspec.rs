@@ -126,7 +126,12 @@ impl FieldSpec {
         create_kind: Option<CreateKind>,
         set: &mut dyn FnMut(&mut Value, &str) -> Result<()>,
     ) -> Result<()> {
-        let mut ptr = String::new();
+        // Room for the pointer of a node at the path's depth: one allocation per walk.
+        let mut ptr = if POINTERS {
+            String::with_capacity(self.path.len() + 16)
+        } else {
+            String::new()
+        };
         walk::<POINTERS>(obj, &self.segments, self.create, create_kind, &mut ptr, set).map_err(
             |e| {
                 Error::msg(format!(
@@ -143,7 +148,8 @@ impl FieldSpec {
     /// created; a path that meets a scalar before its end finds nothing there.
     pub fn read<'v>(&self, obj: &'v Value) -> Vec<(String, &'v Value)> {
         let mut out = Vec::new();
-        read(obj, &self.segments, &mut String::new(), &mut out);
+        let mut ptr = String::with_capacity(self.path.len() + 16);
+        read(obj, &self.segments, &mut ptr, &mut out);
         out
     }
 }
