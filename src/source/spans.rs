@@ -177,6 +177,11 @@ impl SpanIndex {
         }
     }
 
+    /// How many nodes it has room for without growing.
+    pub(super) fn room(&self) -> usize {
+        self.nodes.capacity()
+    }
+
     /// The collection `node` is complete: its subtree ends with the last node recorded.
     pub(super) fn close(&mut self, node: usize) {
         self.nodes[node].end = self.nodes.len() as u32;

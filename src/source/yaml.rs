@@ -161,9 +161,12 @@ struct Spare {
 }
 
 impl Spare {
-    /// A scratch collection larger than this is freed rather than kept (one huge mapping
-    /// would otherwise stay held by the thread).
-    const MAX_ROOM: usize = 4096;
+    /// A scratch collection with room for more entries than this is freed rather than kept
+    /// (one huge mapping would otherwise stay held by the thread).
+    const MAX_ROOM: usize = 1024;
+    /// The same for the span index, in nodes (a document of tens of thousands of nodes is
+    /// rare; its index is not kept).
+    const MAX_SPAN_NODES: usize = 1 << 16;
 }
 
 thread_local! {
@@ -897,7 +900,9 @@ impl Documents {
                     } = done;
                     let exact = spans.take_exact();
                     // The scratch collections go back to the thread for its next document.
-                    spare.spans = spans;
+                    if spans.room() <= Spare::MAX_SPAN_NODES {
+                        spare.spans = spans;
+                    }
                     SPARE.with(|s| *s.borrow_mut() = spare);
                     match root {
                         None | Some(Value::Null) => {}
