@@ -167,6 +167,25 @@ impl Spare {
     /// The same for the span index, in nodes (a document of tens of thousands of nodes is
     /// rare; its index is not kept).
     const MAX_SPAN_NODES: usize = 1 << 16;
+
+    /// `map`'s entries in a mapping of exactly their number; `map` is kept for the next one.
+    fn map_done(&mut self, mut map: Map) -> Map {
+        let exact = map.take_exact();
+        if map.capacity() <= Self::MAX_ROOM {
+            self.maps.push(map);
+        }
+        exact
+    }
+
+    /// `items` in a list of exactly their number; `items` is kept for the next one.
+    fn seq_done(&mut self, mut items: Vec<Value>) -> Vec<Value> {
+        let mut exact = Vec::with_capacity(items.len());
+        exact.append(&mut items);
+        if items.capacity() <= Self::MAX_ROOM {
+            self.seqs.push(items);
+        }
+        exact
+    }
 }
 
 thread_local! {
@@ -613,17 +632,10 @@ impl Builder {
                 };
                 let (value, anchor, node) = match frame {
                     Frame::Seq {
-                        mut items,
+                        items,
                         anchor,
                         node,
-                    } => {
-                        let mut exact = Vec::with_capacity(items.len());
-                        exact.append(&mut items);
-                        if items.capacity() <= Spare::MAX_ROOM {
-                            self.spare.seqs.push(items);
-                        }
-                        (Value::Array(exact), anchor, node)
-                    }
+                    } => (Value::Array(self.spare.seq_done(items)), anchor, node),
                     Frame::Map {
                         mut map,
                         merges,
@@ -633,11 +645,7 @@ impl Builder {
                     } => {
                         apply_merges(&mut map, merges).map_err(|m| err(pos, m))?;
                         // Kept for the whole build: without the room it grew into.
-                        let exact = map.take_exact();
-                        if map.capacity() <= Spare::MAX_ROOM {
-                            self.spare.maps.push(map);
-                        }
-                        (Value::Object(exact), anchor, node)
+                        (Value::Object(self.spare.map_done(map)), anchor, node)
                     }
                 };
                 self.spans.close(node);
